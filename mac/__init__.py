@@ -1,0 +1,1 @@
+"""Meta-training, export and evaluation of the Memory of Amortized Contexts networks."""

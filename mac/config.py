@@ -1,0 +1,75 @@
+"""Dataclass configurations: the networks, the training run, and the named presets."""
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class MacConfig:
+    # Base models: "smollm2" / "minilm" are the offline defaults, "tiny" builds small random ones,
+    # anything else is a path to a local Hugging Face folder.
+    lm: str = "smollm2"
+    encoder: str = "minilm"
+    # Filled from the models when built (never set by hand).
+    lm_layers: int = 0
+    lm_kv_heads: int = 0
+    lm_head_dim: int = 0
+    encoder_dim: int = 0
+    # Memory: each passage becomes mem_tokens x mod_dim numbers (the reference's T).
+    mem_tokens: int = 16
+    mod_dim: int = 128
+    # Prefix positions per attention layer fed to the frozen LM.
+    prefix_len: int = 2
+    # Width, heads and depth of the amortizer / aggregator / expander transformers.
+    width: int = 256
+    heads: int = 8
+    amortizer_blocks: int = 2
+    aggregator_blocks: int = 4
+    expander_blocks: int = 1
+    # Documents and questions are truncated to these many encoder tokens.
+    max_passage_tokens: int = 256
+    max_question_tokens: int = 64
+    # Hierarchical aggregation: at most this many memories are fused at once.
+    aggregation_window: int = 16
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainConfig:
+    name: str = "default"
+    out_dir: str = "runs/default"
+    data_dir: str = "../shared/data/squad"
+    train_file: str = "squad-1.1-train.jsonl"
+    valid_file: str = "squad-1.1-validation.jsonl"
+    seed: int = 1337
+    docs_per_step: int = 8          # memory size per step: each question's gold + distractors
+    questions_per_doc: int = 2
+    same_article_docs: int = 4      # distractors from the gold's own article are the hard ones
+    lr: float = 3e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    max_steps: int = 1200
+    max_minutes: float = 150.0      # wall-clock budget; training stops cleanly when it is spent
+    eval_every: int = 100
+    eval_questions: int = 200
+    checkpoint_every: int = 25
+    max_answer_tokens: int = 16
+    mac: MacConfig = field(default_factory=MacConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def preset(name: str) -> TrainConfig:
+    if name == "default":
+        return TrainConfig()
+    if name == "tiny":
+        return TrainConfig(
+            name="tiny", out_dir="runs/tiny", docs_per_step=4, questions_per_doc=1,
+            same_article_docs=2, lr=1e-3, warmup_steps=2, max_steps=12, max_minutes=1.0,
+            eval_every=6, eval_questions=8, checkpoint_every=6,
+            mac=MacConfig(lm="tiny", encoder="tiny", mem_tokens=4, mod_dim=16, prefix_len=2,
+                          width=32, heads=4, amortizer_blocks=1, aggregator_blocks=1,
+                          max_passage_tokens=96, max_question_tokens=32, aggregation_window=4),
+        )
+    raise ValueError(f"unknown preset {name!r}: use 'default' or 'tiny'")
