@@ -48,8 +48,8 @@ class TrainConfig:
     lr: float = 3e-4
     weight_decay: float = 0.01
     warmup_steps: int = 50
-    max_steps: int = 1200
-    max_minutes: float = 150.0      # wall-clock budget; training stops cleanly when it is spent
+    max_steps: int = 1000
+    max_minutes: float = 85.0       # wall-clock budget; training stops cleanly when it is spent
     eval_every: int = 100
     eval_questions: int = 200
     checkpoint_every: int = 25

@@ -1,0 +1,213 @@
+"""Exports a trained MAC checkpoint and its frozen base models as one ONNX bundle.
+
+    python -m mac.export --checkpoint weights/mac-smollm2.pt --out bundles/default
+
+The bundle folder holds encoder.onnx, amortizer.onnx, aggregator.onnx, lm.onnx (Optimum decoder-with-
+past layout), the two tokenizers, parity.json (fixed inputs and the PyTorch outputs, for the
+service's own parity test) and manifest.json, the contract the service checks when it loads.
+"""
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from tqdm import tqdm
+
+from .base_models import sha256_file
+from .build import load_base_models
+from .config import MacConfig, TrainConfig
+from .model import MacNetworks
+from .onnx_wrappers import AggregatorGraph, AmortizerGraph, DecoderGraph, EncoderGraph
+from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMPLATE, build_prompt
+
+FORMAT = "mac-bundle"
+FORMAT_VERSION = 1
+OPSET = 17
+# Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU).
+TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-3}
+
+
+def load_checkpoint(path: Path) -> tuple[TrainConfig, dict]:
+    ck = torch.load(path, weights_only=False, map_location="cpu")
+    cfg_dict = dict(ck["config"])
+    mac = MacConfig(**cfg_dict.pop("mac"))
+    return TrainConfig(**cfg_dict, mac=mac), ck
+
+
+def _io(names_shapes: list[tuple[str, str, list]]) -> list[dict]:
+    return [{"name": n, "dtype": d, "shape": s} for n, d, s in names_shapes]
+
+
+def _export(module, args, path: Path, inputs: list[dict], outputs: list[dict]):
+    dynamic = {}
+    for spec in inputs + outputs:
+        axes = {i: dim for i, dim in enumerate(spec["shape"]) if isinstance(dim, str)}
+        if axes:
+            dynamic[spec["name"]] = axes
+    torch.onnx.export(module, args, str(path), input_names=[s["name"] for s in inputs],
+                      output_names=[s["name"] for s in outputs], dynamic_axes=dynamic,
+                      opset_version=OPSET, dynamo=False)
+    onnx.checker.check_model(str(path))
+
+
+def _parity(path: Path, module, args, input_names) -> tuple[float, list[np.ndarray]]:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {n: a.numpy() for n, a in zip(input_names, args)})
+    with torch.no_grad():
+        want = module(*args)
+    want = [want] if isinstance(want, torch.Tensor) else list(want)
+    diff = max(float(np.abs(g - w.numpy()).max()) for g, w in zip(got, want))
+    return diff, [w.numpy() for w in want]
+
+
+def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
+    cfg, ck = load_checkpoint(checkpoint)
+    c = cfg.mac
+    bm = load_base_models(c)
+    net = MacNetworks(c)
+    net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    net.eval()
+    bm.lm.config._attn_implementation = "eager"  # the traced graph uses our own explicit mask
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+
+    L, H, D, P, T, M, E = c.lm_layers, c.lm_kv_heads, c.lm_head_dim, c.prefix_len, c.mem_tokens, c.mod_dim, c.encoder_dim
+    V = bm.lm.config.vocab_size
+    passage = ["The Eiffel Tower was completed in 1889 for the World's Fair in Paris.",
+               "SQLite is a small, fast, self-contained SQL database engine."]
+    question = "When was the Eiffel Tower completed?"
+    enc_batch = bm.encoder_tokenizer(passage, padding=True, return_tensors="pt")
+    q_batch = bm.encoder_tokenizer([question], return_tensors="pt")
+
+    models, parity, fixtures = {}, {}, {}
+    steps = tqdm(total=4, desc="export", unit="model")
+
+    # 1. encoder: shared by retrieval (embedding) and the amortizer/aggregator (token states)
+    enc = EncoderGraph(bm.encoder).eval()
+    enc_in = _io([("input_ids", "int64", ["batch", "tokens"]), ("attention_mask", "int64", ["batch", "tokens"])])
+    enc_out = _io([("token_states", "float32", ["batch", "tokens", E]), ("embedding", "float32", ["batch", E])])
+    enc_args = (enc_batch["input_ids"], enc_batch["attention_mask"])
+    _export(enc, enc_args, tmp / "encoder.onnx", enc_in, enc_out)
+    parity["encoder"], (p_states, p_emb) = _parity(tmp / "encoder.onnx", enc, enc_args, ["input_ids", "attention_mask"])
+    with torch.no_grad():
+        q_states, q_emb = enc(q_batch["input_ids"], q_batch["attention_mask"])
+    models["encoder"] = {"file": "encoder.onnx", "inputs": enc_in, "outputs": enc_out}
+    steps.update()
+
+    # 2. amortizer: passage token states -> modulation stored in memory
+    amo = AmortizerGraph(net).eval()
+    amo_in = _io([("token_states", "float32", ["batch", "tokens", E]), ("attention_mask", "int64", ["batch", "tokens"])])
+    amo_out = _io([("modulation", "float32", ["batch", T, M])])
+    amo_args = (torch.from_numpy(p_states), enc_batch["attention_mask"])
+    _export(amo, amo_args, tmp / "amortizer.onnx", amo_in, amo_out)
+    parity["amortizer"], (modulation,) = _parity(tmp / "amortizer.onnx", amo, amo_args, ["token_states", "attention_mask"])
+    models["amortizer"] = {"file": "amortizer.onnx", "inputs": amo_in, "outputs": amo_out}
+    steps.update()
+
+    # 3. aggregator: one level of question-conditioned fusion + the per-layer prefix
+    agg = AggregatorGraph(net).eval()
+    agg_in = _io([("question_states", "float32", ["batch", "question_tokens", E]),
+                  ("question_mask", "int64", ["batch", "question_tokens"]),
+                  ("memories", "float32", ["batch", "memories", T, M]),
+                  ("memory_mask", "int64", ["batch", "memories"])])
+    agg_out = _io([("fused", "float32", ["batch", T, M])] +
+                  [(f"prefix.{i}.{kv}", "float32", ["batch", H, P, D]) for i in range(L) for kv in ("key", "value")])
+    agg_args = (q_states, q_batch["attention_mask"], torch.from_numpy(modulation)[None], torch.ones(1, 2, dtype=torch.long))
+    _export(agg, agg_args, tmp / "aggregator.onnx", agg_in, agg_out)
+    parity["aggregator"], agg_want = _parity(tmp / "aggregator.onnx", agg, agg_args,
+                                             ["question_states", "question_mask", "memories", "memory_mask"])
+    models["aggregator"] = {"file": "aggregator.onnx", "inputs": agg_in, "outputs": agg_out}
+    steps.update()
+
+    # 4. the frozen LM, decoder with past (Optimum layout); the prefix goes in as the first past
+    dec = DecoderGraph(bm.lm, L).eval()
+    dec_in = _io([("input_ids", "int64", ["batch", "sequence"]), ("attention_mask", "int64", ["batch", "total"]),
+                  ("position_ids", "int64", ["batch", "sequence"])] +
+                 [(f"past_key_values.{i}.{kv}", "float32", ["batch", H, "past", D]) for i in range(L) for kv in ("key", "value")])
+    dec_out = _io([("logits", "float32", ["batch", "sequence", V])] +
+                  [(f"present.{i}.{kv}", "float32", ["batch", H, "total", D]) for i in range(L) for kv in ("key", "value")])
+    prompt_ids = bm.lm_tokenizer(build_prompt(question), add_special_tokens=False, return_tensors="pt")["input_ids"]
+    n = prompt_ids.shape[1]
+    dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None],
+                *[torch.from_numpy(a) for a in agg_want[1:]])
+    _export(dec, dec_args, tmp / "lm.onnx", dec_in, dec_out)
+    parity["lm"], dec_want = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
+    models["lm"] = {"file": "lm.onnx", "inputs": dec_in, "outputs": dec_out}
+    steps.update()
+    steps.close()
+    for key, diff in parity.items():
+        assert diff <= TOLERANCE[key], f"{key}: ONNX differs from PyTorch by {diff:.2e} > {TOLERANCE[key]:.0e}"
+
+    # Reference generation for the service's parity test: greedy tokens from the PyTorch LM.
+    from .generate import greedy_generate
+    ref_tokens = greedy_generate(bm.lm, prompt_ids[0].tolist(), torch.from_numpy(np.stack(agg_want[1::2], 1)),
+                                 torch.from_numpy(np.stack(agg_want[2::2], 1)), bm.lm_tokenizer, max_new_tokens=8)
+    fixtures = {
+        "passages": passage, "question": question,
+        "passage_embedding": p_emb.round(6).tolist(),
+        "question_embedding": q_emb.numpy().round(6).tolist(),
+        "modulation": modulation.round(6).tolist(),
+        "fused": agg_want[0].round(6).tolist(),
+        "prefix_0_key_first": agg_want[1][0, 0, 0, :8].round(6).tolist(),
+        "prompt_ids": prompt_ids[0].tolist(),
+        "last_logits_first": dec_want[0][0, -1, :8].round(5).tolist(),
+        "greedy_tokens": ref_tokens,
+    }
+    (tmp / "parity.json").write_text(json.dumps(fixtures))
+
+    tok_dir = tmp / "tokenizers"
+    bm.lm_tokenizer.save_pretrained(tok_dir / "lm")
+    bm.encoder_tokenizer.save_pretrained(tok_dir / "encoder")
+    stop_ids = [bm.lm_tokenizer.convert_tokens_to_ids(t) for t in STOP_TOKENS]
+    files = sorted(p for p in tmp.rglob("*") if p.is_file())
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name or cfg.name,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "dims": {"lm_layers": L, "lm_kv_heads": H, "lm_head_dim": D, "lm_vocab": V, "prefix_len": P,
+                 "mem_tokens": T, "mod_dim": M, "encoder_dim": E, "aggregation_window": c.aggregation_window},
+        "limits": {"max_passage_tokens": c.max_passage_tokens, "max_question_tokens": c.max_question_tokens,
+                   "max_lm_tokens": min(2048, getattr(bm.lm.config, "max_position_embeddings", 2048)),
+                   "train_answer_tokens": cfg.max_answer_tokens},
+        "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
+                   "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
+        "models": models,
+        "tokenizers": {"lm": "tokenizers/lm/tokenizer.json", "encoder": "tokenizers/encoder/tokenizer.json"},
+        "encoder": {"pooling": "mean", "normalized": True, "lowercase": True},
+        "parity": {"max_abs_diff": parity, "tolerance": TOLERANCE, "fixtures": "parity.json"},
+        "base_model": bm.lm_provenance,
+        "encoder_model": bm.encoder_provenance,
+        "training": {"config": cfg.to_dict(), "steps": ck.get("step"), "minutes": round(ck.get("elapsed", 0) / 60, 1),
+                     "checkpoint_sha256": sha256_file(checkpoint)},
+        "validation": {"answer_nll": ck.get("valid_loss")},
+        "files": {str(p.relative_to(tmp)): {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files},
+    }
+    digest = json.dumps(manifest["files"], sort_keys=True).encode()
+    import hashlib
+    manifest["bundle_id"] = f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.replace(out)  # the bundle appears whole or not at all
+    print(f"bundle {manifest['bundle_id']} -> {out}  parity max|diff| " +
+          ", ".join(f"{k} {v:.1e}" for k, v in parity.items()))
+    return manifest
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True, type=Path)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--name")
+    args = ap.parse_args()
+    export_bundle(args.checkpoint, args.out, args.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Greedy decoding with a modulation prefix, in PyTorch (reference for the ONNX path)."""
+import torch
+
+from .prefix_lm import prefix_cache
+
+
+@torch.no_grad()
+def greedy_generate(lm, prompt_ids: list[int], prefix_k, prefix_v, tokenizer, max_new_tokens: int = 16,
+                    stop_ids: set[int] | None = None) -> list[int]:
+    """prefix_k/v: [1, L, H, P, D] or None. Returns the generated token ids (stop token excluded)."""
+    stop_ids = stop_ids or {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
+    P = 0 if prefix_k is None else prefix_k.shape[3]
+    cache = prefix_cache(prefix_k, prefix_v) if P else None
+    ids = torch.tensor([prompt_ids])
+    out: list[int] = []
+    total = P + len(prompt_ids)
+    positions = torch.arange(P, total)[None]
+    for _ in range(max_new_tokens):
+        res = lm(input_ids=ids, attention_mask=torch.ones(1, total, dtype=torch.long), position_ids=positions,
+                 past_key_values=cache, use_cache=True)
+        cache = res.past_key_values
+        nxt = int(res.logits[0, -1].argmax())
+        if nxt in stop_ids:
+            break
+        out.append(nxt)
+        ids = torch.tensor([[nxt]])
+        positions = torch.tensor([[total]])
+        total += 1
+    return out
