@@ -116,7 +116,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
                   ("question_mask", "int64", ["batch", "question_tokens"]),
                   ("memories", "float32", ["batch", "memories", T, M]),
                   ("memory_mask", "int64", ["batch", "memories"])])
-    agg_out = _io([("fused", "float32", ["batch", T, M])] +
+    agg_out = _io([("fused", "float32", ["batch", T, M]), ("memory_weights", "float32", ["batch", "memories"])] +
                   [(f"prefix.{i}.{kv}", "float32", ["batch", H, P, D]) for i in range(L) for kv in ("key", "value")])
     agg_args = (q_states, q_batch["attention_mask"], torch.from_numpy(modulation)[None], torch.ones(1, 2, dtype=torch.long))
     _export(agg, agg_args, tmp / "aggregator.onnx", agg_in, agg_out)
@@ -135,7 +135,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     prompt_ids = bm.lm_tokenizer(build_prompt(question), add_special_tokens=False, return_tensors="pt")["input_ids"]
     n = prompt_ids.shape[1]
     dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None],
-                *[torch.from_numpy(a) for a in agg_want[1:]])
+                *[torch.from_numpy(a) for a in agg_want[2:]])
     _export(dec, dec_args, tmp / "lm.onnx", dec_in, dec_out)
     parity["lm"], dec_want = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
     models["lm"] = {"file": "lm.onnx", "inputs": dec_in, "outputs": dec_out}
@@ -146,15 +146,16 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
 
     # Reference generation for the service's parity test: greedy tokens from the PyTorch LM.
     from .generate import greedy_generate
-    ref_tokens = greedy_generate(bm.lm, prompt_ids[0].tolist(), torch.from_numpy(np.stack(agg_want[1::2], 1)),
-                                 torch.from_numpy(np.stack(agg_want[2::2], 1)), bm.lm_tokenizer, max_new_tokens=8)
+    ref_tokens = greedy_generate(bm.lm, prompt_ids[0].tolist(), torch.from_numpy(np.stack(agg_want[2::2], 1)),
+                                 torch.from_numpy(np.stack(agg_want[3::2], 1)), bm.lm_tokenizer, max_new_tokens=8)
     fixtures = {
         "passages": passage, "question": question,
         "passage_embedding": p_emb.round(6).tolist(),
         "question_embedding": q_emb.numpy().round(6).tolist(),
         "modulation": modulation.round(6).tolist(),
         "fused": agg_want[0].round(6).tolist(),
-        "prefix_0_key_first": agg_want[1][0, 0, 0, :8].round(6).tolist(),
+        "memory_weights": agg_want[1].round(6).tolist(),
+        "prefix_0_key_first": agg_want[2][0, 0, 0, :8].round(6).tolist(),
         "prompt_ids": prompt_ids[0].tolist(),
         "last_logits_first": dec_want[0][0, -1, :8].round(5).tolist(),
         "greedy_tokens": ref_tokens,

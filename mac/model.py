@@ -28,7 +28,8 @@ class Attention(nn.Module):
         self.kv = nn.Linear(width, 2 * width)
         self.out = nn.Linear(width, width)
 
-    def forward(self, x: torch.Tensor, ctx: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, ctx: torch.Tensor, bias: torch.Tensor | None):
+        """Returns the output [B, Q, W] and the attention probabilities [B, h, Q, S]."""
         B, Q, W = x.shape
         S = ctx.shape[1]
         h = self.heads
@@ -37,8 +38,9 @@ class Attention(nn.Module):
         att = (q @ k.transpose(-1, -2)) / math.sqrt(W // h)                # [B, h, Q, S]
         if bias is not None:
             att = att + bias
-        y = att.softmax(-1) @ v                                            # [B, h, Q, d]
-        return self.out(y.transpose(1, 2).reshape(B, Q, W))
+        probs = att.softmax(-1)
+        y = probs @ v                                                      # [B, h, Q, d]
+        return self.out(y.transpose(1, 2).reshape(B, Q, W)), probs
 
 
 class Block(nn.Module):
@@ -55,10 +57,12 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
 
     def forward(self, x, ctx, ctx_bias):
-        x = x + self.cross(self.norm_x(x), self.norm_ctx(ctx), ctx_bias)
+        """Returns the new queries and the cross-attention probabilities [B, h, Q, S]."""
+        attended, probs = self.cross(self.norm_x(x), self.norm_ctx(ctx), ctx_bias)
+        x = x + attended
         y = self.norm_self(x)
-        x = x + self.self_attn(y, y, None)
-        return x + self.mlp(self.norm_mlp(x))
+        x = x + self.self_attn(y, y, None)[0]
+        return x + self.mlp(self.norm_mlp(x)), probs
 
 
 def mask_to_bias(mask: torch.Tensor) -> torch.Tensor:
@@ -82,7 +86,7 @@ class Amortizer(nn.Module):
         bias = mask_to_bias(mask)
         x = self.latents.expand(states.shape[0], -1, -1)
         for block in self.blocks:
-            x = block(x, ctx, bias)
+            x, _ = block(x, ctx, bias)
         # tanh bounds every number to [-1, 1], so int8 storage loses nothing to clipping.
         return torch.tanh(self.proj_out(self.norm(x)))
 
@@ -101,7 +105,9 @@ class Aggregator(nn.Module):
         self.norm = nn.LayerNorm(c.width)
         self.proj_out = nn.Linear(c.width, c.mod_dim)
 
-    def forward(self, q_states, q_mask, memories, memory_mask):
+    def forward(self, q_states, q_mask, memories, memory_mask, return_weights: bool = False):
+        """With return_weights, also each memory's share [B, N] of the last block's attention: the
+        weight the service reports for a source."""
         B, N, T, M = memories.shape
         q_mask_f = q_mask.to(q_states.dtype)
         q_pooled = (q_states * q_mask_f[..., None]).sum(1) / q_mask_f.sum(1, keepdim=True).clamp(min=1.0)
@@ -111,8 +117,12 @@ class Aggregator(nn.Module):
         ctx_mask = torch.cat([memory_mask[:, :, None].expand(B, N, T).reshape(B, N * T), q_mask], 1)
         bias = mask_to_bias(ctx_mask)
         for block in self.blocks:
-            x = block(x, ctx, bias)
-        return torch.tanh(self.proj_out(self.norm(x)))
+            x, probs = block(x, ctx, bias)
+        fused = torch.tanh(self.proj_out(self.norm(x)))
+        if not return_weights:
+            return fused
+        per_memory = probs.mean((1, 2))[:, : N * T].reshape(B, N, T).sum(-1)      # [B, N]
+        return fused, per_memory / per_memory.sum(-1, keepdim=True).clamp(min=1e-9)
 
 
 class Expander(nn.Module):
@@ -137,7 +147,7 @@ class Expander(nn.Module):
         x = self.queries.expand(B, -1, -1)
         ctx = self.mod_in(fused)
         for block in self.blocks:
-            x = block(x, ctx, None)
+            x, _ = block(x, ctx, None)
         x = self.norm(x).view(B, c.lm_layers, c.prefix_len, c.width)
         kv = torch.einsum("blpw,lwk->blpk", x, self.out_w) + self.out_b[None]   # [B, L, P, 2*H*D]
         kv = kv.view(B, c.lm_layers, c.prefix_len, 2, c.lm_kv_heads, c.lm_head_dim)

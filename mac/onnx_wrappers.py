@@ -43,9 +43,9 @@ class AggregatorGraph(nn.Module):
         self.expander = net.expander
 
     def forward(self, question_states, question_mask, memories, memory_mask):
-        fused = self.aggregator(question_states, question_mask, memories, memory_mask)
+        fused, weights = self.aggregator(question_states, question_mask, memories, memory_mask, return_weights=True)
         k, v = self.expander(fused)                          # [B, L, H, P, D]
-        outs = [fused]
+        outs = [fused, weights]
         for layer in range(k.shape[1]):
             outs += [k[:, layer], v[:, layer]]
         return tuple(outs)
