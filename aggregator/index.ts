@@ -1,0 +1,1 @@
+export { OnnxAggregator, type Aggregation, type Aggregator, type Prefix } from './aggregate.ts';

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { z } from 'zod';
+import { BundleError, REBUILD_HINT } from './errors.ts';
+import { manifestSchema, type Manifest, type ModelName } from './manifest.ts';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
+
+export interface Bundle {
+  dir: string;
+  manifest: Manifest;
+  sessions: Record<ModelName, ort.InferenceSession>;
+  lmTokenizer: TextTokenizer;
+  encoderTokenizer: TextTokenizer;
+  close(): Promise<void>;
+}
+
+export interface LoadOptions {
+  /** Threads per ONNX session (intra-op). */
+  threads?: number;
+  /** Hash every file against the manifest (a few seconds for the default bundle). */
+  verifyHashes?: boolean;
+}
+
+function readManifest(dir: string): Manifest {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new BundleError(`No model bundle at ${dir} (missing manifest.json). ${REBUILD_HINT}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new BundleError(`${path} is not valid JSON (${(err as Error).message}). ${REBUILD_HINT}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BundleError(`${path} does not match the bundle contract this service supports:\n${z.prettifyError(parsed.error)}\n${REBUILD_HINT}`);
+  }
+  return parsed.data;
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function checkFiles(dir: string, manifest: Manifest, verifyHashes: boolean): Promise<void> {
+  for (const [file, { sha256: want, bytes }] of Object.entries(manifest.files)) {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new BundleError(`Bundle file ${path} is missing. ${REBUILD_HINT}`);
+    if (statSync(path).size !== bytes) throw new BundleError(`Bundle file ${path} has ${statSync(path).size} bytes, the manifest says ${bytes}. ${REBUILD_HINT}`);
+    if (verifyHashes && (await sha256(path)) !== want) throw new BundleError(`Bundle file ${path} does not match its sha256 in the manifest. ${REBUILD_HINT}`);
+  }
+}
+
+function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest): void {
+  const spec = manifest.models[name];
+  const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
+  const wantIn = spec.inputs.map((s) => s.name);
+  const wantOut = spec.outputs.map((s) => s.name);
+  if (!same(session.inputNames, wantIn) || !same(session.outputNames, wantOut)) {
+    throw new BundleError(
+      `${spec.file} does not match the manifest: inputs [${session.inputNames.join(', ')}] vs [${wantIn.join(', ')}], ` +
+        `outputs [${session.outputNames.join(', ')}] vs [${wantOut.join(', ')}]. ${REBUILD_HINT}`,
+    );
+  }
+}
+
+/** Loads and checks a bundle; throws BundleError (with a fix) if anything is missing or mismatched. */
+export async function loadBundle(dir: string, options: LoadOptions = {}): Promise<Bundle> {
+  const manifest = readManifest(dir);
+  await checkFiles(dir, manifest, options.verifyHashes ?? true);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: options.threads ?? 0,
+    graphOptimizationLevel: 'all',
+  };
+  const sessions = {} as Record<ModelName, ort.InferenceSession>;
+  for (const name of Object.keys(manifest.models) as ModelName[]) {
+    sessions[name] = await ort.InferenceSession.create(join(dir, manifest.models[name].file), sessionOptions);
+    checkSignature(name, sessions[name], manifest);
+  }
+  const { dims } = manifest;
+  const lmOut = manifest.models.lm.outputs.filter((o) => o.name.startsWith('present.'));
+  if (lmOut.length !== 2 * dims.lm_layers) {
+    throw new BundleError(`lm.onnx has ${lmOut.length / 2} layers of present key/values, dims say ${dims.lm_layers}. ${REBUILD_HINT}`);
+  }
+  return {
+    dir,
+    manifest,
+    sessions,
+    lmTokenizer: loadTokenizer(join(dir, manifest.tokenizers.lm)),
+    encoderTokenizer: loadTokenizer(join(dir, manifest.tokenizers.encoder)),
+    async close() {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** The Python/TypeScript contract: what `python -m mac.export` writes into manifest.json. */
+export const SUPPORTED_FORMAT = 'mac-bundle';
+export const SUPPORTED_FORMAT_VERSION = 1;
+
+const ioSpec = z.object({
+  name: z.string(),
+  dtype: z.enum(['float32', 'int64', 'float16', 'int8']),
+  shape: z.array(z.union([z.number().int(), z.string()])),
+});
+
+const modelSpec = z.object({ file: z.string(), inputs: z.array(ioSpec), outputs: z.array(ioSpec) });
+
+export const manifestSchema = z.object({
+  format: z.literal(SUPPORTED_FORMAT),
+  format_version: z.literal(SUPPORTED_FORMAT_VERSION),
+  bundle_id: z.string(),
+  name: z.string(),
+  dims: z.object({
+    lm_layers: z.number().int().positive(),
+    lm_kv_heads: z.number().int().positive(),
+    lm_head_dim: z.number().int().positive(),
+    lm_vocab: z.number().int().positive(),
+    prefix_len: z.number().int().positive(),
+    mem_tokens: z.number().int().positive(),
+    mod_dim: z.number().int().positive(),
+    encoder_dim: z.number().int().positive(),
+    aggregation_window: z.number().int().positive(),
+  }),
+  limits: z.object({
+    max_passage_tokens: z.number().int().positive(),
+    max_question_tokens: z.number().int().positive(),
+    max_lm_tokens: z.number().int().positive(),
+  }),
+  prompt: z.object({
+    template: z.string().includes('{question}'),
+    context: z.string().includes('{passages}'),
+    passage_separator: z.string(),
+    stop_token_ids: z.array(z.number().int()),
+  }),
+  models: z.object({ encoder: modelSpec, amortizer: modelSpec, aggregator: modelSpec, lm: modelSpec }),
+  tokenizers: z.object({ lm: z.string(), encoder: z.string() }),
+  files: z.record(z.string(), z.object({ sha256: z.string().length(64), bytes: z.number().int() })),
+  base_model: z.record(z.string(), z.unknown()),
+  training: z.record(z.string(), z.unknown()).optional(),
+  validation: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ModelSpec = z.infer<typeof modelSpec>;
+export type ModelName = keyof Manifest['models'];

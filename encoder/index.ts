@@ -1,0 +1,3 @@
+export { OnnxEncoder } from './onnx-encoder.ts';
+export { splitPassages } from './passages.ts';
+export type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';

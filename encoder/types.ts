@@ -1,0 +1,20 @@
+/** A passage as the memory stores it: the retrieval embedding and the amortized modulation. */
+export interface EncodedPassage {
+  embedding: Float32Array; // [E], L2-normalized
+  modulation: Float32Array; // [T * M], every value in [-1, 1]
+}
+
+/** A question as the aggregator reads it: its token states, and its retrieval embedding. */
+export interface EncodedQuestion {
+  embedding: Float32Array; // [E]
+  states: Float32Array; // [q * E]
+  tokens: number; // q
+}
+
+export interface Encoder {
+  readonly dim: number;
+  readonly maxPassageTokens: number;
+  countTokens(text: string): number;
+  encodePassages(texts: string[]): Promise<EncodedPassage[]>;
+  encodeQuestion(text: string): Promise<EncodedQuestion>;
+}
