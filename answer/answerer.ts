@@ -1,0 +1,113 @@
+import type { Aggregator } from '../aggregator/index.ts';
+import type { Encoder } from '../encoder/index.ts';
+import { buildPrompt, type Generator } from '../lm/index.ts';
+import type { Manifest } from '../bundle/index.ts';
+import type { MemoryStore, VectorIndex } from '../memory/index.ts';
+import { selectCandidates, type Candidate } from './candidates.ts';
+
+export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
+
+export interface AnswerOptions {
+  question: string;
+  mode: Mode;
+  topK?: number;
+  maxTokens: number;
+  onText?: (text: string) => void;
+}
+
+export interface AnswerSettings {
+  macTopK: number;
+  ragTopK: number;
+  /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
+  abstainBelow: number;
+  hybridRetrieval: boolean;
+}
+
+export interface SourceWeight {
+  candidate: Candidate;
+  weight: number;
+  inPrompt: boolean;
+}
+
+export interface AnswerResult {
+  answer: string | null;
+  abstainReason: string | null;
+  confidence: number;
+  mode: Mode;
+  sources: SourceWeight[];
+  timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };
+  promptTokens: number;
+  completionTokens: number;
+  memories: number;
+}
+
+/** The answer path: question -> memory (candidates) -> aggregator (prefix) -> frozen LM. */
+export class Answerer {
+  constructor(
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; aggregator: Aggregator; generator: Generator; manifest: Manifest },
+    private readonly settings: AnswerSettings,
+  ) {}
+
+  async answer(opts: AnswerOptions): Promise<AnswerResult> {
+    const t0 = performance.now();
+    const { store, index, encoder, aggregator, generator, manifest } = this.deps;
+    const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
+    const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
+    const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
+    let candidates: Candidate[] = [];
+    let question = null;
+    if (opts.mode !== 'base') {
+      question = await encoder.encodeQuestion(opts.question);
+      timings.encode = performance.now() - t0;
+      const k = Math.max(useMemory ? (opts.mode === 'mac' ? opts.topK ?? this.settings.macTopK : this.settings.macTopK) : 0,
+        usePassages ? (opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK) : 0);
+      const t1 = performance.now();
+      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.hybridRetrieval);
+      timings.retrieve = performance.now() - t1;
+      const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
+      if (!candidates.length || best < this.settings.abstainBelow) {
+        timings.total = performance.now() - t0;
+        const reason = candidates.length
+          ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
+          : 'the memory holds no documents';
+        return { answer: null, abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
+      }
+    }
+    const macK = opts.mode === 'mac' ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
+    const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
+    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
+    const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
+    let prefix = null;
+    const weights = new Map<number, number>();
+    if (useMemory && question) {
+      const t2 = performance.now();
+      const agg = await aggregator.aggregate(question, memoryCandidates.map((c) => c.passage.modulation));
+      memoryCandidates.forEach((c, i) => weights.set(c.passage.id, agg.weights[i]));
+      prefix = agg.prefix;
+      timings.aggregate = performance.now() - t2;
+    } else if (usePassages) {
+      const total = promptCandidates.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
+      promptCandidates.forEach((c) => weights.set(c.passage.id, Math.max(c.similarity, 0) / total));
+    }
+    const prompt = buildPrompt(manifest, opts.question, promptCandidates.map((c) => c.passage.text));
+    const t3 = performance.now();
+    const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText });
+    for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();
+    timings.generate = performance.now() - t3;
+    timings.firstToken = t3 - t0 + gen.firstTokenMs;
+    timings.total = performance.now() - t0;
+    const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
+    const used = [...new Map([...memoryCandidates, ...promptCandidates].map((c) => [c.passage.id, c])).values()];
+    return {
+      answer: gen.text,
+      abstainReason: null,
+      confidence: gen.meanTokenProb,
+      mode: opts.mode,
+      sources: used.map((c) => ({ candidate: c, weight: weights.get(c.passage.id) ?? 0, inPrompt: inPrompt.has(c.passage.id) })),
+      timings,
+      promptTokens: gen.promptTokens,
+      completionTokens: gen.tokens.length,
+      memories: memoryCandidates.length,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export { Answerer, type AnswerOptions, type AnswerResult, type AnswerSettings, type Mode } from './answerer.ts';
+export { selectCandidates, type Candidate } from './candidates.ts';

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { authenticate } from './auth.ts';
+import { ApiError, ErrorCode, errorBody } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { answerRoutes } from './routes/answers.ts';
+import { documentRoutes } from './routes/documents.ts';
+import { freshnessReport, freshnessRoutes } from './routes/freshness.ts';
+import type { Services } from './services.ts';
+import { statusPage } from './status-page.ts';
+
+export function createApp(s: Services) {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath || 'unmatched';
+    s.metrics.inc('mac_http_requests_total', 'HTTP requests', { method: c.req.method, route, status: String(c.res.status) });
+    s.metrics.observe('mac_http_request_seconds', 'HTTP request latency', (performance.now() - started) / 1000, { route });
+  });
+  app.use('/v1/*', bodyLimit({
+    maxSize: s.settings.maxBodyBytes,
+    onError: (c) => c.json(errorBody(ErrorCode.payloadTooLarge, `The body exceeds ${s.settings.maxBodyBytes} bytes; split the batch.`), 413),
+  }));
+  app.use('/v1/*', authenticate(s.settings.auth));
+  app.route('/v1/documents', documentRoutes(s));
+  app.route('/v1/answers', answerRoutes(s));
+  app.route('/v1/freshness', freshnessRoutes(s));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const r = s.readiness();
+    return r.ready ? c.json({ status: 'ready', checks: r.checks }) : c.json(errorBody(ErrorCode.notReady, 'Not ready', r.checks), 503);
+  });
+  app.get('/metrics', (c) => c.text(s.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(s.bundleId)));
+  app.get('/', (c) => c.html(statusPage(freshnessReport(s), s.bundleId)));
+  app.notFound((c) => c.json(errorBody(ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}; see /openapi.json.`), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    console.error(err);
+    return c.json(errorBody(ErrorCode.internal, 'Internal error; the server log has the details.'), 500);
+  });
+  return app;
+}

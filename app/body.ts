@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { ApiError, ErrorCode } from './errors.ts';
+
+/** Reads a JSON body: 415 for another content type, 400 for broken JSON, 422 with readable issues for bad fields. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError(415, ErrorCode.unsupportedMediaType, `Send the body as application/json (got ${type || 'no content type'}).`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await c.req.text());
+  } catch (err) {
+    throw new ApiError(400, ErrorCode.invalidJson, `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ApiError(422, ErrorCode.validationFailed, z.prettifyError(parsed.error),
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })));
+  }
+  return parsed.data;
+}
+
+export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());

@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const list = z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const num = (d: number) => z.coerce.number().default(d);
+
+/** Every setting, from the environment; README's configuration table mirrors this. */
+export const configSchema = z.object({
+  PORT: num(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('data'),
+  BUNDLE_DIR: z.string().default('bundles/default'),
+  API_KEYS: list,
+  WEBHOOK_SECRETS: list,
+  WEBHOOK_TOLERANCE_S: num(300),
+  MAX_BODY_BYTES: num(2 * 1024 * 1024),
+  MODULATION_CODEC: z.enum(['int8', 'fp16', 'fp32']).default('int8'),
+  THREADS: num(0).describe('ONNX Runtime intra-op threads per model; 0 = all cores'),
+  MAC_TOP_K: num(8),
+  RAG_TOP_K: num(3),
+  ABSTAIN_BELOW: num(0.2),
+  RETRIEVAL: z.enum(['vector', 'hybrid']).default('vector'),
+  WORKER_BATCH: num(16),
+  WORKER_MAX_ATTEMPTS: num(3),
+  SNAPSHOT_INTERVAL_S: num(60),
+  FRESHNESS_SLA_S: num(86_400),
+  PROBE_INTERVAL_S: num(300),
+  VERIFY_BUNDLE: z.enum(['hash', 'size']).default('hash'),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export const paths = (c: Config) => ({ database: join(c.DATA_DIR, 'memory.sqlite'), index: join(c.DATA_DIR, 'index.hnsw') });

@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import type { DocumentInput } from '../../memory/index.ts';
+import { iso, readJson } from '../body.ts';
+import { ApiError, ErrorCode } from '../errors.ts';
+import { ingestRequestSchema, type DocumentBody } from '../schemas.ts';
+import type { Services } from '../services.ts';
+
+const toInput = (d: DocumentBody): DocumentInput => ({
+  id: d.id, text: d.text, title: d.title, source: d.source, url: d.url,
+  publishedAt: d.published_at ? Date.parse(d.published_at) : null, metadata: d.metadata,
+});
+
+/** The ingestion webhook: 202 once the documents are durably queued; the worker encodes them. */
+export function documentRoutes(s: Services) {
+  return new Hono()
+    .post('/', async (c) => {
+      const body = await readJson(c, ingestRequestSchema);
+      const docs = 'documents' in body ? body.documents : [body];
+      const ids = docs.map((d) => d.id);
+      const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (duplicate) throw new ApiError(422, ErrorCode.validationFailed, `Document id ${duplicate} appears twice in one batch.`);
+      const results = s.store.upsertDocuments(docs.map(toInput), Date.now());
+      const queued = results.filter((r) => r.outcome === 'queued').length;
+      s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, docs.length);
+      s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
+      if (queued) s.notifyIngest();
+      return c.json({ documents: results, queued }, 202);
+    })
+    .get('/:id', (c) => {
+      const doc = s.store.getDocument(c.req.param('id'));
+      if (!doc) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
+      return c.json({
+        id: doc.id, status: doc.status, current_version: doc.currentVersion, title: doc.title, source: doc.source, url: doc.url,
+        published_at: iso(doc.publishedAt), metadata: doc.metadata, created_at: iso(doc.createdAt), updated_at: iso(doc.updatedAt),
+        deleted_at: iso(doc.deletedAt),
+        versions: doc.versions.map((v) => ({
+          version: v.version, content_sha256: v.contentSha256, status: v.status, received_at: iso(v.receivedAt),
+          indexed_at: iso(v.indexedAt), passages: v.passages, error: v.error,
+        })),
+      });
+    })
+    .delete('/:id', (c) => {
+      const change = s.store.deleteDocument(c.req.param('id'), Date.now());
+      if (!change) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
+      for (const id of change.removed) s.index.remove(id);
+      s.metrics.inc('mac_documents_deleted_total', 'Documents forgotten');
+      return c.json({ id: c.req.param('id'), status: 'deleted', passages_removed: change.removed.length });
+    });
+}

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { iso } from '../body.ts';
+import type { FreshnessResponse } from '../schemas.ts';
+import type { Services } from '../services.ts';
+
+export function percentiles(values: number[]) {
+  if (!values.length) return { count: 0, p50: null, p90: null, p99: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1000).toFixed(3));
+  return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}
+
+const mean = (xs: number[]) => (xs.length ? Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4)) : null);
+
+/** What the memory knows, how fresh it is, how far ingestion lags, and whether new knowledge is taken up. */
+export function freshnessReport(s: Services, now = Date.now()): FreshnessResponse {
+  const f = s.store.freshness();
+  const probes = s.store.recentProbes(50);
+  return {
+    generated_at: new Date(now).toISOString(),
+    documents: f.documents,
+    passages: f.passages,
+    superseded_versions: f.versions.superseded,
+    knowledge: {
+      newest_published_at: iso(f.knowledge.newestPublishedAt),
+      oldest_published_at: iso(f.knowledge.oldestPublishedAt),
+      last_indexed_at: iso(f.knowledge.newestIndexedAt),
+    },
+    queue: { depth: f.queue.queued, running: f.queue.running, failed: f.queue.failed, oldest_queued_at: iso(f.queue.oldestQueuedAt) },
+    lag_seconds: {
+      published_to_received: percentiles(f.lags.publishedToReceived),
+      received_to_indexed: percentiles(f.lags.receivedToIndexed),
+      published_to_indexed: percentiles(f.lags.publishedToIndexed),
+    },
+    sla_seconds: s.settings.slaSeconds,
+    sources: f.sources.map((src) => {
+      const staleness = (now - src.lastReceivedAt) / 1000;
+      return {
+        source: src.source, documents: src.documents, last_received_at: iso(src.lastReceivedAt)!, last_indexed_at: iso(src.lastIndexedAt),
+        staleness_seconds: Math.round(staleness), stale: staleness > s.settings.slaSeconds,
+      };
+    }),
+    uptake: {
+      probes: probes.length,
+      mean_f1_with_memory: mean(probes.map((p) => p.f1)),
+      mean_f1_without_memory: mean(probes.map((p) => p.baseF1)),
+      recent: probes.slice(0, 10).map((p) => ({
+        document_id: p.documentId, question: p.question, expected: p.expected, answer: p.answer, f1: p.f1, base_f1: p.baseF1, at: iso(p.at)!,
+      })),
+    },
+  };
+}
+
+export const freshnessRoutes = (s: Services) => new Hono().get('/', (c) => c.json(freshnessReport(s)));

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/** The single source of request/response types and of /openapi.json. */
+export const LIMITS = { textChars: 200_000, batchDocuments: 100, metadataBytes: 16_384, questionChars: 2_000 } as const;
+
+export const documentSchema = z.strictObject({
+  id: z.string().min(1).max(256).regex(/^[\w.:\/@#-]+$/, 'use letters, digits and . _ : / @ # -'),
+  text: z.string().trim().min(1, 'text must not be empty').max(LIMITS.textChars),
+  title: z.string().max(1_000).nullish(),
+  source: z.string().max(200).nullish(),
+  url: z.url().max(2_000).nullish(),
+  published_at: z.iso.datetime({ offset: true }).nullish(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => JSON.stringify(m).length <= LIMITS.metadataBytes, `metadata must serialize to at most ${LIMITS.metadataBytes} bytes`)
+    .nullish(),
+});
+export type DocumentBody = z.infer<typeof documentSchema>;
+
+export const ingestRequestSchema = z.union([
+  documentSchema,
+  z.strictObject({ documents: z.array(documentSchema).min(1).max(LIMITS.batchDocuments) }),
+]);
+
+export const ingestResponseSchema = z.object({
+  documents: z.array(z.object({
+    id: z.string(), version: z.number().int(), outcome: z.enum(['queued', 'unchanged']),
+    status: z.enum(['queued', 'indexed', 'failed', 'deleted']),
+  })),
+  queued: z.number().int(),
+});
+
+export const documentResponseSchema = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'indexed', 'failed', 'deleted']),
+  current_version: z.number().int(),
+  title: z.string().nullable(),
+  source: z.string().nullable(),
+  url: z.string().nullable(),
+  published_at: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  deleted_at: z.string().nullable(),
+  versions: z.array(z.object({
+    version: z.number().int(), content_sha256: z.string(),
+    status: z.enum(['queued', 'indexed', 'superseded', 'failed', 'deleted']),
+    received_at: z.string(), indexed_at: z.string().nullable(), passages: z.number().int(), error: z.string().nullable(),
+  })),
+});
+
+export const MODES = ['mac', 'rag', 'hybrid', 'base'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const answerRequestSchema = z.strictObject({
+  question: z.string().trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
+  mode: z.enum(MODES).default('mac'),
+  top_k: z.number().int().min(1).max(64).optional().describe('candidate memories (mac, default 8) or passages in the prompt (rag, default 3)'),
+  max_tokens: z.number().int().min(1).max(256).default(32),
+  stream: z.boolean().default(false),
+});
+export type AnswerRequest = z.infer<typeof answerRequestSchema>;
+
+export const sourceSchema = z.object({
+  document_id: z.string(),
+  version: z.number().int(),
+  passage_id: z.number().int(),
+  title: z.string().nullable(),
+  source: z.string().nullable(),
+  similarity: z.number(),
+  weight: z.number().describe('share of the aggregation (mac) or of the retrieval scores (rag)'),
+  in_prompt: z.boolean(),
+});
+
+export const answerResponseSchema = z.object({
+  answer: z.string().nullable(),
+  abstained: z.boolean(),
+  abstain_reason: z.string().nullable(),
+  confidence: z.number(),
+  mode: z.enum(MODES),
+  sources: z.array(sourceSchema),
+  timings_ms: z.object({
+    encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), first_token: z.number(), total: z.number(),
+  }),
+  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), memories: z.number().int() }),
+  bundle_id: z.string(),
+});
+export type AnswerResponse = z.infer<typeof answerResponseSchema>;
+
+const percentiles = z.object({ count: z.number().int(), p50: z.number().nullable(), p90: z.number().nullable(), p99: z.number().nullable() });
+
+export const freshnessResponseSchema = z.object({
+  generated_at: z.string(),
+  documents: z.object({ total: z.number().int(), indexed: z.number().int(), queued: z.number().int(), failed: z.number().int(), deleted: z.number().int() }),
+  passages: z.number().int(),
+  superseded_versions: z.number().int(),
+  knowledge: z.object({ newest_published_at: z.string().nullable(), oldest_published_at: z.string().nullable(), last_indexed_at: z.string().nullable() }),
+  queue: z.object({ depth: z.number().int(), running: z.number().int(), failed: z.number().int(), oldest_queued_at: z.string().nullable() }),
+  lag_seconds: z.object({ published_to_received: percentiles, received_to_indexed: percentiles, published_to_indexed: percentiles }),
+  sla_seconds: z.number(),
+  sources: z.array(z.object({
+    source: z.string(), documents: z.number().int(), last_received_at: z.string(), last_indexed_at: z.string().nullable(),
+    staleness_seconds: z.number(), stale: z.boolean(),
+  })),
+  uptake: z.object({
+    probes: z.number().int(),
+    mean_f1_with_memory: z.number().nullable(),
+    mean_f1_without_memory: z.number().nullable(),
+    recent: z.array(z.object({ document_id: z.string(), question: z.string(), expected: z.string(), answer: z.string(), f1: z.number(), base_f1: z.number(), at: z.string() })),
+  }),
+});
+export type FreshnessResponse = z.infer<typeof freshnessResponseSchema>;

@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { OnnxAggregator } from '../aggregator/index.ts';
+import { Answerer } from '../answer/index.ts';
+import { loadBundle } from '../bundle/index.ts';
+import { OnnxEncoder } from '../encoder/index.ts';
+import { IngestWorker } from '../ingest/index.ts';
+import { Generator } from '../lm/index.ts';
+import { openIndex, saveSnapshot, SqliteStore } from '../memory/index.ts';
+import { UptakeProber } from '../monitor/index.ts';
+import { createApp } from './app.ts';
+import { paths, type Config } from './config.ts';
+import { Metrics } from './metrics.ts';
+import type { Services } from './services.ts';
+
+export interface RunningService {
+  url: string;
+  services: Services;
+  worker: IngestWorker;
+  prober: UptakeProber;
+  close(): Promise<void>;
+}
+
+const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
+
+/** Composition root: opens the bundle, the memory bank and the index, starts the worker and the server. */
+export async function startService(config: Config): Promise<RunningService> {
+  const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash' });
+  const { manifest } = bundle;
+  log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const p = paths(config);
+  const store = new SqliteStore(p.database, config.MODULATION_CODEC);
+  const opened = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id);
+  const index = opened.index;
+  log(`index: ${index.size()} passages (${opened.fromSnapshot ? 'snapshot' : 'rebuilt from SQLite'}, ${opened.caughtUp} caught up, ${opened.dropped} dropped)`);
+
+  const metrics = new Metrics();
+  const encoder = new OnnxEncoder(bundle);
+  const generator = new Generator(bundle);
+  const answerer = new Answerer(
+    { store, index, encoder, aggregator: new OnnxAggregator(bundle), generator, manifest },
+    { macTopK: config.MAC_TOP_K, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, hybridRetrieval: config.RETRIEVAL === 'hybrid' },
+  );
+  const worker = new IngestWorker({ store, index, encoder }, {
+    batchJobs: config.WORKER_BATCH, maxAttempts: config.WORKER_MAX_ATTEMPTS, idleMs: 1000,
+    onIndexed: (_job, passages, ms) => {
+      metrics.inc('mac_documents_indexed_total', 'Document versions encoded and indexed');
+      metrics.inc('mac_passages_indexed_total', 'Passages encoded and indexed', {}, passages);
+      metrics.observe('mac_ingest_batch_seconds', 'Time to encode and store one worker batch', ms / 1000);
+    },
+    onError: (job, err) => {
+      metrics.inc('mac_ingest_errors_total', 'Ingestion job failures');
+      log(`job ${job.id} (${job.documentId} v${job.version}) failed: ${err.message}`);
+    },
+  });
+  const snapshot = () => saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
+  const prober = new UptakeProber({ store, answerer });
+  let closed = false;
+  const services: Services = {
+    store, index, answerer, metrics, bundleId: manifest.bundle_id,
+    notifyIngest: () => worker.notify(),
+    settings: {
+      auth: { apiKeys: config.API_KEYS, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
+      maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,
+    },
+    readiness: () => ({ ready: !closed, checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok' } }),
+  };
+  metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.freshness().queue.queued);
+  metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
+  if (!config.API_KEYS.length && !config.WEBHOOK_SECRETS.length) log('WARNING: no API_KEYS or WEBHOOK_SECRETS set: /v1 is open to anyone who can reach this port');
+
+  worker.start();
+  const timers = [
+    config.SNAPSHOT_INTERVAL_S > 0 && setInterval(snapshot, config.SNAPSHOT_INTERVAL_S * 1000),
+    config.PROBE_INTERVAL_S > 0 && setInterval(() => void prober.probeOnce().catch((e) => log(`probe failed: ${e.message}`)), config.PROBE_INTERVAL_S * 1000),
+  ].filter(Boolean) as NodeJS.Timeout[];
+  const app = createApp(services);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  log(`listening on http://${config.HOST}:${port}`);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services, worker, prober,
+    async close() {
+      if (closed) return;
+      closed = true;
+      timers.forEach(clearInterval);
+      await new Promise((r) => server.close(r));
+      await worker.stop();
+      snapshot();
+      store.close();
+      await bundle.close();
+    },
+  };
+}

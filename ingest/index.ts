@@ -1,0 +1,1 @@
+export { IngestWorker, type WorkerOptions } from './worker.ts';

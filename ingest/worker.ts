@@ -1,0 +1,105 @@
+import { splitPassages, type Encoder } from '../encoder/index.ts';
+import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
+
+export interface WorkerOptions {
+  /** Jobs claimed per round; their passages are encoded in shared batches. */
+  batchJobs: number;
+  maxAttempts: number;
+  idleMs: number;
+  onIndexed?: (job: Job, passages: number, ms: number) => void;
+  onError?: (job: Job, error: Error) => void;
+}
+
+/**
+ * The background half of ingestion: claims durably queued jobs, encodes their passages (one forward pass
+ * each, no gradient steps), stores modulations in SQLite and only then adds them to the index.
+ */
+export class IngestWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder },
+    private readonly options: WorkerOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.deps.store.requeueRunning(); // a crash mid-job leaves it `running`: do it again
+    this.loop = this.run();
+  }
+
+  /** New work arrived: skip the idle wait. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+  }
+
+  /** Processes queued jobs until the queue is empty; returns how many were processed. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.round();
+      if (!n) return total;
+      total += n;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const n = await this.round();
+      if (!n && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.idleMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async round(): Promise<number> {
+    const { store, index, encoder } = this.deps;
+    const jobs = store.claimJobs(this.options.batchJobs, Date.now());
+    if (!jobs.length) return 0;
+    const started = performance.now();
+    const split = jobs.map((job) => splitPassages(job.text, (s) => encoder.countTokens(s), encoder.maxPassageTokens));
+    let encoded;
+    try {
+      encoded = await encoder.encodePassages(split.flat());
+    } catch (err) {
+      for (const job of jobs) this.fail(job, err as Error);
+      return jobs.length;
+    }
+    let offset = 0;
+    for (const [i, job] of jobs.entries()) {
+      const passages: NewPassage[] = split[i].map((text, j) => ({ text, ...encoded[offset + j] }));
+      offset += split[i].length;
+      try {
+        const done = store.completeJob(job, passages, Date.now());
+        // SQLite first, index second: a crash in between is repaired by catch-up at start-up.
+        for (const id of done.removed) index.remove(id);
+        for (const p of done.added) index.add(p.id, p.embedding);
+        this.options.onIndexed?.(job, passages.length, performance.now() - started);
+      } catch (err) {
+        this.fail(job, err as Error);
+      }
+    }
+    return jobs.length;
+  }
+
+  private fail(job: Job, error: Error): void {
+    this.deps.store.failJob(job, error.message, Date.now(), this.options.maxAttempts);
+    this.options.onError?.(job, error);
+  }
+}

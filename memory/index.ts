@@ -1,0 +1,6 @@
+export { decodeModulation, encodeModulation, type Codec } from './codec.ts';
+export { HnswIndex, type HnswOptions } from './hnsw-index.ts';
+export { openIndex, saveSnapshot, type IndexSnapshotMeta, type OpenedIndex } from './open-index.ts';
+export { contentHash, SqliteStore } from './sqlite-store.ts';
+export { ExactIndex, type Neighbor, type VectorIndex } from './vector-index.ts';
+export type * from './types.ts';

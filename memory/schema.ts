@@ -1,0 +1,69 @@
+/** SQLite is the source of truth; the vector index is derived from `passages` and can be rebuilt. */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  title TEXT, source TEXT, url TEXT, published_at INTEGER, metadata TEXT,
+  current_version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS versions (
+  document_id TEXT NOT NULL REFERENCES documents(id),
+  version INTEGER NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  text TEXT,
+  title TEXT,
+  published_at INTEGER,
+  received_at INTEGER NOT NULL,
+  indexed_at INTEGER,
+  status TEXT NOT NULL,
+  passages INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  PRIMARY KEY (document_id, version)
+);
+CREATE INDEX IF NOT EXISTS versions_indexed ON versions(status, indexed_at);
+CREATE TABLE IF NOT EXISTS passages (
+  id INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  ordinal INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  codec TEXT NOT NULL,
+  modulation BLOB NOT NULL,
+  embedding BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, version);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, content='passages', content_rowid='id');
+CREATE TRIGGER IF NOT EXISTS passages_fts_insert AFTER INSERT ON passages BEGIN
+  INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_fts_delete AFTER DELETE ON passages BEGIN
+  INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  enqueued_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
+CREATE TABLE IF NOT EXISTS probes (
+  id INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  question TEXT NOT NULL,
+  expected TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  f1 REAL NOT NULL,
+  base_f1 REAL NOT NULL,
+  at INTEGER NOT NULL
+);
+`;

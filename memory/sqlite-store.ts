@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
+import { SCHEMA } from './schema.ts';
+import type {
+  CompletedJob, DocumentInput, DocumentRecord, DocumentStatus, FreshnessStats, IndexChange, Job, MemoryStore,
+  NewPassage, ProbeRecord, StoredPassage, UpsertResult, VersionRecord,
+} from './types.ts';
+
+type Row = Record<string, any>;
+
+export const contentHash = (doc: DocumentInput) =>
+  createHash('sha256').update(JSON.stringify([doc.title ?? null, doc.text])).digest('hex');
+
+/** The durable memory bank: WAL, fsync on commit, so an acknowledged document survives a crash. */
+export class SqliteStore implements MemoryStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string, private readonly codec: Codec = 'int8') {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+  }
+
+  upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[] {
+    const get = this.db.prepare('SELECT d.current_version, d.status, v.content_sha256 FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = ?');
+    const insertDoc = this.db.prepare(`INSERT INTO documents (id, title, source, url, published_at, metadata, current_version, status, created_at, updated_at)
+      VALUES (@id, @title, @source, @url, @publishedAt, @metadata, @version, 'queued', @at, @at)
+      ON CONFLICT(id) DO UPDATE SET title = @title, source = @source, url = @url, published_at = @publishedAt, metadata = @metadata,
+        current_version = @version, status = 'queued', updated_at = @at, deleted_at = NULL`);
+    const insertVersion = this.db.prepare(`INSERT INTO versions (document_id, version, content_sha256, text, title, published_at, received_at, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`);
+    const insertJob = this.db.prepare(`INSERT INTO jobs (document_id, version, state, enqueued_at) VALUES (?, ?, 'queued', ?)`);
+    const run = this.db.transaction((batch: DocumentInput[]) =>
+      batch.map((doc): UpsertResult => {
+        const hash = contentHash(doc);
+        const current = get.get(doc.id) as Row | undefined;
+        if (current && current.status !== 'deleted' && current.status !== 'failed' && current.content_sha256 === hash) {
+          return { id: doc.id, version: current.current_version, outcome: 'unchanged', status: current.status };
+        }
+        const version = current ? current.current_version + 1 : 1;
+        insertDoc.run({
+          id: doc.id, title: doc.title ?? null, source: doc.source ?? null, url: doc.url ?? null,
+          publishedAt: doc.publishedAt ?? null, metadata: doc.metadata ? JSON.stringify(doc.metadata) : null, version, at: receivedAt,
+        });
+        insertVersion.run(doc.id, version, hash, doc.text, doc.title ?? null, doc.publishedAt ?? null, receivedAt);
+        insertJob.run(doc.id, version, receivedAt);
+        return { id: doc.id, version, outcome: 'queued', status: 'queued' };
+      }),
+    );
+    return run(docs);
+  }
+
+  getDocument(id: string): DocumentRecord | null {
+    const d = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as Row | undefined;
+    if (!d) return null;
+    const versions = (this.db.prepare('SELECT * FROM versions WHERE document_id = ? ORDER BY version').all(id) as Row[]).map(
+      (v): VersionRecord => ({
+        version: v.version, contentSha256: v.content_sha256, status: v.status, receivedAt: v.received_at,
+        indexedAt: v.indexed_at, passages: v.passages, error: v.error,
+      }),
+    );
+    return {
+      id: d.id, title: d.title, source: d.source, url: d.url, publishedAt: d.published_at,
+      metadata: d.metadata ? JSON.parse(d.metadata) : null, status: d.status, currentVersion: d.current_version,
+      createdAt: d.created_at, updatedAt: d.updated_at, deletedAt: d.deleted_at, versions,
+    };
+  }
+
+  deleteDocument(id: string, at: number): IndexChange | null {
+    return this.db.transaction((): IndexChange | null => {
+      const d = this.db.prepare('SELECT status FROM documents WHERE id = ?').get(id) as Row | undefined;
+      if (!d) return null;
+      const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ?').all(id) as Row[]).map((r) => r.id);
+      this.db.prepare('DELETE FROM passages WHERE document_id = ?').run(id);
+      this.db.prepare("UPDATE versions SET text = NULL, status = 'deleted' WHERE document_id = ?").run(id);
+      this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE document_id = ? AND state IN ('queued', 'running')").run(at, id);
+      this.db.prepare("UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = ?").run(at, at, id);
+      return { added: [], removed };
+    })();
+  }
+
+  claimJobs(limit: number, at: number): Job[] {
+    return this.db.transaction((): Job[] => {
+      const rows = this.db.prepare(`SELECT j.id, j.document_id, j.version, j.attempts, v.text, v.title FROM jobs j
+        JOIN versions v ON v.document_id = j.document_id AND v.version = j.version
+        WHERE j.state = 'queued' ORDER BY j.id LIMIT ?`).all(limit) as Row[];
+      const mark = this.db.prepare("UPDATE jobs SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?");
+      for (const r of rows) mark.run(at, r.id);
+      return rows.map((r) => ({ id: r.id, documentId: r.document_id, version: r.version, text: r.text, title: r.title, attempts: r.attempts + 1 }));
+    })();
+  }
+
+  completeJob(job: Job, passages: NewPassage[], at: number): CompletedJob {
+    return this.db.transaction((): CompletedJob => {
+      const d = this.db.prepare('SELECT current_version, status FROM documents WHERE id = ?').get(job.documentId) as Row | undefined;
+      const jobState = (this.db.prepare('SELECT state FROM jobs WHERE id = ?').get(job.id) as Row | undefined)?.state;
+      if (!d || d.status === 'deleted' || jobState !== 'running' || d.current_version !== job.version) {
+        // Deleted or superseded while encoding: store nothing, so no answer can draw on stale text.
+        this.db.prepare("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'").run(at, job.id);
+        if (d && d.status !== 'deleted') this.db.prepare("UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version = ?").run(job.documentId, job.version);
+        return { stored: false, added: [], removed: [] };
+      }
+      const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version < ?').all(job.documentId, job.version) as Row[]).map((r) => r.id);
+      this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version < ?').run(job.documentId, job.version);
+      this.db.prepare("UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version < ? AND status != 'deleted'").run(job.documentId, job.version);
+      const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const added = passages.map((p, ordinal) => {
+        const info = insert.run(job.documentId, job.version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at);
+        return { id: Number(info.lastInsertRowid), embedding: p.embedding };
+      });
+      this.db.prepare("UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL WHERE document_id = ? AND version = ?").run(at, passages.length, job.documentId, job.version);
+      this.db.prepare("UPDATE documents SET status = 'indexed', updated_at = ? WHERE id = ?").run(at, job.documentId);
+      this.db.prepare("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?").run(at, job.id);
+      return { stored: true, added, removed };
+    })();
+  }
+
+  failJob(job: Job, error: string, at: number, maxAttempts: number): void {
+    this.db.transaction(() => {
+      const final = job.attempts >= maxAttempts;
+      this.db.prepare('UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE id = ? AND state = ?').run(final ? 'failed' : 'queued', error, at, job.id, 'running');
+      if (final) {
+        this.db.prepare("UPDATE versions SET status = 'failed', error = ? WHERE document_id = ? AND version = ?").run(error, job.documentId, job.version);
+        this.db.prepare("UPDATE documents SET status = 'failed', updated_at = ? WHERE id = ? AND current_version = ? AND status != 'deleted'").run(at, job.documentId, job.version);
+      }
+    })();
+  }
+
+  requeueRunning(): number {
+    return this.db.prepare("UPDATE jobs SET state = 'queued' WHERE state = 'running'").run().changes;
+  }
+
+  getPassages(ids: number[]): StoredPassage[] {
+    if (!ids.length) return [];
+    const rows = this.db.prepare(`SELECT p.*, d.title, d.source FROM passages p JOIN documents d ON d.id = p.document_id
+      WHERE p.id IN (SELECT value FROM json_each(?)) AND d.status != 'deleted'`).all(JSON.stringify(ids)) as Row[];
+    const byId = new Map(rows.map((r) => [r.id as number, r]));
+    return ids.flatMap((id) => {
+      const r = byId.get(id);
+      return r ? [{
+        id: r.id, documentId: r.document_id, version: r.version, ordinal: r.ordinal, text: r.text, title: r.title, source: r.source,
+        modulation: decodeModulation(r.modulation, r.codec as Codec), embedding: blobToFloat32(r.embedding), createdAt: r.created_at,
+      }] : [];
+    });
+  }
+
+  passageEmbeddings(afterId: number, limit: number): { id: number; embedding: Float32Array }[] {
+    return (this.db.prepare('SELECT id, embedding FROM passages WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map((r) => ({
+      id: r.id, embedding: blobToFloat32(r.embedding),
+    }));
+  }
+
+  passageIds(): number[] {
+    return (this.db.prepare('SELECT id FROM passages ORDER BY id').raw().all() as number[][]).map((r) => r[0]);
+  }
+
+  maxPassageId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM passages').get() as Row).m;
+  }
+
+  keywordSearch(query: string, k: number): { id: number; score: number }[] {
+    const terms = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    if (!terms.length) return [];
+    const match = [...new Set(terms)].map((t) => `"${t}"`).join(' OR ');
+    return (this.db.prepare('SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?').all(match, k) as Row[]).map(
+      (r) => ({ id: r.id, score: -r.rank }),
+    );
+  }
+
+  recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[] {
+    return (this.db.prepare(`SELECT v.document_id, v.version, v.text FROM versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version
+      WHERE v.status = 'indexed' AND v.text IS NOT NULL ORDER BY v.indexed_at DESC LIMIT ?`).all(limit) as Row[]).map((r) => ({
+      documentId: r.document_id, version: r.version, text: r.text,
+    }));
+  }
+
+  recordProbe(p: ProbeRecord): void {
+    this.db.prepare('INSERT INTO probes (document_id, version, question, expected, answer, f1, base_f1, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(p.documentId, p.version, p.question, p.expected, p.answer, p.f1, p.baseF1, p.at);
+  }
+
+  recentProbes(limit: number): ProbeRecord[] {
+    return (this.db.prepare('SELECT * FROM probes ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => ({
+      documentId: r.document_id, version: r.version, question: r.question, expected: r.expected, answer: r.answer, f1: r.f1, baseF1: r.base_f1, at: r.at,
+    }));
+  }
+
+  freshness(): FreshnessStats {
+    const count = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as Row).n as number;
+    const byStatus = Object.fromEntries((this.db.prepare('SELECT status, COUNT(*) AS n FROM documents GROUP BY status').all() as Row[]).map((r) => [r.status, r.n]));
+    const docCount = (s: DocumentStatus) => byStatus[s] ?? 0;
+    const knowledge = this.db.prepare(`SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
+      FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.status = 'indexed'`).get() as Row;
+    const queue = this.db.prepare(`SELECT SUM(state = 'queued') AS queued, SUM(state = 'running') AS running, SUM(state = 'failed') AS failed,
+      MIN(CASE WHEN state = 'queued' THEN enqueued_at END) AS oldest FROM jobs`).get() as Row;
+    const lagRows = this.db.prepare("SELECT published_at, received_at, indexed_at FROM versions WHERE indexed_at IS NOT NULL ORDER BY indexed_at DESC LIMIT 10000").all() as Row[];
+    return {
+      documents: {
+        total: count("SELECT COUNT(*) AS n FROM documents WHERE status != 'deleted'"),
+        indexed: docCount('indexed'), queued: docCount('queued'), failed: docCount('failed'), deleted: docCount('deleted'),
+      },
+      versions: { superseded: count("SELECT COUNT(*) AS n FROM versions WHERE status = 'superseded'") },
+      passages: count('SELECT COUNT(*) AS n FROM passages'),
+      knowledge: { newestPublishedAt: knowledge.newest, oldestPublishedAt: knowledge.oldest, newestIndexedAt: knowledge.indexed },
+      queue: { queued: queue.queued ?? 0, running: queue.running ?? 0, failed: queue.failed ?? 0, oldestQueuedAt: queue.oldest },
+      lags: {
+        publishedToReceived: lagRows.filter((r) => r.published_at != null).map((r) => r.received_at - r.published_at),
+        receivedToIndexed: lagRows.map((r) => r.indexed_at - r.received_at),
+        publishedToIndexed: lagRows.filter((r) => r.published_at != null).map((r) => r.indexed_at - r.published_at),
+      },
+      sources: (this.db.prepare(`SELECT COALESCE(d.source, '(none)') AS source, COUNT(*) AS documents, MAX(v.received_at) AS last_received,
+        MAX(v.indexed_at) AS last_indexed FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
+        WHERE d.status != 'deleted' GROUP BY 1 ORDER BY 1`).all() as Row[]).map((r) => ({
+        source: r.source, documents: r.documents, lastReceivedAt: r.last_received, lastIndexedAt: r.last_indexed,
+      })),
+    };
+  }
+
+  storageBytes() {
+    const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(modulation)), 0) AS m, COALESCE(SUM(LENGTH(embedding)), 0) AS e, COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) AS t FROM passages').get() as Row;
+    return { passages: r.n, modulation: r.m, embedding: r.e, text: r.t };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

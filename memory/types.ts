@@ -1,0 +1,130 @@
+/** What the ingestion webhook accepts for one document (already validated). */
+export interface DocumentInput {
+  id: string;
+  text: string;
+  title?: string | null;
+  source?: string | null;
+  url?: string | null;
+  publishedAt?: number | null; // epoch ms
+  metadata?: Record<string, unknown> | null;
+}
+
+export type VersionStatus = 'queued' | 'indexed' | 'superseded' | 'failed' | 'deleted';
+export type DocumentStatus = 'queued' | 'indexed' | 'failed' | 'deleted';
+
+export interface VersionRecord {
+  version: number;
+  contentSha256: string;
+  status: VersionStatus;
+  receivedAt: number;
+  indexedAt: number | null;
+  passages: number;
+  error: string | null;
+}
+
+export interface DocumentRecord {
+  id: string;
+  title: string | null;
+  source: string | null;
+  url: string | null;
+  publishedAt: number | null;
+  metadata: Record<string, unknown> | null;
+  status: DocumentStatus;
+  currentVersion: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  versions: VersionRecord[];
+}
+
+export interface UpsertResult {
+  id: string;
+  version: number;
+  /** `queued`: new content, a job will index it; `unchanged`: same content as the current version. */
+  outcome: 'queued' | 'unchanged';
+  status: DocumentStatus;
+}
+
+export interface Job {
+  id: number;
+  documentId: string;
+  version: number;
+  text: string;
+  title: string | null;
+  attempts: number;
+}
+
+export interface NewPassage {
+  text: string;
+  modulation: Float32Array;
+  embedding: Float32Array;
+}
+
+export interface StoredPassage {
+  id: number;
+  documentId: string;
+  version: number;
+  ordinal: number;
+  text: string;
+  title: string | null;
+  source: string | null;
+  modulation: Float32Array;
+  embedding: Float32Array;
+  createdAt: number;
+}
+
+/** What the vector index must learn from a finished job or a deletion. */
+export interface IndexChange {
+  added: { id: number; embedding: Float32Array }[];
+  removed: number[];
+}
+
+export interface CompletedJob extends IndexChange {
+  /** False when the document was deleted or superseded while the job ran: nothing was stored. */
+  stored: boolean;
+}
+
+export interface FreshnessStats {
+  documents: { total: number; indexed: number; queued: number; failed: number; deleted: number };
+  versions: { superseded: number };
+  passages: number;
+  knowledge: { newestPublishedAt: number | null; oldestPublishedAt: number | null; newestIndexedAt: number | null };
+  queue: { queued: number; running: number; failed: number; oldestQueuedAt: number | null };
+  /** Per indexed version: published -> received and received -> indexed, in ms. */
+  lags: { publishedToReceived: number[]; receivedToIndexed: number[]; publishedToIndexed: number[] };
+  sources: { source: string; documents: number; lastReceivedAt: number; lastIndexedAt: number | null }[];
+}
+
+export interface ProbeRecord {
+  documentId: string;
+  version: number;
+  question: string;
+  expected: string;
+  answer: string;
+  f1: number;
+  baseF1: number;
+  at: number;
+}
+
+export interface MemoryStore {
+  upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[];
+  getDocument(id: string): DocumentRecord | null;
+  /** Forgets a document: its passages are removed; returns what the index must drop, or null if unknown. */
+  deleteDocument(id: string, at: number): IndexChange | null;
+  claimJobs(limit: number, at: number): Job[];
+  completeJob(job: Job, passages: NewPassage[], at: number): CompletedJob;
+  failJob(job: Job, error: string, at: number, maxAttempts: number): void;
+  /** After a crash, jobs left `running` go back to the queue. */
+  requeueRunning(): number;
+  getPassages(ids: number[]): StoredPassage[];
+  passageEmbeddings(afterId: number, limit: number): { id: number; embedding: Float32Array }[];
+  passageIds(): number[];
+  maxPassageId(): number;
+  keywordSearch(query: string, k: number): { id: number; score: number }[];
+  recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[];
+  recordProbe(probe: ProbeRecord): void;
+  recentProbes(limit: number): ProbeRecord[];
+  freshness(): FreshnessStats;
+  storageBytes(): { modulation: number; embedding: number; text: number; passages: number };
+  close(): void;
+}

@@ -1,0 +1,2 @@
+export { makeProbe, UptakeProber, type ClozeProbe } from './probes.ts';
+export { normalizeAnswer, tokenF1 } from './squad-metrics.ts';
