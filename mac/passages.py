@@ -1,14 +1,13 @@
-"""Splits a document into passages that fit the encoder; the TypeScript service implements the same rule.
+"""Splits a document into passages that fit the encoder; encoder/passages.ts implements the same rule.
 
 The rule, exactly:
 1. Sentences: split the text with the regex `(?<=[.!?])\\s+`, strip each piece, drop empty ones.
 2. Budget: `max_tokens - 2` encoder tokens (counted without special tokens), leaving room for [CLS]/[SEP].
-3. A sentence over the budget is replaced by word chunks: its whitespace-separated words, greedily
-   joined by single spaces while the chunk's count stays within the budget. A single word over the
-   budget becomes a chunk of its own (the encoder truncates it).
-4. Pieces (sentences and word chunks, in order) are greedily joined by single spaces into the current
-   passage while its count stays within the budget; otherwise the current passage is closed and the
-   piece starts the next one.
+3. Each sentence is appended to the open passage (joined by one space) if the result fits the budget.
+   Otherwise the open passage is closed; the sentence starts the next passage if it fits alone, and if
+   not, its whitespace-separated words are appended one at a time the same way (a word that does not fit
+   closes the passage and starts the next; a single word over the budget is a passage of its own, which
+   the encoder truncates). The last word chunk stays open, so the following sentences may join it.
 
 Counts are always taken on the joined string, never summed, because tokens can merge across a join.
 """
@@ -18,30 +17,31 @@ from typing import Callable
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
-def _pack(pieces: list[str], count_tokens: Callable[[str], int], budget: int) -> list[str]:
-    """Greedy: join pieces with single spaces while the joined count stays within the budget."""
-    out: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current} {piece}" if current else piece
-        if not current or count_tokens(candidate) <= budget:
-            current = candidate
-        else:
-            out.append(current)
-            current = piece
-    if current:
-        out.append(current)
-    return out
-
-
 def split_passages(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
     budget = max_tokens - 2
     assert budget > 0, f"max_tokens {max_tokens} leaves no room after [CLS]/[SEP]"
-    sentences = [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
-    pieces: list[str] = []
-    for sentence in sentences:
+    passages: list[str] = []
+    current = ""
+    for sentence in (s.strip() for s in SENTENCE_BREAK.split(text)):
+        if not sentence:
+            continue
+        candidate = f"{current} {sentence}" if current else sentence
+        if count_tokens(candidate) <= budget:
+            current = candidate
+            continue
+        if current:
+            passages.append(current)
         if count_tokens(sentence) <= budget:
-            pieces.append(sentence)
-        else:
-            pieces += _pack(sentence.split(), count_tokens, budget)
-    return _pack(pieces, count_tokens, budget)
+            current = sentence
+            continue
+        current = ""
+        for word in sentence.split():
+            with_word = f"{current} {word}" if current else word
+            if not current or count_tokens(with_word) <= budget:
+                current = with_word
+            else:
+                passages.append(current)
+                current = word
+    if current:
+        passages.append(current)
+    return passages

@@ -24,7 +24,9 @@ FORMAT_VERSION = 1
 # Modulations are tanh-bounded to [-1, 1], so a fixed int8 scale of 127 never clips and needs no
 # per-passage scale: T*M bytes per passage, round-trip error <= 1/254.
 def quantize_int8(modulation: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(modulation * 127.0), -127, 127).astype(np.int8)
+    # float64 and half-up rounding, as JavaScript's Math.round, so the service stores the same bytes
+    scaled = np.floor(modulation.astype(np.float64) * 127.0 + 0.5)
+    return np.clip(scaled, -127, 127).astype(np.int8)
 
 
 def dequantize_int8(stored: np.ndarray) -> np.ndarray:

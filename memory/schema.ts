@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 CREATE INDEX IF NOT EXISTS versions_indexed ON versions(status, indexed_at);
 CREATE TABLE IF NOT EXISTS passages (
-  id INTEGER PRIMARY KEY,
+  -- AUTOINCREMENT: ids are vector-index labels and snapshot watermarks, so they must never be reused.
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   document_id TEXT NOT NULL,
   version INTEGER NOT NULL,
   ordinal INTEGER NOT NULL,

@@ -39,3 +39,8 @@ def test_real_paragraphs_fit_the_encoder(tiny_bundle, squad_validation):
         assert " ".join(passages).split() == context.split(), "splitting must lose no words"
         for p in passages:
             assert tiny_bundle.count_encoder_tokens(p) <= budget or len(p.split()) == 1, p
+
+
+def test_oversized_sentence_closes_the_open_passage_first():
+    # same as encoder/passages.ts: the word chunks never join the passage before them
+    assert split_passages("x. y " + "z" * 20 + ".", len, 12) == ["x.", "y", "z" * 20 + "."]

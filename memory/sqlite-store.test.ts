@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from './sqlite-store.ts';
+
+const passage = (text: string) => ({ text, modulation: new Float32Array(8).fill(0.5), embedding: Float32Array.of(1, 0, 0) });
+
+describe('SqliteStore', () => {
+  it('is idempotent on same content and versions new content', () => {
+    const s = new SqliteStore(':memory:');
+    expect(s.upsertDocuments([{ id: 'a', text: 'one' }], 1)[0]).toMatchObject({ version: 1, outcome: 'queued' });
+    expect(s.upsertDocuments([{ id: 'a', text: 'one' }], 2)[0]).toMatchObject({ version: 1, outcome: 'unchanged' });
+    expect(s.upsertDocuments([{ id: 'a', text: 'two' }], 3)[0]).toMatchObject({ version: 2, outcome: 'queued' });
+    expect(s.claimJobs(10, 4)).toHaveLength(2);
+  });
+
+  it('stores passages only for the current version and supersedes older ones', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'v1' }], 1);
+    const [j1] = s.claimJobs(1, 2);
+    const first = s.completeJob(j1, [passage('v1')], 3);
+    expect(first.added).toHaveLength(1);
+    s.upsertDocuments([{ id: 'a', text: 'v2' }], 4);
+    const [j2] = s.claimJobs(1, 5);
+    const second = s.completeJob(j2, [passage('v2')], 6);
+    expect(second.removed).toEqual([first.added[0].id]);
+    expect(s.getPassages([first.added[0].id])).toEqual([]);
+    expect(s.getDocument('a')!.versions.map((v) => v.status)).toEqual(['superseded', 'indexed']);
+  });
+
+  it('stores nothing for a job whose document was deleted meanwhile', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'v1' }], 1);
+    const [job] = s.claimJobs(1, 2);
+    s.deleteDocument('a', 3);
+    expect(s.completeJob(job, [passage('v1')], 4).stored).toBe(false);
+    expect(s.passageIds()).toEqual([]);
+    expect(s.getDocument('a')!.status).toBe('deleted');
+  });
+
+  it('requeues running jobs after a crash and retries failures up to the limit', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'v1' }], 1);
+    s.claimJobs(1, 2);
+    expect(s.requeueRunning()).toBe(1);
+    const [job] = s.claimJobs(1, 3);
+    s.failJob(job, 'boom', 4, 3);
+    const [again] = s.claimJobs(1, 5);
+    expect(again.attempts).toBe(3);
+    s.failJob(again, 'boom', 6, 3);
+    expect(s.getDocument('a')!.status).toBe('failed');
+  });
+
+  it('finds passages by keyword (FTS5) and forgets them on delete', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'x' }], 1);
+    const [job] = s.claimJobs(1, 2);
+    s.completeJob(job, [passage('Zebras graze on the savanna.')], 3);
+    expect(s.keywordSearch('where do zebras graze?', 5)).toHaveLength(1);
+    s.deleteDocument('a', 4);
+    expect(s.keywordSearch('zebras', 5)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign, type RunningService } from '../app/index.ts';
+import { client, startTestService, waitIndexed } from './helpers.ts';
+
+const EIFFEL = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris. It is 330 metres tall.';
+const NILE = 'The Nile is a major north-flowing river in northeastern Africa. It flows into the Mediterranean Sea.';
+
+describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxruntime)', () => {
+  let svc: RunningService;
+  let api: ReturnType<typeof client>;
+  beforeAll(async () => {
+    svc = await startTestService({ API_KEYS: 'test-key', WEBHOOK_SECRETS: 'hook-secret', MAX_BODY_BYTES: '65536' });
+    api = client(svc.url, 'test-key');
+  });
+  afterAll(() => svc?.close());
+
+  it('ingests one document and a batch, answered 202 then indexed', async () => {
+    const one = await api.post('/v1/documents', { id: 'eiffel', text: EIFFEL, title: 'Eiffel Tower', source: 'wiki', published_at: '2026-11-01T00:00:00Z' });
+    expect(one.status).toBe(202);
+    expect(await one.json()).toEqual({ documents: [{ id: 'eiffel', version: 1, outcome: 'queued', status: 'queued' }], queued: 1 });
+    const batch = await api.post('/v1/documents', { documents: [{ id: 'nile', text: NILE, source: 'atlas' }, { id: 'long', text: `${'A long sentence about rivers and towers. '.repeat(120)}` }] });
+    expect(batch.status).toBe(202);
+    expect((await batch.json()).queued).toBe(2);
+    for (const id of ['eiffel', 'nile', 'long']) await waitIndexed(api, id);
+    const long = await (await api.get('/v1/documents/long')).json();
+    expect(long.versions[0].passages).toBeGreaterThan(1); // split to fit the amortizer
+  });
+
+  it('does no new work for the same content and versions new content', async () => {
+    const same = await (await api.post('/v1/documents', { id: 'eiffel', text: EIFFEL, title: 'Eiffel Tower', source: 'wiki' })).json();
+    expect(same.documents[0]).toMatchObject({ version: 1, outcome: 'unchanged' });
+    const changed = await (await api.post('/v1/documents', { id: 'eiffel', text: `${EIFFEL} It was repainted in 2026.`, title: 'Eiffel Tower', source: 'wiki' })).json();
+    expect(changed.documents[0]).toMatchObject({ version: 2, outcome: 'queued' });
+    const doc = await waitIndexed(api, 'eiffel');
+    expect(doc.versions.map((v: any) => v.status)).toEqual(['superseded', 'indexed']);
+  });
+
+  it.each(['mac', 'rag', 'hybrid', 'base'] as const)('answers in %s mode with the full response shape', async (mode) => {
+    const res = await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4 });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ mode, abstained: false, bundle_id: svc.services.bundleId });
+    expect(typeof body.answer).toBe('string');
+    expect(Object.keys(body.timings_ms).sort()).toEqual(['aggregate', 'encode', 'first_token', 'generate', 'retrieve', 'total']);
+    if (mode === 'base') expect(body.sources).toEqual([]);
+    else {
+      expect(body.sources.length).toBeGreaterThan(0);
+      expect(body.sources[0].document_id).toBe('eiffel');
+      expect(body.sources[0].version).toBe(2);
+    }
+  });
+
+  it('streams tokens by server-sent events, ending with the full answer', async () => {
+    const res = await api.post('/v1/answers', { question: 'Where does the Nile flow?', stream: true, max_tokens: 3 });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    expect(text).toMatch(/event: answer\ndata: \{"answer"/);
+  });
+
+  it('forgets a deleted document: no later answer draws on it', async () => {
+    const before = await (await api.post('/v1/answers', { question: 'Where does the Nile flow?', mode: 'rag', max_tokens: 1, top_k: 10 })).json();
+    expect(before.sources.map((s: any) => s.document_id)).toContain('nile');
+    const del = await api.del('/v1/documents/nile');
+    expect(del.status).toBe(200);
+    for (const mode of ['mac', 'rag', 'hybrid']) {
+      const body = await (await api.post('/v1/answers', { question: 'Where does the Nile flow?', mode, max_tokens: 2, top_k: 10 })).json();
+      expect(body.sources.map((s: any) => s.document_id)).not.toContain('nile');
+    }
+    expect((await (await api.get('/v1/documents/nile')).json()).status).toBe('deleted');
+    expect((await api.del('/v1/documents/never-seen')).status).toBe(404);
+  });
+
+  it('accepts a signed webhook delivery once', async () => {
+    const body = JSON.stringify({ id: 'signed', text: 'Signed documents arrive from webhook senders.' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const headers = { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': sign('hook-secret', ts, body) };
+    expect((await fetch(`${svc.url}/v1/documents`, { method: 'POST', headers, body })).status).toBe(202);
+    const replay = await fetch(`${svc.url}/v1/documents`, { method: 'POST', headers, body });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).error.code).toBe('replayed_signature');
+  });
+
+  it('rejects bad input with stable codes', async () => {
+    const code = async (res: Response, status: number) => {
+      expect(res.status).toBe(status);
+      return (await res.json()).error.code;
+    };
+    expect(await code(await client(svc.url, 'wrong').get('/v1/freshness'), 401)).toBe('unauthorized');
+    expect(await code(await api.post('/v1/documents', 'x', { 'content-type': 'text/plain' }), 415)).toBe('unsupported_media_type');
+    expect(await code(await api.post('/v1/documents', '{"id":', {}), 400)).toBe('invalid_json');
+    expect(await code(await api.post('/v1/documents', { id: 'x' }), 422)).toBe('validation_failed');
+    expect(await code(await api.post('/v1/documents', { id: 'x', text: 'y', colour: 'red' }), 422)).toBe('validation_failed');
+    expect(await code(await api.post('/v1/documents', { id: 'big', text: 'z'.repeat(70_000) }), 413)).toBe('payload_too_large');
+    expect(await code(await api.get('/v1/documents/missing'), 404)).toBe('document_not_found');
+    expect(await code(await api.post('/v1/answers', { question: 'q', top_k: 0 }), 422)).toBe('validation_failed');
+    expect(await code(await api.get('/v1/nothing'), 404)).toBe('not_found');
+  });
+
+  it('is safe under concurrent ingestion and answering', async () => {
+    const writes = Array.from({ length: 12 }, (_, i) => api.post('/v1/documents', { id: `c${i}`, text: `Concurrent fact number ${i} is ${i * 7}.` }));
+    const reads = Array.from({ length: 6 }, () => api.post('/v1/answers', { question: 'What is concurrent fact number 3?', max_tokens: 2 }));
+    const results = await Promise.all([...writes, ...reads]);
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(6).fill(200), ...Array(12).fill(202)]);
+    for (let i = 0; i < 12; i++) await waitIndexed(api, `c${i}`);
+  });
+
+  it('reports freshness, metrics, health, readiness and the OpenAPI document', async () => {
+    const f = await (await api.get('/v1/freshness')).json();
+    expect(f.documents.indexed).toBeGreaterThanOrEqual(3);
+    expect(f.documents.deleted).toBe(1);
+    expect(f.superseded_versions).toBe(1);
+    expect(f.lag_seconds.received_to_indexed.count).toBeGreaterThan(0);
+    expect(f.sources.find((s: any) => s.source === 'wiki')).toMatchObject({ stale: false });
+    const probe = await svc.prober.probeOnce(3);
+    expect(probe).not.toBeNull();
+    expect((await (await api.get('/v1/freshness')).json()).uptake.probes).toBe(1);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/mac_answers_total\{mode="mac",outcome="answered"\} \d+/);
+    expect(metrics).toMatch(/mac_index_passages \d+/);
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+    const spec = await (await fetch(`${svc.url}/openapi.json`)).json();
+    expect(Object.keys(spec.paths)).toContain('/v1/answers');
+    expect((await fetch(`${svc.url}/`)).headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
+
+describe('abstention', () => {
+  it('abstains when the memory is empty or nothing is similar enough', async () => {
+    const svc = await startTestService({ ABSTAIN_BELOW: '0.99' });
+    try {
+      const api = client(svc.url);
+      const empty = await (await api.post('/v1/answers', { question: 'Anything?' })).json();
+      expect(empty).toMatchObject({ abstained: true, answer: null, abstain_reason: 'the memory holds no documents' });
+      await api.post('/v1/documents', { id: 'd', text: EIFFEL });
+      await waitIndexed(api, 'd');
+      const far = await (await api.post('/v1/answers', { question: 'How do penguins keep warm?' })).json();
+      expect(far.abstained).toBe(true);
+      expect(far.abstain_reason).toMatch(/best similarity/);
+    } finally {
+      await svc.close();
+    }
+  });
+});
