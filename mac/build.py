@@ -69,8 +69,8 @@ def load_base_models(c: MacConfig) -> BaseModels:
         enc_dir = Path(c.encoder)
         enc_prov = {"name": enc_dir.name, "source": str(enc_dir.resolve())}
 
-    lm = AutoModelForCausalLM.from_pretrained(lm_dir, torch_dtype=torch.float32).eval()
-    encoder = AutoModel.from_pretrained(enc_dir, torch_dtype=torch.float32).eval()
+    lm = AutoModelForCausalLM.from_pretrained(lm_dir, dtype=torch.float32).eval()
+    encoder = AutoModel.from_pretrained(enc_dir, dtype=torch.float32).eval()
     for p in list(lm.parameters()) + list(encoder.parameters()):
         p.requires_grad_(False)
     lc = lm.config

@@ -7,6 +7,7 @@ past layout), the two tokenizers, parity.json (fixed inputs and the PyTorch outp
 service's own parity test) and manifest.json, the contract the service checks when it loads.
 """
 import argparse
+import hashlib
 import json
 import shutil
 import time
@@ -191,7 +192,6 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
         "files": {str(p.relative_to(tmp)): {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files},
     }
     digest = json.dumps(manifest["files"], sort_keys=True).encode()
-    import hashlib
     manifest["bundle_id"] = f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     shutil.rmtree(out, ignore_errors=True)

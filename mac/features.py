@@ -21,7 +21,6 @@ class SplitFeatures:
 
 @torch.no_grad()
 def _encode_all(bm: BaseModels, texts: list[str], max_tokens: int, desc: str) -> list[torch.Tensor]:
-    out = []
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
     result: list[torch.Tensor | None] = [None] * len(texts)
     for start in tqdm(range(0, len(order), 32), desc=desc, unit="batch"):
@@ -29,8 +28,7 @@ def _encode_all(bm: BaseModels, texts: list[str], max_tokens: int, desc: str) ->
         states, mask, _ = encode_texts(bm.encoder, bm.encoder_tokenizer, [texts[i] for i in idx], max_tokens)
         for row, i in enumerate(idx):
             result[i] = states[row, : int(mask[row].sum())].half()
-    out.extend(result)  # type: ignore[arg-type]
-    return out
+    return result  # type: ignore[return-value]
 
 
 def build_features(bm: BaseModels, paragraphs: list[Paragraph], max_passage_tokens: int,

@@ -2,13 +2,15 @@
 import torch
 
 from .prefix_lm import prefix_cache
+from .prompt import STOP_TOKENS
 
 
 @torch.no_grad()
 def greedy_generate(lm, prompt_ids: list[int], prefix_k, prefix_v, tokenizer, max_new_tokens: int = 16,
                     stop_ids: set[int] | None = None) -> list[int]:
     """prefix_k/v: [1, L, H, P, D] or None. Returns the generated token ids (stop token excluded)."""
-    stop_ids = stop_ids or {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
+    # The same stop set the manifest gives the service (the GGUF tokenizer reports <|im_start|> as eos).
+    stop_ids = stop_ids or {tokenizer.convert_tokens_to_ids(t) for t in STOP_TOKENS}
     P = 0 if prefix_k is None else prefix_k.shape[3]
     cache = prefix_cache(prefix_k, prefix_v) if P else None
     ids = torch.tensor([prompt_ids])

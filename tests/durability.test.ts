@@ -1,0 +1,82 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, ROOT, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
+
+function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', THREADS: '1', PROBE_INTERVAL_S: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on http:\/\/[\d.]+:(\d+)/);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
+
+describe('durability', () => {
+  it('keeps every acknowledged document through kill -9 during ingestion', async () => {
+    const data = tempDir('mac-crash');
+    const env = { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE };
+    const first = await startProcess(env);
+    children.push(first.child);
+    const api = client(first.url);
+    const acked: string[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const docs = Array.from({ length: 10 }, (_, i) => ({ id: `doc-${batch}-${i}`, text: `Fact ${batch}-${i}: the value is ${batch * 10 + i}. ${'More text. '.repeat(30)}` }));
+      const res = await api.post('/v1/documents', { documents: docs });
+      expect(res.status).toBe(202);
+      acked.push(...docs.map((d) => d.id));
+    }
+    first.child.kill('SIGKILL'); // mid-ingestion: the worker is still encoding
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await startProcess(env);
+    children.push(second.child);
+    const api2 = client(second.url);
+    for (const id of acked) await waitIndexed(api2, id, 60_000);
+    const f = await (await api2.get('/v1/freshness')).json();
+    expect(f.documents.indexed).toBe(acked.length);
+    expect(f.queue.depth).toBe(0);
+  });
+
+  it('restarts from the index snapshot plus catch-up, and rebuilds the index from SQLite alone', async () => {
+    const data = tempDir('mac-restart');
+    const svc = await startTestService({ DATA_DIR: data });
+    const api = client(svc.url);
+    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }] });
+    await waitIndexed(api, 'a');
+    await waitIndexed(api, 'b');
+    await svc.close(); // writes the snapshot
+
+    const again = await startTestService({ DATA_DIR: data });
+    expect(again.services.index.size()).toBe(2);
+    await again.close();
+
+    const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });
+    expect(rebuilt.status).toBe(0);
+    expect(rebuilt.stdout).toMatch(/rebuilt 2 passages/);
+  });
+
+  it('refuses to start without a bundle, or with a mismatched one, and says how to fix it', async () => {
+    await expect(startProcess({ BUNDLE_DIR: join(tempDir('mac-none'), 'missing') })).rejects.toThrow(/exited with 1.*missing manifest.json.*npm run setup/s);
+    const broken = tempDir('mac-broken');
+    cpSync(TINY_BUNDLE, broken, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8'));
+    manifest.models.lm.inputs[0].name = 'tokens';
+    writeFileSync(join(broken, 'manifest.json'), JSON.stringify(manifest));
+    await expect(startProcess({ BUNDLE_DIR: broken, DATA_DIR: tempDir('mac-d') })).rejects.toThrow(/lm.onnx does not match the manifest.*npm run setup/s);
+    manifest.format_version = 99;
+    writeFileSync(join(broken, 'manifest.json'), JSON.stringify(manifest));
+    await expect(startProcess({ BUNDLE_DIR: broken, DATA_DIR: tempDir('mac-d') })).rejects.toThrow(/does not match the bundle contract/);
+  });
+});
