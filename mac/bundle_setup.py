@@ -1,0 +1,37 @@
+"""Builds the default bundle from the committed weights, unless an up-to-date one is already there.
+
+    python -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default
+"""
+import argparse
+import json
+from pathlib import Path
+
+from .base_models import sha256_file
+from .export import FORMAT_VERSION, export_bundle
+
+
+def up_to_date(weights: Path, out: Path) -> bool:
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        return False
+    m = json.loads(manifest.read_text())
+    return (m.get("format_version") == FORMAT_VERSION
+            and m.get("training", {}).get("checkpoint_sha256") == sha256_file(weights)
+            and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--weights", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args()
+    assert args.weights.exists(), f"{args.weights} not found: train with `python -m mac.train` and `python -m mac.release`"
+    if not args.force and up_to_date(args.weights, args.out):
+        print(f"{args.out} is up to date with {args.weights}")
+        return
+    export_bundle(args.weights, args.out, name="mac-smollm2-135m")
+
+
+if __name__ == "__main__":
+    main()

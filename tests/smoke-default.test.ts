@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../app/index.ts';
+import { client, DEFAULT_BUNDLE, ROOT, startTestService, waitIndexed } from './helpers.ts';
+
+// Paragraphs are read from the shared SQuAD validation split at test time, never copied into the repo.
+const SQUAD = process.env.SQUAD_FILE ?? join(ROOT, '..', 'shared', 'data', 'squad', 'squad-1.1-validation.jsonl');
+const haveData = existsSync(SQUAD);
+
+describe.skipIf(!haveData)('smoke on the real default bundle', () => {
+  let svc: RunningService;
+  let api: ReturnType<typeof client>;
+  const rows = haveData ? readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice(0, 6).map((l) => JSON.parse(l)) : [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(DEFAULT_BUNDLE, 'manifest.json'))) throw new Error(`No default bundle at ${DEFAULT_BUNDLE}: run \`npm run setup\``);
+    svc = await startTestService({ BUNDLE_DIR: DEFAULT_BUNDLE, THREADS: '0', ABSTAIN_BELOW: '0.2' });
+    api = client(svc.url);
+    const res = await api.post('/v1/documents', { documents: rows.map((r) => ({ id: r.id, title: r.title, text: r.context, source: 'squad' })) });
+    expect(res.status).toBe(202);
+    for (const r of rows) await waitIndexed(api, r.id, 120_000);
+  }, 300_000);
+  afterAll(() => svc?.close());
+
+  it.each(['mac', 'rag', 'hybrid', 'base'] as const)('answers SQuAD questions in %s mode, citing the right paragraph', async (mode) => {
+    for (const row of rows.slice(0, 3)) {
+      const question = row.qas[0].question;
+      const res = await api.post('/v1/answers', { question, mode, max_tokens: 16 });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.abstained).toBe(false);
+      expect(body.answer.length).toBeGreaterThan(0);
+      expect(body.bundle_id).toMatch(/^mac-smollm2/);
+      expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+      if (mode === 'base') expect(body.sources).toEqual([]);
+      else expect(body.sources.map((s: any) => s.document_id)).toContain(row.id);
+    }
+  }, 120_000);
+});
