@@ -18,7 +18,7 @@ export const configSchema = z.object({
   THREADS: num(0).describe('ONNX Runtime intra-op threads per model; 0 = all cores'),
   MAC_TOP_K: num(8),
   RAG_TOP_K: num(3),
-  ABSTAIN_BELOW: num(0.2),
+  ABSTAIN_BELOW: num(0.3), // measured: results/abstention-squad-2.0.md
   RETRIEVAL: z.enum(['vector', 'hybrid']).default('vector'),
   WORKER_BATCH: num(16),
   WORKER_MAX_ATTEMPTS: num(3),

@@ -15,7 +15,7 @@ describe.skipIf(!haveData)('smoke on the real default bundle', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(DEFAULT_BUNDLE, 'manifest.json'))) throw new Error(`No default bundle at ${DEFAULT_BUNDLE}: run \`npm run setup\``);
-    svc = await startTestService({ BUNDLE_DIR: DEFAULT_BUNDLE, THREADS: '0', ABSTAIN_BELOW: '0.2' });
+    svc = await startTestService({ BUNDLE_DIR: DEFAULT_BUNDLE, THREADS: '0', ABSTAIN_BELOW: '0.3' });
     api = client(svc.url);
     const res = await api.post('/v1/documents', { documents: rows.map((r) => ({ id: r.id, title: r.title, text: r.context, source: 'squad' })) });
     expect(res.status).toBe(202);

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+
+export interface SquadParagraph {
+  id: string;
+  title: string;
+  context: string;
+  qas: { id: string; question: string; answers: string[] }[];
+}
+
+export interface SquadQuestion {
+  question: string;
+  answers: string[];
+  paragraphId: string;
+}
+
+/** One paragraph per line, as written by the data preparation step. */
+export function readSquad(path: string): SquadParagraph[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as SquadParagraph);
+}
+
+/** The webhook body for a paragraph; SQuAD titles use underscores for spaces. */
+export const toDocument = (p: SquadParagraph) => ({ id: p.id, title: p.title.replace(/_/g, ' '), source: 'squad-1.1-validation', text: p.context });
+
+export function firstQuestions(paragraphs: SquadParagraph[], n: number): SquadQuestion[] {
+  return paragraphs.flatMap((p) => p.qas.map((q) => ({ question: q.question, answers: q.answers, paragraphId: p.id }))).slice(0, n);
+}
