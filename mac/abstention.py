@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .data import load_squad
+from .data import load_squad, squad_dir
 from .evaluate import ingest
 from .pipeline import OnnxBundle
 
@@ -34,14 +34,14 @@ def best_similarity(bundle: OnnxBundle, memory, questions: list[str], desc: str)
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", default="bundles/default")
-    ap.add_argument("--data-dir", default="../shared/data/squad")
+    ap.add_argument("--data-dir", help="default: $SQUAD_DIR or the shared folder")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--per-group", type=int, default=1000)
     ap.add_argument("--max-false-abstain", type=float, default=0.05, help="allowed share of in-memory answerable questions abstained")
     args = ap.parse_args(argv)
     rng = random.Random(0)
     bundle = OnnxBundle(args.bundle)
-    data = Path(args.data_dir)
+    data = Path(args.data_dir) if args.data_dir else squad_dir()
     valid = load_squad(data / "squad-2.0-validation.jsonl")
     memory = ingest(bundle, valid, "int8")
     answerable = [q.text for p in valid for q in p.questions if q.answers]

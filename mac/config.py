@@ -38,7 +38,7 @@ class MacConfig:
 class TrainConfig:
     name: str = "default"
     out_dir: str = "runs/default"
-    data_dir: str = "../shared/data/squad"
+    data_dir: str = ""              # empty: mac.data.squad_dir()
     train_file: str = "squad-1.1-train.jsonl"
     valid_file: str = "squad-1.1-validation.jsonl"
     seed: int = 1337

@@ -1,7 +1,19 @@
 """SQuAD-format JSONL: one paragraph per line with its questions and every human answer."""
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def squad_dir() -> Path:
+    """The shared SQuAD folder: $SQUAD_DIR, else ../shared/data/squad beside the repository, else /work/shared."""
+    candidates = [os.environ.get("SQUAD_DIR"), _ROOT.parent / "shared" / "data" / "squad", "/work/shared/data/squad"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    raise FileNotFoundError("SQuAD data not found: set SQUAD_DIR to the folder holding squad-1.1-train.jsonl")
 
 
 @dataclass

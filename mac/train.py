@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from .build import load_base_models
 from .config import TrainConfig, preset
-from .data import load_squad
+from .data import load_squad, squad_dir
 from .features import SplitFeatures, build_features, pad_sequences, pad_states
 from .model import MacNetworks
 from .prefix_lm import answer_nll
@@ -88,7 +88,7 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     bm = load_base_models(cfg.mac)
     pad_id = bm.lm_tokenizer.pad_token_id if bm.lm_tokenizer.pad_token_id is not None else 0
-    data = Path(cfg.data_dir)
+    data = Path(cfg.data_dir) if cfg.data_dir else squad_dir()
     train_pars = load_squad(data / cfg.train_file)
     valid_pars = load_squad(data / cfg.valid_file)
     if max_train_paragraphs:

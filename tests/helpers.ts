@@ -1,9 +1,18 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..');
 /** Built by `npm run setup` (mac.train --preset tiny + mac.export). */
 export const TINY_BUNDLE = process.env.TINY_BUNDLE_DIR ?? join(ROOT, 'bundles', 'tiny');
 export const DEFAULT_BUNDLE = process.env.BUNDLE_DIR ?? join(ROOT, 'bundles', 'default');
+
+/** The shared SQuAD folder, found as mac/data.py finds it ($SQUAD_DIR, beside the repository, /work/shared). */
+export function squadDir(): string {
+  const candidates = [process.env.SQUAD_DIR, join(ROOT, '..', 'shared', 'data', 'squad'), '/work/shared/data/squad'];
+  const found = candidates.find((c) => c && existsSync(c));
+  if (!found) throw new Error('SQuAD data not found: set SQUAD_DIR to the folder holding squad-1.1-validation.jsonl');
+  return found;
+}
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,16 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../app/index.ts';
-import { client, DEFAULT_BUNDLE, ROOT, startTestService, waitIndexed } from './helpers.ts';
+import { client, DEFAULT_BUNDLE, squadDir, startTestService, waitIndexed } from './helpers.ts';
 
 // Paragraphs are read from the shared SQuAD validation split at test time, never copied into the repo.
-const SQUAD = process.env.SQUAD_FILE ?? join(ROOT, '..', 'shared', 'data', 'squad', 'squad-1.1-validation.jsonl');
-const haveData = existsSync(SQUAD);
+const SQUAD = join(squadDir(), 'squad-1.1-validation.jsonl');
 
-describe.skipIf(!haveData)('smoke on the real default bundle', () => {
+describe('smoke on the real default bundle', () => {
   let svc: RunningService;
   let api: ReturnType<typeof client>;
-  const rows = haveData ? readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice(0, 6).map((l) => JSON.parse(l)) : [];
+  const rows = readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice(0, 6).map((l) => JSON.parse(l));
 
   beforeAll(async () => {
     if (!existsSync(join(DEFAULT_BUNDLE, 'manifest.json'))) throw new Error(`No default bundle at ${DEFAULT_BUNDLE}: run \`npm run setup\``);
