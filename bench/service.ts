@@ -15,12 +15,18 @@ export interface BenchService {
 /** The real service in-process on a free loopback port, with its own empty memory bank. */
 export async function startBenchService(bundleDir: string, env: Record<string, string> = {}): Promise<BenchService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-'));
-  const running = await startService(readConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, BUNDLE_DIR: bundleDir, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
-    // THREADS passes through so a run can be pinned; the default (0 = all cores) is what production uses.
-    ...(process.env.THREADS ? { THREADS: process.env.THREADS } : {}),
-    ...env,
-  }));
+  let running: RunningService;
+  try {
+    running = await startService(readConfig({
+      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, BUNDLE_DIR: bundleDir, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
+      // THREADS passes through so a run can be pinned; the default (0 = all cores) is what production uses.
+      ...(process.env.THREADS ? { THREADS: process.env.THREADS } : {}),
+      ...env,
+    }));
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     running, api: api(running.url), dataDir,
     async close(opts = {}) {
@@ -95,7 +101,7 @@ export async function ingestAll(client: Api, docs: unknown[], batchSize = 50, la
 /** Polls /v1/freshness until nothing is queued or running; reports indexed documents as it goes. */
 export async function waitDrained(client: Api, expected: number, label: string, timeoutMs = 6 * 3600_000): Promise<any> {
   const until = Date.now() + timeoutMs;
-  let lastNote = 0;
+  let lastNote = Date.now();
   for (;;) {
     const { status, body } = await client.get('/v1/freshness');
     if (status !== 200) throw new Error(`GET /v1/freshness answered ${status}`);

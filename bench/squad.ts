@@ -15,11 +15,17 @@ export interface SquadQuestion {
 
 /** One paragraph per line, as written by the data preparation step. */
 export function readSquad(path: string): SquadParagraph[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as SquadParagraph);
+  const paragraphs = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as SquadParagraph);
+  const ids = new Set(paragraphs.map((p) => documentId(p.id)));
+  if (ids.size !== paragraphs.length) throw new Error(`${path}: paragraph ids collide once made valid document ids`);
+  return paragraphs;
 }
 
 /** The webhook body for a paragraph; SQuAD titles use underscores for spaces. */
-export const toDocument = (p: SquadParagraph) => ({ id: p.id, title: p.title.replace(/_/g, ' '), source: 'squad-1.1-validation', text: p.context });
+export const toDocument = (p: SquadParagraph) => ({ id: documentId(p.id), title: p.title.replace(/_/g, ' '), source: 'squad-1.1-validation', text: p.context });
+
+/** SQuAD ids carry titles ("Fresno,_California#0") with characters document ids do not allow. */
+export const documentId = (squadId: string) => squadId.replace(/[^\w.:\/@#-]/g, '_');
 
 export function firstQuestions(paragraphs: SquadParagraph[], n: number): SquadQuestion[] {
   return paragraphs.flatMap((p) => p.qas.map((q) => ({ question: q.question, answers: q.answers, paragraphId: p.id }))).slice(0, n);
