@@ -12,7 +12,12 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 # better-sqlite3 and hnswlib-node compile here; use the local Node headers instead of downloading them.
 node_include="$(dirname "$(dirname "$(command -v node)")")/include/node"
 [ -d "$node_include" ] && export npm_config_nodedir="$(dirname "$(dirname "$node_include")")"
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm ci wipes node_modules and recompiles the native modules: only when the lock file changed since.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules is up to date with package-lock.json"
+fi
 
 step "Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
