@@ -54,14 +54,16 @@ export class Answerer {
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
+    // top_k sizes the memories aggregated (mac, hybrid) or the passages put in the prompt (rag).
+    const macK = useMemory ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
+    const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
     let candidates: Candidate[] = [];
     let question = null;
     if (opts.mode !== 'base') {
       question = await encoder.encodeQuestion(opts.question);
       timings.encode = performance.now() - t0;
-      const k = Math.max(useMemory ? (opts.mode === 'mac' ? opts.topK ?? this.settings.macTopK : this.settings.macTopK) : 0,
-        usePassages ? (opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK) : 0);
       const t1 = performance.now();
+      const k = Math.max(useMemory ? macK : 0, usePassages ? ragK : 0);
       candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.hybridRetrieval);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
@@ -73,8 +75,6 @@ export class Answerer {
         return { answer: null, abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
-    const macK = opts.mode === 'mac' ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
-    const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
     let prefix = null;

@@ -67,7 +67,7 @@ export async function startService(config: Config): Promise<RunningService> {
     },
     readiness: () => ({ ready: !closed, checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok' } }),
   };
-  metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.freshness().queue.queued);
+  metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
   metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
   if (!config.API_KEYS.length && !config.WEBHOOK_SECRETS.length) log('WARNING: no API_KEYS or WEBHOOK_SECRETS set: /v1 is open to anyone who can reach this port');
 

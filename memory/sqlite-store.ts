@@ -220,6 +220,10 @@ export class SqliteStore implements MemoryStore {
     };
   }
 
+  queueDepth(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'").get() as Row).n;
+  }
+
   storageBytes() {
     const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(modulation)), 0) AS m, COALESCE(SUM(LENGTH(embedding)), 0) AS e, COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) AS t FROM passages').get() as Row;
     return { passages: r.n, modulation: r.m, embedding: r.e, text: r.t };

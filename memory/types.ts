@@ -125,6 +125,7 @@ export interface MemoryStore {
   recordProbe(probe: ProbeRecord): void;
   recentProbes(limit: number): ProbeRecord[];
   freshness(): FreshnessStats;
+  queueDepth(): number;
   storageBytes(): { modulation: number; embedding: number; text: number; passages: number };
   close(): void;
 }
