@@ -1,0 +1,58 @@
+"""Does the memory carry knowledge, or only answer style? Validation answer NLL three ways.
+
+    scripts/python.sh -m mac.diagnose --checkpoint weights/mac-smollm2.pt
+
+  no memory      the frozen LM alone (the closed-book baseline)
+  gold memory    each question's paragraph among distractors (as trained)
+  wrong memory   the same questions over a memory of other paragraphs (no gold)
+
+If `wrong` is close to `gold`, the prefix mostly teaches the LM how to answer, not what.
+"""
+import argparse
+import json
+import random
+
+import torch
+
+from .build import load_base_models
+from .data import load_squad, squad_dir
+from .export import load_checkpoint
+from .features import build_features
+from .model import MacNetworks
+from .train import episode_loss, group_by_title, sample_episode
+
+
+@torch.no_grad()
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--questions", type=int, default=400)
+    args = ap.parse_args()
+    cfg, ck = load_checkpoint(args.checkpoint)
+    bm = load_base_models(cfg.mac)
+    net = MacNetworks(cfg.mac)
+    net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    net.eval()
+    pad_id = bm.lm_tokenizer.pad_token_id or 0
+    feats = build_features(bm, load_squad(squad_dir() / cfg.valid_file), cfg.mac.max_passage_tokens,
+                           cfg.mac.max_question_tokens, None, "encode valid")
+    titles = group_by_title(feats)
+    rng = random.Random(cfg.seed + 7)
+    totals = {"no_memory": 0.0, "gold_memory": 0.0, "wrong_memory": 0.0}
+    seen = 0
+    while seen < args.questions:
+        docs, qs = sample_episode(feats, rng, cfg, titles)
+        other, _ = sample_episode(feats, rng, cfg, titles)
+        other = [d for d in other if d not in docs] or other
+        n = len(qs)
+        totals["no_memory"] += episode_loss(net, bm.lm, pad_id, feats, docs, qs, use_memory=False).item() * n
+        totals["gold_memory"] += episode_loss(net, bm.lm, pad_id, feats, docs, qs).item() * n
+        totals["wrong_memory"] += episode_loss(net, bm.lm, pad_id, feats, other, qs).item() * n
+        seen += n
+    result = {k: round(v / seen, 4) for k, v in totals.items()}
+    result.update(questions=seen, checkpoint=args.checkpoint, step=ck.get("step"))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
