@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None):
         result["modes"][mode] = summary
         save()
 
-    if "mac" in modes:
+    if "mac" in modes and args.retention_questions > 0:
         first = min(RETENTION_PARAGRAPHS, len(paragraphs))
         cap = min(args.retention_questions, args.limit or args.retention_questions)
         subset = [(i, q) for i, p in enumerate(paragraphs[:first]) for q in p.questions if q.answers][:cap]

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates every committed figure under results/ from the default bundle, one command after another
+# (each is also runnable alone; the figures in README and results/*.md quote these exact commands).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=$(scripts/python.sh -c "from mac.data import squad_dir; print(squad_dir())")
+run() { echo "+ $*"; "$@"; }
+
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation.json \
+  --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-codec-fp32.json \
+  --limit 500 --modes mac --codec fp32 --retention-questions 0
+run scripts/python.sh -m mac.diagnose --checkpoint weights/mac-smollm2.pt | tee results/diagnose.json
+run scripts/python.sh -m mac.abstention --bundle bundles/default --out results/abstention-squad-2.0.json
+run npm run bench -- --out results/bench.json --questions 40 --scale-n 200000 --load-seconds 30
