@@ -54,6 +54,10 @@ class TrainConfig:
     eval_questions: int = 200
     checkpoint_every: int = 25
     max_answer_tokens: int = 16
+    # Weight of the auxiliary loss: NLL of the gold paragraph under the aggregator's selection.
+    selection_weight: float = 1.0
+    # Checkpoint whose matching weights start the run (empty: random initialisation).
+    init_from: str = ""
     mac: MacConfig = field(default_factory=MacConfig)
 
     def to_dict(self) -> dict:

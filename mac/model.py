@@ -92,37 +92,53 @@ class Amortizer(nn.Module):
 
 
 class Aggregator(nn.Module):
-    """(question token states [B, q, E], memories [B, N, T, M]) -> fused modulation [B, T, M]."""
+    """(question token states [B, q, E], memories [B, N, T, M]) -> fused modulation [B, T, M].
+
+    The context of the cross-attention is the memories' tokens only. The question enters twice: it
+    conditions the queries, and it scores every memory (a dot product of the pooled question with the
+    memory's pooled tokens). The log-softmax of those scores is added to the attention bias of each
+    memory's tokens, so the fusion is a selection-weighted mixture; training supervises the scores
+    with the gold memory. An earlier design also put the question tokens in the context, and the
+    trained aggregator attended only to them: a prefix that ignored memory content entirely.
+    """
 
     def __init__(self, c: MacConfig):
         super().__init__()
         self.queries = nn.Parameter(torch.randn(c.mem_tokens, c.width) * 0.02)
         self.slot = nn.Parameter(torch.randn(c.mem_tokens, c.width) * 0.02)  # which token of a memory
-        self.question_in = nn.Linear(c.encoder_dim, c.width)
         self.question_to_queries = nn.Linear(c.encoder_dim, c.width)
         self.memory_in = nn.Linear(c.mod_dim, c.width)
+        self.score_question = nn.Linear(c.encoder_dim, c.width)
+        self.score_memory = nn.Linear(c.mod_dim, c.width)
         self.blocks = nn.ModuleList(Block(c.width, c.heads) for _ in range(c.aggregator_blocks))
         self.norm = nn.LayerNorm(c.width)
         self.proj_out = nn.Linear(c.width, c.mod_dim)
 
+    def selection(self, q_pooled, memories, memory_mask):
+        """Log-probabilities [B, N] that each memory is the one the question needs."""
+        width = self.score_question.out_features
+        q = self.score_question(q_pooled)                                       # [B, W]
+        m = self.score_memory(memories.mean(2))                                 # [B, N, W]
+        scores = (m @ q[:, :, None]).squeeze(-1) / math.sqrt(width)
+        scores = scores + (1.0 - memory_mask.to(scores.dtype)) * -1e9
+        return scores.log_softmax(-1)
+
     def forward(self, q_states, q_mask, memories, memory_mask, return_weights: bool = False):
-        """With return_weights, also each memory's share [B, N] of the last block's attention: the
-        weight the service reports for a source."""
+        """With return_weights, also the selection probabilities [B, N]: the weight the service
+        reports for a source, and what the auxiliary selection loss supervises."""
         B, N, T, M = memories.shape
         q_mask_f = q_mask.to(q_states.dtype)
         q_pooled = (q_states * q_mask_f[..., None]).sum(1) / q_mask_f.sum(1, keepdim=True).clamp(min=1.0)
-        x = self.queries[None] + self.question_to_queries(q_pooled)[:, None, :]   # [B, T, W]
-        mem = self.memory_in(memories) + self.slot[None, None]                    # [B, N, T, W]
-        ctx = torch.cat([mem.reshape(B, N * T, -1), self.question_in(q_states)], 1)
-        ctx_mask = torch.cat([memory_mask[:, :, None].expand(B, N, T).reshape(B, N * T), q_mask], 1)
-        bias = mask_to_bias(ctx_mask)
+        log_select = self.selection(q_pooled, memories, memory_mask)            # [B, N]
+        x = self.queries[None] + self.question_to_queries(q_pooled)[:, None, :]  # [B, T, W]
+        ctx = (self.memory_in(memories) + self.slot[None, None]).reshape(B, N * T, -1)
+        bias = log_select[:, :, None].expand(B, N, T).reshape(B, 1, 1, N * T)
         for block in self.blocks:
-            x, probs = block(x, ctx, bias)
+            x, _ = block(x, ctx, bias)
         fused = torch.tanh(self.proj_out(self.norm(x)))
         if not return_weights:
             return fused
-        per_memory = probs.mean((1, 2))[:, : N * T].reshape(B, N, T).sum(-1)      # [B, N]
-        return fused, per_memory / per_memory.sum(-1, keepdim=True).clamp(min=1e-9)
+        return fused, log_select.exp()
 
 
 class Expander(nn.Module):
@@ -166,8 +182,9 @@ class MacNetworks(nn.Module):
         self.aggregator = Aggregator(c)
         self.expander = Expander(c)
 
-    def aggregate(self, q_states, q_mask, memories, memory_mask):
-        """Hierarchical: fuse windows of at most `aggregation_window` memories, then fuse the results."""
+    def aggregate(self, q_states, q_mask, memories, memory_mask, return_weights: bool = False):
+        """Hierarchical: fuse windows of at most `aggregation_window` memories, then fuse the results.
+        With return_weights, also the top level's selection probabilities."""
         window = self.config.aggregation_window
         while memories.shape[1] > window:
             B, N, T, M = memories.shape
@@ -181,4 +198,4 @@ class MacNetworks(nn.Module):
             fused = self.aggregator(rep(q_states), rep(q_mask), g_mem, g_mask)
             memories = fused.view(B, groups, T, M)
             memory_mask = (g_mask.sum(1) > 0).to(memory_mask.dtype).view(B, groups)
-        return self.aggregator(q_states, q_mask, memories, memory_mask)
+        return self.aggregator(q_states, q_mask, memories, memory_mask, return_weights)

@@ -41,31 +41,49 @@ def sample_episode(feats: SplitFeatures, rng: random.Random, cfg: TrainConfig, b
 
 
 def episode_loss(net: MacNetworks, lm, pad_id: int, feats: SplitFeatures, docs, questions, use_memory=True):
+    """Answer NLL of the questions over a memory of `docs`."""
+    return episode_losses(net, lm, pad_id, feats, docs, questions, use_memory)[0]
+
+
+def episode_losses(net: MacNetworks, lm, pad_id: int, feats: SplitFeatures, docs, questions, use_memory=True):
+    """(answer NLL, selection NLL of each question's gold paragraph, selection accuracy); the last
+    two are zero without memory, and when a question's paragraph is not in `docs`."""
     q_states, q_mask = pad_states([feats.question_states[d][q] for d, q in questions])
     ids, mask, target = pad_sequences([feats.prompt_ids[d][q] for d, q in questions],
                                       [feats.answer_ids[d][q] for d, q in questions], pad_id)
+    zero = torch.zeros(())
     if not use_memory:
-        return answer_nll(lm, ids, mask, target)
+        return answer_nll(lm, ids, mask, target), zero, zero
     p_states, p_mask = pad_states([feats.passage_states[d] for d in docs])
     memory = net.amortizer(p_states, p_mask)                         # [N, T, M]
     B = len(questions)
     memories = memory[None].expand(B, -1, -1, -1)                    # [B, N, T, M]
-    fused = net.aggregate(q_states, q_mask, memories, torch.ones(B, len(docs), dtype=torch.long))
+    fused, weights = net.aggregate(q_states, q_mask, memories, torch.ones(B, len(docs), dtype=torch.long),
+                                   return_weights=True)
     prefix_k, prefix_v = net.expander(fused)
-    return answer_nll(lm, ids, mask, target, prefix_k, prefix_v)
+    nll = answer_nll(lm, ids, mask, target, prefix_k, prefix_v)
+    if not all(d in docs for d, _ in questions):
+        return nll, zero, zero
+    gold = torch.tensor([docs.index(d) for d, _ in questions])
+    select_nll = -weights[torch.arange(B), gold].clamp(min=1e-9).log().mean()
+    select_acc = (weights.argmax(-1) == gold).float().mean()
+    return nll, select_nll, select_acc
 
 
 @torch.no_grad()
-def validate(net, lm, pad_id, feats, cfg, by_title, use_memory=True) -> float:
-    rng = random.Random(cfg.seed + 1)  # the same episodes every time
-    losses, seen = [], 0
+def validate(net, lm, pad_id, feats, cfg, by_title, use_memory=True) -> tuple[float, float]:
+    """(answer NLL, gold-selection accuracy) on the same validation episodes every time."""
+    rng = random.Random(cfg.seed + 1)
+    nll, acc, seen = 0.0, 0.0, 0
     net.eval()
     while seen < cfg.eval_questions:
         docs, qs = sample_episode(feats, rng, cfg, by_title)
-        losses.append(episode_loss(net, lm, pad_id, feats, docs, qs, use_memory).item() * len(qs))
+        loss, _, select_acc = episode_losses(net, lm, pad_id, feats, docs, qs, use_memory)
+        nll += loss.item() * len(qs)
+        acc += select_acc.item() * len(qs)
         seen += len(qs)
     net.train()
-    return sum(losses) / seen
+    return nll / seen, acc / seen
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -113,7 +131,14 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         rng.setstate(ck["rng"])
         print(f"resumed from step {step} ({elapsed / 60:.1f} min trained, best valid {best:.4f})")
     else:
-        base_loss = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles, use_memory=False)
+        if cfg.init_from:
+            init = torch.load(cfg.init_from, weights_only=False)["model"]
+            own = net.state_dict()
+            usable = {k: v.float() for k, v in init.items() if k in own and own[k].shape == v.shape}
+            net.load_state_dict(usable, strict=False)
+            print(f"initialised {len(usable)}/{len(own)} tensors from {cfg.init_from}; "
+                  f"new: {sorted(set(own) - set(usable))}")
+        base_loss, _ = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles, use_memory=False)
         with open(log_path, "a") as f:
             f.write(json.dumps({"step": 0, "valid_loss_no_memory": base_loss}) + "\n")
         print(f"valid answer NLL without memory (frozen LM alone): {base_loss:.4f}")
@@ -134,24 +159,26 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         docs, qs = sample_episode(train_f, rng, cfg, train_titles)
-        loss = episode_loss(net, bm.lm, pad_id, train_f, docs, qs)
+        nll, select_nll, _ = episode_losses(net, bm.lm, pad_id, train_f, docs, qs)
+        loss = nll + cfg.selection_weight * select_nll
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
         elapsed += time.time() - t0
-        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        running = nll.item() if running is None else 0.95 * running + 0.05 * nll.item()
         bar.update(1)
-        bar.set_postfix(loss=f"{running:.3f}", min=f"{elapsed / 60:.1f}")
-        record = {"step": step, "loss": loss.item(), "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1)}
+        bar.set_postfix(nll=f"{running:.3f}", select=f"{select_nll.item():.2f}", min=f"{elapsed / 60:.1f}")
+        record = {"step": step, "loss": nll.item(), "select_loss": select_nll.item(),
+                  "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1)}
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
-            v = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles)
-            record["valid_loss"] = v
+            v, acc = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles)
+            record["valid_loss"], record["valid_select_acc"] = v, acc
             if v < best:
                 best = v
                 save(best_path, v)
-            bar.write(f"step {step}: valid answer NLL {v:.4f} (best {best:.4f})")
+            bar.write(f"step {step}: valid answer NLL {v:.4f} (best {best:.4f}), gold selected {acc:.1%}")
         with open(log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         if step % cfg.checkpoint_every == 0:
@@ -159,7 +186,7 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
     bar.close()
     save(ckpt_path)
     if not best_path.exists():
-        save(best_path, validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles))
+        save(best_path, validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles)[0])
     print(f"done: {step} steps, {elapsed / 60:.1f} min, best valid answer NLL {best:.4f} -> {best_path}")
     return best_path
 
@@ -174,6 +201,7 @@ def main():
     ap.add_argument("--max-minutes", type=float)
     ap.add_argument("--max-train-paragraphs", type=int, default=0, help="0 = all (tiny uses 40)")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--init-from", help="checkpoint whose matching weights start a new run")
     args = ap.parse_args()
     cfg = preset(args.preset)
     if args.out_dir:
@@ -186,6 +214,8 @@ def main():
         cfg.max_steps = args.max_steps
     if args.max_minutes:
         cfg.max_minutes = args.max_minutes
+    if args.init_from:
+        cfg.init_from = args.init_from
     if args.threads:
         torch.set_num_threads(args.threads)
     limit = args.max_train_paragraphs or (40 if args.preset == "tiny" else 0)
