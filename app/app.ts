@@ -22,18 +22,18 @@ export function createApp(s: Services) {
     maxSize: s.settings.maxBodyBytes,
     onError: (c) => c.json(errorBody(ErrorCode.payloadTooLarge, `The body exceeds ${s.settings.maxBodyBytes} bytes; split the batch.`), 413),
   }));
-  app.use('/v1/*', authenticate(s.settings.auth));
+  app.use('/v1/*', authenticate(s.settings.auth, Date.now, s.replay));
   app.route('/v1/documents', documentRoutes(s));
   app.route('/v1/answers', answerRoutes(s));
   app.route('/v1/freshness', freshnessRoutes(s));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => {
-    const r = s.readiness();
+  app.get('/readyz', async (c) => {
+    const r = await s.readiness();
     return r.ready ? c.json({ status: 'ready', checks: r.checks }) : c.json(errorBody(ErrorCode.notReady, 'Not ready', r.checks), 503);
   });
   app.get('/metrics', (c) => c.text(s.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(s.bundleId)));
-  app.get('/', (c) => c.html(statusPage(freshnessReport(s), s.bundleId)));
+  app.get('/', async (c) => c.html(statusPage(await freshnessReport(s), s.bundleId)));
   app.notFound((c) => c.json(errorBody(ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}; see /openapi.json.`), 404));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);

@@ -26,12 +26,12 @@ describe('authenticate', () => {
 
   it('accepts a fresh signature once, and rejects replays, stale timestamps and tampering', async () => {
     const a = app(now);
-    const headers = { 'x-timestamp': ts, 'x-signature': sign('s3cret', ts, '{"x":1}') };
+    const headers = { 'x-timestamp': ts, 'x-signature': await sign('s3cret', ts, '{"x":1}') };
     expect((await post(a, headers)).status).toBe(200);
     expect((await (await post(a, headers)).json()).error.code).toBe('replayed_signature');
     expect((await (await post(a, headers, '{"x":2}')).json()).error.code).toBe('invalid_signature');
     const old = String(now / 1000 - 301);
-    expect((await (await post(a, { 'x-timestamp': old, 'x-signature': sign('s3cret', old, '{"x":1}') })).json()).error.code).toBe('stale_signature');
+    expect((await (await post(a, { 'x-timestamp': old, 'x-signature': await sign('s3cret', old, '{"x":1}') })).json()).error.code).toBe('stale_signature');
   });
 
   it('asks for credentials when none are sent', async () => {

@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, ErrorCode } from './errors.ts';
+import { memoryReplayGuard, type ReplayGuard } from './ports.ts';
 
 export interface AuthConfig {
   apiKeys: string[];
@@ -12,21 +12,29 @@ export interface AuthConfig {
 export const SIGNATURE_HEADER = 'x-signature';
 export const TIMESTAMP_HEADER = 'x-timestamp';
 
-const safeEqual = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+const encoder = new TextEncoder();
 
-export const sign = (secret: string, timestamp: string, body: string) =>
-  `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** Constant-time for equal lengths: the comparison never stops at the first differing byte. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** `sha256=HEX` of HMAC-SHA256(secret, `${timestamp}.${body}`), with Web Crypto (Node and Workers alike). */
+export async function sign(secret: string, timestamp: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${body}`)));
+  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
 
 /**
  * `Authorization: Bearer KEY` (keys from API_KEYS), or a webhook signature: `X-Timestamp` (unix seconds)
  * and `X-Signature: sha256=HEX`. A signature is accepted once, within the replay window.
  */
-export function authenticate(config: AuthConfig, now: () => number = Date.now): MiddlewareHandler {
-  const seen = new Map<string, number>(); // signature -> expiry (ms)
+export function authenticate(config: AuthConfig, now: () => number = Date.now, replay: ReplayGuard = memoryReplayGuard()): MiddlewareHandler {
   const open = !config.apiKeys.length && !config.webhookSecrets.length;
   return async (c, next) => {
     if (open) return next();
@@ -49,12 +57,13 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now): 
       throw new ApiError(401, ErrorCode.staleSignature, `X-Timestamp must be unix seconds within ${config.toleranceSeconds} s of the server clock.`);
     }
     const body = await c.req.text();
-    if (!config.webhookSecrets.some((secret) => safeEqual(sign(secret, timestamp, body), signature))) {
+    const expected = await Promise.all(config.webhookSecrets.map((secret) => sign(secret, timestamp, body)));
+    if (!expected.some((e) => safeEqual(e, signature))) {
       throw new ApiError(401, ErrorCode.invalidSignature, 'X-Signature does not match: expected sha256=HMAC_SHA256(secret, `${X-Timestamp}.${raw body}`) in hex.');
     }
-    for (const [sig, expiry] of seen) if (expiry < nowMs) seen.delete(sig);
-    if (seen.has(signature)) throw new ApiError(401, ErrorCode.replayedSignature, 'This signature was already used; sign each delivery with a fresh timestamp.');
-    seen.set(signature, nowMs + 2 * config.toleranceSeconds * 1000);
+    if (!(await replay.firstUse(signature, nowMs + 2 * config.toleranceSeconds * 1000, nowMs))) {
+      throw new ApiError(401, ErrorCode.replayedSignature, 'This signature was already used; sign each delivery with a fresh timestamp.');
+    }
     return next();
   };
 }

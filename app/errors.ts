@@ -14,6 +14,7 @@ export const ErrorCode = {
   documentNotFound: 'document_not_found',
   notReady: 'not_ready',
   promptTooLong: 'prompt_too_long',
+  upstreamFailed: 'upstream_failed',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfig, startService, type RunningService } from '../app/index.ts';
+import { readConfig, startService, type RunningService } from '../server/index.ts';
 import { note } from './progress.ts';
 
 export interface BenchService {

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { paths, readConfig } from '../app/config.ts';
+import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';

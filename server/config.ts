@@ -26,6 +26,9 @@ export const configSchema = z.object({
   FRESHNESS_SLA_S: num(86_400),
   PROBE_INTERVAL_S: num(300),
   VERIFY_BUNDLE: z.enum(['hash', 'size']).default('hash'),
+  // Inference role (behind the Cloudflare Worker edge): the shared secret opens /internal/v1.
+  INFERENCE_SECRET: z.string().min(16, 'INFERENCE_SECRET must be at least 16 characters').optional(),
+  INFERENCE_INDEX_TIMEOUT_S: num(60),
 });
 export type Config = z.infer<typeof configSchema>;
 

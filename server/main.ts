@@ -1,6 +1,6 @@
 import { BundleError } from '../bundle/index.ts';
 import { readConfig } from './config.ts';
-import { startService } from './server.ts';
+import { startService } from './start.ts';
 
 // The Node entry point: the only place that reads the environment and exits the process.
 try {

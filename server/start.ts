@@ -7,16 +7,18 @@ import { loadBundle } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
 import { Generator } from '../lm/index.ts';
-import { openIndex, saveSnapshot, SqliteStore } from '../memory/index.ts';
+import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
-import { createApp } from './app.ts';
+import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
-import { Metrics } from './metrics.ts';
-import type { Services } from './services.ts';
+import { inferenceRoutes } from './inference.ts';
+import { localAnswers, localDocuments, localFreshness } from './ports.ts';
 
 export interface RunningService {
   url: string;
   services: Services;
+  store: MemoryStore;
+  index: VectorIndex;
   worker: IngestWorker;
   prober: UptakeProber;
   close(): Promise<void>;
@@ -58,14 +60,19 @@ export async function startService(config: Config): Promise<RunningService> {
   const snapshot = () => saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
   const prober = new UptakeProber({ store, answerer });
   let closed = false;
+  const notifyIngest = () => worker.notify();
+  // An inference server behind a Worker edge accepts the shared secret as an API key as well.
+  const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
-    store, index, answerer, metrics, bundleId: manifest.bundle_id,
-    notifyIngest: () => worker.notify(),
+    documents: localDocuments(store, index, notifyIngest),
+    answers: localAnswers(answerer, manifest.bundle_id),
+    freshness: localFreshness(store),
+    metrics, bundleId: manifest.bundle_id,
     settings: {
-      auth: { apiKeys: config.API_KEYS, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
+      auth: { apiKeys, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
       maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,
     },
-    readiness: () => ({ ready: !closed, checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok' } }),
+    readiness: async () => ({ ready: !closed, checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok' } }),
   };
   metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
   metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
@@ -77,6 +84,10 @@ export async function startService(config: Config): Promise<RunningService> {
     config.PROBE_INTERVAL_S > 0 && setInterval(() => void prober.probeOnce().catch((e) => log(`probe failed: ${e.message}`)), config.PROBE_INTERVAL_S * 1000),
   ].filter(Boolean) as NodeJS.Timeout[];
   const app = createApp(services);
+  if (config.INFERENCE_SECRET) {
+    app.route('/internal/v1', inferenceRoutes({ store, index, notifyIngest, secret: config.INFERENCE_SECRET, timeoutMs: config.INFERENCE_INDEX_TIMEOUT_S * 1000 }));
+    log('inference role: /internal/v1 open to the Worker edge (INFERENCE_SECRET set)');
+  }
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
   });
@@ -84,7 +95,7 @@ export async function startService(config: Config): Promise<RunningService> {
   log(`listening on http://${config.HOST}:${port}`);
   return {
     url: `http://127.0.0.1:${port}`,
-    services, worker, prober,
+    services, store, index, worker, prober,
     async close() {
       if (closed) return;
       closed = true;

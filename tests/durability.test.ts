@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { client, ROOT, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
 
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', THREADS: '1', PROBE_INTERVAL_S: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -59,7 +59,7 @@ describe('durability', () => {
     await svc.close(); // writes the snapshot
 
     const again = await startTestService({ DATA_DIR: data });
-    expect(again.services.index.size()).toBe(2);
+    expect(again.index.size()).toBe(2);
     await again.close();
 
     const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });

@@ -16,7 +16,7 @@ export function squadDir(): string {
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readConfig, startService, type RunningService } from '../app/index.ts';
+import { readConfig, startService, type RunningService } from '../server/index.ts';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `${prefix}-`));
 

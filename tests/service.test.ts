@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign, type RunningService } from '../app/index.ts';
+import { sign } from '../app/index.ts';
+import type { RunningService } from '../server/index.ts';
 import { client, startTestService, waitIndexed } from './helpers.ts';
 
 const EIFFEL = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris. It is 330 metres tall.';
@@ -73,7 +74,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
   it('accepts a signed webhook delivery once', async () => {
     const body = JSON.stringify({ id: 'signed', text: 'Signed documents arrive from webhook senders.' });
     const ts = String(Math.floor(Date.now() / 1000));
-    const headers = { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': sign('hook-secret', ts, body) };
+    const headers = { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': await sign('hook-secret', ts, body) };
     expect((await fetch(`${svc.url}/v1/documents`, { method: 'POST', headers, body })).status).toBe(202);
     const replay = await fetch(`${svc.url}/v1/documents`, { method: 'POST', headers, body });
     expect(replay.status).toBe(401);

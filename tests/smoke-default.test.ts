@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningService } from '../app/index.ts';
+import type { RunningService } from '../server/index.ts';
 import { client, DEFAULT_BUNDLE, squadDir, startTestService, waitIndexed } from './helpers.ts';
 
 // Paragraphs are read from the shared SQuAD validation split at test time, never copied into the repo.

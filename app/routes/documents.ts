@@ -5,7 +5,7 @@ import { ApiError, ErrorCode } from '../errors.ts';
 import { ingestRequestSchema, type DocumentBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
-const toInput = (d: DocumentBody): DocumentInput => ({
+export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
   id: d.id, text: d.text, title: d.title, source: d.source, url: d.url,
   publishedAt: d.published_at ? Date.parse(d.published_at) : null, metadata: d.metadata,
 });
@@ -19,15 +19,14 @@ export function documentRoutes(s: Services) {
       const ids = docs.map((d) => d.id);
       const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
       if (duplicate) throw new ApiError(422, ErrorCode.validationFailed, `Document id ${duplicate} appears twice in one batch.`);
-      const results = s.store.upsertDocuments(docs.map(toInput), Date.now());
+      const results = await s.documents.upsert(docs.map(toDocumentInput), Date.now());
       const queued = results.filter((r) => r.outcome === 'queued').length;
       s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, docs.length);
       s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
-      if (queued) s.notifyIngest();
       return c.json({ documents: results, queued }, 202);
     })
-    .get('/:id', (c) => {
-      const doc = s.store.getDocument(c.req.param('id'));
+    .get('/:id', async (c) => {
+      const doc = await s.documents.get(c.req.param('id'));
       if (!doc) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
       return c.json({
         id: doc.id, status: doc.status, current_version: doc.currentVersion, title: doc.title, source: doc.source, url: doc.url,
@@ -39,11 +38,10 @@ export function documentRoutes(s: Services) {
         })),
       });
     })
-    .delete('/:id', (c) => {
-      const change = s.store.deleteDocument(c.req.param('id'), Date.now());
-      if (!change) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
-      for (const id of change.removed) s.index.remove(id);
+    .delete('/:id', async (c) => {
+      const deleted = await s.documents.delete(c.req.param('id'), Date.now());
+      if (!deleted) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
       s.metrics.inc('mac_documents_deleted_total', 'Documents forgotten');
-      return c.json({ id: c.req.param('id'), status: 'deleted', passages_removed: change.removed.length });
+      return c.json({ id: c.req.param('id'), status: 'deleted', passages_removed: deleted.passagesRemoved });
     });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { iso } from '../body.ts';
+import type { FreshnessStats, ProbeRecord } from '../../memory/types.ts';
 import type { FreshnessResponse } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
@@ -13,9 +14,12 @@ export function percentiles(values: number[]) {
 const mean = (xs: number[]) => (xs.length ? Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4)) : null);
 
 /** What the memory knows, how fresh it is, how far ingestion lags, and whether new knowledge is taken up. */
-export function freshnessReport(s: Services, now = Date.now()): FreshnessResponse {
-  const f = s.store.freshness();
-  const probes = s.store.recentProbes(50);
+export async function freshnessReport(s: Services, now = Date.now()): Promise<FreshnessResponse> {
+  const [stats, probes] = await Promise.all([s.freshness.stats(), s.freshness.recentProbes(50)]);
+  return buildReport(stats, probes, s.settings.slaSeconds, now);
+}
+
+export function buildReport(f: FreshnessStats, probes: ProbeRecord[], slaSeconds: number, now: number): FreshnessResponse {
   return {
     generated_at: new Date(now).toISOString(),
     documents: f.documents,
@@ -32,12 +36,12 @@ export function freshnessReport(s: Services, now = Date.now()): FreshnessRespons
       received_to_indexed: percentiles(f.lags.receivedToIndexed),
       published_to_indexed: percentiles(f.lags.publishedToIndexed),
     },
-    sla_seconds: s.settings.slaSeconds,
+    sla_seconds: slaSeconds,
     sources: f.sources.map((src) => {
       const staleness = (now - src.lastReceivedAt) / 1000;
       return {
         source: src.source, documents: src.documents, last_received_at: iso(src.lastReceivedAt)!, last_indexed_at: iso(src.lastIndexedAt),
-        staleness_seconds: Math.round(staleness), stale: staleness > s.settings.slaSeconds,
+        staleness_seconds: Math.round(staleness), stale: staleness > slaSeconds,
       };
     }),
     uptake: {
@@ -51,4 +55,4 @@ export function freshnessReport(s: Services, now = Date.now()): FreshnessRespons
   };
 }
 
-export const freshnessRoutes = (s: Services) => new Hono().get('/', (c) => c.json(freshnessReport(s)));
+export const freshnessRoutes = (s: Services) => new Hono().get('/', async (c) => c.json(await freshnessReport(s)));

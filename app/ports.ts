@@ -1,0 +1,44 @@
+import type { DocumentInput, DocumentRecord, FreshnessStats, ProbeRecord, UpsertResult } from '../memory/types.ts';
+import type { AnswerRequest, AnswerResponse } from './schemas.ts';
+
+/**
+ * What the HTTP core needs from a runtime. The Node entry implements these over SQLite, hnswlib and
+ * onnxruntime in-process; the Worker entry over D1, R2 and Queues, forwarding model work to inference
+ * servers. Every method is async so that both fit.
+ */
+export interface DocumentsPort {
+  /** Durably records the documents and queues new content for encoding before it resolves. */
+  upsert(docs: DocumentInput[], receivedAt: number): Promise<UpsertResult[]>;
+  get(id: string): Promise<DocumentRecord | null>;
+  /** Forgets a document everywhere it is stored; null if unknown. */
+  delete(id: string, at: number): Promise<{ passagesRemoved: number } | null>;
+}
+
+export interface AnswersPort {
+  /** `onText` receives generated text as it is produced (for streaming). */
+  answer(req: AnswerRequest, onText?: (text: string) => void): Promise<AnswerResponse>;
+}
+
+export interface FreshnessPort {
+  stats(): Promise<FreshnessStats>;
+  recentProbes(limit: number): Promise<ProbeRecord[]>;
+}
+
+/** Remembers webhook signatures for the replay window, so each is accepted once. */
+export interface ReplayGuard {
+  /** True the first time a signature is seen; false for a replay. */
+  firstUse(signature: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** One process's memory of signatures: enough for a single server. */
+export function memoryReplayGuard(): ReplayGuard {
+  const seen = new Map<string, number>();
+  return {
+    async firstUse(signature, expiresAt, now) {
+      for (const [sig, expiry] of seen) if (expiry < now) seen.delete(sig);
+      if (seen.has(signature)) return false;
+      seen.set(signature, expiresAt);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { AnswerResult, Answerer } from '../answer/index.ts';
+import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type AnswersPort, type DocumentsPort, type FreshnessPort } from '../app/index.ts';
+import type { MemoryStore, VectorIndex } from '../memory/index.ts';
+
+/** Documents in the local SQLite memory bank; `notifyIngest` wakes the in-process worker. */
+export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIngest: () => void): DocumentsPort {
+  return {
+    async upsert(docs, receivedAt) {
+      const results = store.upsertDocuments(docs, receivedAt);
+      if (results.some((r) => r.outcome === 'queued')) notifyIngest();
+      return results;
+    },
+    async get(id) {
+      return store.getDocument(id);
+    },
+    async delete(id, at) {
+      const change = store.deleteDocument(id, at);
+      if (!change) return null;
+      for (const passage of change.removed) index.remove(passage);
+      return { passagesRemoved: change.removed.length };
+    },
+  };
+}
+
+export function localFreshness(store: MemoryStore): FreshnessPort {
+  return {
+    stats: async () => store.freshness(),
+    recentProbes: async (limit) => store.recentProbes(limit),
+  };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
+  return {
+    answer: r.answer,
+    abstained: r.answer === null,
+    abstain_reason: r.abstainReason,
+    confidence: Number(r.confidence.toFixed(4)),
+    mode: r.mode,
+    sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
+      document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
+      similarity: Number(similarity.toFixed(4)), weight: Number(weight.toFixed(4)), in_prompt: inPrompt,
+    })),
+    timings_ms: {
+      encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),
+      generate: round(r.timings.generate), first_token: round(r.timings.firstToken), total: round(r.timings.total),
+    },
+    usage: { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, memories: r.memories },
+    bundle_id: bundleId,
+  };
+}
+
+/** Answers in-process: memory -> aggregator -> frozen LM. */
+export function localAnswers(answerer: Answerer, bundleId: string): AnswersPort {
+  return {
+    async answer(req: AnswerRequest, onText) {
+      try {
+        const result = await answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, onText });
+        return toResponse(result, bundleId);
+      } catch (err) {
+        if (err instanceof RangeError) throw new ApiError(422, ErrorCode.promptTooLong, err.message);
+        throw err;
+      }
+    },
+  };
+}
