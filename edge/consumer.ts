@@ -1,0 +1,77 @@
+import type { DocumentStatus, VersionStatus } from '../memory/types.ts';
+import type { Env, IngestMessage } from './env.ts';
+import type { InferenceClient } from './inference.ts';
+
+interface Pending {
+  id: string; title: string | null; source: string | null; url: string | null; published_at: number | null; metadata: string | null;
+  status: DocumentStatus; current_version: number; version_status: VersionStatus; text_key: string;
+}
+
+const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+
+/** Encodes one queued version on every replica, then records it in D1. Safe to run twice. */
+export async function ingestOne({ documentId, version }: IngestMessage, env: Env, inference: InferenceClient): Promise<'indexed' | 'skipped'> {
+  const row = await env.DB.prepare(
+    `SELECT d.*, v.status AS version_status, v.text_key FROM versions v JOIN documents d ON d.id = v.document_id
+     WHERE v.document_id = ? AND v.version = ?`,
+  ).bind(documentId, version).first<Pending>();
+  // Superseded by newer content, deleted, or already done by an earlier delivery.
+  if (!row || row.version_status !== 'queued' || row.current_version !== version) return 'skipped';
+  const object = await env.TEXTS.get(row.text_key);
+  if (!object) throw new Error(`text ${row.text_key} is missing from R2`);
+  const passages = await inference.index({
+    id: row.id, text: await object.text(), title: row.title, source: row.source, url: row.url,
+    published_at: iso(row.published_at), metadata: row.metadata ? JSON.parse(row.metadata) : null,
+  });
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare(`UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'indexed' AND version < ?`).bind(documentId, version),
+    env.DB.prepare(`UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL
+                    WHERE document_id = ? AND version = ? AND status = 'queued'`).bind(now, passages, documentId, version),
+    env.DB.prepare(`UPDATE documents SET status = 'indexed', updated_at = ? WHERE id = ? AND current_version = ? AND status = 'queued'`)
+      .bind(now, documentId, version),
+  ]);
+  // A delete that landed while the replicas encoded: they may hold the document again, so forget it.
+  const after = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(documentId).first<{ status: DocumentStatus }>();
+  if (after?.status === 'deleted') await inference.delete(documentId);
+  return 'indexed';
+}
+
+/** The ingestion queue: failures retry with backoff; after max_retries the message goes to the dead-letter queue. */
+export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env, inference: InferenceClient): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await ingestOne(message.body, env, inference);
+      message.ack();
+    } catch (err) {
+      const { documentId, version } = message.body;
+      await env.DB.prepare('UPDATE versions SET attempts = attempts + 1, error = ? WHERE document_id = ? AND version = ?')
+        .bind((err as Error).message.slice(0, 1000), documentId, version).run();
+      message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+    }
+  }
+}
+
+/** The dead-letter queue: the version failed for good; the document says so until new content arrives. */
+export async function consumeDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const { documentId, version } = message.body;
+    await env.DB.batch([
+      env.DB.prepare(`UPDATE versions SET status = 'failed', error = COALESCE(error, 'retries exhausted')
+                      WHERE document_id = ? AND version = ? AND status = 'queued'`).bind(documentId, version),
+      env.DB.prepare(`UPDATE documents SET status = 'failed' WHERE id = ? AND current_version = ? AND status = 'queued'`).bind(documentId, version),
+    ]);
+    message.ack();
+  }
+}
+
+/** Cron: versions still queued long after they arrived are enqueued again (a lost or failed send); old signatures go. */
+export async function sweep(env: Env, now: number, staleMs = 10 * 60_000): Promise<number> {
+  const { results } = await env.DB.prepare(
+    `SELECT v.document_id, v.version FROM versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version
+     WHERE v.status = 'queued' AND v.received_at < ? LIMIT 100`,
+  ).bind(now - staleMs).all<{ document_id: string; version: number }>();
+  if (results.length) await env.INGEST_QUEUE.sendBatch(results.map((r) => ({ body: { documentId: r.document_id, version: r.version } })));
+  await env.DB.prepare('DELETE FROM used_signatures WHERE expires_at < ?').bind(now).run();
+  return results.length;
+}
