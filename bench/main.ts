@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAnswer } from './answer.ts';
+import { runDecode } from './decode.ts';
 import { runIngest } from './ingest.ts';
 import { runLoad } from './load.ts';
 import { runMemory } from './memory.ts';
@@ -11,13 +12,13 @@ import { runScale } from './scale.ts';
 import { ingestAll, startBenchService, type BenchService, type IngestRun } from './service.ts';
 import { firstQuestions, readSquad, toDocument } from './squad.ts';
 
-const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,ingest,memory,scale,load]
-                 [--questions N] [--scale-n N] [--load-seconds S] [--squad FILE.jsonl]
+const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load]
+                 [--questions N] [--scale-n N] [--load-seconds S] [--threads N] [--squad FILE.jsonl]
 Writes FILE.json and FILE.md after every section, so a stopped run keeps the sections it finished.`;
-const SECTIONS = ['answer', 'ingest', 'memory', 'scale', 'load'] as const;
+const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load'] as const;
 type SectionName = (typeof SECTIONS)[number];
 // load reuses the answer section's service and memory, so it runs next; scale is the heaviest, so it runs last.
-const RUN_ORDER: SectionName[] = ['answer', 'load', 'ingest', 'memory', 'scale'];
+const RUN_ORDER: SectionName[] = ['answer', 'load', 'decode', 'ingest', 'memory', 'scale'];
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     questions: { type: 'string', default: '50' },
     'scale-n': { type: 'string', default: '1000000' },
     'load-seconds': { type: 'string', default: '60' },
+    threads: { type: 'string', default: '2' },
     squad: { type: 'string', default: '/work/shared/data/squad/squad-1.1-validation.jsonl' },
     help: { type: 'boolean', default: false },
   },
@@ -101,6 +103,7 @@ const run: Record<SectionName, () => Promise<Section>> = {
     return runAnswer(svc, questions, setup);
   },
   load: async () => runLoad((await squadService()).svc, questions, loadSeconds),
+  decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   ingest: () => runIngest(bundleDir, paragraphs),
   memory: () => runMemory(bundleDir, paragraphs),
   scale: () => runScale(scaleN),

@@ -6,6 +6,8 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** Called with each new piece of text as it is decoded (for streaming). */
   onText?: (text: string) => void;
+  /** Decode exactly maxNewTokens, past stop tokens (benchmarks measure a fixed length). */
+  ignoreStop?: boolean;
 }
 
 export interface Generation {
@@ -88,7 +90,7 @@ export class Generator {
       position += input.length;
       if (step === 0) firstTokenMs = performance.now() - started;
       // stop
-      if (this.stop.has(best)) break;
+      if (this.stop.has(best) && !options.ignoreStop) break;
       probSum += 1 / denom;
       tokens.push(best);
       input = [best];

