@@ -6,7 +6,8 @@
   gold memory    each question's paragraph among distractors (as trained)
   wrong memory   the same questions over a memory of other paragraphs (no gold)
 
-If `wrong` is close to `gold`, the prefix mostly teaches the LM how to answer, not what.
+If `wrong` is close to `gold`, the prefix mostly teaches the LM how to answer, not what. Also the
+aggregator's gold-selection accuracy among the episode's paragraphs (chance: 1 / docs_per_step).
 """
 import argparse
 import json
@@ -19,7 +20,7 @@ from .data import load_squad, squad_dir
 from .export import load_checkpoint
 from .features import build_features
 from .model import MacNetworks
-from .train import episode_loss, group_by_title, sample_episode
+from .train import episode_loss, episode_losses, group_by_title, sample_episode
 
 
 @torch.no_grad()
@@ -38,7 +39,7 @@ def main():
                            cfg.mac.max_question_tokens, None, "encode valid")
     titles = group_by_title(feats)
     rng = random.Random(cfg.seed + 7)
-    totals = {"no_memory": 0.0, "gold_memory": 0.0, "wrong_memory": 0.0}
+    totals = {"no_memory": 0.0, "gold_memory": 0.0, "wrong_memory": 0.0, "gold_selected": 0.0}
     seen = 0
     while seen < args.questions:
         docs, qs = sample_episode(feats, rng, cfg, titles)
@@ -46,11 +47,13 @@ def main():
         other = [d for d in other if d not in docs] or other
         n = len(qs)
         totals["no_memory"] += episode_loss(net, bm.lm, pad_id, feats, docs, qs, use_memory=False).item() * n
-        totals["gold_memory"] += episode_loss(net, bm.lm, pad_id, feats, docs, qs).item() * n
+        gold_nll, _, selected = episode_losses(net, bm.lm, pad_id, feats, docs, qs)
+        totals["gold_memory"] += gold_nll.item() * n
+        totals["gold_selected"] += selected.item() * n
         totals["wrong_memory"] += episode_loss(net, bm.lm, pad_id, feats, other, qs).item() * n
         seen += n
     result = {k: round(v / seen, 4) for k, v in totals.items()}
-    result.update(questions=seen, checkpoint=args.checkpoint, step=ck.get("step"))
+    result.update(questions=seen, memory_size=cfg.docs_per_step, checkpoint=args.checkpoint, step=ck.get("step"))
     print(json.dumps(result, indent=2))
 
 

@@ -213,6 +213,9 @@ def write_markdown(path: Path, result: dict):
                      f"{r['median_latency_ms']:.0f} | {r['p95_latency_ms']:.0f} | {r['mean_prompt_tokens']:.0f} |")
     if "finetune" in result["modes"]:
         lines += ["", f"finetune: {result['modes']['finetune']['subset']}"]
+    if result.get("reused"):
+        lines += ["", f"{', '.join(result['reused']['modes'])}: reused from {result['reused']['from']} (same data and settings, "
+                      "byte-identical LM, encoder and tokenizers; these modes never run the MAC networks)"]
     if result.get("retention"):
         r = result["retention"]
         lines += ["", f"retention (mac F1 on {r['questions']} questions of the first {r['paragraphs']} paragraphs): "
@@ -224,6 +227,24 @@ def write_markdown(path: Path, result: dict):
               "", "retrieval: " + ", ".join(f"{k} {v:.3f}" for k, v in rec.items() if k.startswith("recall")),
               "", f"unanswerable questions skipped: {result['questions_skipped_unanswerable']}"]
     path.write_text("\n".join(lines) + "\n")
+
+
+MAC_FREE_MODES = ("base", "rag", "oracle", "finetune")
+MAC_FREE_FILES = ("lm.onnx", "encoder.onnx")
+
+
+def reusable_modes(previous: dict, result: dict, args, modes: list[str]) -> dict:
+    """Modes of an earlier run that the MAC networks cannot have changed: same data and settings, and
+    byte-identical LM, encoder and tokenizers. Anything else is rerun."""
+    same_files = all(previous.get("files_sha256", {}).get(name) == sha for name, sha in result["files_sha256"].items()
+                     if name in MAC_FREE_FILES or name.startswith("tokenizers/"))
+    keys = ("limit", "rag_k", "codec", "finetune_paragraphs", "finetune_lr")
+    same_settings = Path(previous["data"]).resolve() == Path(result["data"]).resolve() and all(previous["settings"].get(k) == result["settings"].get(k) for k in keys)
+    same_prompt = previous.get("prompt") == result.get("prompt")
+    if not (same_files and same_settings and same_prompt):
+        print(f"--reuse {args.reuse}: files, settings or prompt differ; rerunning every mode")
+        return {}
+    return {m: previous["modes"][m] for m in modes if m in MAC_FREE_MODES and m in previous["modes"]}
 
 
 def main(argv: list[str] | None = None):
@@ -240,6 +261,9 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--finetune-paragraphs", type=int, default=40)
     ap.add_argument("--finetune-lr", type=float, default=1e-5)
     ap.add_argument("--retention-questions", type=int, default=200)
+    ap.add_argument("--reuse", type=Path, help="earlier RESULT.json: copy its modes that never touch the MAC "
+                    "networks (base, rag, oracle, finetune) instead of rerunning them, when the data, settings "
+                    "and every LM/encoder/tokenizer file (sha256) are the same")
     args = ap.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     assert all(m in MODES for m in modes), f"unknown mode in {modes}: choose from {', '.join(MODES)}"
@@ -256,6 +280,7 @@ def main(argv: list[str] | None = None):
     result = {
         "data": str(args.data), "bundle": str(args.bundle), "bundle_id": bundle.manifest["bundle_id"],
         "bundle_sha256": hashlib.sha256((args.bundle / "manifest.json").read_bytes()).hexdigest(),
+        "files_sha256": {name: f["sha256"] for name, f in bundle.manifest["files"].items()},
         "command": command,
         "settings": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
                      "modes": modes, "max_new_tokens": MAX_NEW_TOKENS, "paragraphs": len(paragraphs),
@@ -266,6 +291,7 @@ def main(argv: list[str] | None = None):
         "bytes_per_paragraph": bytes_per_paragraph(memory, len(paragraphs)),
         "retrieval": retrieval_recall(bundle, memory, questions, sorted({1, args.k, args.rag_k})),
         "questions_skipped_unanswerable": skipped,
+        "prompt": bundle.manifest["prompt"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -275,6 +301,12 @@ def main(argv: list[str] | None = None):
 
     save()
     per_question = {}
+    if args.reuse:
+        reused = reusable_modes(json.loads(args.reuse.read_text()), result, args, modes)
+        result["modes"].update(reused)
+        result["reused"] = {"from": str(args.reuse), "modes": sorted(reused)}
+        modes = [m for m in modes if m not in reused]
+        save()
     for mode in modes:
         if mode == "finetune":
             adapted = paragraphs[: args.finetune_paragraphs]
