@@ -12,4 +12,5 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 500 --modes mac --codec fp32 --retention-questions 0
 run scripts/python.sh -m mac.diagnose --checkpoint weights/mac-smollm2.pt | tee results/diagnose.json
 run scripts/python.sh -m mac.abstention --bundle bundles/default --out results/abstention-squad-2.0.json
-run npm run bench -- --out results/bench.json --questions 40 --scale-n 200000 --load-seconds 30
+run npm run bench -- --out results/bench.json --sections answer,load,decode,ingest,memory --questions 40 --load-seconds 60
+run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
