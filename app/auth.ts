@@ -14,6 +14,8 @@ export const TIMESTAMP_HEADER = 'x-timestamp';
 
 const encoder = new TextEncoder();
 
+export const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
 /** Constant-time for equal lengths: the comparison never stops at the first differing byte. */
 export function safeEqual(a: string, b: string): boolean {
   const x = encoder.encode(a);
@@ -27,7 +29,7 @@ export function safeEqual(a: string, b: string): boolean {
 export async function sign(secret: string, timestamp: string, body: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${body}`)));
-  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `sha256=${toHex(mac)}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { iso } from '../app/index.ts';
 import type { DocumentStatus, VersionStatus } from '../memory/types.ts';
 import type { Env, IngestMessage } from './env.ts';
 import type { InferenceClient } from './inference.ts';
@@ -6,8 +7,6 @@ interface Pending {
   id: string; title: string | null; source: string | null; url: string | null; published_at: number | null; metadata: string | null;
   status: DocumentStatus; current_version: number; version_status: VersionStatus; text_key: string;
 }
-
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
 /** Encodes one queued version on every replica, then records it in D1. Safe to run twice. */
 export async function ingestOne({ documentId, version }: IngestMessage, env: Env, inference: InferenceClient): Promise<'indexed' | 'skipped'> {

@@ -1,4 +1,4 @@
-import type { DocumentsPort } from '../app/index.ts';
+import { toHex, type DocumentsPort } from '../app/index.ts';
 import type { DocumentInput, DocumentRecord, DocumentStatus, UpsertResult, VersionStatus } from '../memory/types.ts';
 import type { Env } from './env.ts';
 import type { InferenceClient } from './inference.ts';
@@ -6,8 +6,7 @@ import type { InferenceClient } from './inference.ts';
 export const textKey = (id: string, version: number) => `documents/${encodeURIComponent(id)}/v${version}.txt`;
 
 async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }
 
 interface DocumentRow {

@@ -34,6 +34,12 @@ OPSET = 17
 TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-2}
 
 
+def bundle_id(manifest: dict) -> str:
+    """The bundle's name plus a digest of every file's hash: two bundles share an id only if byte-identical."""
+    digest = json.dumps(manifest["files"], sort_keys=True).encode()
+    return f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
+
+
 def load_checkpoint(path: Path) -> tuple[TrainConfig, dict]:
     ck = torch.load(path, weights_only=False, map_location="cpu")
     cfg_dict = dict(ck["config"])
@@ -192,8 +198,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
         "validation": {"answer_nll": ck.get("valid_loss")},
         "files": {str(p.relative_to(tmp)): {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files},
     }
-    digest = json.dumps(manifest["files"], sort_keys=True).encode()
-    manifest["bundle_id"] = f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
+    manifest["bundle_id"] = bundle_id(manifest)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     shutil.rmtree(out, ignore_errors=True)
     tmp.replace(out)  # the bundle appears whole or not at all

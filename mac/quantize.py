@@ -7,7 +7,6 @@ llama.cpp runs. The manifest keeps the same contract; its files, bundle_id and a
 change. Quality must be re-measured with the evaluation harness before such a bundle is used.
 """
 import argparse
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -16,6 +15,7 @@ import onnx
 from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
 from .base_models import sha256_file
+from .export import bundle_id
 
 
 def main():
@@ -41,8 +41,7 @@ def main():
     manifest["quantization"] = {"lm": f"MatMulNBits 4-bit, block {args.block_size}, asymmetric, accuracy_level {args.accuracy_level}",
                                 "from_bundle": manifest["bundle_id"]}
     manifest["name"] = f"{manifest['name']}-int4"
-    digest = json.dumps(manifest["files"], sort_keys=True).encode()
-    manifest["bundle_id"] = f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
+    manifest["bundle_id"] = bundle_id(manifest)
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     print(f"{args.out}: lm.onnx {lm.stat().st_size / 1e6:.0f} MB, bundle {manifest['bundle_id']}")
 
