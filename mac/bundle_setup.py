@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .base_models import sha256_file
-from .export import FORMAT_VERSION, export_bundle
+from .export import EXPORT_REVISION, FORMAT_VERSION, export_bundle
 
 
 def up_to_date(weights: Path, out: Path) -> bool:
@@ -15,7 +15,7 @@ def up_to_date(weights: Path, out: Path) -> bool:
     if not manifest.exists():
         return False
     m = json.loads(manifest.read_text())
-    return (m.get("format_version") == FORMAT_VERSION
+    return (m.get("format_version") == FORMAT_VERSION and m.get("export_revision") == EXPORT_REVISION
             and m.get("training", {}).get("checkpoint_sha256") == sha256_file(weights)
             and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
 

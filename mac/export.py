@@ -3,7 +3,7 @@
     python -m mac.export --checkpoint weights/mac-smollm2.pt --out bundles/default
 
 The bundle folder holds encoder.onnx, amortizer.onnx, aggregator.onnx, lm.onnx (Optimum decoder-with-
-past layout), the two tokenizers, parity.json (fixed inputs and the PyTorch outputs, for the
+past layout; written with fused kernels for Llama-family LMs, see fused_lm.py, traced otherwise), the two tokenizers, parity.json (fixed inputs and the PyTorch outputs, for the
 service's own parity test) and manifest.json, the contract the service checks when it loads.
 """
 import argparse
@@ -22,12 +22,15 @@ from tqdm import tqdm
 from .base_models import sha256_file
 from .build import load_base_models
 from .config import MacConfig, TrainConfig
+from .fused_lm import build_fused_decoder, fused_supported
 from .model import MacNetworks
 from .onnx_wrappers import AggregatorGraph, AmortizerGraph, DecoderGraph, EncoderGraph
 from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMPLATE, build_prompt
 
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
+# Bumped when the exporter writes different graphs for the same weights, so set-up rebuilds old bundles.
+EXPORT_REVISION = 2
 OPSET = 17
 # Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
 # O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
@@ -144,7 +147,12 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     n = prompt_ids.shape[1]
     dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None],
                 *[torch.from_numpy(a) for a in agg_want[2:]])
-    _export(dec, dec_args, tmp / "lm.onnx", dec_in, dec_out)
+    max_lm_tokens = min(2048, getattr(bm.lm.config, "max_position_embeddings", 2048))
+    if fused_supported(bm.lm):
+        # Written op by op with ONNX Runtime's fused kernels; checked against the same PyTorch module.
+        onnx.save(build_fused_decoder(bm.lm, max_lm_tokens), str(tmp / "lm.onnx"))
+    else:
+        _export(dec, dec_args, tmp / "lm.onnx", dec_in, dec_out)
     parity["lm"], dec_want = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
     models["lm"] = {"file": "lm.onnx", "inputs": dec_in, "outputs": dec_out}
     steps.update()
@@ -178,16 +186,18 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "export_revision": EXPORT_REVISION,
         "name": name or cfg.name,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "dims": {"lm_layers": L, "lm_kv_heads": H, "lm_head_dim": D, "lm_vocab": V, "prefix_len": P,
                  "mem_tokens": T, "mod_dim": M, "encoder_dim": E, "aggregation_window": c.aggregation_window},
         "limits": {"max_passage_tokens": c.max_passage_tokens, "max_question_tokens": c.max_question_tokens,
-                   "max_lm_tokens": min(2048, getattr(bm.lm.config, "max_position_embeddings", 2048)),
+                   "max_lm_tokens": max_lm_tokens,
                    "train_answer_tokens": cfg.max_answer_tokens},
         "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
         "models": models,
+        "lm_graph": "fused" if fused_supported(bm.lm) else "traced",
         "tokenizers": {"lm": "tokenizers/lm/tokenizer.json", "encoder": "tokenizers/encoder/tokenizer.json"},
         "encoder": {"pooling": "mean", "normalized": True, "lowercase": True},
         "parity": {"max_abs_diff": parity, "tolerance": TOLERANCE, "fixtures": "parity.json"},
