@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { loadBundle } from '../bundle/index.ts';
+import { OnnxEncoder } from '../encoder/index.ts';
 import { parseArgs } from 'node:util';
 import { runAnswer } from './answer.ts';
 import { runDecode } from './decode.ts';
@@ -8,12 +10,13 @@ import { runLoad } from './load.ts';
 import { runMemory } from './memory.ts';
 import { note } from './progress.ts';
 import { commandLine, gitRevision, machine, markdownPath, writeReport, type Meta, type Section } from './report.ts';
-import { runScale } from './scale.ts';
+import { runScale, type ScaleData } from './scale.ts';
 import { ingestAll, startBenchService, type BenchService, type IngestRun } from './service.ts';
 import { firstQuestions, readSquad, toDocument } from './squad.ts';
 
 const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load]
-                 [--questions N] [--scale-n N] [--load-seconds S] [--threads N] [--squad FILE.jsonl]
+                 [--questions N] [--scale-n N] [--scale-data fitted|uniform] [--scale-fit FILE.jsonl]
+                 [--load-seconds S] [--threads N] [--squad FILE.jsonl]
 Writes FILE.json and FILE.md after every section, so a stopped run keeps the sections it finished.`;
 const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load'] as const;
 type SectionName = (typeof SECTIONS)[number];
@@ -27,6 +30,8 @@ const { values: args } = parseArgs({
     sections: { type: 'string', default: SECTIONS.join(',') },
     questions: { type: 'string', default: '50' },
     'scale-n': { type: 'string', default: '1000000' },
+    'scale-data': { type: 'string', default: 'fitted' },
+    'scale-fit': { type: 'string', default: '/work/shared/data/squad/squad-1.1-train.jsonl' },
     'load-seconds': { type: 'string', default: '60' },
     threads: { type: 'string', default: '2' },
     squad: { type: 'string', default: '/work/shared/data/squad/squad-1.1-validation.jsonl' },
@@ -59,6 +64,9 @@ const questionCount = positiveInt('questions', args.questions!);
 const scaleN = positiveInt('scale-n', args['scale-n']!);
 const loadSeconds = positiveInt('load-seconds', args['load-seconds']!);
 const needsSquad = selected.some((s) => s !== 'scale');
+const scaleData = args['scale-data']!;
+if (scaleData !== 'fitted' && scaleData !== 'uniform') fail(`--scale-data must be fitted or uniform, got ${scaleData}`);
+if (selected.includes('scale') && scaleData === 'fitted' && !existsSync(args['scale-fit']!)) fail(`--scale-fit data not found at ${args['scale-fit']}`);
 if (needsSquad && !existsSync(args.squad!)) fail(`SQuAD data not found at ${args.squad}`);
 
 const manifestPath = join(bundleDir, 'manifest.json');
@@ -106,8 +114,20 @@ const run: Record<SectionName, () => Promise<Section>> = {
   decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   ingest: () => runIngest(bundleDir, paragraphs),
   memory: () => runMemory(bundleDir, paragraphs),
-  scale: () => runScale(scaleN),
+  scale: async () => runScale(scaleN, scaleData === 'uniform' ? { kind: 'uniform' } : await realEmbeddings(args['scale-fit']!)),
 };
+
+/** The bundle's retrieval embeddings of a SQuAD file's paragraphs: what the fitted scale vectors imitate. */
+async function realEmbeddings(file: string): Promise<ScaleData> {
+  const texts = readSquad(file).map((p) => p.context);
+  note(`scale: embedding ${texts.length} paragraphs of ${file} with ${args.bundle}`);
+  const bundle = await loadBundle(bundleDir, { verifyHashes: false });
+  try {
+    return { kind: 'fitted', source: basename(file), embeddings: await new OnnxEncoder(bundle).embedTexts(texts) };
+  } finally {
+    await bundle.close();
+  }
+}
 
 save(false);
 note(`writing ${out} and ${markdownPath(out)}`);

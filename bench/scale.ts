@@ -21,12 +21,17 @@ const EF_MAX = 4096;
 const RECALL_TARGET = 0.95;
 const SEED = 20241128;
 
+/** Where the synthetic vectors come from: fitted to real embeddings, or uniform on the sphere. */
+export type ScaleData = { kind: 'fitted'; source: string; embeddings: Float32Array[] } | { kind: 'uniform' };
+
 /** hnswlib at a size the SQuAD set cannot reach: synthetic unit vectors, recall against exact search. */
-export async function runScale(n: number): Promise<Section> {
-  note(`scale: generating ${n} + ${QUERIES} random unit vectors (${DIM}-d, seed ${SEED})`);
-  const random = gaussian(mulberry32(SEED));
-  const vectors = unitVectors(n, random);
-  const queries = Array.from({ length: QUERIES }, () => unitVectors(1, random));
+export async function runScale(n: number, data: ScaleData): Promise<Section> {
+  const uniform = mulberry32(SEED);
+  const random = gaussian(uniform);
+  const sample = data.kind === 'fitted' ? fittedSampler(data.embeddings, uniform, random) : (rows: number) => unitVectors(rows, random);
+  note(`scale: generating ${n} + ${QUERIES} ${describe(data)} (${DIM}-d, seed ${SEED})`);
+  const vectors = sample(n);
+  const queries = Array.from({ length: QUERIES }, () => sample(1));
   const collect = garbageCollector();
   const dir = mkdtempSync(join(tmpdir(), 'mac-bench-scale-'));
   const snapshot = join(dir, 'index.hnsw');
@@ -45,7 +50,7 @@ export async function runScale(n: number): Promise<Section> {
       sweep.push(result);
       note(`scale: efSearch ${ef}: recall@${K} ${result.recall}, p50 ${result.p50_ms} ms`);
     }
-    return report(n, { ...built, load_seconds: sweep[0]?.load_seconds ?? null }, sweep, collect.available);
+    return report(n, data, { ...built, load_seconds: sweep[0]?.load_seconds ?? null }, sweep, collect.available);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -95,11 +100,18 @@ const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
 type Built = Omit<ReturnType<typeof buildAndSave>, 'truth'> & { load_seconds: number | null };
 type SweepRow = { ef_search: number; load_seconds: number | null } & ReturnType<typeof measure>;
 
-function report(n: number, built: Built, sweep: SweepRow[], gcBetweenLoads: boolean): Section {
+function describe(data: ScaleData): string {
+  return data.kind === 'fitted'
+    ? `unit vectors from a Gaussian fitted to ${data.embeddings.length} real embeddings (${data.source})`
+    : 'uniform random unit vectors';
+}
+
+function report(n: number, source: ScaleData, built: Built, sweep: SweepRow[], gcBetweenLoads: boolean): Section {
   const smallestEf = sweep.find((s) => s.recall !== null && s.recall >= RECALL_TARGET)?.ef_search ?? null;
 
   const data = {
-    n, dim: DIM, k: K, queries: QUERIES, seed: SEED, m: M, ef_construction: EF_CONSTRUCTION, ef_search: EF_SEARCH_SERVICE,
+    n, data: source.kind, data_source: source.kind === 'fitted' ? source.source : null,
+    fitted_to: source.kind === 'fitted' ? source.embeddings.length : null, dim: DIM, k: K, queries: QUERIES, seed: SEED, m: M, ef_construction: EF_CONSTRUCTION, ef_search: EF_SEARCH_SERVICE,
     ...built, ef_sweep: sweep, smallest_ef_search_for_recall: smallestEf, gc_between_loads: gcBetweenLoads,
   };
   return {
@@ -107,7 +119,7 @@ function report(n: number, built: Built, sweep: SweepRow[], gcBetweenLoads: bool
     data,
     tables: [
       {
-        title: `hnswlib (HnswIndex), ${n} random unit vectors, ${DIM}-d, M ${M}, efConstruction ${EF_CONSTRUCTION}, efSearch ${EF_SEARCH_SERVICE} (the service's)`,
+        title: `hnswlib (HnswIndex), ${n} ${describe(source)}, ${DIM}-d, M ${M}, efConstruction ${EF_CONSTRUCTION}, efSearch ${EF_SEARCH_SERVICE} (the service's)`,
         columns: ['vectors', 'build s', 'inserts/s', `p50 ms (k=${K})`, 'p99 ms', `recall@${K}`, 'RSS after build MB', 'index RSS MB', 'snapshot MB', 'save s', 'load s'],
         rows: [[n, data.build_seconds, data.inserts_per_s, data.p50_ms, data.p99_ms, data.recall, data.rss_after_build_mb, data.index_rss_mb, data.snapshot_mb, data.save_seconds, data.load_seconds]],
       },
@@ -122,8 +134,10 @@ function report(n: number, built: Built, sweep: SweepRow[], gcBetweenLoads: bool
       target: `recall >= ${RECALL_TARGET}`, met: smallestEf !== null,
     }],
     notes: [
-      `queries are ${QUERIES} further random unit vectors; ground truth is ExactIndex (brute force) over the same vectors`,
-      'uniform random vectors have no cluster structure, the hardest case for graph search: real embeddings reach a given recall at a lower efSearch',
+      `queries are ${QUERIES} further vectors from the same distribution; ground truth is ExactIndex (brute force) over the same vectors`,
+      source.kind === 'fitted'
+        ? 'fitted: each vector is the real embeddings\' mean plus a Gaussian-weighted sum of 8 random real embeddings\' deviations from it (divided by the square root of 8), then normalized: the real mean and covariance, so the real intrinsic dimension, without their topic clusters'
+        : 'uniform random vectors have no structure at all (intrinsic dimension 384), the hardest case for graph search: real embeddings reach a given recall at a lower efSearch',
       'latency is one search(query, 10) call in this process, after one unmeasured pass over the queries; RSS is the whole process (vectors included) and its growth during the build',
     ],
   };
@@ -140,6 +154,35 @@ function measure(index: HnswIndex, queries: Float32Array[], truth: Set<number>[]
     hits += found.filter((r) => truth[i].has(r.id)).length;
   });
   return { p50_ms: round(percentile(latencies, 0.5)), p99_ms: round(percentile(latencies, 0.99)), recall: round(hits / (K * queries.length), 4) };
+}
+
+/**
+ * Samples with the mean and covariance of real embeddings: mean + sum_j w_j (e_rj - mean) / sqrt(MIX), w_j ~ N(0, 1),
+ * rj uniform. Real sentence embeddings occupy a few directions of the 384; uniform vectors fill all of them.
+ */
+const MIX = 8;
+function fittedSampler(embeddings: Float32Array[], uniform: () => number, random: () => number): (rows: number) => Float32Array {
+  const mean = new Float32Array(DIM);
+  for (const e of embeddings) for (let d = 0; d < DIM; d++) mean[d] += e[d] / embeddings.length;
+  const deviations = embeddings.map((e) => e.map((x, d) => x - mean[d]));
+  const scale = 1 / Math.sqrt(MIX);
+  return (rows) => {
+    const out = new Float32Array(rows * DIM);
+    for (let r = 0; r < rows; r++) {
+      const row = out.subarray(r * DIM, (r + 1) * DIM);
+      row.set(mean);
+      for (let j = 0; j < MIX; j++) {
+        const dev = deviations[Math.floor(uniform() * deviations.length)];
+        const w = random() * scale;
+        for (let d = 0; d < DIM; d++) row[d] += w * dev[d];
+      }
+      let norm = 0;
+      for (let d = 0; d < DIM; d++) norm += row[d] * row[d];
+      const inv = 1 / Math.sqrt(norm);
+      for (let d = 0; d < DIM; d++) row[d] *= inv;
+    }
+    return out;
+  };
 }
 
 /** Rows of normalized Gaussian samples: uniform on the unit sphere. */

@@ -54,6 +54,19 @@ export class OnnxEncoder implements Encoder {
     return result;
   }
 
+  /** Retrieval embeddings only (no amortizer): what the index stores for each text. */
+  async embedTexts(texts: string[]): Promise<Float32Array[]> {
+    const result: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += BATCH) {
+      const batch = texts.slice(start, start + BATCH);
+      const enc = await this.runEncoder(batch.map((t) => this.tokenize(t, this.maxPassageTokens)));
+      const emb = enc.embedding.data as Float32Array;
+      batch.forEach((_, row) => result.push(emb.slice(row * this.dim, (row + 1) * this.dim)));
+      release(enc.states, enc.embedding, enc.ids, enc.mask);
+    }
+    return result;
+  }
+
   async encodeQuestion(text: string): Promise<EncodedQuestion> {
     const enc = await this.runEncoder([this.tokenize(text, this.maxQuestionTokens)]);
     const question = {
