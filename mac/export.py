@@ -76,9 +76,24 @@ def _parity(path: Path, module, args, input_names) -> tuple[float, list[np.ndarr
     return diff, [w.numpy() for w in want]
 
 
+def fuse_bert(path: Path, cfg) -> None:
+    """Rewrites a traced BERT encoder with ONNX Runtime's fused kernels (EmbedLayerNormalization, Attention,
+    SkipLayerNormalization, BiasGelu): 542 nodes become 60 for MiniLM, ~1.25x faster; the parity check
+    that follows compares the rewritten graph with PyTorch."""
+    if cfg.model_type != "bert":
+        return
+    from onnxruntime.transformers.optimizer import optimize_model
+    fused = optimize_model(str(path), model_type="bert", num_heads=cfg.num_attention_heads,
+                           hidden_size=cfg.hidden_size, opt_level=1)
+    fused.save_model_to_file(str(path))
+
+
 def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     cfg, ck = load_checkpoint(checkpoint)
     c = cfg.mac
+    assert not c.encoder.startswith("lm-layer-"), (
+        f"{checkpoint}: encoder {c.encoder} (the LM's own states) is a training-side comparison; the bundle "
+        "contract has no LM-state encoder yet. Export a MiniLM-backbone checkpoint.")
     bm = load_base_models(c)
     net = MacNetworks(c)
     net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
@@ -105,6 +120,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     enc_out = _io([("token_states", "float32", ["batch", "tokens", E]), ("embedding", "float32", ["batch", E])])
     enc_args = (enc_batch["input_ids"], enc_batch["attention_mask"])
     _export(enc, enc_args, tmp / "encoder.onnx", enc_in, enc_out)
+    fuse_bert(tmp / "encoder.onnx", bm.encoder.config)
     parity["encoder"], (p_states, p_emb) = _parity(tmp / "encoder.onnx", enc, enc_args, ["input_ids", "attention_mask"])
     with torch.no_grad():
         q_states, q_emb = enc(q_batch["input_ids"], q_batch["attention_mask"])
