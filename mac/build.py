@@ -51,6 +51,33 @@ def _tiny_encoder(folder: Path) -> dict:
     return {"name": "tiny-random-bert", "source": "random init, seed 0 (tests only)"}
 
 
+class LMLayerEncoder(torch.nn.Module):
+    """The frozen LM's own residual stream after `layer` decoder layers, used as the encoder backbone.
+
+    The alternative to MiniLM: states in the space the prefix must speak to. `encoder = "lm-layer-K"`.
+    Causal, so a token's state only sees the text before it. Only the first K layers run.
+    """
+
+    def __init__(self, lm, layer: int):
+        super().__init__()
+        assert 0 < layer <= lm.config.num_hidden_layers, f"lm-layer-{layer}: the LM has {lm.config.num_hidden_layers} layers"
+        self.model, self.layer = lm.model, layer
+        self.config = lm.config
+
+    def forward(self, input_ids, attention_mask, **_):
+        from transformers.masking_utils import create_causal_mask
+        from transformers.modeling_outputs import BaseModelOutput
+        x = self.model.embed_tokens(input_ids)
+        positions = torch.arange(input_ids.shape[1])[None]
+        mask = create_causal_mask(config=self.config, input_embeds=x, attention_mask=attention_mask,
+                                  cache_position=positions[0], past_key_values=None, position_ids=positions)
+        rotary = self.model.rotary_emb(x, positions)
+        for block in self.model.layers[: self.layer]:
+            x = block(x, attention_mask=mask, position_ids=positions, position_embeddings=rotary)
+            x = x[0] if isinstance(x, tuple) else x
+        return BaseModelOutput(last_hidden_state=x)
+
+
 def load_base_models(c: MacConfig) -> BaseModels:
     """Loads both frozen models (eval mode, no grads) and writes their dimensions into `c`."""
     if c.lm == "tiny":
@@ -58,7 +85,11 @@ def load_base_models(c: MacConfig) -> BaseModels:
         lm_prov = _tiny_lm(lm_dir)
     else:
         lm_dir, lm_prov = resolve_lm(c.lm, CACHE_DIR)
-    if c.encoder == "tiny":
+    lm_layer = int(c.encoder.removeprefix("lm-layer-")) if c.encoder.startswith("lm-layer-") else None
+    if lm_layer is not None:
+        enc_dir = lm_dir
+        enc_prov = {"name": f"{lm_prov['name']} hidden states after layer {lm_layer}", "source": "the frozen LM"}
+    elif c.encoder == "tiny":
         enc_dir = CACHE_DIR / "tiny-encoder"
         enc_prov = _tiny_encoder(enc_dir)
     elif c.encoder == "minilm":
@@ -70,7 +101,10 @@ def load_base_models(c: MacConfig) -> BaseModels:
         enc_prov = {"name": enc_dir.name, "source": str(enc_dir.resolve())}
 
     lm = AutoModelForCausalLM.from_pretrained(lm_dir, dtype=torch.float32).eval()
-    encoder = AutoModel.from_pretrained(enc_dir, dtype=torch.float32).eval()
+    if lm_layer is not None:
+        encoder = LMLayerEncoder(lm, lm_layer).eval()
+    else:
+        encoder = AutoModel.from_pretrained(enc_dir, dtype=torch.float32).eval()
     for p in list(lm.parameters()) + list(encoder.parameters()):
         p.requires_grad_(False)
     lc = lm.config
@@ -78,8 +112,12 @@ def load_base_models(c: MacConfig) -> BaseModels:
     c.lm_kv_heads = lc.num_key_value_heads
     c.lm_head_dim = getattr(lc, "head_dim", None) or lc.hidden_size // lc.num_attention_heads
     c.encoder_dim = encoder.config.hidden_size
+    encoder_tokenizer = AutoTokenizer.from_pretrained(enc_dir)
+    if encoder_tokenizer.pad_token is None:
+        encoder_tokenizer.pad_token = encoder_tokenizer.eos_token
+    encoder_tokenizer.padding_side = "right"
     return BaseModels(lm, lm_dir, AutoTokenizer.from_pretrained(lm_dir), lm_prov,
-                      encoder, enc_dir, AutoTokenizer.from_pretrained(enc_dir), enc_prov)
+                      encoder, enc_dir, encoder_tokenizer, enc_prov)
 
 
 def encode_texts(encoder, tokenizer, texts: list[str], max_tokens: int):

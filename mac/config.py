@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 @dataclass
 class MacConfig:
     # Base models: "smollm2" / "minilm" are the offline defaults, "tiny" builds small random ones,
+    # "lm-layer-K" uses the frozen LM's own hidden states after K layers as the encoder (training only),
     # anything else is a path to a local Hugging Face folder.
     lm: str = "smollm2"
     encoder: str = "minilm"
