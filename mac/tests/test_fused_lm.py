@@ -70,3 +70,14 @@ def test_fused_graph_is_small(setup):
     nodes = len(build_fused_decoder(lm, 256).graph.node)
     # A handful of preamble nodes, 11 per layer, 2 at the end: no per-layer shape arithmetic.
     assert nodes <= 10 + 11 * c.lm_layers + 2, nodes
+
+
+def test_quantized_head_is_8_bit_and_layers_4_bit(setup):
+    from mac.quantize import quantize_lm
+
+    c, lm, _ = setup
+    q = quantize_lm(build_fused_decoder(lm, 256))
+    bits = {n.output[0]: next(a.i for a in n.attribute if a.name == "bits") for n in q.graph.node if n.op_type == "MatMulNBits"}
+    assert not [n for n in q.graph.node if n.op_type == "MatMul"], "every weight MatMul is quantized"
+    assert bits.pop("logits") == 8
+    assert set(bits.values()) == {4} and len(bits) == 4 * c.lm_layers
