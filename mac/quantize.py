@@ -1,10 +1,10 @@
 """Derives a bundle whose frozen LM has 4-bit weights (ONNX Runtime MatMulNBits), everything else shared.
 
-The decoder layers' MatMuls become 4-bit blocks of 32; the LM head (the MatMul that writes `logits`)
-becomes 8-bit: with a 4-bit head, `mac` lost 1.7 F1 on the validation split, with an 8-bit one 0.6
-(README, "Quantized LM").
+The decoder layers' MatMuls become 4- or 8-bit blocks of 32 (--layer-bits), the LM head (the MatMul
+that writes `logits`) its own precision (--head-bits). Not the default bundle: requantizing the GGUF's
+dequantized Q4_1 weights to 4 bits costs 4-5 F1 on long prompts (README, "Quantized LM").
 
-    python -m mac.quantize --bundle bundles/default-fp32 --out bundles/default [--layer-bits 4 --head-bits 8]
+    python -m mac.quantize --bundle bundles/default --out bundles/lm-int4h8 [--layer-bits 4 --head-bits 8]
 
 The decoder is memory-bandwidth bound on a CPU: fp32 weights are 8x the bytes of the 4-bit GGUF that
 llama.cpp runs. The manifest keeps the same contract; its files, bundle_id and a `quantization` entry

@@ -10,16 +10,15 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-codec-fp32.json \
   --limit 500 --modes mac --codec fp32 --retention-questions 0
-# The quantized-LM comparison: the same 500 questions, base and mac, per LM precision.
-run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default-fp32 --lm-bits 32
+# The quantized-LM comparison: the same 500 questions per LM precision (the default bundle is fp32).
 for variant in "int4h8 4 8" "int4 4 4" "int8 8 8"; do
   set -- $variant
-  run scripts/python.sh -m mac.quantize --bundle bundles/default-fp32 --out "bundles/lm-$1" --layer-bits "$2" --head-bits "$3"
+  run scripts/python.sh -m mac.quantize --bundle bundles/default --out "bundles/lm-$1" --layer-bits "$2" --head-bits "$3"
   run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out "results/eval-$1-squad-1.1-validation.json" \
     --bundle "bundles/lm-$1" --limit 500 --modes base,mac --threads 1 --retention-questions 0
 done
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation-fp32.json \
-  --bundle bundles/default-fp32 --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-int4h8-long-squad-1.1-validation.json \
+  --bundle bundles/lm-int4h8 --limit 500 --modes base,mac,rag,oracle --retention-questions 0
 run scripts/python.sh -m mac.diagnose --checkpoint weights/mac-smollm2.pt | tee results/diagnose.json
 run scripts/python.sh -m mac.abstention --bundle bundles/default --out results/abstention-squad-2.0.json
 run npm run bench -- --out results/bench.json --sections answer,load,decode,ingest,memory --questions 40 --load-seconds 60
