@@ -164,7 +164,8 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None],
                 *[torch.from_numpy(a) for a in agg_want[2:]])
     max_lm_tokens = min(2048, getattr(bm.lm.config, "max_position_embeddings", 2048))
-    if fused_supported(bm.lm):
+    lm_graph = "fused" if fused_supported(bm.lm) else "traced"
+    if lm_graph == "fused":
         # Written op by op with ONNX Runtime's fused kernels; checked against the same PyTorch module.
         onnx.save(build_fused_decoder(bm.lm, max_lm_tokens), str(tmp / "lm.onnx"))
     else:
@@ -213,7 +214,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
         "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
         "models": models,
-        "lm_graph": "fused" if fused_supported(bm.lm) else "traced",
+        "lm_graph": lm_graph,
         "tokenizers": {"lm": "tokenizers/lm/tokenizer.json", "encoder": "tokenizers/encoder/tokenizer.json"},
         "encoder": {"pooling": "mean", "normalized": True, "lowercase": True},
         "parity": {"max_abs_diff": parity, "tolerance": TOLERANCE, "fixtures": "parity.json"},
