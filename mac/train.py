@@ -199,6 +199,8 @@ def main():
     ap.add_argument("--encoder", help="local Hugging Face encoder folder to use instead of MiniLM")
     ap.add_argument("--max-steps", type=int)
     ap.add_argument("--max-minutes", type=float)
+    ap.add_argument("--lr", type=float, help="peak learning rate")
+    ap.add_argument("--warmup-steps", type=int)
     ap.add_argument("--max-train-paragraphs", type=int, default=0, help="0 = all (tiny uses 40)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--init-from", help="checkpoint whose matching weights start a new run")
@@ -214,6 +216,10 @@ def main():
         cfg.max_steps = args.max_steps
     if args.max_minutes:
         cfg.max_minutes = args.max_minutes
+    if args.lr:
+        cfg.lr = args.lr
+    if args.warmup_steps is not None:
+        cfg.warmup_steps = args.warmup_steps
     if args.init_from:
         cfg.init_from = args.init_from
     if args.threads:

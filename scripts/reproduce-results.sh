@@ -13,7 +13,7 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # The quantized-LM comparison: the same 500 questions per LM precision (the default bundle is fp32).
 for variant in "int4h8 4 8" "int4 4 4" "int8 8 8"; do
   set -- $variant
-  run scripts/python.sh -m mac.quantize --bundle bundles/default --out "bundles/lm-$1" --layer-bits "$2" --head-bits "$3"
+  run scripts/python.sh -m mac.quantize --bundle bundles/default --out "bundles/lm-$1" --method rtn --layer-bits "$2" --head-bits "$3"
   run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out "results/eval-$1-squad-1.1-validation.json" \
     --bundle "bundles/lm-$1" --limit 500 --modes base,mac --threads 1 --retention-questions 0
 done

@@ -72,12 +72,64 @@ def test_fused_graph_is_small(setup):
     assert nodes <= 10 + 11 * c.lm_layers + 2, nodes
 
 
-def test_quantized_head_is_8_bit_and_layers_4_bit(setup):
+def test_rtn_quantized_head_is_8_bit_and_layers_4_bit(setup):
     from mac.quantize import quantize_lm
 
     c, lm, _ = setup
-    q = quantize_lm(build_fused_decoder(lm, 256))
+    q = quantize_lm(build_fused_decoder(lm, 256), method="rtn")
     bits = {n.output[0]: next(a.i for a in n.attribute if a.name == "bits") for n in q.graph.node if n.op_type == "MatMulNBits"}
     assert not [n for n in q.graph.node if n.op_type == "MatMul"], "every weight MatMul is quantized"
     assert bits.pop("logits") == 8
     assert set(bits.values()) == {4} and len(bits) == 4 * c.lm_layers
+
+
+def ggml_round_trip(w: torch.Tensor, kind: str) -> torch.Tensor:
+    """What a GGUF holds after dequantization: llama.cpp's reference Q4_1 / Q8_0 along the input dimension."""
+    b = w.reshape(w.shape[0], -1, 32).double()
+    if kind == "q8_0":
+        d = (b.abs().amax(-1, keepdim=True) / 127).half().double()
+        return (torch.round(b / d.clamp_min(1e-30)) * d).reshape(w.shape).float()
+    lo, hi = b.amin(-1, keepdim=True), b.amax(-1, keepdim=True)
+    d = (hi - lo) / 15
+    q = torch.clamp(torch.floor((b - lo) / d + 0.5), 0, 15)
+    return (q * d.half().double() + lo.half().double()).reshape(w.shape).float()
+
+
+@pytest.fixture(scope="module")
+def gguf_like(setup):
+    """The tiny LM with its weights on GGUF grids (Q4_1 layers, Q8_0 tied embedding), as fp32 ONNX."""
+    c, lm, _ = setup
+    import copy
+    lm = copy.deepcopy(lm)
+    with torch.no_grad():
+        for name, p in lm.named_parameters():
+            if p.ndim == 2:
+                p.copy_(ggml_round_trip(p, "q8_0" if "embed" in name else "q4_1"))
+    return c, build_fused_decoder(lm, 256)
+
+
+@pytest.mark.parametrize("accuracy_level, tol", [(1, 1e-4), (4, 0.1)])
+def test_gguf_grid_reproduces_the_dequantized_weights(gguf_like, accuracy_level, tol):
+    from mac.quantize import quantize_lm
+
+    c, fp32 = gguf_like
+    q = quantize_lm(onnx.ModelProto.FromString(fp32.SerializeToString()), method="grid", accuracy_level=accuracy_level)
+    bits = sorted(next(a.i for a in n.attribute if a.name == "bits") for n in q.graph.node if n.op_type == "MatMulNBits")
+    assert bits == [4] * (4 * c.lm_layers) + [8], "every layer on the Q4_1 grid, the head on Q8_0"
+    sessions = [ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]) for m in (fp32, q)]
+    ids = torch.randint(0, 1000, (1, 11))
+    empty = [np.zeros((1, c.lm_kv_heads, 0, c.lm_head_dim), np.float32)] * c.lm_layers
+    want, got = (s.run(["logits"], feeds(c, ids, empty, empty, 0))[0] for s in sessions)
+    # fp32 activations (level 1): the same weights, so the same logits; int8 activations (level 4): close.
+    assert np.abs(got - want).max() < tol * max(1.0, np.abs(want).max())
+
+
+def test_gguf_grid_refuses_weights_off_the_grid():
+    from mac.gguf_grid import q4_1_grid, q8_0_grid
+
+    w = torch.randn(64, 48)
+    on = ggml_round_trip(w.T.contiguous(), "q4_1").T.numpy()   # MatMul layout [K, N], blocks along K
+    q, d, m = q4_1_grid(on)
+    assert np.array_equal(q * d[..., None] + m[..., None], on.T.reshape(48, 2, 32))
+    assert q4_1_grid(w.numpy()) is None and q8_0_grid(w.numpy()) is None
+    assert q8_0_grid(ggml_round_trip(w.T.contiguous(), "q8_0").T.numpy()) is not None
