@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadBundle } from '../bundle/index.ts';
+import { loadBundle, type Manifest } from '../bundle/index.ts';
 import { buildPrompt, Generator } from '../lm/index.ts';
 import { profileDecode } from './profile.ts';
 import { note } from './progress.ts';
@@ -36,10 +36,8 @@ function smollmGguf(): string {
 }
 
 /** How the bundle stores its LM: the manifest's quantization entry and graph kind. */
-function lmWeights(bundleDir: string): string {
-  const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
-  const weights = manifest.quantization?.lm ?? 'fp32 weights';
-  return `${weights}, ${manifest.lm_graph ?? 'traced'} ONNX graph`;
+function lmWeights(manifest: Manifest): string {
+  return `${manifest.quantization?.lm ?? 'fp32 weights'}, ${manifest.lm_graph ?? 'traced'} ONNX graph`;
 }
 
 const perSecond = (tokens: number, ms: number) => Number(((tokens * 1000) / ms).toFixed(1));
@@ -60,7 +58,7 @@ export async function runDecode(bundleDir: string, paragraphs: SquadParagraph[],
     if (i > 0) ours.push({ prefill: perSecond(promptTokens, g.firstTokenMs), decode: perSecond(newTokens - 1, g.totalMs - g.firstTokenMs) });
   }
   const profile = await profileDecode(bundle, prompt, threads, newTokens);
-  const weights = lmWeights(bundleDir);
+  const weights = lmWeights(bundle.manifest);
   await bundle.close();
 
   const { getLlama } = await loadLlamaCpp();

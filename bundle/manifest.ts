@@ -45,6 +45,9 @@ export const manifestSchema = z.object({
   base_model: z.record(z.string(), z.unknown()),
   training: z.record(z.string(), z.unknown()).optional(),
   validation: z.record(z.string(), z.unknown()).optional(),
+  /** How the LM graph is written ('fused' or 'traced') and, for a derived bundle, how its weights are stored. */
+  lm_graph: z.string().optional(),
+  quantization: z.object({ lm: z.string(), from_bundle: z.string() }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -33,35 +33,38 @@ export class OnnxEncoder implements Encoder {
   }
 
   async encodePassages(texts: string[]): Promise<EncodedPassage[]> {
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
-    const result: EncodedPassage[] = new Array(texts.length);
     const { dims } = this.bundle.manifest;
     const modSize = dims.mem_tokens * dims.mod_dim;
-    for (let start = 0; start < order.length; start += BATCH) {
-      const idx = order.slice(start, start + BATCH);
-      const enc = await this.runEncoder(idx.map((i) => this.tokenize(texts[i], this.maxPassageTokens)));
+    return this.inBatches(texts, async (enc) => {
       const amo = await this.bundle.sessions.amortizer.run({ token_states: enc.states, attention_mask: enc.mask });
       const emb = enc.embedding.data as Float32Array;
       const mod = amo.modulation.data as Float32Array;
-      idx.forEach((i, row) => {
-        result[i] = {
-          embedding: emb.slice(row * this.dim, (row + 1) * this.dim),
-          modulation: mod.slice(row * modSize, (row + 1) * modSize),
-        };
-      });
-      release(enc.states, enc.embedding, enc.ids, enc.mask, amo.modulation as ort.Tensor);
-    }
-    return result;
+      const rows = enc.lengths.map((_, row) => ({
+        embedding: emb.slice(row * this.dim, (row + 1) * this.dim),
+        modulation: mod.slice(row * modSize, (row + 1) * modSize),
+      }));
+      release(amo.modulation as ort.Tensor);
+      return rows;
+    });
   }
 
   /** Retrieval embeddings only (no amortizer): what the index stores for each text. */
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
-    const result: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += BATCH) {
-      const batch = texts.slice(start, start + BATCH);
-      const enc = await this.runEncoder(batch.map((t) => this.tokenize(t, this.maxPassageTokens)));
+    return this.inBatches(texts, async (enc) => {
       const emb = enc.embedding.data as Float32Array;
-      batch.forEach((_, row) => result.push(emb.slice(row * this.dim, (row + 1) * this.dim)));
+      return enc.lengths.map((_, row) => emb.slice(row * this.dim, (row + 1) * this.dim));
+    });
+  }
+
+  /** Runs the encoder over batches of similar length (less padding) and returns `each`'s rows in input order. */
+  private async inBatches<T>(texts: string[], each: (enc: Awaited<ReturnType<OnnxEncoder['runEncoder']>>) => Promise<T[]>) {
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+    const result: T[] = new Array(texts.length);
+    for (let start = 0; start < order.length; start += BATCH) {
+      const idx = order.slice(start, start + BATCH);
+      const enc = await this.runEncoder(idx.map((i) => this.tokenize(texts[i], this.maxPassageTokens)));
+      const rows = await each(enc);
+      idx.forEach((i, row) => (result[i] = rows[row]));
       release(enc.states, enc.embedding, enc.ids, enc.mask);
     }
     return result;
