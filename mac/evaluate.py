@@ -234,8 +234,8 @@ MAC_FREE_FILES = ("lm.onnx", "encoder.onnx")
 
 
 def reusable_modes(previous: dict, result: dict, args, modes: list[str]) -> dict:
-    """Modes of an earlier run that the MAC networks cannot have changed: same data and settings, and
-    byte-identical LM, encoder and tokenizers. Anything else is rerun."""
+    """Modes of an earlier run that cannot have changed: same data and settings, and byte-identical LM,
+    encoder and tokenizers (every mode when the whole bundle is byte-identical). Anything else is rerun."""
     same_files = all(previous.get("files_sha256", {}).get(name) == sha for name, sha in result["files_sha256"].items()
                      if name in MAC_FREE_FILES or name.startswith("tokenizers/"))
     keys = ("limit", "rag_k", "codec", "finetune_paragraphs", "finetune_lr")
@@ -244,7 +244,10 @@ def reusable_modes(previous: dict, result: dict, args, modes: list[str]) -> dict
     if not (same_files and same_settings and same_prompt):
         print(f"--reuse {args.reuse}: files, settings or prompt differ; rerunning every mode")
         return {}
-    return {m: previous["modes"][m] for m in modes if m in MAC_FREE_MODES and m in previous["modes"]}
+    # A byte-identical bundle (the MAC networks too) and the same k give the same answers in every mode.
+    same_bundle = previous.get("files_sha256") == result["files_sha256"] and previous["settings"].get("k") == result["settings"].get("k")
+    return {m: previous["modes"][m] for m in modes
+            if (m in MAC_FREE_MODES or same_bundle) and m in previous["modes"]}
 
 
 def main(argv: list[str] | None = None):

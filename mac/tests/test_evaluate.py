@@ -30,3 +30,19 @@ def test_evaluate_cli_on_tiny_bundle(tiny_path, squad_validation, tmp_path):
     assert 0 <= result["retrieval"]["recall_at_8"] <= 1
     assert result["command"].startswith("scripts/python.sh -m mac.evaluate --data")
     assert "| mac |" in out.with_suffix(".md").read_text()
+
+
+def test_reuse_takes_mac_modes_only_from_a_byte_identical_bundle(tmp_path):
+    from types import SimpleNamespace
+
+    from mac.evaluate import reusable_modes
+
+    files = {"lm.onnx": "a", "encoder.onnx": "b", "tokenizers/lm/tokenizer.json": "c", "aggregator.onnx": "d"}
+    settings = {"limit": 500, "rag_k": 3, "codec": "int8", "finetune_paragraphs": 40, "finetune_lr": 1e-5, "k": 8}
+    run = lambda f: {"data": str(tmp_path), "settings": settings, "prompt": "p", "files_sha256": f,
+                     "modes": {m: {"f1": 0.1} for m in ("base", "mac", "rag")}}
+    args = SimpleNamespace(reuse=tmp_path / "previous.json")
+    assert set(reusable_modes(run(files), run(files), args, ["base", "mac", "rag"])) == {"base", "mac", "rag"}
+    retrained = {**files, "aggregator.onnx": "e"}
+    assert set(reusable_modes(run(files), run(retrained), args, ["base", "mac", "rag"])) == {"base", "rag"}
+    assert reusable_modes(run(files), run({**files, "lm.onnx": "x"}), args, ["base", "mac"]) == {}
