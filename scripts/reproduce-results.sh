@@ -6,14 +6,22 @@ cd "$(dirname "$0")/.."
 data=$(scripts/python.sh -c "from mac.data import squad_dir; print(squad_dir())")
 run() { echo "+ $*"; "$@"; }
 
+# The default bundle (GGUF-grid LM): every answer mode, then fine-tuning and retention on top of it.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-gguf-squad-1.1-validation.json \
+  --limit 500 --modes base,mac,oracle,rag,mac_rag --threads 1 --retention-questions 0
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation.json \
-  --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
+  --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200 \
+  --reuse results/eval-gguf-squad-1.1-validation.json
+# The same networks with the fp32 LM (the default until the GGUF grid).
+run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-fp32 --lm-quant none
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-fp32-squad-1.1-validation.json \
+  --bundle bundles/lm-fp32 --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-codec-fp32.json \
-  --limit 500 --modes mac --codec fp32 --retention-questions 0
-# The quantized-LM comparison: the same 500 questions per LM precision (the default bundle is fp32).
+  --bundle bundles/lm-fp32 --limit 500 --modes mac --codec fp32 --retention-questions 0
+# Rounding the LM to a new grid instead (rtn): the same 500 questions per precision.
 for variant in "int4h8 4 8" "int4 4 4" "int8 8 8"; do
   set -- $variant
-  run scripts/python.sh -m mac.quantize --bundle bundles/default --out "bundles/lm-$1" --method rtn --layer-bits "$2" --head-bits "$3"
+  run scripts/python.sh -m mac.quantize --bundle bundles/lm-fp32 --out "bundles/lm-$1" --method rtn --layer-bits "$2" --head-bits "$3"
   run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out "results/eval-$1-squad-1.1-validation.json" \
     --bundle "bundles/lm-$1" --limit 500 --modes base,mac --threads 1 --retention-questions 0
 done
