@@ -215,7 +215,7 @@ def write_markdown(path: Path, result: dict):
         lines += ["", f"finetune: {result['modes']['finetune']['subset']}"]
     if result.get("reused"):
         lines += ["", f"{', '.join(result['reused']['modes'])}: reused from {result['reused']['from']} (same data and settings, "
-                      "byte-identical LM, encoder and tokenizers; these modes never run the MAC networks)"]
+                      "byte-identical LM, encoder and tokenizers, and for mac modes the whole bundle and k; latencies are that run's)"]
     if result.get("retention"):
         r = result["retention"]
         lines += ["", f"retention (mac F1 on {r['questions']} questions of the first {r['paragraphs']} paragraphs): "
@@ -308,8 +308,9 @@ def main(argv: list[str] | None = None):
         reused = reusable_modes(json.loads(args.reuse.read_text()), result, args, modes)
         result["modes"].update(reused)
         result["reused"] = {"from": str(args.reuse), "modes": sorted(reused)}
-        modes = [m for m in modes if m not in reused]
         save()
+    requested = modes
+    modes = [m for m in modes if m not in result["modes"]]
     for mode in modes:
         if mode == "finetune":
             adapted = paragraphs[: args.finetune_paragraphs]
@@ -335,7 +336,7 @@ def main(argv: list[str] | None = None):
         result["modes"][mode] = summary
         save()
 
-    if "mac" in modes and args.retention_questions > 0:
+    if "mac" in requested and args.retention_questions > 0:   # also when mac itself was reused
         first = min(RETENTION_PARAGRAPHS, len(paragraphs))
         cap = min(args.retention_questions, args.limit or args.retention_questions)
         subset = [(i, q) for i, p in enumerate(paragraphs[:first]) for q in p.questions if q.answers][:cap]
