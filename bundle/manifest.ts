@@ -47,7 +47,7 @@ export const manifestSchema = z.object({
   validation: z.record(z.string(), z.unknown()).optional(),
   /** How the LM graph is written ('fused' or 'traced') and, for a derived bundle, how its weights are stored. */
   lm_graph: z.string().optional(),
-  quantization: z.object({ lm: z.string(), from_bundle: z.string() }).optional(),
+  quantization: z.object({ lm: z.string().optional(), encoder: z.string().optional(), from_bundle: z.string() }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

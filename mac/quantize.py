@@ -9,6 +9,7 @@ Two methods:
         4-5 F1 on long prompts (README, "Quantized LM").
 
     python -m mac.quantize --bundle bundles/default --out bundles/lm-gguf [--method rtn --layer-bits 4 --head-bits 8]
+    python -m mac.quantize --bundle bundles/default --out bundles/enc8 --encoder-only   # int8 encoder (measured, not default)
 
 The decoder is memory-bandwidth bound on a CPU: fp32 weights are 8x the bytes of the 4-bit GGUF that
 llama.cpp runs. The manifest keeps the same contract; its files, bundle_id and a `quantization` entry
@@ -100,6 +101,32 @@ def quantize_lm(model: onnx.ModelProto, method: str = "grid", layer_bits: int = 
     return model
 
 
+ENCODER_INT8 = "dynamic int8 MatMul/Attention weights, per channel (onnxruntime.quantization.quantize_dynamic)"
+
+
+def quantize_encoder(src: Path, out: Path) -> dict:
+    """A bundle whose encoder has int8 weights (activations quantized per call); everything else shared."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    assert (src / "manifest.json").exists(), f"{src} is not a bundle"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(src, out, ignore=shutil.ignore_patterns("encoder.onnx"))
+    print(f"quantizing {src / 'encoder.onnx'}: {ENCODER_INT8} ...", flush=True)
+    quantize_dynamic(str(src / "encoder.onnx"), str(out / "encoder.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Attention", "Gemm"],
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})   # the fused graph's contrib ops
+    manifest = json.loads((src / "manifest.json").read_text())
+    enc = out / "encoder.onnx"
+    manifest["files"]["encoder.onnx"] = {"sha256": sha256_file(enc), "bytes": enc.stat().st_size}
+    manifest.setdefault("quantization", {"from_bundle": manifest["bundle_id"]})["encoder"] = ENCODER_INT8
+    manifest["name"] = f"{manifest['name']}-enc8"
+    manifest["bundle_id"] = bundle_id(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    print(f"{out}: encoder.onnx {enc.stat().st_size / 1e6:.0f} MB, bundle {manifest['bundle_id']}")
+    return manifest
+
+
 def quantize_bundle(src: Path, out: Path, method: str = "grid", layer_bits: int = LAYER_BITS, head_bits: int = HEAD_BITS,
                     block_size: int = BLOCK_SIZE, accuracy_level: int = ACCURACY_LEVEL) -> dict:
     assert (src / "manifest.json").exists(), f"{src} is not a bundle"
@@ -132,7 +159,11 @@ def main():
     ap.add_argument("--head-bits", type=int, choices=(4, 8), default=HEAD_BITS, help="rtn: bits of the LM head")
     ap.add_argument("--block-size", type=int, default=BLOCK_SIZE)
     ap.add_argument("--accuracy-level", type=int, default=ACCURACY_LEVEL, help="4: int8 activations in the MatMul (fastest on CPU)")
+    ap.add_argument("--encoder-only", action="store_true", help="int8 encoder instead; the LM is left as it is")
     args = ap.parse_args()
+    if args.encoder_only:
+        quantize_encoder(args.bundle, args.out)
+        return
     quantize_bundle(args.bundle, args.out, args.method, args.layer_bits, args.head_bits, args.block_size, args.accuracy_level)
 
 
