@@ -104,50 +104,49 @@ def quantize_lm(model: onnx.ModelProto, method: str = "grid", layer_bits: int = 
 ENCODER_INT8 = "dynamic int8 MatMul/Attention weights, per channel (onnxruntime.quantization.quantize_dynamic)"
 
 
+def _derive(src: Path, out: Path, file: str, write, quantization, suffix: str) -> dict:
+    """Copies bundle `src` to `out` with `file` written anew by `write(path)`; the manifest gets the file's
+    hash, `quantization(manifest)` as its quantization entry, the name suffix and a new bundle_id."""
+    assert (src / "manifest.json").exists(), f"{src} is not a bundle"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(src, out, ignore=shutil.ignore_patterns(file))
+    write(out / file)
+    manifest = json.loads((src / "manifest.json").read_text())
+    path = out / file
+    manifest["files"][file] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    manifest["quantization"] = quantization(manifest)
+    manifest["name"] = f"{manifest['name']}-{suffix}"
+    manifest["bundle_id"] = bundle_id(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    print(f"{out}: {file} {path.stat().st_size / 1e6:.0f} MB, bundle {manifest['bundle_id']}")
+    return manifest
+
+
 def quantize_encoder(src: Path, out: Path) -> dict:
     """A bundle whose encoder has int8 weights (activations quantized per call); everything else shared."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    assert (src / "manifest.json").exists(), f"{src} is not a bundle"
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(src, out, ignore=shutil.ignore_patterns("encoder.onnx"))
-    print(f"quantizing {src / 'encoder.onnx'}: {ENCODER_INT8} ...", flush=True)
-    quantize_dynamic(str(src / "encoder.onnx"), str(out / "encoder.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Attention", "Gemm"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})   # the fused graph's contrib ops
-    manifest = json.loads((src / "manifest.json").read_text())
-    enc = out / "encoder.onnx"
-    manifest["files"]["encoder.onnx"] = {"sha256": sha256_file(enc), "bytes": enc.stat().st_size}
-    manifest.setdefault("quantization", {"from_bundle": manifest["bundle_id"]})["encoder"] = ENCODER_INT8
-    manifest["name"] = f"{manifest['name']}-enc8"
-    manifest["bundle_id"] = bundle_id(manifest)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    print(f"{out}: encoder.onnx {enc.stat().st_size / 1e6:.0f} MB, bundle {manifest['bundle_id']}")
-    return manifest
+    def write(path: Path):
+        print(f"quantizing {src / 'encoder.onnx'}: {ENCODER_INT8} ...", flush=True)
+        quantize_dynamic(str(src / "encoder.onnx"), str(path), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul", "Attention", "Gemm"],
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})   # the fused graph's contrib ops
+
+    return _derive(src, out, "encoder.onnx", write,
+                   lambda m: {**m.get("quantization", {"from_bundle": m["bundle_id"]}), "encoder": ENCODER_INT8}, "enc8")
 
 
 def quantize_bundle(src: Path, out: Path, method: str = "grid", layer_bits: int = LAYER_BITS, head_bits: int = HEAD_BITS,
                     block_size: int = BLOCK_SIZE, accuracy_level: int = ACCURACY_LEVEL) -> dict:
-    assert (src / "manifest.json").exists(), f"{src} is not a bundle"
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(src, out, ignore=shutil.ignore_patterns("lm.onnx"))
     what = describe(method, layer_bits, head_bits, block_size, accuracy_level)
-    print(f"quantizing {src / 'lm.onnx'}: {what} ...", flush=True)
-    model = quantize_lm(onnx.load(src / "lm.onnx"), method, layer_bits, head_bits, block_size, accuracy_level)
-    onnx.save(model, str(out / "lm.onnx"))
 
-    manifest = json.loads((src / "manifest.json").read_text())
-    lm = out / "lm.onnx"
-    manifest["files"]["lm.onnx"] = {"sha256": sha256_file(lm), "bytes": lm.stat().st_size}
-    manifest["quantization"] = {"lm": what, "from_bundle": manifest["bundle_id"]}
+    def write(path: Path):
+        print(f"quantizing {src / 'lm.onnx'}: {what} ...", flush=True)
+        onnx.save(quantize_lm(onnx.load(src / "lm.onnx"), method, layer_bits, head_bits, block_size, accuracy_level), str(path))
+
     suffix = "gguf" if method == "grid" else f"int{layer_bits}" + (f"-head{head_bits}" if head_bits != HEAD_BITS else "")
-    manifest["name"] = f"{manifest['name']}-{suffix}"
-    manifest["bundle_id"] = bundle_id(manifest)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    print(f"{out}: lm.onnx {lm.stat().st_size / 1e6:.0f} MB, bundle {manifest['bundle_id']}")
-    return manifest
+    return _derive(src, out, "lm.onnx", write, lambda m: {"lm": what, "from_bundle": m["bundle_id"]}, suffix)
 
 
 def main():
