@@ -4,6 +4,15 @@ import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
 const BATCH = 16;
 
+/** One encoder forward pass over a padded batch: per-token states for the amortizer, pooled embeddings. */
+interface EncoderBatch {
+  states: ort.Tensor;
+  embedding: ort.Tensor;
+  mask: ort.Tensor;
+  ids: ort.Tensor;
+  lengths: number[];
+}
+
 /** The bundle's encoder + amortizer: one forward pass per batch of passages, no gradient steps. */
 export class OnnxEncoder implements Encoder {
   readonly dim: number;
@@ -26,7 +35,7 @@ export class OnnxEncoder implements Encoder {
     return ids.length <= limit ? ids : [...ids.slice(0, limit - 1), ids[ids.length - 1]];
   }
 
-  private async runEncoder(rows: number[][]) {
+  private async runEncoder(rows: number[][]): Promise<EncoderBatch> {
     const { ids, mask, lengths } = padBatch(rows);
     const out = await this.bundle.sessions.encoder.run({ input_ids: ids, attention_mask: mask });
     return { states: out.token_states, embedding: out.embedding, mask, ids, lengths };
@@ -57,7 +66,7 @@ export class OnnxEncoder implements Encoder {
   }
 
   /** Runs the encoder over batches of similar length (less padding) and returns `each`'s rows in input order. */
-  private async inBatches<T>(texts: string[], each: (enc: Awaited<ReturnType<OnnxEncoder['runEncoder']>>) => Promise<T[]>) {
+  private async inBatches<T>(texts: string[], each: (enc: EncoderBatch) => Promise<T[]>) {
     const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
     const result: T[] = new Array(texts.length);
     for (let start = 0; start < order.length; start += BATCH) {

@@ -6,8 +6,9 @@ ONNX Runtime's MatMulNBits stores `(q - zero_point)·scale` with an integer zero
 minimum m does not fit it; requantizing rounds every weight a second time and costs F1 on long prompts.
 Here instead:
 
-  Q4_1:  y = MatMulNBits(x; q, scale d, zero point 0) + (x·E)·M
-         E [K, K/32] sums x over each block, M [K/32, N] holds the blocks' minima m.
+  Q4_1:  y = MatMulNBits(x; q, scale d, zero point z) + (x·E)·R
+         z = round(-m/d) clamped to 0..15 (integer, as MatMulNBits needs), E [K, K/32] sums x over
+         each block, R [K/32, N] holds each block's remainder m + z·d.
   Q8_0:  y = MatMulNBits(x; q + 128, scale d, zero point 128), 8-bit.
 
 Both reproduce the dequantized weights bit for bit (checked per tensor). The grids are recovered from the
@@ -57,6 +58,13 @@ def q8_0_grid(w: np.ndarray):
     return q.astype(np.int8), d
 
 
+def _pack4(a: np.ndarray) -> np.ndarray:
+    """uint8 values in 0..15 -> two per byte along the last axis, low nibble first (padded to even)."""
+    if a.shape[-1] % 2:
+        a = np.concatenate([a, np.zeros(a.shape[:-1] + (1,), np.uint8)], axis=-1)
+    return (a[..., 0::2] | (a[..., 1::2] << 4)).astype(np.uint8)
+
+
 def _nbits_node(name, x, out, packed, scales, zero_points, bits, k, n, accuracy_level):
     inits = [numpy_helper.from_array(packed, f"{name}.q"), numpy_helper.from_array(scales.reshape(-1), f"{name}.scales"),
              numpy_helper.from_array(zero_points.reshape(-1), f"{name}.zero_points")]
@@ -71,16 +79,12 @@ def q4_1_nodes(name: str, x: str, out: str, grid, accuracy_level: int):
     q, d, m = grid
     n, nb, _ = q.shape
     k = nb * BLOCK
-    packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)      # two 4-bit values per byte, low first
     # The integer zero point nearest -m/d centres the 4-bit part on the weights themselves, so the int8
     # rounding of the activations inside MatMulNBits meets weights as small as the real ones; the
     # remainder m + zp·d (at most d/2 where -m/d is in range) goes through the fp32 correction.
     zp = np.clip(np.round(-m / np.where(d == 0, 1, d)), 0, 15).astype(np.uint8)
     rest = m + zp.astype(np.float32) * d
-    if nb % 2:
-        zp = np.concatenate([zp, np.zeros((n, 1), np.uint8)], axis=1)
-    zero_points = (zp[:, 0::2] | (zp[:, 1::2] << 4)).astype(np.uint8)
-    node, inits = _nbits_node(name, x, f"{name}.grid", packed, d, zero_points, 4, k, n, accuracy_level)
+    node, inits = _nbits_node(name, x, f"{name}.grid", _pack4(q), d, _pack4(zp), 4, k, n, accuracy_level)
     block_sum = np.kron(np.eye(nb, dtype=np.float32), np.ones((BLOCK, 1), np.float32))   # E: [K, nb]
     inits += [numpy_helper.from_array(block_sum, f"{name}.block_sum"),
               numpy_helper.from_array(np.ascontiguousarray(rest.T), f"{name}.minima")]
