@@ -28,8 +28,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--questions", type=int, default=400)
+    ap.add_argument("--memory-size", type=int, help="paragraphs per memory (default: as trained; 1 = the gold "
+                    "paragraph alone against one other paragraph, the plainest test of content)")
+    ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     cfg, ck = load_checkpoint(args.checkpoint)
+    if args.memory_size:
+        cfg.docs_per_step = args.memory_size
+        cfg.same_article_docs = min(cfg.same_article_docs, args.memory_size // 2 or 1)
     bm = load_base_models(cfg.mac)
     net = MacNetworks(cfg.mac)
     net.load_state_dict({k: v.float() for k, v in ck["model"].items()})

@@ -204,6 +204,9 @@ def main():
     ap.add_argument("--max-train-paragraphs", type=int, default=0, help="0 = all (tiny uses 40)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--init-from", help="checkpoint whose matching weights start a new run")
+    ap.add_argument("--docs-per-step", type=int, help="memory size per episode (1: only the gold paragraph)")
+    ap.add_argument("--questions-per-doc", type=int)
+    ap.add_argument("--prefix-len", type=int, help="prefix positions per LM layer")
     args = ap.parse_args()
     cfg = preset(args.preset)
     if args.out_dir:
@@ -222,6 +225,13 @@ def main():
         cfg.warmup_steps = args.warmup_steps
     if args.init_from:
         cfg.init_from = args.init_from
+    if args.docs_per_step:
+        cfg.docs_per_step = args.docs_per_step
+        cfg.same_article_docs = min(cfg.same_article_docs, cfg.docs_per_step // 2 or 1)
+    if args.questions_per_doc:
+        cfg.questions_per_doc = args.questions_per_doc
+    if args.prefix_len:
+        cfg.mac.prefix_len = args.prefix_len
     if args.threads:
         torch.set_num_threads(args.threads)
     limit = args.max_train_paragraphs or (40 if args.preset == "tiny" else 0)
