@@ -229,25 +229,34 @@ def write_markdown(path: Path, result: dict):
     path.write_text("\n".join(lines) + "\n")
 
 
-MAC_FREE_MODES = ("base", "rag", "oracle", "finetune")
-MAC_FREE_FILES = ("lm.onnx", "encoder.onnx")
+# What each mode's answers depend on: bundle files (tokenizers always) and settings. A mode is reused
+# from an earlier run only when all of its own are unchanged; the MAC modes depend on every file.
+LM_FILES = ("lm.onnx",)
+MODE_FILES = {"base": LM_FILES, "oracle": LM_FILES, "finetune": LM_FILES,
+              "rag": LM_FILES + ("encoder.onnx",), "mac": None, "mac_rag": None}
+MODE_SETTINGS = {"base": (), "oracle": (), "finetune": ("finetune_paragraphs", "finetune_lr"),
+                 "rag": ("rag_k",), "mac": ("k", "codec"), "mac_rag": ("k", "rag_k", "codec")}
 
 
 def reusable_modes(previous: dict, result: dict, args, modes: list[str]) -> dict:
-    """Modes of an earlier run that cannot have changed: same data and settings, and byte-identical LM,
-    encoder and tokenizers (every mode when the whole bundle is byte-identical). Anything else is rerun."""
-    same_files = all(previous.get("files_sha256", {}).get(name) == sha for name, sha in result["files_sha256"].items()
-                     if name in MAC_FREE_FILES or name.startswith("tokenizers/"))
-    keys = ("limit", "rag_k", "codec", "finetune_paragraphs", "finetune_lr")
-    same_settings = Path(previous["data"]).resolve() == Path(result["data"]).resolve() and all(previous["settings"].get(k) == result["settings"].get(k) for k in keys)
-    same_prompt = previous.get("prompt") == result.get("prompt")
-    if not (same_files and same_settings and same_prompt):
-        print(f"--reuse {args.reuse}: files, settings or prompt differ; rerunning every mode")
-        return {}
-    # A byte-identical bundle (the MAC networks too) and the same k give the same answers in every mode.
-    same_bundle = previous.get("files_sha256") == result["files_sha256"] and previous["settings"].get("k") == result["settings"].get("k")
-    return {m: previous["modes"][m] for m in modes
-            if (m in MAC_FREE_MODES or same_bundle) and m in previous["modes"]}
+    """Modes of an earlier run that cannot have changed: same data, question limit and prompt, and the
+    same files (sha256) and settings that the mode depends on (MODE_FILES, MODE_SETTINGS). The rest is rerun."""
+    before, now = previous.get("files_sha256", {}), result["files_sha256"]
+    same_run = (Path(previous["data"]).resolve() == Path(result["data"]).resolve()
+                and previous["settings"].get("limit") == result["settings"].get("limit")
+                and previous.get("prompt") == result.get("prompt")
+                and all(before.get(f) == sha for f, sha in now.items() if f.startswith("tokenizers/")))
+
+    def unchanged(mode: str) -> bool:
+        files = MODE_FILES[mode] or tuple((set(now) | set(before)) - {"parity.json"})   # fixtures, never read
+        return (all(before.get(f) == now.get(f) for f in files)
+                and all(previous["settings"].get(k) == result["settings"].get(k) for k in MODE_SETTINGS[mode]))
+
+    reused = {m: previous["modes"][m] for m in modes if same_run and m in previous["modes"] and unchanged(m)}
+    rerun = [m for m in modes if m not in reused]
+    if rerun:
+        print(f"--reuse {args.reuse}: rerunning {', '.join(rerun)} (data, settings or the files they depend on differ)")
+    return reused
 
 
 def main(argv: list[str] | None = None):
@@ -264,9 +273,9 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--finetune-paragraphs", type=int, default=40)
     ap.add_argument("--finetune-lr", type=float, default=1e-5)
     ap.add_argument("--retention-questions", type=int, default=200)
-    ap.add_argument("--reuse", type=Path, help="earlier RESULT.json: copy its modes that never touch the MAC "
-                    "networks (base, rag, oracle, finetune) instead of rerunning them, when the data, settings "
-                    "and every LM/encoder/tokenizer file (sha256) are the same")
+    ap.add_argument("--reuse", type=Path, help="earlier RESULT.json: copy each of its modes whose inputs are "
+                    "unchanged (same data, settings, and sha256 of the bundle files that mode reads: base, oracle "
+                    "and finetune the LM; rag also the encoder; mac and mac_rag every file) instead of rerunning it")
     args = ap.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     assert all(m in MODES for m in modes), f"unknown mode in {modes}: choose from {', '.join(MODES)}"

@@ -32,7 +32,7 @@ def test_evaluate_cli_on_tiny_bundle(tiny_path, squad_validation, tmp_path):
     assert "| mac |" in out.with_suffix(".md").read_text()
 
 
-def test_reuse_takes_mac_modes_only_from_a_byte_identical_bundle(tmp_path):
+def test_reuse_takes_each_mode_only_when_the_files_it_reads_are_unchanged(tmp_path):
     from types import SimpleNamespace
 
     from mac.evaluate import reusable_modes
@@ -40,9 +40,12 @@ def test_reuse_takes_mac_modes_only_from_a_byte_identical_bundle(tmp_path):
     files = {"lm.onnx": "a", "encoder.onnx": "b", "tokenizers/lm/tokenizer.json": "c", "aggregator.onnx": "d"}
     settings = {"limit": 500, "rag_k": 3, "codec": "int8", "finetune_paragraphs": 40, "finetune_lr": 1e-5, "k": 8}
     run = lambda f: {"data": str(tmp_path), "settings": settings, "prompt": "p", "files_sha256": f,
-                     "modes": {m: {"f1": 0.1} for m in ("base", "mac", "rag")}}
+                     "modes": {m: {"f1": 0.1} for m in ("base", "mac", "rag", "oracle")}}
     args = SimpleNamespace(reuse=tmp_path / "previous.json")
     assert set(reusable_modes(run(files), run(files), args, ["base", "mac", "rag"])) == {"base", "mac", "rag"}
     retrained = {**files, "aggregator.onnx": "e"}
     assert set(reusable_modes(run(files), run(retrained), args, ["base", "mac", "rag"])) == {"base", "rag"}
     assert reusable_modes(run(files), run({**files, "lm.onnx": "x"}), args, ["base", "mac"]) == {}
+    int8_encoder = {**files, "encoder.onnx": "x"}   # retrieval changes: rag and mac rerun, base and oracle do not
+    assert set(reusable_modes(run(files), run(int8_encoder), args, ["base", "oracle", "mac", "rag"])) == {"base", "oracle"}
+    assert reusable_modes(run(files), run({**files, "tokenizers/lm/tokenizer.json": "x"}), args, ["base"]) == {}
