@@ -57,6 +57,11 @@ class TrainConfig:
     max_answer_tokens: int = 16
     # Weight of the auxiliary loss: NLL of the gold paragraph under the aggregator's selection.
     selection_weight: float = 1.0
+    # Weight of the auxiliary content loss (0: off): NLL of a memory's own paragraph (its first
+    # recon_tokens LM tokens) under the frozen LM with that memory alone expanded into the prefix.
+    recon_weight: float = 0.0
+    recon_docs: int = 1
+    recon_tokens: int = 128
     # Checkpoint whose matching weights start the run (empty: random initialisation).
     init_from: str = ""
     mac: MacConfig = field(default_factory=MacConfig)

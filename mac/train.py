@@ -70,6 +70,20 @@ def episode_losses(net: MacNetworks, lm, pad_id: int, feats: SplitFeatures, docs
     return nll, select_nll, select_acc
 
 
+def reconstruction_loss(net: MacNetworks, lm, tokenizer, pad_id: int, feats: SplitFeatures, docs, cfg: TrainConfig):
+    """Auxiliary content loss: can the LM read a memory's own paragraph back from its prefix? Each of the
+    first `recon_docs` memories goes through the expander alone; the NLL is over the paragraph's first
+    `recon_tokens` LM tokens (after the first, which is given). Dense supervision on the content path,
+    which the answer loss (a few tokens per question) barely reaches."""
+    docs = docs[: cfg.recon_docs]
+    ids = [tokenizer(feats.paragraphs[d].context, add_special_tokens=False)["input_ids"][: cfg.recon_tokens]
+           for d in docs]
+    p_states, p_mask = pad_states([feats.passage_states[d] for d in docs])
+    prefix_k, prefix_v = net.expander(net.amortizer(p_states, p_mask))
+    tokens, mask, target = pad_sequences([t[:1] for t in ids], [t[1:] for t in ids], pad_id)
+    return answer_nll(lm, tokens, mask, target, prefix_k, prefix_v)
+
+
 @torch.no_grad()
 def validate(net, lm, pad_id, feats, cfg, by_title, use_memory=True) -> tuple[float, float]:
     """(answer NLL, gold-selection accuracy) on the same validation episodes every time."""
@@ -161,6 +175,10 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         docs, qs = sample_episode(train_f, rng, cfg, train_titles)
         nll, select_nll, _ = episode_losses(net, bm.lm, pad_id, train_f, docs, qs)
         loss = nll + cfg.selection_weight * select_nll
+        recon = torch.zeros(())
+        if cfg.recon_weight:
+            recon = reconstruction_loss(net, bm.lm, bm.lm_tokenizer, pad_id, train_f, docs, cfg)
+            loss = loss + cfg.recon_weight * recon
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -169,8 +187,9 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         elapsed += time.time() - t0
         running = nll.item() if running is None else 0.95 * running + 0.05 * nll.item()
         bar.update(1)
-        bar.set_postfix(nll=f"{running:.3f}", select=f"{select_nll.item():.2f}", min=f"{elapsed / 60:.1f}")
-        record = {"step": step, "loss": nll.item(), "select_loss": select_nll.item(),
+        bar.set_postfix(nll=f"{running:.3f}", select=f"{select_nll.item():.2f}", min=f"{elapsed / 60:.1f}",
+                        **({"recon": f"{recon.item():.2f}"} if cfg.recon_weight else {}))
+        record = {"step": step, "loss": nll.item(), "select_loss": select_nll.item(), "recon_loss": recon.item(),
                   "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1)}
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             v, acc = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles)
@@ -207,6 +226,7 @@ def main():
     ap.add_argument("--docs-per-step", type=int, help="memory size per episode (1: only the gold paragraph)")
     ap.add_argument("--questions-per-doc", type=int)
     ap.add_argument("--prefix-len", type=int, help="prefix positions per LM layer")
+    ap.add_argument("--recon-weight", type=float, help="weight of the auxiliary content loss (paragraph read back from its memory)")
     args = ap.parse_args()
     cfg = preset(args.preset)
     if args.out_dir:
@@ -230,6 +250,8 @@ def main():
         cfg.same_article_docs = min(cfg.same_article_docs, cfg.docs_per_step // 2 or 1)
     if args.questions_per_doc:
         cfg.questions_per_doc = args.questions_per_doc
+    if args.recon_weight is not None:
+        cfg.recon_weight = args.recon_weight
     if args.prefix_len:
         cfg.mac.prefix_len = args.prefix_len
     if args.threads:
