@@ -12,6 +12,7 @@ aggregator's gold-selection accuracy among the episode's paragraphs (chance: 1 /
 import argparse
 import json
 import random
+from pathlib import Path
 
 import torch
 
@@ -30,6 +31,8 @@ def main():
     ap.add_argument("--questions", type=int, default=400)
     ap.add_argument("--memory-size", type=int, help="paragraphs per memory (default: as trained; 1 = the gold "
                     "paragraph alone against one other paragraph, the plainest test of content)")
+    ap.add_argument("--split", choices=("valid", "train"), default="valid",
+                    help="train: the paragraphs the networks were trained on (memorised vs general content)")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
     if args.threads:
@@ -43,8 +46,10 @@ def main():
     net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     net.eval()
     pad_id = bm.lm_tokenizer.pad_token_id or 0
-    feats = build_features(bm, load_squad(squad_dir() / cfg.valid_file), cfg.mac.max_passage_tokens,
-                           cfg.mac.max_question_tokens, None, "encode valid")
+    cache = Path(args.checkpoint).parent / f"features-{args.split}.pt"    # a training run's own, if there
+    file = cfg.valid_file if args.split == "valid" else cfg.train_file
+    feats = build_features(bm, load_squad(squad_dir() / file), cfg.mac.max_passage_tokens,
+                           cfg.mac.max_question_tokens, cache if cache.exists() else None, f"encode {args.split}")
     titles = group_by_title(feats)
     rng = random.Random(cfg.seed + 7)
     totals = {"no_memory": 0.0, "gold_memory": 0.0, "wrong_memory": 0.0, "gold_selected": 0.0}
@@ -61,7 +66,8 @@ def main():
         totals["wrong_memory"] += episode_loss(net, bm.lm, pad_id, feats, other, qs).item() * n
         seen += n
     result = {k: round(v / seen, 4) for k, v in totals.items()}
-    result.update(questions=seen, memory_size=cfg.docs_per_step, checkpoint=args.checkpoint, step=ck.get("step"))
+    result.update(questions=seen, memory_size=cfg.docs_per_step, split=args.split, checkpoint=args.checkpoint,
+                  step=ck.get("step"))
     print(json.dumps(result, indent=2))
 
 
