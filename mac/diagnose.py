@@ -21,7 +21,7 @@ from .data import load_squad, squad_dir
 from .export import load_checkpoint
 from .features import build_features
 from .model import MacNetworks
-from .train import episode_loss, episode_losses, group_by_title, sample_episode
+from .train import episode_loss, episode_losses, group_by_title, reconstruction_loss, sample_episode
 
 
 @torch.no_grad()
@@ -33,6 +33,8 @@ def main():
                     "paragraph alone against one other paragraph, the plainest test of content)")
     ap.add_argument("--split", choices=("valid", "train"), default="valid",
                     help="train: the paragraphs the networks were trained on (memorised vs general content)")
+    ap.add_argument("--recon", action="store_true", help="also the paragraph read back from its own memory "
+                    "against another's and none (the reconstruction path)")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
     if args.threads:
@@ -53,6 +55,10 @@ def main():
     titles = group_by_title(feats)
     rng = random.Random(cfg.seed + 7)
     totals = {"no_memory": 0.0, "gold_memory": 0.0, "wrong_memory": 0.0, "gold_selected": 0.0}
+    # The reconstruction path (train --recon-weight): each paragraph read back from its own memory, from
+    # another paragraph's, and with no prefix (first recon_tokens LM tokens; per paragraph, not per question).
+    recon = {"recon_no_memory": 0.0, "recon_own_memory": 0.0, "recon_other_memory": 0.0}
+    recon_seen = 0
     seen = 0
     while seen < args.questions:
         docs, qs = sample_episode(feats, rng, cfg, titles)
@@ -65,7 +71,17 @@ def main():
         totals["gold_selected"] += selected.item() * n
         totals["wrong_memory"] += episode_loss(net, bm.lm, pad_id, feats, other, qs).item() * n
         seen += n
+        if args.recon:
+            cfg.recon_docs = len(docs)
+            others = (other * len(docs))[: len(docs)]
+            tok = bm.lm_tokenizer
+            recon["recon_no_memory"] += reconstruction_loss(net, bm.lm, tok, pad_id, feats, docs, cfg, use_memory=False).item()
+            recon["recon_own_memory"] += reconstruction_loss(net, bm.lm, tok, pad_id, feats, docs, cfg).item()
+            recon["recon_other_memory"] += reconstruction_loss(net, bm.lm, tok, pad_id, feats, docs, cfg, others).item()
+            recon_seen += 1
     result = {k: round(v / seen, 4) for k, v in totals.items()}
+    if args.recon:
+        result.update({k: round(v / recon_seen, 4) for k, v in recon.items()})
     result.update(questions=seen, memory_size=cfg.docs_per_step, split=args.split, checkpoint=args.checkpoint,
                   step=ck.get("step"))
     print(json.dumps(result, indent=2))

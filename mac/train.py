@@ -70,17 +70,21 @@ def episode_losses(net: MacNetworks, lm, pad_id: int, feats: SplitFeatures, docs
     return nll, select_nll, select_acc
 
 
-def reconstruction_loss(net: MacNetworks, lm, tokenizer, pad_id: int, feats: SplitFeatures, docs, cfg: TrainConfig):
+def reconstruction_loss(net: MacNetworks, lm, tokenizer, pad_id: int, feats: SplitFeatures, docs, cfg: TrainConfig,
+                        prefix_docs=None, use_memory: bool = True):
     """Auxiliary content loss: can the LM read a memory's own paragraph back from its prefix? Each of the
     first `recon_docs` memories goes through the expander alone; the NLL is over the paragraph's first
     `recon_tokens` LM tokens (after the first, which is given). Dense supervision on the content path,
-    which the answer loss (a few tokens per question) barely reaches."""
+    which the answer loss (a few tokens per question) barely reaches. `prefix_docs` (same length) takes
+    the prefixes from other paragraphs instead, and use_memory=False drops them: the diagnostic's controls."""
     docs = docs[: cfg.recon_docs]
     ids = [tokenizer(feats.paragraphs[d].context, add_special_tokens=False)["input_ids"][: cfg.recon_tokens]
            for d in docs]
-    p_states, p_mask = pad_states([feats.passage_states[d] for d in docs])
-    prefix_k, prefix_v = net.expander(net.amortizer(p_states, p_mask))
     tokens, mask, target = pad_sequences([t[:1] for t in ids], [t[1:] for t in ids], pad_id)
+    if not use_memory:
+        return answer_nll(lm, tokens, mask, target)
+    p_states, p_mask = pad_states([feats.passage_states[d] for d in (prefix_docs or docs)[: len(docs)]])
+    prefix_k, prefix_v = net.expander(net.amortizer(p_states, p_mask))
     return answer_nll(lm, tokens, mask, target, prefix_k, prefix_v)
 
 
