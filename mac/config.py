@@ -62,6 +62,11 @@ class TrainConfig:
     recon_weight: float = 0.0
     recon_docs: int = 1
     recon_tokens: int = 128
+    # Weight of the contrastive content loss (0: off): the answer must be at least contrast_margin nats
+    # less likely with a memory of other paragraphs than with the episode's own, so the prefix cannot
+    # carry only the answer's form, or answers memorised from the question alone.
+    contrast_weight: float = 0.0
+    contrast_margin: float = 0.5
     # Checkpoint whose matching weights start the run (empty: random initialisation).
     init_from: str = ""
     mac: MacConfig = field(default_factory=MacConfig)

@@ -179,6 +179,13 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         docs, qs = sample_episode(train_f, rng, cfg, train_titles)
         nll, select_nll, _ = episode_losses(net, bm.lm, pad_id, train_f, docs, qs)
         loss = nll + cfg.selection_weight * select_nll
+        contrast = torch.zeros(())
+        if cfg.contrast_weight:
+            other, _ = sample_episode(train_f, rng, cfg, train_titles)
+            other = [d for d in other if d not in docs] or other
+            wrong = episode_loss(net, bm.lm, pad_id, train_f, other, qs)
+            contrast = torch.relu(cfg.contrast_margin - (wrong - nll))
+            loss = loss + cfg.contrast_weight * contrast
         recon = torch.zeros(())
         if cfg.recon_weight:
             recon = reconstruction_loss(net, bm.lm, bm.lm_tokenizer, pad_id, train_f, docs, cfg)
@@ -192,8 +199,10 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         running = nll.item() if running is None else 0.95 * running + 0.05 * nll.item()
         bar.update(1)
         bar.set_postfix(nll=f"{running:.3f}", select=f"{select_nll.item():.2f}", min=f"{elapsed / 60:.1f}",
-                        **({"recon": f"{recon.item():.2f}"} if cfg.recon_weight else {}))
+                        **({"recon": f"{recon.item():.2f}"} if cfg.recon_weight else {}),
+                        **({"contrast": f"{contrast.item():.2f}"} if cfg.contrast_weight else {}))
         record = {"step": step, "loss": nll.item(), "select_loss": select_nll.item(), "recon_loss": recon.item(),
+                  "contrast_loss": contrast.item(),
                   "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1)}
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             v, acc = validate(net, bm.lm, pad_id, valid_f, cfg, valid_titles)
@@ -230,6 +239,7 @@ def main():
     ap.add_argument("--docs-per-step", type=int, help="memory size per episode (1: only the gold paragraph)")
     ap.add_argument("--questions-per-doc", type=int)
     ap.add_argument("--prefix-len", type=int, help="prefix positions per LM layer")
+    ap.add_argument("--contrast-weight", type=float, help="weight of the contrastive content loss (right vs wrong memory)")
     ap.add_argument("--recon-weight", type=float, help="weight of the auxiliary content loss (paragraph read back from its memory)")
     args = ap.parse_args()
     cfg = preset(args.preset)
@@ -254,6 +264,8 @@ def main():
         cfg.same_article_docs = min(cfg.same_article_docs, cfg.docs_per_step // 2 or 1)
     if args.questions_per_doc:
         cfg.questions_per_doc = args.questions_per_doc
+    if args.contrast_weight is not None:
+        cfg.contrast_weight = args.contrast_weight
     if args.recon_weight is not None:
         cfg.recon_weight = args.recon_weight
     if args.prefix_len:
