@@ -1,11 +1,13 @@
 """Builds the default bundle from the committed weights, unless an up-to-date one is already there.
 
-    python -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default [--lm-quant grid|rtn|none]
+    python -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default \
+        [--lm-quant grid|rtn|none] [--encoder-quant int8|none]
 
 --lm-quant picks how the frozen LM is stored (quantize.py): `grid` (default) puts the GGUF's own 4-bit
 Q4_1 layers and 8-bit Q8_0 head back into MatMulNBits exactly; `rtn` rounds to 4 bits again (loses F1
-on long prompts); `none` keeps the fp32 export. The fp32 export is an intermediate that is removed once
-a quantized bundle is complete.
+on long prompts); `none` keeps the fp32 export. --encoder-quant int8 (default) stores the passage
+encoder's weights in int8 per channel (ingestion 1.4x faster, same recall and F1: README, "Ingestion");
+`none` keeps it fp32. The fp32 export is an intermediate that is removed once the bundle is complete.
 """
 import argparse
 import json
@@ -14,19 +16,21 @@ from pathlib import Path
 
 from .base_models import sha256_file
 from .export import EXPORT_REVISION, FORMAT_VERSION, export_bundle
-from .quantize import describe, quantize_bundle
+from .quantize import ENCODER_INT8, describe, quantize_bundle, quantize_encoder
 
 LM_QUANT = ("grid", "rtn", "none")
+ENCODER_QUANT = ("int8", "none")
 
 
-def up_to_date(weights: Path, out: Path, lm_quant: str) -> bool:
+def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str) -> bool:
     manifest = out / "manifest.json"
     if not manifest.exists():
         return False
     m = json.loads(manifest.read_text())
-    quantization = m.get("quantization", {}).get("lm")
+    quantization = m.get("quantization", {})
     return (m.get("format_version") == FORMAT_VERSION and m.get("export_revision") == EXPORT_REVISION
-            and quantization == (None if lm_quant == "none" else describe(lm_quant))
+            and quantization.get("lm") == (None if lm_quant == "none" else describe(lm_quant))
+            and quantization.get("encoder") == (None if encoder_quant == "none" else ENCODER_INT8)
             and m.get("training", {}).get("checkpoint_sha256") == sha256_file(weights)
             and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
 
@@ -36,19 +40,21 @@ def main():
     ap.add_argument("--weights", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--lm-quant", choices=LM_QUANT, default="grid")
+    ap.add_argument("--encoder-quant", choices=ENCODER_QUANT, default="int8")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.weights.exists(), f"{args.weights} not found: train with `python -m mac.train` and `python -m mac.release`"
-    if not args.force and up_to_date(args.weights, args.out, args.lm_quant):
+    if not args.force and up_to_date(args.weights, args.out, args.lm_quant, args.encoder_quant):
         print(f"{args.out} is up to date with {args.weights}")
         return
-    if args.lm_quant == "none":
-        export_bundle(args.weights, args.out, name="mac-smollm2-135m")
-        return
-    fp32 = args.out.with_name(args.out.name + ".fp32-partial")
-    export_bundle(args.weights, fp32, name="mac-smollm2-135m")
-    quantize_bundle(fp32, args.out, args.lm_quant)
-    shutil.rmtree(fp32)
+    steps = [lambda src, dst: quantize_bundle(src, dst, args.lm_quant)] if args.lm_quant != "none" else []
+    steps += [quantize_encoder] if args.encoder_quant != "none" else []
+    # Each step derives a new bundle folder from the last; all but the final one are removed.
+    stages = [args.out.with_name(f"{args.out.name}.partial-{i}") for i in range(len(steps))] + [args.out]
+    export_bundle(args.weights, stages[0], name="mac-smollm2-135m")
+    for step, src, dst in zip(steps, stages, stages[1:]):
+        step(src, dst)
+        shutil.rmtree(src)
 
 
 if __name__ == "__main__":

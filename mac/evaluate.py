@@ -214,8 +214,8 @@ def write_markdown(path: Path, result: dict):
     if "finetune" in result["modes"]:
         lines += ["", f"finetune: {result['modes']['finetune']['subset']}"]
     if result.get("reused"):
-        lines += ["", f"{', '.join(result['reused']['modes'])}: reused from {result['reused']['from']} (same data and settings, "
-                      "byte-identical LM, encoder and tokenizers, and for mac modes the whole bundle and k; latencies are that run's)"]
+        lines += ["", f"{', '.join(result['reused']['modes'])}: reused from {result['reused']['from']} (same data, and the "
+                      "same settings and byte-identical bundle files that each of these modes reads; latencies are that run's)"]
     if result.get("retention"):
         r = result["retention"]
         lines += ["", f"retention (mac F1 on {r['questions']} questions of the first {r['paragraphs']} paragraphs): "

@@ -125,9 +125,12 @@ def _derive(src: Path, out: Path, file: str, write, quantization, suffix: str) -
 
 def quantize_encoder(src: Path, out: Path) -> dict:
     """A bundle whose encoder has int8 weights (activations quantized per call); everything else shared."""
+    import logging
+
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     def write(path: Path):
+        logging.getLogger().setLevel(logging.WARNING)   # the quantizer logs every tensor at INFO
         print(f"quantizing {src / 'encoder.onnx'}: {ENCODER_INT8} ...", flush=True)
         quantize_dynamic(str(src / "encoder.onnx"), str(path), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul", "Attention", "Gemm"],

@@ -6,14 +6,21 @@ cd "$(dirname "$0")/.."
 data=$(scripts/python.sh -c "from mac.data import squad_dir; print(squad_dir())")
 run() { echo "+ $*"; "$@"; }
 
-# The default bundle (GGUF-grid LM): every answer mode, then fine-tuning and retention on top of it.
+# The GGUF-grid LM with the fp32 encoder (the default until the int8 encoder): every answer mode, then
+# fine-tuning and retention on top of it.
+run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-gguf --encoder-quant none
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-gguf-squad-1.1-validation.json \
-  --limit 500 --modes base,mac,oracle,rag,mac_rag --threads 1 --retention-questions 0
+  --bundle bundles/lm-gguf --limit 500 --modes base,mac,oracle,rag,mac_rag --threads 1 --retention-questions 0
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-encfp32-squad-1.1-validation.json \
+  --bundle bundles/lm-gguf --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 \
+  --retention-questions 200 --reuse results/eval-gguf-squad-1.1-validation.json
+# The default bundle (GGUF-grid LM, int8 encoder): the main run. base, oracle and finetune read only the
+# LM, which is unchanged, so they are reused; mac, rag, mac_rag and retention run again.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation.json \
   --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200 \
-  --reuse results/eval-gguf-squad-1.1-validation.json
-# The same networks with the fp32 LM (the default until the GGUF grid).
-run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-fp32 --lm-quant none
+  --threads 1 --reuse results/eval-encfp32-squad-1.1-validation.json
+# The same networks with the fp32 LM and encoder (the default until the GGUF grid).
+run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-fp32 --lm-quant none --encoder-quant none
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-fp32-squad-1.1-validation.json \
   --bundle bundles/lm-fp32 --limit 500 --modes base,mac,rag,oracle,mac_rag,finetune --finetune-paragraphs 40 --retention-questions 200
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-codec-fp32.json \
