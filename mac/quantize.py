@@ -9,7 +9,7 @@ Two methods:
         4-5 F1 on long prompts (README, "Quantized LM").
 
     python -m mac.quantize --bundle bundles/default --out bundles/lm-gguf [--method rtn --layer-bits 4 --head-bits 8]
-    python -m mac.quantize --bundle bundles/default --out bundles/enc8 --encoder-only   # int8 encoder (measured, not default)
+    python -m mac.quantize --bundle bundles/lm-gguf --out bundles/enc8 --encoder-only   # int8 encoder (what setup does)
 
 The decoder is memory-bandwidth bound on a CPU: fp32 weights are 8x the bytes of the 4-bit GGUF that
 llama.cpp runs. The manifest keeps the same contract; its files, bundle_id and a `quantization` entry
@@ -104,9 +104,10 @@ def quantize_lm(model: onnx.ModelProto, method: str = "grid", layer_bits: int = 
 ENCODER_INT8 = "dynamic int8 MatMul/Attention weights, per channel (onnxruntime.quantization.quantize_dynamic)"
 
 
-def _derive(src: Path, out: Path, file: str, write, quantization, suffix: str) -> dict:
+def _derive(src: Path, out: Path, file: str, write, quantization: dict, suffix: str) -> dict:
     """Copies bundle `src` to `out` with `file` written anew by `write(path)`; the manifest gets the file's
-    hash, `quantization(manifest)` as its quantization entry, the name suffix and a new bundle_id."""
+    hash, `quantization` added to its quantization entry (which keeps what earlier derivations recorded,
+    and the first unquantized bundle as `from_bundle`), the name suffix and a new bundle_id."""
     assert (src / "manifest.json").exists(), f"{src} is not a bundle"
     if out.exists():
         shutil.rmtree(out)
@@ -115,7 +116,8 @@ def _derive(src: Path, out: Path, file: str, write, quantization, suffix: str) -
     manifest = json.loads((src / "manifest.json").read_text())
     path = out / file
     manifest["files"][file] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-    manifest["quantization"] = quantization(manifest)
+    manifest["quantization"] = {**manifest.get("quantization", {}), **quantization}
+    manifest["quantization"].setdefault("from_bundle", manifest["bundle_id"])
     manifest["name"] = f"{manifest['name']}-{suffix}"
     manifest["bundle_id"] = bundle_id(manifest)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -136,8 +138,7 @@ def quantize_encoder(src: Path, out: Path) -> dict:
                          op_types_to_quantize=["MatMul", "Attention", "Gemm"],
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})   # the fused graph's contrib ops
 
-    return _derive(src, out, "encoder.onnx", write,
-                   lambda m: {**m.get("quantization", {"from_bundle": m["bundle_id"]}), "encoder": ENCODER_INT8}, "enc8")
+    return _derive(src, out, "encoder.onnx", write, {"encoder": ENCODER_INT8}, "enc8")
 
 
 def quantize_bundle(src: Path, out: Path, method: str = "grid", layer_bits: int = LAYER_BITS, head_bits: int = HEAD_BITS,
@@ -149,7 +150,7 @@ def quantize_bundle(src: Path, out: Path, method: str = "grid", layer_bits: int 
         onnx.save(quantize_lm(onnx.load(src / "lm.onnx"), method, layer_bits, head_bits, block_size, accuracy_level), str(path))
 
     suffix = "gguf" if method == "grid" else f"int{layer_bits}" + (f"-head{head_bits}" if head_bits != HEAD_BITS else "")
-    return _derive(src, out, "lm.onnx", write, lambda m: {"lm": what, "from_bundle": m["bundle_id"]}, suffix)
+    return _derive(src, out, "lm.onnx", write, {"lm": what}, suffix)
 
 
 def main():
