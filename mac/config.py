@@ -71,6 +71,11 @@ class TrainConfig:
     init_from: str = ""
     mac: MacConfig = field(default_factory=MacConfig)
 
+    def set_memory_size(self, paragraphs: int):
+        """Paragraphs per episode's memory; at most half from the gold's article (one when alone)."""
+        self.docs_per_step = paragraphs
+        self.same_article_docs = min(self.same_article_docs, paragraphs // 2 or 1)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -21,7 +21,7 @@ from .data import load_squad, squad_dir
 from .export import load_checkpoint
 from .features import build_features
 from .model import MacNetworks
-from .train import episode_loss, episode_losses, group_by_title, reconstruction_loss, sample_episode
+from .train import episode_loss, episode_losses, group_by_title, reconstruction_loss, sample_episode, wrong_memory
 
 
 @torch.no_grad()
@@ -41,8 +41,7 @@ def main():
         torch.set_num_threads(args.threads)
     cfg, ck = load_checkpoint(args.checkpoint)
     if args.memory_size:
-        cfg.docs_per_step = args.memory_size
-        cfg.same_article_docs = min(cfg.same_article_docs, args.memory_size // 2 or 1)
+        cfg.set_memory_size(args.memory_size)
     bm = load_base_models(cfg.mac)
     net = MacNetworks(cfg.mac)
     net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
@@ -62,8 +61,7 @@ def main():
     seen = 0
     while seen < args.questions:
         docs, qs = sample_episode(feats, rng, cfg, titles)
-        other, _ = sample_episode(feats, rng, cfg, titles)
-        other = [d for d in other if d not in docs] or other
+        other = wrong_memory(feats, rng, cfg, titles, docs)
         n = len(qs)
         totals["no_memory"] += episode_loss(net, bm.lm, pad_id, feats, docs, qs, use_memory=False).item() * n
         gold_nll, _, selected = episode_losses(net, bm.lm, pad_id, feats, docs, qs)

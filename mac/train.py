@@ -40,6 +40,12 @@ def sample_episode(feats: SplitFeatures, rng: random.Random, cfg: TrainConfig, b
     return docs, questions
 
 
+def wrong_memory(feats: SplitFeatures, rng: random.Random, cfg: TrainConfig, by_title: dict, docs) -> list[int]:
+    """Another episode's paragraphs, none of `docs`: the memory that should not answer `docs`' questions."""
+    other, _ = sample_episode(feats, rng, cfg, by_title)
+    return [d for d in other if d not in docs] or other
+
+
 def episode_loss(net: MacNetworks, lm, pad_id: int, feats: SplitFeatures, docs, questions, use_memory=True):
     """Answer NLL of the questions over a memory of `docs`."""
     return episode_losses(net, lm, pad_id, feats, docs, questions, use_memory)[0]
@@ -181,9 +187,7 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
         loss = nll + cfg.selection_weight * select_nll
         contrast = torch.zeros(())
         if cfg.contrast_weight:
-            other, _ = sample_episode(train_f, rng, cfg, train_titles)
-            other = [d for d in other if d not in docs] or other
-            wrong = episode_loss(net, bm.lm, pad_id, train_f, other, qs)
+            wrong = episode_loss(net, bm.lm, pad_id, train_f, wrong_memory(train_f, rng, cfg, train_titles, docs), qs)
             contrast = torch.relu(cfg.contrast_margin - (wrong - nll))
             loss = loss + cfg.contrast_weight * contrast
         recon = torch.zeros(())
@@ -260,8 +264,7 @@ def main():
     if args.init_from:
         cfg.init_from = args.init_from
     if args.docs_per_step:
-        cfg.docs_per_step = args.docs_per_step
-        cfg.same_article_docs = min(cfg.same_article_docs, cfg.docs_per_step // 2 or 1)
+        cfg.set_memory_size(args.docs_per_step)
     if args.questions_per_doc:
         cfg.questions_per_doc = args.questions_per_doc
     if args.contrast_weight is not None:
