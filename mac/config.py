@@ -30,6 +30,10 @@ class MacConfig:
     max_question_tokens: int = 64
     # Hierarchical aggregation: at most this many memories are fused at once.
     aggregation_window: int = 16
+    # Whether the aggregator's queries are conditioned on the pooled question. Off, the question reaches
+    # the fused modulation only through the selection scores, so the prefix cannot encode an answer
+    # guessed from the question alone: whatever it tells the LM must come from the memories.
+    question_queries: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -95,7 +95,7 @@ class Aggregator(nn.Module):
     """(question token states [B, q, E], memories [B, N, T, M]) -> fused modulation [B, T, M].
 
     The context of the cross-attention is the memories' tokens only. The question enters twice: it
-    conditions the queries, and it scores every memory (a dot product of the pooled question with the
+    conditions the queries (unless `question_queries` is off), and it scores every memory (a dot product of the pooled question with the
     memory's pooled tokens). The log-softmax of those scores is added to the attention bias of each
     memory's tokens, so the fusion is a selection-weighted mixture; training supervises the scores
     with the gold memory. An earlier design also put the question tokens in the context, and the
@@ -106,7 +106,7 @@ class Aggregator(nn.Module):
         super().__init__()
         self.queries = nn.Parameter(torch.randn(c.mem_tokens, c.width) * 0.02)
         self.slot = nn.Parameter(torch.randn(c.mem_tokens, c.width) * 0.02)  # which token of a memory
-        self.question_to_queries = nn.Linear(c.encoder_dim, c.width)
+        self.question_to_queries = nn.Linear(c.encoder_dim, c.width) if c.question_queries else None
         self.memory_in = nn.Linear(c.mod_dim, c.width)
         self.score_question = nn.Linear(c.encoder_dim, c.width)
         self.score_memory = nn.Linear(c.mod_dim, c.width)
@@ -130,7 +130,9 @@ class Aggregator(nn.Module):
         q_mask_f = q_mask.to(q_states.dtype)
         q_pooled = (q_states * q_mask_f[..., None]).sum(1) / q_mask_f.sum(1, keepdim=True).clamp(min=1.0)
         log_select = self.selection(q_pooled, memories, memory_mask)            # [B, N]
-        x = self.queries[None] + self.question_to_queries(q_pooled)[:, None, :]  # [B, T, W]
+        x = self.queries[None].expand(B, -1, -1)                                # [B, T, W]
+        if self.question_to_queries is not None:
+            x = x + self.question_to_queries(q_pooled)[:, None, :]
         ctx = (self.memory_in(memories) + self.slot[None, None]).reshape(B, N * T, -1)
         bias = log_select[:, :, None].expand(B, N, T).reshape(B, 1, 1, N * T)
         for block in self.blocks:

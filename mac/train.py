@@ -244,6 +244,8 @@ def main():
     ap.add_argument("--questions-per-doc", type=int)
     ap.add_argument("--prefix-len", type=int, help="prefix positions per LM layer")
     ap.add_argument("--contrast-weight", type=float, help="weight of the contrastive content loss (right vs wrong memory)")
+    ap.add_argument("--no-question-queries", action="store_true",
+                    help="the aggregator sees the question only through its selection scores")
     ap.add_argument("--recon-weight", type=float, help="weight of the auxiliary content loss (paragraph read back from its memory)")
     args = ap.parse_args()
     cfg = preset(args.preset)
@@ -273,6 +275,8 @@ def main():
         cfg.recon_weight = args.recon_weight
     if args.prefix_len:
         cfg.mac.prefix_len = args.prefix_len
+    if args.no_question_queries:
+        cfg.mac.question_queries = False
     if args.threads:
         torch.set_num_threads(args.threads)
     limit = args.max_train_paragraphs or (40 if args.preset == "tiny" else 0)
