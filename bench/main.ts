@@ -112,7 +112,7 @@ const run: Record<SectionName, () => Promise<Section>> = {
   },
   load: async () => runLoad((await squadService()).svc, questions, loadSeconds),
   decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
-  ingest: () => runIngest(bundleDir, paragraphs),
+  ingest: () => runIngest(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   memory: () => runMemory(bundleDir, paragraphs),
   scale: async () => runScale(scaleN, scaleData === 'uniform' ? { kind: 'uniform' } : await realEmbeddings(args['scale-fit']!)),
 };

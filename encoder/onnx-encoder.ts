@@ -2,18 +2,16 @@ import type * as ort from 'onnxruntime-node';
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
-const BATCH = 16;
-
-/** One encoder forward pass over a padded batch: per-token states for the amortizer, pooled embeddings. */
-interface EncoderBatch {
+/** One encoder forward pass over one text: per-token states for the amortizer, pooled embedding. */
+interface EncoderPass {
   states: ort.Tensor;
   embedding: ort.Tensor;
   mask: ort.Tensor;
   ids: ort.Tensor;
-  lengths: number[];
+  tokens: number;
 }
 
-/** The bundle's encoder + amortizer: one forward pass per batch of passages, no gradient steps. */
+/** The bundle's encoder + amortizer: one forward pass per passage, no gradient steps. */
 export class OnnxEncoder implements Encoder {
   readonly dim: number;
   readonly maxPassageTokens: number;
@@ -35,56 +33,46 @@ export class OnnxEncoder implements Encoder {
     return ids.length <= limit ? ids : [...ids.slice(0, limit - 1), ids[ids.length - 1]];
   }
 
-  private async runEncoder(rows: number[][]): Promise<EncoderBatch> {
-    const { ids, mask, lengths } = padBatch(rows);
+  private async runEncoder(text: string, limit: number): Promise<EncoderPass> {
+    const { ids, mask, lengths } = padBatch([this.tokenize(text, limit)]);
     const out = await this.bundle.sessions.encoder.run({ input_ids: ids, attention_mask: mask });
-    return { states: out.token_states, embedding: out.embedding, mask, ids, lengths };
+    return { states: out.token_states, embedding: out.embedding, mask, ids, tokens: lengths[0] };
   }
 
+  /**
+   * One forward pass per passage, no padding. Batches of 16 padded to their longest passage cost 1.7x
+   * more per passage on this CPU (bench ingest profile: QAttention and the int8 MatMuls pay for every
+   * padded position), and the int8 encoder's per-tensor activation scales made a passage's modulation
+   * depend on its batchmates. Alone, the same text always gets the same modulation.
+   */
   async encodePassages(texts: string[]): Promise<EncodedPassage[]> {
-    const { dims } = this.bundle.manifest;
-    const modSize = dims.mem_tokens * dims.mod_dim;
-    return this.inBatches(texts, async (enc) => {
+    const result: EncodedPassage[] = [];
+    for (const text of texts) {
+      const enc = await this.runEncoder(text, this.maxPassageTokens);
       const amo = await this.bundle.sessions.amortizer.run({ token_states: enc.states, attention_mask: enc.mask });
-      const emb = enc.embedding.data as Float32Array;
-      const mod = amo.modulation.data as Float32Array;
-      const rows = enc.lengths.map((_, row) => ({
-        embedding: emb.slice(row * this.dim, (row + 1) * this.dim),
-        modulation: mod.slice(row * modSize, (row + 1) * modSize),
-      }));
-      release(amo.modulation as ort.Tensor);
-      return rows;
-    });
+      result.push({ embedding: (enc.embedding.data as Float32Array).slice(), modulation: (amo.modulation.data as Float32Array).slice() });
+      release(amo.modulation as ort.Tensor, enc.states, enc.embedding, enc.ids, enc.mask);
+    }
+    return result;
   }
 
   /** Retrieval embeddings only (no amortizer): what the index stores for each text. */
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
-    return this.inBatches(texts, async (enc) => {
-      const emb = enc.embedding.data as Float32Array;
-      return enc.lengths.map((_, row) => emb.slice(row * this.dim, (row + 1) * this.dim));
-    });
-  }
-
-  /** Runs the encoder over batches of similar length (less padding) and returns `each`'s rows in input order. */
-  private async inBatches<T>(texts: string[], each: (enc: EncoderBatch) => Promise<T[]>) {
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
-    const result: T[] = new Array(texts.length);
-    for (let start = 0; start < order.length; start += BATCH) {
-      const idx = order.slice(start, start + BATCH);
-      const enc = await this.runEncoder(idx.map((i) => this.tokenize(texts[i], this.maxPassageTokens)));
-      const rows = await each(enc);
-      idx.forEach((i, row) => (result[i] = rows[row]));
+    const result: Float32Array[] = [];
+    for (const text of texts) {
+      const enc = await this.runEncoder(text, this.maxPassageTokens);
+      result.push((enc.embedding.data as Float32Array).slice());
       release(enc.states, enc.embedding, enc.ids, enc.mask);
     }
     return result;
   }
 
   async encodeQuestion(text: string): Promise<EncodedQuestion> {
-    const enc = await this.runEncoder([this.tokenize(text, this.maxQuestionTokens)]);
+    const enc = await this.runEncoder(text, this.maxQuestionTokens);
     const question = {
       embedding: (enc.embedding.data as Float32Array).slice(),
       states: (enc.states.data as Float32Array).slice(),
-      tokens: enc.lengths[0],
+      tokens: enc.tokens,
     };
     release(enc.states, enc.embedding, enc.ids, enc.mask);
     return question;

@@ -1,1 +1,1 @@
-export { IngestWorker, type WorkerOptions } from './worker.ts';
+export { IngestWorker, type IngestStage, type WorkerOptions } from './worker.ts';

@@ -1,12 +1,17 @@
 import { splitPassages, type Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
+/** Where a worker round spends its time; `encode` is the encoder + amortizer forward passes. */
+export type IngestStage = 'split' | 'encode' | 'store' | 'index';
+
 export interface WorkerOptions {
   /** Jobs claimed per round; their passages are encoded in shared batches. */
   batchJobs: number;
   maxAttempts: number;
   idleMs: number;
   onIndexed?: (job: Job, passages: number, ms: number) => void;
+  /** Seconds one round spent in one stage, reported once per stage per round. */
+  onStage?: (stage: IngestStage, seconds: number) => void;
   onError?: (job: Job, error: Error) => void;
 }
 
@@ -73,10 +78,22 @@ export class IngestWorker {
     const jobs = store.claimJobs(this.options.batchJobs, Date.now());
     if (!jobs.length) return 0;
     const started = performance.now();
-    const split = jobs.map((job) => splitPassages(job.text, (s) => encoder.countTokens(s), encoder.maxPassageTokens));
+    const stages = { split: 0, encode: 0, store: 0, index: 0 };
+    const timed = <T>(stage: IngestStage, fn: () => T): T => {
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        stages[stage] += performance.now() - t0;
+      }
+    };
+    const split = timed('split', () =>
+      jobs.map((job) => splitPassages(job.text, (s) => encoder.countTokens(s), encoder.maxPassageTokens)));
     let encoded;
     try {
+      const t0 = performance.now();
       encoded = await encoder.encodePassages(split.flat());
+      stages.encode += performance.now() - t0;
     } catch (err) {
       for (const job of jobs) this.fail(job, err as Error);
       return jobs.length;
@@ -86,15 +103,18 @@ export class IngestWorker {
       const passages: NewPassage[] = split[i].map((text, j) => ({ text, ...encoded[offset + j] }));
       offset += split[i].length;
       try {
-        const done = store.completeJob(job, passages, Date.now());
+        const done = timed('store', () => store.completeJob(job, passages, Date.now()));
         // SQLite first, index second: a crash in between is repaired by catch-up at start-up.
-        for (const id of done.removed) index.remove(id);
-        for (const p of done.added) index.add(p.id, p.embedding);
+        timed('index', () => {
+          for (const id of done.removed) index.remove(id);
+          for (const p of done.added) index.add(p.id, p.embedding);
+        });
         this.options.onIndexed?.(job, passages.length, performance.now() - started);
       } catch (err) {
         this.fail(job, err as Error);
       }
     }
+    for (const [stage, ms] of Object.entries(stages)) this.options.onStage?.(stage as IngestStage, ms / 1000);
     return jobs.length;
   }
 

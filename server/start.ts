@@ -52,6 +52,8 @@ export async function startService(config: Config): Promise<RunningService> {
       metrics.inc('mac_passages_indexed_total', 'Passages encoded and indexed', {}, passages);
       metrics.observe('mac_ingest_batch_seconds', 'Time to encode and store one worker batch', ms / 1000);
     },
+    onStage: (stage, seconds) =>
+      metrics.inc('mac_ingest_stage_seconds_total', 'Worker time per ingestion stage (split, encode, store, index)', { stage }, seconds),
     onError: (job, err) => {
       metrics.inc('mac_ingest_errors_total', 'Ingestion job failures');
       log(`job ${job.id} (${job.documentId} v${job.version}) failed: ${err.message}`);
