@@ -71,6 +71,8 @@ class TrainConfig:
     # carry only the answer's form, or answers memorised from the question alone.
     contrast_weight: float = 0.0
     contrast_margin: float = 0.5
+    # Synthetic cloze questions added to each training paragraph (0: off; see mac/cloze.py).
+    cloze_per_paragraph: int = 0
     # Checkpoint whose matching weights start the run (empty: random initialisation).
     init_from: str = ""
     mac: MacConfig = field(default_factory=MacConfig)

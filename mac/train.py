@@ -19,6 +19,7 @@ import torch
 from tqdm import tqdm
 
 from .build import load_base_models
+from .cloze import with_cloze
 from .config import TrainConfig, preset
 from .data import load_squad, squad_dir
 from .features import SplitFeatures, build_features, pad_sequences, pad_states
@@ -135,9 +136,13 @@ def train(cfg: TrainConfig, max_train_paragraphs: int = 0) -> Path:
     valid_pars = load_squad(data / cfg.valid_file)
     if max_train_paragraphs:
         train_pars, valid_pars = train_pars[:max_train_paragraphs], valid_pars[:max_train_paragraphs]
+    train_cache = "features-train.pt"
+    if cfg.cloze_per_paragraph:
+        train_pars = with_cloze(train_pars, cfg.cloze_per_paragraph, cfg.seed)
+        train_cache = f"features-train-cloze{cfg.cloze_per_paragraph}.pt"   # features-train.pt stays SQuAD's own
     mc = cfg.mac
     train_f = build_features(bm, train_pars, mc.max_passage_tokens, mc.max_question_tokens,
-                             out / "features-train.pt", "encode train")
+                             out / train_cache, "encode train")
     valid_f = build_features(bm, valid_pars, mc.max_passage_tokens, mc.max_question_tokens,
                              out / "features-valid.pt", "encode valid")
     train_titles, valid_titles = group_by_title(train_f), group_by_title(valid_f)
@@ -244,6 +249,7 @@ def main():
     ap.add_argument("--questions-per-doc", type=int)
     ap.add_argument("--prefix-len", type=int, help="prefix positions per LM layer")
     ap.add_argument("--contrast-weight", type=float, help="weight of the contrastive content loss (right vs wrong memory)")
+    ap.add_argument("--cloze-per-paragraph", type=int, help="synthetic cloze questions added to each training paragraph")
     ap.add_argument("--no-question-queries", action="store_true",
                     help="the aggregator sees the question only through its selection scores")
     ap.add_argument("--recon-weight", type=float, help="weight of the auxiliary content loss (paragraph read back from its memory)")
@@ -275,6 +281,8 @@ def main():
         cfg.recon_weight = args.recon_weight
     if args.prefix_len:
         cfg.mac.prefix_len = args.prefix_len
+    if args.cloze_per_paragraph is not None:
+        cfg.cloze_per_paragraph = args.cloze_per_paragraph
     if args.no_question_queries:
         cfg.mac.question_queries = False
     if args.threads:
