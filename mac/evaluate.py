@@ -36,7 +36,9 @@ from .prompt import build_prompt
 MODES = ("base", "mac", "rag", "oracle", "mac_rag", "finetune")
 MAX_NEW_TOKENS = 16            # as the reference decodes
 RETENTION_PARAGRAPHS = 100
-ENCODE_BATCH = 16
+# Texts per encoder call. One, as the service encodes (encoder/onnx-encoder.ts): the int8 encoder quantizes
+# activations per call, so a passage's modulation and embedding depend on what shares its batch.
+ENCODE_BATCH = 1
 
 
 @dataclass
@@ -235,7 +237,8 @@ LM_FILES = ("lm.onnx",)
 MODE_FILES = {"base": LM_FILES, "oracle": LM_FILES, "finetune": LM_FILES,
               "rag": LM_FILES + ("encoder.onnx",), "mac": None, "mac_rag": None}
 MODE_SETTINGS = {"base": (), "oracle": (), "finetune": ("finetune_paragraphs", "finetune_lr"),
-                 "rag": ("rag_k",), "mac": ("k", "codec"), "mac_rag": ("k", "rag_k", "codec")}
+                 "rag": ("rag_k", "encode_batch"), "mac": ("k", "codec", "encode_batch"),
+                 "mac_rag": ("k", "rag_k", "codec", "encode_batch")}
 
 
 def reusable_modes(previous: dict, result: dict, args, modes: list[str]) -> dict:
@@ -295,7 +298,8 @@ def main(argv: list[str] | None = None):
         "files_sha256": {name: f["sha256"] for name, f in bundle.manifest["files"].items()},
         "command": command,
         "settings": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                     "modes": modes, "max_new_tokens": MAX_NEW_TOKENS, "paragraphs": len(paragraphs),
+                     "modes": modes, "max_new_tokens": MAX_NEW_TOKENS, "encode_batch": ENCODE_BATCH,
+                     "paragraphs": len(paragraphs),
                      "passages": len(memory.texts), "questions": len(questions),
                      "retrieval": "exact cosine (numpy)"},
         "ingestion": {"seconds": ingest_seconds, "ms_per_paragraph": 1000 * ingest_seconds / len(paragraphs)},

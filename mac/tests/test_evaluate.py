@@ -49,3 +49,5 @@ def test_reuse_takes_each_mode_only_when_the_files_it_reads_are_unchanged(tmp_pa
     int8_encoder = {**files, "encoder.onnx": "x"}   # retrieval changes: rag and mac rerun, base and oracle do not
     assert set(reusable_modes(run(files), run(int8_encoder), args, ["base", "oracle", "mac", "rag"])) == {"base", "oracle"}
     assert reusable_modes(run(files), run({**files, "tokenizers/lm/tokenizer.json": "x"}), args, ["base"]) == {}
+    one_by_one = {**run(files), "settings": {**settings, "encode_batch": 1}}   # batching moves int8 encodings
+    assert set(reusable_modes(run(files), one_by_one, args, ["base", "oracle", "mac", "rag"])) == {"base", "oracle"}
