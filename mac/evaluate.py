@@ -36,8 +36,8 @@ from .prompt import build_prompt
 MODES = ("base", "mac", "rag", "oracle", "mac_rag", "finetune")
 MAX_NEW_TOKENS = 16            # as the reference decodes
 RETENTION_PARAGRAPHS = 100
-# Texts per encoder call. One, as the service encodes (encoder/onnx-encoder.ts): the int8 encoder quantizes
-# activations per call, so a passage's modulation and embedding depend on what shares its batch.
+# Texts per encoder call (--encode-batch). One, as the service encodes (encoder/onnx-encoder.ts): the int8
+# encoder quantizes activations per call, so a passage's modulation and embedding depend on its batchmates.
 ENCODE_BATCH = 1
 
 
@@ -62,7 +62,7 @@ class Memory:
         return np.stack([decode(self.stored[i]) for i in indices])   # [k, T, M] float32
 
 
-def ingest(bundle: OnnxBundle, paragraphs: list[Paragraph], codec: str) -> Memory:
+def ingest(bundle: OnnxBundle, paragraphs: list[Paragraph], codec: str, encode_batch: int = ENCODE_BATCH) -> Memory:
     texts, paragraph_of = [], []
     for p_index, p in enumerate(paragraphs):
         for passage in split_passages(p.context, bundle.count_encoder_tokens, bundle.max_passage_tokens):
@@ -73,8 +73,8 @@ def ingest(bundle: OnnxBundle, paragraphs: list[Paragraph], codec: str) -> Memor
     embeddings = np.zeros((len(texts), bundle.manifest["dims"]["encoder_dim"]), np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))   # similar lengths pad less
     with tqdm(total=len(texts), desc="ingest", unit="passage") as bar:
-        for start in range(0, len(order), ENCODE_BATCH):
-            batch = order[start:start + ENCODE_BATCH]
+        for start in range(0, len(order), encode_batch):
+            batch = order[start:start + encode_batch]
             states, mask, emb = bundle.encode([texts[i] for i in batch])
             modulation = bundle.amortize(states, mask)                  # [b, T, M]
             for row, i in enumerate(batch):
@@ -194,10 +194,10 @@ def bytes_per_paragraph(memory: Memory, paragraphs: int) -> dict:
             "per_passage": {k: v / passages for k, v in totals.items()}}
 
 
-def retrieval_recall(bundle, memory, questions, ks: list[int]) -> dict:
+def retrieval_recall(bundle, memory, questions, ks: list[int], encode_batch: int = ENCODE_BATCH) -> dict:
     hits = {k: 0 for k in ks}
-    for start in tqdm(range(0, len(questions), ENCODE_BATCH), desc="retrieval", unit="batch"):
-        batch = questions[start:start + ENCODE_BATCH]
+    for start in tqdm(range(0, len(questions), encode_batch), desc="retrieval", unit="batch"):
+        batch = questions[start:start + encode_batch]
         _, _, q_emb = bundle.encode([q.text for _, q in batch], bundle.max_question_tokens)
         for (p_index, _), emb in zip(batch, q_emb):
             top = memory.search(emb, max(ks))
@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--finetune-paragraphs", type=int, default=40)
     ap.add_argument("--finetune-lr", type=float, default=1e-5)
     ap.add_argument("--retention-questions", type=int, default=200)
+    ap.add_argument("--encode-batch", type=int, default=ENCODE_BATCH,
+                    help="texts per encoder call (1, as the service; results before it was 1 used 16)")
     ap.add_argument("--reuse", type=Path, help="earlier RESULT.json: copy each of its modes whose inputs are "
                     "unchanged (same data, settings, and sha256 of the bundle files that mode reads: base, oracle "
                     "and finetune the LM; rag also the encoder; mac and mac_rag every file) instead of rerunning it")
@@ -289,7 +291,7 @@ def main(argv: list[str] | None = None):
     questions, skipped = select_questions(paragraphs, args.limit)
     assert questions, f"{args.data}: no answerable questions among the first {args.limit or 'all'}"
     start = time.perf_counter()
-    memory = ingest(bundle, paragraphs, args.codec)
+    memory = ingest(bundle, paragraphs, args.codec, args.encode_batch)
     ingest_seconds = time.perf_counter() - start
 
     result = {
@@ -298,14 +300,14 @@ def main(argv: list[str] | None = None):
         "files_sha256": {name: f["sha256"] for name, f in bundle.manifest["files"].items()},
         "command": command,
         "settings": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                     "modes": modes, "max_new_tokens": MAX_NEW_TOKENS, "encode_batch": ENCODE_BATCH,
+                     "modes": modes, "max_new_tokens": MAX_NEW_TOKENS,
                      "paragraphs": len(paragraphs),
                      "passages": len(memory.texts), "questions": len(questions),
                      "retrieval": "exact cosine (numpy)"},
         "ingestion": {"seconds": ingest_seconds, "ms_per_paragraph": 1000 * ingest_seconds / len(paragraphs)},
         "modes": {}, "retention": None,
         "bytes_per_paragraph": bytes_per_paragraph(memory, len(paragraphs)),
-        "retrieval": retrieval_recall(bundle, memory, questions, sorted({1, args.k, args.rag_k})),
+        "retrieval": retrieval_recall(bundle, memory, questions, sorted({1, args.k, args.rag_k}), args.encode_batch),
         "questions_skipped_unanswerable": skipped,
         "prompt": bundle.manifest["prompt"],
     }
