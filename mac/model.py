@@ -130,9 +130,10 @@ class Aggregator(nn.Module):
         q_mask_f = q_mask.to(q_states.dtype)
         q_pooled = (q_states * q_mask_f[..., None]).sum(1) / q_mask_f.sum(1, keepdim=True).clamp(min=1.0)
         log_select = self.selection(q_pooled, memories, memory_mask)            # [B, N]
-        x = self.queries[None].expand(B, -1, -1)                                # [B, T, W]
-        if self.question_to_queries is not None:
-            x = x + self.question_to_queries(q_pooled)[:, None, :]
+        if self.question_to_queries is not None:   # (this form keeps the exported graph as it always was)
+            x = self.queries[None] + self.question_to_queries(q_pooled)[:, None, :]  # [B, T, W]
+        else:
+            x = self.queries[None].expand(B, -1, -1)
         ctx = (self.memory_in(memories) + self.slot[None, None]).reshape(B, N * T, -1)
         bias = log_select[:, :, None].expand(B, N, T).reshape(B, 1, 1, N * T)
         for block in self.blocks:
