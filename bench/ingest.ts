@@ -1,5 +1,6 @@
 import { loadBundle } from '../bundle/index.ts';
-import { OnnxEncoder, splitPassages } from '../encoder/index.ts';
+import { OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
+import { readConfig } from '../server/index.ts';
 import { profileEncoder } from './profile.ts';
 import type { Section } from './report.ts';
 import { ingestAll, startBenchService, type Api } from './service.ts';
@@ -7,8 +8,8 @@ import { toDocument, type SquadParagraph } from './squad.ts';
 import { median, percentile, round } from './stats.ts';
 
 const BATCH = 50;
-// The service's default WORKER_BATCH: jobs the worker encodes together in one round.
-const WORKER_BATCH = 16;
+// Jobs the worker claims per round, as the bench's service runs it (the default).
+const WORKER_BATCH = readConfig({}).WORKER_BATCH;
 const STAGES = ['split', 'encode', 'store', 'index'] as const;
 
 /** The worker's cumulative seconds per stage, from the service's own Prometheus metrics. */
@@ -25,7 +26,7 @@ async function workerRounds(bundleDir: string, texts: string[], threads: number)
   const encoder = new OnnxEncoder(bundle);
   const rounds: string[][] = [];
   for (let i = 0; i < texts.length; i += WORKER_BATCH) {
-    rounds.push(texts.slice(i, i + WORKER_BATCH).flatMap((t) => splitPassages(t, (s) => encoder.countTokens(s), encoder.maxPassageTokens)));
+    rounds.push(texts.slice(i, i + WORKER_BATCH).flatMap((t) => splitForEncoder(t, encoder)));
   }
   return { bundle, rounds };
 }

@@ -78,7 +78,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   };
   // Ingestion alternates encoder and amortizer once per passage. A session's idle threads spin for work
   // after each run, and here they spun against the other session's: 58 ms per paragraph with spinning,
-  // 39 ms without (2 cores). The LM runs back to back while decoding, where spinning pays, so it keeps it.
+  // 36 ms without (2 cores, in-process). The LM runs back to back while decoding, where spinning pays, so it keeps it.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const sessions = {} as Record<ModelName, ort.InferenceSession>;
   for (const name of Object.keys(manifest.models) as ModelName[]) {

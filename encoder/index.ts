@@ -1,3 +1,3 @@
 export { OnnxEncoder } from './onnx-encoder.ts';
-export { splitPassages } from './passages.ts';
+export { splitForEncoder, splitPassages } from './passages.ts';
 export type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';

@@ -1,11 +1,11 @@
-import { splitPassages, type Encoder } from '../encoder/index.ts';
+import { splitForEncoder, type Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
 /** Where a worker round spends its time; `encode` is the encoder + amortizer forward passes. */
 export type IngestStage = 'split' | 'encode' | 'store' | 'index';
 
 export interface WorkerOptions {
-  /** Jobs claimed per round; their passages are encoded in shared batches. */
+  /** Jobs claimed per round; their passages are encoded one after another, then stored job by job. */
   batchJobs: number;
   maxAttempts: number;
   idleMs: number;
@@ -87,8 +87,7 @@ export class IngestWorker {
         stages[stage] += performance.now() - t0;
       }
     };
-    const split = timed('split', () =>
-      jobs.map((job) => splitPassages(job.text, (s) => encoder.countTokens(s), encoder.maxPassageTokens)));
+    const split = timed('split', () => jobs.map((job) => splitForEncoder(job.text, encoder)));
     let encoded;
     try {
       const t0 = performance.now();

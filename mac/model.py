@@ -95,8 +95,8 @@ class Aggregator(nn.Module):
     """(question token states [B, q, E], memories [B, N, T, M]) -> fused modulation [B, T, M].
 
     The context of the cross-attention is the memories' tokens only. The question enters twice: it
-    conditions the queries (unless `question_queries` is off), and it scores every memory (a dot product of the pooled question with the
-    memory's pooled tokens). The log-softmax of those scores is added to the attention bias of each
+    conditions the queries (unless `question_queries` is off), and it scores every memory (a dot
+    product of the pooled question with the memory's pooled tokens). The log-softmax of those scores is added to the attention bias of each
     memory's tokens, so the fusion is a selection-weighted mixture; training supervises the scores
     with the gold memory. An earlier design also put the question tokens in the context, and the
     trained aggregator attended only to them: a prefix that ignored memory content entirely.
