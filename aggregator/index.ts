@@ -1,1 +1,2 @@
 export { OnnxAggregator, type Aggregation, type Aggregator, type Prefix } from './aggregate.ts';
+export { MemoryConcatenator } from './concat.ts';

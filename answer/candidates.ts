@@ -7,16 +7,16 @@ export interface Candidate {
 
 /**
  * Candidate memories for a question: nearest neighbours by embedding, optionally fused with SQLite FTS5
- * keyword hits by reciprocal rank (hybrid). SQLite has the last word: a passage forgotten after the
+ * keyword hits by reciprocal rank (RETRIEVAL=vector+keyword). SQLite has the last word: a passage forgotten after the
  * index answered is dropped here, so no answer can draw on a deleted document.
  */
 export function selectCandidates(
-  store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, k: number, hybrid: boolean,
+  store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, k: number, withKeywords: boolean,
 ): Candidate[] {
   const overfetch = k * 2 + 4;
   const vector = index.search(embedding, overfetch);
   let ranked = vector.map((n) => n.id);
-  if (hybrid) {
+  if (withKeywords) {
     const keyword = store.keywordSearch(question, overfetch);
     const score = new Map<number, number>();
     const rrf = (ids: number[]) => ids.forEach((id, rank) => score.set(id, (score.get(id) ?? 0) + 1 / (60 + rank)));

@@ -55,7 +55,7 @@ export type Mode = (typeof MODES)[number];
 export const answerRequestSchema = z.strictObject({
   question: z.string().trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
   mode: z.enum(MODES).default('mac'),
-  top_k: z.number().int().min(1).max(64).optional().describe('memories aggregated (mac, hybrid; default 8) or passages in the prompt (rag; default 3)'),
+  top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default 3)'),
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
 });

@@ -37,7 +37,19 @@ export const manifestSchema = z.object({
     template: z.string().includes('{question}'),
     context: z.string().includes('{passages}'),
     passage_separator: z.string(),
+    /** What ends an answer in the template's turns (scored after the answer by lm/nll.ts). */
+    answer_suffix: z.string(),
     stop_token_ids: z.array(z.number().int()),
+  }),
+  /** The passage memory: which of the LM's own cached key/values a passage keeps, and how they are stored. */
+  memory: z.object({
+    kind: z.literal('kv'),
+    selection: z.enum(['salient', 'uniform']),
+    slots: z.number().int().positive(),
+    placement: z.enum(['relative', 'compact']),
+    codec: z.enum(['q8', 'fp16', 'fp32']),
+    fused: z.number().int().positive(),
+    rope_inv_freq: z.array(z.number()).min(1),
   }),
   models: z.object({ encoder: modelSpec, amortizer: modelSpec, aggregator: modelSpec, lm: modelSpec }),
   tokenizers: z.object({ lm: z.string(), encoder: z.string() }),
@@ -53,3 +65,4 @@ export const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ModelSpec = z.infer<typeof modelSpec>;
 export type ModelName = keyof Manifest['models'];
+export type MemorySpec = Manifest['memory'];

@@ -1,3 +1,5 @@
+export { KvMemoryEncoder } from './kv-memory.ts';
 export { OnnxEncoder } from './onnx-encoder.ts';
 export { splitForEncoder, splitPassages } from './passages.ts';
+export { isSalient, selectSlots } from './slots.ts';
 export type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';

@@ -1,5 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
+import { KvMemoryEncoder } from './kv-memory.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
 /** One encoder forward pass over one text: per-token states for the amortizer, pooled embedding. */
@@ -11,13 +12,18 @@ interface EncoderPass {
   tokens: number;
 }
 
-/** The bundle's encoder + amortizer: one forward pass per passage, no gradient steps. */
+/**
+ * A passage becomes its retrieval embedding (the sentence encoder) and its memory (the frozen LM's own
+ * key/values, KvMemoryEncoder): one forward pass of each, no gradient steps.
+ */
 export class OnnxEncoder implements Encoder {
   readonly dim: number;
   readonly maxPassageTokens: number;
   private readonly maxQuestionTokens: number;
+  private readonly memory: KvMemoryEncoder;
 
   constructor(private readonly bundle: Bundle) {
+    this.memory = new KvMemoryEncoder(bundle);
     this.dim = bundle.manifest.dims.encoder_dim;
     this.maxPassageTokens = bundle.manifest.limits.max_passage_tokens;
     this.maxQuestionTokens = bundle.manifest.limits.max_question_tokens;
@@ -40,19 +46,18 @@ export class OnnxEncoder implements Encoder {
   }
 
   /**
-   * One forward pass per passage, no padding. onnxruntime-node runs a session on the calling thread, so
-   * a batch of 16 held the event loop for about a second (webhook acknowledgements waited: POST p50 763 ms
-   * against 52 ms now), padding cost work, and the int8 encoder's per-call activation scales made a
-   * passage's modulation depend on its batchmates. Alone, the same text always gets the same modulation.
-   * (Throughput: 24.2 paragraphs/s end to end against 15.5 batched, with spinning off; see bundle/load.ts.)
+   * One forward pass per passage, no padding. onnxruntime-node runs a session on the calling thread, so a
+   * batch held the event loop (webhook acknowledgements waited behind it), and the int8 encoder's per-call
+   * activation scales made a passage's embedding depend on its batchmates. Alone, a text always gets the
+   * same embedding and memory.
    */
   async encodePassages(texts: string[]): Promise<EncodedPassage[]> {
     const result: EncodedPassage[] = [];
     for (const text of texts) {
       const enc = await this.runEncoder(text, this.maxPassageTokens);
-      const amo = await this.bundle.sessions.amortizer.run({ token_states: enc.states, attention_mask: enc.mask });
-      result.push({ embedding: (enc.embedding.data as Float32Array).slice(), modulation: (amo.modulation.data as Float32Array).slice() });
-      release(amo.modulation as ort.Tensor, enc.states, enc.embedding, enc.ids, enc.mask);
+      const embedding = (enc.embedding.data as Float32Array).slice();
+      release(enc.states, enc.embedding, enc.ids, enc.mask);
+      result.push({ embedding, modulation: await this.memory.encode(text) });
     }
     return result;
   }

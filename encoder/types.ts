@@ -1,7 +1,7 @@
-/** A passage as the memory stores it: the retrieval embedding and the amortized modulation. */
+/** A passage as the memory stores it: the retrieval embedding and its memory (bundle/memory-layout.ts). */
 export interface EncodedPassage {
   embedding: Float32Array; // [E], L2-normalized
-  modulation: Float32Array; // [T * M], every value in [-1, 1]
+  modulation: Float32Array; // [slots * layers * 2 * kv heads * head dim]
 }
 
 /** A question as the aggregator reads it: its token states, and its retrieval embedding. */

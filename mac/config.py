@@ -40,6 +40,27 @@ class MacConfig:
 
 
 @dataclass
+class MemoryConfig:
+    """A passage's memory: the frozen LM's own keys and values of the passage's context turn (one forward
+    pass at ingestion), `slots` positions kept per layer, each key/value vector stored in int8."""
+    kind: str = "kv"
+    # Which positions a passage keeps: "salient" = the first token, then tokens that start a capitalised
+    # word or hold a digit, in order (names, dates and numbers are what SQuAD answers are made of).
+    selection: str = "salient"
+    slots: int = 32
+    # Where the kept keys sit once memories are concatenated: "relative" keeps each key's distance to the
+    # end of its own passage; "compact" renumbers the kept slots 0..slots-1.
+    placement: str = "relative"
+    # "q8": int8 in groups of 32 values, one fp16 scale per group.
+    codec: str = "q8"
+    # How many of a question's retrieved memories are concatenated into the prefix the LM reads.
+    fused: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
 class TrainConfig:
     name: str = "default"
     out_dir: str = "runs/default"

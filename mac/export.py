@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from .base_models import sha256_file
 from .build import load_base_models
-from .config import MacConfig, TrainConfig
-from .fused_lm import build_fused_decoder, fused_supported
+from .config import MacConfig, MemoryConfig, TrainConfig
+from .fused_lm import build_fused_decoder, fused_supported, rope_frequencies
 from .model import MacNetworks
 from .onnx_wrappers import AggregatorGraph, AmortizerGraph, DecoderGraph, EncoderGraph
 from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMPLATE, build_prompt
@@ -30,7 +30,7 @@ from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMP
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
 # Bumped when the exporter writes different graphs for the same weights, so set-up rebuilds old bundles.
-EXPORT_REVISION = 2
+EXPORT_REVISION = 3
 OPSET = 17
 # Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
 # O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
@@ -86,6 +86,14 @@ def fuse_bert(path: Path, cfg) -> None:
     fused = optimize_model(str(path), model_type="bert", num_heads=cfg.num_attention_heads,
                            hidden_size=cfg.hidden_size, opt_level=1)
     fused.save_model_to_file(str(path))
+
+
+def memory_manifest(lm, memory: MemoryConfig) -> dict:
+    """The passage-memory contract: what to keep of the LM's cache, and the rotary frequencies the service
+    needs to move kept keys to their place in a prefix (a key rotated at p, rotated again by d, is at p + d)."""
+    inv_freq, scaling = rope_frequencies(lm.config)
+    assert scaling == 1.0, f"rotary scaling {scaling}: moving cached keys would need it undone first"
+    return {**memory.to_dict(), "rope_inv_freq": inv_freq.tolist()}
 
 
 def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
@@ -181,8 +189,14 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     from .generate import greedy_generate
     ref_tokens = greedy_generate(bm.lm, prompt_ids[0].tolist(), torch.from_numpy(np.stack(agg_want[2::2], 1)),
                                  torch.from_numpy(np.stack(agg_want[3::2], 1)), bm.lm_tokenizer, max_new_tokens=8)
+    # The memory path's reference: a passage memory that keeps every position must answer as the passage
+    # in the context turn does (tests/parity.test.ts reads it through the service's memory encoder).
+    context_ids = bm.lm_tokenizer(build_prompt(question, passage[:1]), add_special_tokens=False)["input_ids"]
+    context_tokens = greedy_generate(bm.lm, context_ids, None, None, bm.lm_tokenizer, max_new_tokens=8)
     fixtures = {
         "passages": passage, "question": question,
+        "context_prompt_ids": context_ids,
+        "context_greedy_tokens": context_tokens,
         "passage_embedding": p_emb.round(6).tolist(),
         "question_embedding": q_emb.numpy().round(6).tolist(),
         "modulation": modulation.round(6).tolist(),
@@ -213,6 +227,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
                    "train_answer_tokens": cfg.max_answer_tokens},
         "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
+        "memory": memory_manifest(bm.lm, MemoryConfig()),
         "models": models,
         "lm_graph": lm_graph,
         "tokenizers": {"lm": "tokenizers/lm/tokenizer.json", "encoder": "tokenizers/encoder/tokenizer.json"},

@@ -26,12 +26,18 @@ from onnx import TensorProto, helper, numpy_helper
 MS = "com.microsoft"
 
 
-def _rotary_caches(cfg, head_dim: int, max_positions: int) -> tuple[np.ndarray, np.ndarray]:
-    """cos/sin [max_positions, head_dim / 2] with the model's own inverse frequencies (rotate-half layout)."""
+def rope_frequencies(cfg) -> tuple[torch.Tensor, float]:
+    """The model's rotary inverse frequencies [head_dim / 2] and its attention scaling (1 for plain RoPE)."""
     from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 
     rope_type = (getattr(cfg, "rope_scaling", None) or {}).get("rope_type", "default")
     inv_freq, scaling = ROPE_INIT_FUNCTIONS[rope_type](cfg, "cpu")
+    return inv_freq.float(), float(scaling)
+
+
+def _rotary_caches(cfg, head_dim: int, max_positions: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos/sin [max_positions, head_dim / 2] with the model's own inverse frequencies (rotate-half layout)."""
+    inv_freq, scaling = rope_frequencies(cfg)
     angles = torch.arange(max_positions, dtype=torch.float32)[:, None] * inv_freq.float()[None, :]
     return (angles.cos() * scaling).numpy(), (angles.sin() * scaling).numpy()
 

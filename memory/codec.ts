@@ -1,14 +1,26 @@
 /**
- * Compact storage of modulations. The amortizer ends in tanh, so every value is in [-1, 1] and int8
- * with a fixed scale loses nothing to clipping: T*M bytes per passage (2 KB for 16 x 128).
+ * Compact storage of passage memories (the LM's key/value vectors). `q8` keeps int8 values in groups of
+ * 32 with one fp32 scale per group (the group's largest magnitude maps to 127): 36 bytes per 32 values.
+ * A group never mixes two key or value vectors when the head dim is a multiple of 32 (64 here).
  */
-export type Codec = 'int8' | 'fp16' | 'fp32';
+export type Codec = 'q8' | 'fp16' | 'fp32';
+
+const GROUP = 32;
 
 export function encodeModulation(values: Float32Array, codec: Codec): Buffer {
   if (codec === 'fp32') return Buffer.from(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-  if (codec === 'int8') {
-    const out = Buffer.alloc(values.length);
-    for (let i = 0; i < values.length; i++) out.writeInt8(Math.max(-127, Math.min(127, Math.round(values[i] * 127))), i);
+  if (codec === 'q8') {
+    const groups = Math.ceil(values.length / GROUP);
+    const out = Buffer.alloc(values.length + groups * 4);
+    for (let g = 0; g < groups; g++) {
+      const start = g * GROUP;
+      const end = Math.min(start + GROUP, values.length);
+      let max = 0;
+      for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]));
+      const scale = Math.fround(max / 127); // the scale as it will be read back
+      out.writeFloatLE(scale, values.length + g * 4);
+      for (let i = start; i < end; i++) out.writeInt8(scale > 0 ? Math.max(-127, Math.min(127, Math.round(values[i] / scale))) : 0, i);
+    }
     return out;
   }
   const out = Buffer.alloc(values.length * 2);
@@ -18,9 +30,15 @@ export function encodeModulation(values: Float32Array, codec: Codec): Buffer {
 
 export function decodeModulation(blob: Buffer, codec: Codec): Float32Array {
   if (codec === 'fp32') return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-  if (codec === 'int8') {
-    const out = new Float32Array(blob.length);
-    for (let i = 0; i < blob.length; i++) out[i] = blob.readInt8(i) / 127;
+  if (codec === 'q8') {
+    // n values + 4 bytes per group of 32: the group count g = ceil(length / 36), n = length - 4g.
+    const n = blob.length - 4 * Math.ceil(blob.length / (GROUP + 4));
+    const out = new Float32Array(n);
+    for (let g = 0; g * GROUP < n; g++) {
+      const scale = blob.readFloatLE(n + g * 4);
+      const end = Math.min((g + 1) * GROUP, n);
+      for (let i = g * GROUP; i < end; i++) out[i] = blob.readInt8(i) * scale;
+    }
     return out;
   }
   const out = new Float32Array(blob.length / 2);

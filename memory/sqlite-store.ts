@@ -16,7 +16,7 @@ export const contentHash = (doc: DocumentInput) =>
 export class SqliteStore implements MemoryStore {
   private readonly db: Database.Database;
 
-  constructor(path: string, private readonly codec: Codec = 'int8') {
+  constructor(path: string, private readonly codec: Codec = 'q8') {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

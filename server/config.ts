@@ -14,12 +14,20 @@ export const configSchema = z.object({
   WEBHOOK_SECRETS: list,
   WEBHOOK_TOLERANCE_S: num(300),
   MAX_BODY_BYTES: num(2 * 1024 * 1024),
-  MODULATION_CODEC: z.enum(['int8', 'fp16', 'fp32']).default('int8'),
+  // Storage of passage memories; unset: the bundle's (manifest memory.codec).
+  MODULATION_CODEC: z.enum(['q8', 'fp16', 'fp32']).optional(),
   THREADS: num(0).describe('ONNX Runtime intra-op threads per model; 0 = all cores'),
-  MAC_TOP_K: num(8),
+  // Memories fused into the prefix (mac, hybrid); unset: the bundle's (manifest memory.fused).
+  MAC_TOP_K: z.coerce.number().int().positive().optional(),
   RAG_TOP_K: num(3),
   ABSTAIN_BELOW: num(0.3), // measured: results/abstention-squad-2.0.md
-  RETRIEVAL: z.enum(['vector', 'hybrid']).default('vector'),
+  // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
+  // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).
+  RETRIEVAL: z.enum(['vector', 'vector+keyword', 'hybrid']).default('vector').transform((r) => {
+    if (r !== 'hybrid') return r;
+    console.warn("RETRIEVAL=hybrid is deprecated: use RETRIEVAL=vector+keyword ('hybrid' names the answer mode)");
+    return 'vector+keyword' as const;
+  }),
   WORKER_BATCH: num(16),
   WORKER_MAX_ATTEMPTS: num(3),
   SNAPSHOT_INTERVAL_S: num(60),

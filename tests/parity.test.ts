@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxAggregator } from '../aggregator/index.ts';
+import { MemoryConcatenator } from '../aggregator/index.ts';
 import { loadBundle, type Bundle } from '../bundle/index.ts';
-import { OnnxEncoder } from '../encoder/index.ts';
+import { KvMemoryEncoder, OnnxEncoder } from '../encoder/index.ts';
 import { buildPrompt, Generator } from '../lm/index.ts';
 import { TINY_BUNDLE } from './helpers.ts';
 
@@ -12,11 +12,8 @@ interface Fixtures {
   question: string;
   passage_embedding: number[][];
   question_embedding: number[][];
-  modulation: number[][][];
-  fused: number[][][];
-  memory_weights: number[][];
-  prompt_ids: number[];
-  greedy_tokens: number[];
+  context_prompt_ids: number[];
+  context_greedy_tokens: number[];
 }
 
 const maxDiff = (a: ArrayLike<number>, b: number[]) => Math.max(...b.map((v, i) => Math.abs(a[i] - v)));
@@ -31,27 +28,26 @@ describe('runtime parity with PyTorch (tiny bundle)', () => {
   });
   afterAll(() => bundle?.close());
 
-  it('encodes passages and questions like PyTorch', async () => {
+  it('embeds passages and questions like PyTorch', async () => {
     const encoder = new OnnxEncoder(bundle);
     const passages = await encoder.encodePassages(fx.passages);
-    passages.forEach((p, i) => {
-      expect(maxDiff(p.embedding, fx.passage_embedding[i])).toBeLessThan(1e-4);
-      expect(maxDiff(p.modulation, fx.modulation[i].flat())).toBeLessThan(1e-4);
-    });
+    passages.forEach((p, i) => expect(maxDiff(p.embedding, fx.passage_embedding[i])).toBeLessThan(1e-4));
     const q = await encoder.encodeQuestion(fx.question);
     expect(maxDiff(q.embedding, fx.question_embedding[0])).toBeLessThan(1e-4);
   });
 
-  it('aggregates and generates the same greedy tokens', async () => {
-    const encoder = new OnnxEncoder(bundle);
-    const passages = await encoder.encodePassages(fx.passages);
-    const q = await encoder.encodeQuestion(fx.question);
-    const agg = await new OnnxAggregator(bundle).aggregate(q, passages.map((p) => p.modulation));
-    expect(maxDiff(agg.weights, fx.memory_weights[0])).toBeLessThan(1e-4);
+  it('builds the same prompt and, with the passage in it, generates the same greedy tokens', async () => {
     const generator = new Generator(bundle);
-    const prompt = buildPrompt(bundle.manifest, fx.question);
-    expect(generator.promptTokens(prompt)).toEqual(fx.prompt_ids);
-    const gen = await generator.generate(prompt, agg.prefix, { maxNewTokens: 8 });
-    expect(gen.tokens).toEqual(fx.greedy_tokens);
+    const prompt = buildPrompt(bundle.manifest, fx.question, fx.passages.slice(0, 1));
+    expect(generator.promptTokens(prompt)).toEqual(fx.context_prompt_ids);
+    const gen = await generator.generate(prompt, null, { maxNewTokens: 8 });
+    expect(gen.tokens).toEqual(fx.context_greedy_tokens);
+  });
+
+  it('a memory keeping every position generates what PyTorch generates with the passage in the prompt', async () => {
+    const full: Bundle = { ...bundle, manifest: { ...bundle.manifest, memory: { ...bundle.manifest.memory, slots: 100_000 } } };
+    const prefix = new MemoryConcatenator(full).concat([await new KvMemoryEncoder(full).encode(fx.passages[0])]);
+    const gen = await new Generator(full).generate(buildPrompt(full.manifest, fx.question), prefix, { maxNewTokens: 8 });
+    expect(gen.tokens).toEqual(fx.context_greedy_tokens);
   });
 });

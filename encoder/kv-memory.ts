@@ -1,0 +1,61 @@
+import * as ort from 'onnxruntime-node';
+import { blockOffset, int64, memoryLayout, release, type Bundle, type MemoryLayout } from '../bundle/index.ts';
+import { rotateKey } from '../lm/index.ts';
+import { selectSlots } from './slots.ts';
+
+/**
+ * The amortized memory of one passage: the frozen LM reads the passage's context turn once (the same
+ * text a prompt would carry), and the memory keeps its own keys and values at a few positions
+ * (bundle manifest `memory`). No gradient step, no trained compressor: the LM's cache is what it can read.
+ */
+export class KvMemoryEncoder {
+  private readonly layout: MemoryLayout;
+
+  constructor(private readonly bundle: Bundle) {
+    this.layout = memoryLayout(bundle.manifest);
+  }
+
+  /** Token ids of the context turn holding `text`: what the LM reads at ingestion. */
+  contextTokens(text: string): number[] {
+    const { context } = this.bundle.manifest.prompt;
+    return this.bundle.lmTokenizer.encode(context.replace('{passages}', () => text), false);
+  }
+
+  async encode(text: string): Promise<Float32Array> {
+    const { manifest, lmTokenizer, sessions } = this.bundle;
+    const { layers, heads, headDim: D, perSlot } = this.layout;
+    const ids = this.contextTokens(text);
+    const n = ids.length;
+    if (n > manifest.limits.max_lm_tokens) throw new RangeError(`passage of ${n} LM tokens exceeds the LM's ${manifest.limits.max_lm_tokens}`);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: int64(ids, [1, n]),
+      attention_mask: int64(new Array(n).fill(1), [1, n]),
+      position_ids: int64(ids.map((_, i) => i), [1, n]),
+    };
+    const empty = new Float32Array(0);
+    for (let l = 0; l < layers; l++) {
+      feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', empty, [1, heads, 0, D]);
+      feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', empty, [1, heads, 0, D]);
+    }
+    const out = await sessions.lm.run(feeds);
+    const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory);
+    const M = slots.length;
+    // Keys move from their position in the passage to their place relative to the memory's end.
+    const deltas = slots.map((p, j) => (manifest.memory.placement === 'relative' ? -n : j - M - p));
+    const memory = new Float32Array(M * perSlot);
+    for (let l = 0; l < layers; l++) {
+      for (const kv of [0, 1] as const) {
+        const present = out[`present.${l}.${kv ? 'value' : 'key'}`].data as Float32Array; // [1, H, n, D]
+        for (let h = 0; h < heads; h++) {
+          const base = blockOffset(this.layout, M, l, kv, h);
+          slots.forEach((p, j) => {
+            memory.set(present.subarray((h * n + p) * D, (h * n + p + 1) * D), base + j * D);
+            if (!kv) rotateKey(memory, base + j * D, deltas[j], manifest.memory.rope_inv_freq);
+          });
+        }
+      }
+    }
+    release(...Object.values(out));
+    return memory;
+  }
+}
