@@ -1,4 +1,4 @@
-import type { Aggregator } from '../aggregator/index.ts';
+import type { MemoryConcatenator } from '../aggregator/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { buildPrompt, type Generator } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
@@ -13,14 +13,18 @@ export interface AnswerOptions {
   topK?: number;
   maxTokens: number;
   onText?: (text: string) => void;
+  /** Exactly these passages in the context turn, no retrieval (the evaluation's oracle; mode rag). */
+  givenPassages?: string[];
 }
 
 export interface AnswerSettings {
+  /** Memories fused into the prefix (mac, hybrid). */
   macTopK: number;
   ragTopK: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
   abstainBelow: number;
-  hybridRetrieval: boolean;
+  /** Fuse SQLite FTS5 keyword hits with the vector neighbours (RETRIEVAL=vector+keyword). */
+  keywordRetrieval: boolean;
 }
 
 export interface SourceWeight {
@@ -44,13 +48,13 @@ export interface AnswerResult {
 /** The answer path: question -> memory (candidates) -> aggregator (prefix) -> frozen LM. */
 export class Answerer {
   constructor(
-    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; aggregator: Aggregator; generator: Generator; manifest: Manifest },
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; memories: MemoryConcatenator; generator: Generator; manifest: Manifest },
     private readonly settings: AnswerSettings,
   ) {}
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
-    const { store, index, encoder, aggregator, generator, manifest } = this.deps;
+    const { store, index, encoder, memories, generator, manifest } = this.deps;
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
@@ -59,12 +63,14 @@ export class Answerer {
     const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
     let candidates: Candidate[] = [];
     let question = null;
-    if (opts.mode !== 'base') {
+    if (opts.givenPassages) {
+      if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
+    } else if (opts.mode !== 'base') {
       question = await encoder.encodeQuestion(opts.question);
       timings.encode = performance.now() - t0;
       const t1 = performance.now();
       const k = Math.max(useMemory ? macK : 0, usePassages ? ragK : 0);
-      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.hybridRetrieval);
+      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
       if (!candidates.length || best < this.settings.abstainBelow) {
@@ -78,18 +84,19 @@ export class Answerer {
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
     let prefix = null;
+    // A source's weight is its share of the retrieval similarity among the sources the answer reads.
     const weights = new Map<number, number>();
-    if (useMemory && question) {
+    const share = (used: Candidate[]) => {
+      const total = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
+      used.forEach((c) => weights.set(c.passage.id, Math.max(c.similarity, 0) / total));
+    };
+    if (useMemory) {
       const t2 = performance.now();
-      const agg = await aggregator.aggregate(question, memoryCandidates.map((c) => c.passage.modulation));
-      memoryCandidates.forEach((c, i) => weights.set(c.passage.id, agg.weights[i]));
-      prefix = agg.prefix;
+      prefix = memories.concat(memoryCandidates.map((c) => c.passage.modulation));
       timings.aggregate = performance.now() - t2;
-    } else if (usePassages) {
-      const total = promptCandidates.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
-      promptCandidates.forEach((c) => weights.set(c.passage.id, Math.max(c.similarity, 0) / total));
     }
-    const prompt = buildPrompt(manifest, opts.question, promptCandidates.map((c) => c.passage.text));
+    share([...new Map([...memoryCandidates, ...promptCandidates].map((c) => [c.passage.id, c])).values()]);
+    const prompt = buildPrompt(manifest, opts.question, opts.givenPassages ?? promptCandidates.map((c) => c.passage.text));
     const t3 = performance.now();
     const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText });
     for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();

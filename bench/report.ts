@@ -57,10 +57,10 @@ export function gitRevision(): string | null {
 }
 
 /** How the run was started, as something a reader can paste. */
-export function commandLine(argv: string[]): string {
+export function commandLine(argv: string[], script = 'bench', entry = 'bench/main.ts'): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   const args = argv.map(quote).join(' ');
-  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench -- ${args}` : `node --import tsx bench/main.ts ${args}`;
+  return process.env.npm_lifecycle_event === script ? `npm run ${script} -- ${args}` : `node --import tsx ${entry} ${args}`;
 }
 
 export function writeReport(jsonPath: string, meta: Meta, sections: Section[], failures: Record<string, string>, finished: boolean) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { OnnxAggregator } from '../aggregator/index.ts';
+import { MemoryConcatenator } from '../aggregator/index.ts';
 import { Answerer } from '../answer/index.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
@@ -21,6 +21,8 @@ export interface RunningService {
   index: VectorIndex;
   worker: IngestWorker;
   prober: UptakeProber;
+  /** The answer path itself, for the evaluation's modes that the API does not offer (oracle). */
+  answerer: Answerer;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export async function startService(config: Config): Promise<RunningService> {
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
-  const store = new SqliteStore(p.database, config.MODULATION_CODEC);
+  const store = new SqliteStore(p.database, config.MODULATION_CODEC ?? manifest.memory.codec);
   const opened = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id);
   const index = opened.index;
   log(`index: ${index.size()} passages (${opened.fromSnapshot ? 'snapshot' : 'rebuilt from SQLite'}, ${opened.caughtUp} caught up, ${opened.dropped} dropped)`);
@@ -42,8 +44,8 @@ export async function startService(config: Config): Promise<RunningService> {
   const encoder = new OnnxEncoder(bundle);
   const generator = new Generator(bundle);
   const answerer = new Answerer(
-    { store, index, encoder, aggregator: new OnnxAggregator(bundle), generator, manifest },
-    { macTopK: config.MAC_TOP_K, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, hybridRetrieval: config.RETRIEVAL === 'hybrid' },
+    { store, index, encoder, memories: new MemoryConcatenator(bundle), generator, manifest },
+    { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword' },
   );
   const worker = new IngestWorker({ store, index, encoder }, {
     batchJobs: config.WORKER_BATCH, maxAttempts: config.WORKER_MAX_ATTEMPTS, idleMs: 1000,
@@ -97,7 +99,7 @@ export async function startService(config: Config): Promise<RunningService> {
   log(`listening on http://${config.HOST}:${port}`);
   return {
     url: `http://127.0.0.1:${port}`,
-    services, store, index, worker, prober,
+    services, store, index, worker, prober, answerer,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readSquad, toDocument } from '../bench/squad.ts';
+import { api, ingestAll } from '../bench/service.ts';
+import { commandLine, gitRevision, machine } from '../bench/report.ts';
+import { note, progressBar } from '../bench/progress.ts';
+import { readConfig, startService, type RunningService } from '../server/index.ts';
+import { MODES, answerQuestion, type Mode } from './modes.ts';
+import { summarize, type ModeSummary } from './score.ts';
+import { ModeLog } from './mode-log.ts';
+
+const USAGE = `npm run eval -- --data FILE.jsonl --out results/NAME [options]
+
+Streams every paragraph of a SQuAD-format file into the service's memory (the real webhook, worker,
+SQLite and hnswlib), then asks the first --limit questions in file order, per mode, through the service's
+own answer path. Writes NAME.json and NAME.md (the summary, with this command) and NAME/<mode>.jsonl
+(one line per question). Rerunning resumes: a mode's answers are kept while the settings it depends on
+(bundle, data, limit, top_k, max tokens) are unchanged, and the memory bank under --work is reused.
+
+  --data FILE        SQuAD-format JSONL (one paragraph per line)
+  --out PATH         results path without extension
+  --modes LIST       ${MODES.join(',')} (default: all)
+  --limit N          questions, first N in file order (default 500)
+  --max-tokens N     new tokens per answer (default 16)
+  --mac-top-k N      memories fused into the prefix (default: the bundle's)
+  --rag-top-k N      passages in the prompt for rag (default: the service's, 3)
+  --bundle DIR       model bundle (default bundles/default)
+  --work DIR         memory bank and index (default runs/eval/<bundle id>-<data hash>)
+  --threads N        ONNX Runtime threads per model (default 0 = all cores)`;
+
+interface Args {
+  data: string;
+  out: string;
+  modes: Mode[];
+  limit: number;
+  maxTokens: number;
+  macTopK?: number;
+  ragTopK?: number;
+  bundle: string;
+  work?: string;
+  threads: number;
+}
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
+      limit: { type: 'string', default: '500' }, 'max-tokens': { type: 'string', default: '16' },
+      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.data || !values.out) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean);
+  const unknown = modes.filter((m) => !(MODES as readonly string[]).includes(m));
+  if (unknown.length) throw new Error(`unknown mode ${unknown.join(', ')}: choose from ${MODES.join(', ')}`);
+  const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
+  return {
+    data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!,
+    maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
+    bundle: values.bundle!, work: values.work, threads: int(values.threads)!,
+  };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function main() {
+  const args = parse(process.argv.slice(2));
+  const dataText = readFileSync(args.data, 'utf8');
+  const paragraphs = readSquad(args.data);
+  const questions = paragraphs.flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p }))).slice(0, args.limit);
+  const bundleId = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8')).bundle_id as string;
+  const dataSha = sha256(dataText);
+  const work = args.work ?? join('runs', 'eval', `${bundleId}-${dataSha.slice(0, 8)}`);
+  mkdirSync(work, { recursive: true });
+  note(`machine: ${machine().cpu}, ${machine().cores} cores; bundle ${bundleId}; memory bank ${work}`);
+
+  const running = await startService(readConfig({
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
+    SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
+    ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
+  }));
+  try {
+    const client = api(running.url);
+    const docs = paragraphs.map(toDocument);
+    note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
+    const ingest = await ingestAll(client, docs, 50, 'ingest');
+    const settings = {
+      bundle_id: bundleId, data: args.data, data_sha256: dataSha, limit: args.limit, max_tokens: args.maxTokens,
+      mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
+    };
+    const summaries: Record<string, ModeSummary> = {};
+    for (const mode of args.modes) {
+      const log = new ModeLog(join(args.out, `${mode}.jsonl`), { ...settings, mode });
+      const done = log.records();
+      const bar = progressBar(mode, questions.length);
+      for (const [i, q] of questions.entries()) {
+        if (!done.has(q.id)) log.append(await answerQuestion(running, client, mode, q, args.maxTokens));
+        bar.update(i + 1);
+      }
+      bar.done();
+      summaries[mode] = summarize([...log.records().values()]);
+      note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
+      write(args, running, { settings, ingest, summaries });
+    }
+  } finally {
+    await running.close();
+  }
+}
+
+function write(args: Args, running: RunningService, result: { settings: object; ingest: object; summaries: Record<string, ModeSummary> }) {
+  const bytes = running.store.storageBytes();
+  const report = {
+    command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: gitRevision(), finished_at: new Date().toISOString(), machine: machine(),
+    scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
+    ...result,
+    memory_bytes_per_passage: bytes.passages ? Math.round(bytes.modulation / bytes.passages) : null,
+  };
+  mkdirSync(dirname(args.out) || '.', { recursive: true });
+  writeFileSync(`${args.out}.json`, JSON.stringify(report, null, 2) + '\n');
+  const rows = Object.entries(result.summaries).map(([mode, s]) =>
+    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.mean_answer_words} |`);
+  writeFileSync(`${args.out}.md`, [
+    `# ${args.out}`, '', '```bash', report.command, '```', '',
+    `${report.machine.cpu}, ${report.machine.cores} cores; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
+      `memory ${report.memory_bytes_per_passage} B per passage`, '',
+    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words |', '|---|---|---|---|---|---|---|---|', ...rows, '',
+  ].join('\n'));
+}
+
+await main();

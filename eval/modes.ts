@@ -1,0 +1,60 @@
+import type { Api } from '../bench/service.ts';
+import { documentId, type SquadParagraph } from '../bench/squad.ts';
+import { normalizeAnswer, tokenF1 } from '../monitor/index.ts';
+import type { RunningService } from '../server/index.ts';
+
+/** The service's answer modes, plus `oracle`: the gold paragraph in the context turn (the ceiling). */
+export const MODES = ['base', 'mac', 'rag', 'hybrid', 'oracle'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface EvalQuestion {
+  id: string;
+  question: string;
+  answers: string[];
+  paragraph: SquadParagraph;
+}
+
+export interface QuestionRecord {
+  id: string;
+  question: string;
+  golds: string[];
+  prediction: string;
+  em: number;
+  f1: number;
+  ms: number;
+  prompt_tokens: number;
+  /** Whether the gold paragraph was among what the LM read (memories or passages); null in base. */
+  gold_in_context: boolean | null;
+  sources: string[];
+}
+
+export const exactMatch = (prediction: string, golds: string[]) => Number(golds.some((g) => normalizeAnswer(g) === normalizeAnswer(prediction)));
+export const bestF1 = (prediction: string, golds: string[]) => Math.max(0, ...golds.map((g) => tokenF1(prediction, g)));
+
+/** One question through the service: its HTTP API for the API's modes, its answer path for the oracle. */
+export async function answerQuestion(running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number): Promise<QuestionRecord> {
+  let prediction: string;
+  let ms: number;
+  let promptTokens: number;
+  let sources: string[] = [];
+  if (mode === 'oracle') {
+    const t0 = performance.now();
+    const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context] });
+    ms = performance.now() - t0;
+    prediction = r.answer ?? '';
+    promptTokens = r.promptTokens;
+    sources = [documentId(q.paragraph.id)];
+  } else {
+    const res = await client.post('/v1/answers', { question: q.question, mode, max_tokens: maxTokens });
+    if (res.status !== 200) throw new Error(`POST /v1/answers (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    prediction = res.body.answer ?? '';
+    ms = res.ms;
+    promptTokens = res.body.usage.prompt_tokens;
+    sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
+  }
+  return {
+    id: q.id, question: q.question, golds: q.answers, prediction,
+    em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens,
+    gold_in_context: mode === 'base' ? null : sources.includes(documentId(q.paragraph.id)), sources,
+  };
+}
