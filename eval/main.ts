@@ -6,6 +6,7 @@ import { readSquad, toDocument } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
+import { memoryFormat } from '../bundle/index.ts';
 import { readConfig, startService, type RunningService } from '../server/index.ts';
 import { MODES, answerQuestion, type Mode } from './modes.ts';
 import { summarize, type ModeSummary } from './score.ts';
@@ -27,7 +28,7 @@ own answer path. Writes NAME.json and NAME.md (the summary, with this command) a
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's, 3)
   --bundle DIR       model bundle (default bundles/default)
-  --work DIR         memory bank and index (default runs/eval/<bundle id>-<data hash>)
+  --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)`;
 
 interface Args {
@@ -75,9 +76,11 @@ async function main() {
   const dataText = readFileSync(args.data, 'utf8');
   const paragraphs = readSquad(args.data);
   const questions = paragraphs.flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p }))).slice(0, args.limit);
-  const bundleId = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8')).bundle_id as string;
+  const manifest = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8'));
+  const bundleId = manifest.bundle_id as string;
+  const format = memoryFormat(manifest, manifest.memory.codec);
   const dataSha = sha256(dataText);
-  const work = args.work ?? join('runs', 'eval', `${bundleId}-${dataSha.slice(0, 8)}`);
+  const work = args.work ?? join('runs', 'eval', `${format}-${dataSha.slice(0, 8)}`);
   mkdirSync(work, { recursive: true });
   note(`machine: ${machine().cpu}, ${machine().cores} cores; bundle ${bundleId}; memory bank ${work}`);
 
@@ -92,7 +95,7 @@ async function main() {
     note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
     const ingest = await ingestAll(client, docs, 50, 'ingest');
     const settings = {
-      bundle_id: bundleId, data: args.data, data_sha256: dataSha, limit: args.limit, max_tokens: args.maxTokens,
+      bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, limit: args.limit, max_tokens: args.maxTokens,
       mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
     };
     const summaries: Record<string, ModeSummary> = {};

@@ -51,7 +51,7 @@ class MemoryConfig:
     # Where the kept keys sit once memories are concatenated: "relative" keeps each key's distance to the
     # end of its own passage; "compact" renumbers the kept slots 0..slots-1.
     placement: str = "relative"
-    # "q8": int8 in groups of 32 values, one fp16 scale per group.
+    # "q8": int8 in groups of 32 values, one fp32 scale per group.
     codec: str = "q8"
     # How many of a question's retrieved memories are concatenated into the prefix the LM reads.
     fused: int = 1

@@ -1,22 +1,46 @@
 import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
-import { loadBundle } from '../bundle/index.ts';
+import { loadBundle, memoryFormat } from '../bundle/index.ts';
+import { OnnxEncoder } from '../encoder/index.ts';
+import { progressBar } from '../bench/progress.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-// `npm run reindex`: rebuilds the vector index from SQLite alone (the index is derived state).
+// `npm run reindex`: brings a memory bank to the bundle's memory format, then rebuilds the vector index.
+// Passages made with another format (an older bundle, other memory settings or codec) are re-encoded from
+// their stored text, each in its own transaction, so an interrupted run resumes where it stopped.
 const config = readConfig();
 const p = paths(config);
 if (!existsSync(p.database)) {
   console.error(`No memory bank at ${p.database}; set DATA_DIR.`);
   process.exit(1);
 }
-const { manifest } = await loadBundle(config.BUNDLE_DIR, { verifyHashes: false });
+const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: false });
+const { manifest } = bundle;
+const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
+const format = memoryFormat(manifest, codec);
+const store = new SqliteStore(p.database, codec, format);
+const toDo = [...store.memoryFormats()].filter(([f]) => f !== format).reduce((n, [, c]) => n + c, 0);
+const started = performance.now();
+if (toDo) {
+  const encoder = new OnnxEncoder(bundle);
+  const bar = progressBar(`re-encoding to ${format}`, toDo);
+  let done = 0;
+  for (let batch = store.passagesToReencode(0, 64); batch.length; batch = store.passagesToReencode(batch[batch.length - 1].id, 64)) {
+    for (const row of batch) {
+      const [encoded] = await encoder.encodePassages([row.text]);
+      store.replaceMemory(row.id, encoded.modulation, encoded.embedding);
+      bar.update(++done);
+    }
+  }
+  bar.done();
+} else {
+  console.log(`every passage is already in format ${format}`);
+}
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
-const store = new SqliteStore(p.database);
-const started = performance.now();
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
-console.log(`\nrebuilt ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+console.log(`\n${toDo} passages re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
 store.close();
+await bundle.close();

@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS passages (
   codec TEXT NOT NULL,
   modulation BLOB NOT NULL,
   embedding BLOB NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  -- how the memory was made (bundle/memory-layout.ts memoryFormat): a bank never mixes two
+  memory_format TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, version);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, content='passages', content_rowid='id');

@@ -16,13 +16,37 @@ export const contentHash = (doc: DocumentInput) =>
 export class SqliteStore implements MemoryStore {
   private readonly db: Database.Database;
 
-  constructor(path: string, private readonly codec: Codec = 'q8') {
+  /**
+   * `memoryFormat` names how this process makes passage memories (bundle/memory-layout.ts memoryFormat);
+   * every stored passage records the format it was made with, so a bank never mixes two.
+   */
+  constructor(path: string, private readonly codec: Codec = 'q8', private readonly memoryFormat = '') {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    const columns = (this.db.prepare('PRAGMA table_info(passages)').all() as Row[]).map((c) => c.name);
+    // Banks made before memories recorded their format: their rows read as format '' (re-encode them).
+    if (!columns.includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
+  }
+
+  /** Passages per memory format. */
+  memoryFormats(): Map<string, number> {
+    const rows = this.db.prepare('SELECT memory_format AS f, COUNT(*) AS n FROM passages GROUP BY 1').all() as Row[];
+    return new Map(rows.map((r) => [r.f as string, r.n as number]));
+  }
+
+  /** Passages whose memory was made with another format than this store's, in id order. */
+  passagesToReencode(afterId: number, limit: number): { id: number; text: string }[] {
+    return this.db.prepare('SELECT id, text FROM passages WHERE memory_format != ? AND id > ? ORDER BY id LIMIT ?').all(this.memoryFormat, afterId, limit) as { id: number; text: string }[];
+  }
+
+  /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
+  replaceMemory(id: number, modulation: Float32Array, embedding: Float32Array): void {
+    this.db.prepare('UPDATE passages SET codec = ?, modulation = ?, embedding = ?, memory_format = ? WHERE id = ?')
+      .run(this.codec, encodeModulation(modulation, this.codec), float32ToBlob(embedding), this.memoryFormat, id);
   }
 
   upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[] {
@@ -107,9 +131,9 @@ export class SqliteStore implements MemoryStore {
       const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version < ?').all(job.documentId, job.version) as Row[]).map((r) => r.id);
       this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version < ?').run(job.documentId, job.version);
       this.db.prepare("UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version < ? AND status != 'deleted'").run(job.documentId, job.version);
-      const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const added = passages.map((p, ordinal) => {
-        const info = insert.run(job.documentId, job.version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at);
+        const info = insert.run(job.documentId, job.version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat);
         return { id: Number(info.lastInsertRowid), embedding: p.embedding };
       });
       this.db.prepare("UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL WHERE document_id = ? AND version = ?").run(at, passages.length, job.documentId, job.version);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { MemoryConcatenator } from '../aggregator/index.ts';
 import { Answerer } from '../answer/index.ts';
-import { loadBundle } from '../bundle/index.ts';
+import { BundleError, loadBundle, memoryFormat } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
 import { Generator } from '../lm/index.ts';
@@ -35,7 +35,16 @@ export async function startService(config: Config): Promise<RunningService> {
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
-  const store = new SqliteStore(p.database, config.MODULATION_CODEC ?? manifest.memory.codec);
+  const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
+  const format = memoryFormat(manifest, codec);
+  const store = new SqliteStore(p.database, codec, format);
+  const stale = [...store.memoryFormats()].filter(([f]) => f !== format);
+  if (stale.length) {
+    store.close();
+    const held = stale.map(([f, n]) => `${n} passages of format '${f || 'unrecorded (an older release)'}'`).join(', ');
+    throw new BundleError(`The memory bank in ${config.DATA_DIR} holds ${held}; this bundle and codec make '${format}', and the two cannot be mixed. ` +
+      'Run `npm run reindex` (same DATA_DIR, BUNDLE_DIR and MODULATION_CODEC) to re-encode every passage from its stored text, or point DATA_DIR at an empty folder.');
+  }
   const opened = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id);
   const index = opened.index;
   log(`index: ${index.size()} passages (${opened.fromSnapshot ? 'snapshot' : 'rebuilt from SQLite'}, ${opened.caughtUp} caught up, ${opened.dropped} dropped)`);

@@ -64,7 +64,27 @@ describe('durability', () => {
 
     const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });
     expect(rebuilt.status).toBe(0);
-    expect(rebuilt.stdout).toMatch(/rebuilt 2 passages/);
+    expect(rebuilt.stdout).toMatch(/0 passages re-encoded, index rebuilt with 2 passages/);
+  });
+
+  it('refuses a memory bank of another memory format, and reindex re-encodes it from the stored text', async () => {
+    const data = tempDir('mac-format');
+    const svc = await startTestService({ DATA_DIR: data });
+    const api = client(svc.url);
+    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }] });
+    await waitIndexed(api, 'a');
+    await waitIndexed(api, 'b');
+    await svc.close();
+
+    await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q8-.*npm run reindex/s);
+    const env = { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, MODULATION_CODEC: 'fp16' };
+    const reindexed = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(reindexed.status).toBe(0);
+    expect(reindexed.stdout).toMatch(/2 passages re-encoded, index rebuilt with 2 passages/);
+    const again = await startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' });
+    const answer = await (await client(again.url).post('/v1/answers', { question: 'What colour are apples?', mode: 'mac', max_tokens: 2 })).json();
+    expect(answer.sources.length).toBe(1);
+    await again.close();
   });
 
   it('refuses to start without a bundle, or with a mismatched one, and says how to fix it', async () => {
