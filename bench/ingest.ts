@@ -31,7 +31,7 @@ async function workerRounds(bundleDir: string, texts: string[], threads: number)
   return { bundle, rounds };
 }
 
-/** End-to-end ingestion into an empty memory: webhook, queue, encoder + amortizer, SQLite, hnswlib. */
+/** End-to-end ingestion into an empty memory: webhook, queue, sentence encoder + the LM pass that makes each memory, SQLite, hnswlib. */
 export async function runIngest(bundleDir: string, paragraphs: SquadParagraph[], threads: number): Promise<Section> {
   const svc = await startBenchService(bundleDir);
   let run, stages;
@@ -84,7 +84,7 @@ export async function runIngest(bundleDir: string, paragraphs: SquadParagraph[],
     notes: [
       'end to end: from the first POST to the last version indexed (server timestamp), so it includes queueing, encoding, SQLite and hnswlib',
       'acknowledged/s: documents per second of POSTs answered 202 (durably queued), before encoding finishes',
-      'stages: split = passage splitting and token counting, encode = encoder + amortizer forward passes, store = SQLite transaction, index = hnswlib; the rest of end to end is the worker waiting for work or for the event loop',
+      'stages: split = passage splitting and token counting, encode = sentence-encoder and LM forward passes (embedding and memory), store = SQLite transaction, index = hnswlib; the rest of end to end is the worker waiting for work or for the event loop',
       'The encoder profile is a separate pass with profiling on, after the service stopped; it shows where the time goes, not the speed.',
     ],
   };

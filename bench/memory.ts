@@ -6,19 +6,22 @@ import { ingestAll, startBenchService } from './service.ts';
 import { toDocument, type SquadParagraph } from './squad.ts';
 import { round } from './stats.ts';
 
-const CODECS = ['int8', 'fp16', 'fp32'] as const;
-const BYTES_PER_VALUE = { int8: 1, fp16: 2, fp32: 4 } as const;
+const CODECS = ['q8', 'fp16', 'fp32'] as const;
+/** q8: one int8 per value plus a 4-byte scale per group of 32. */
+const BYTES_PER_VALUE = { q8: 36 / 32, fp16: 2, fp32: 4 } as const;
 /** Bytes per value are what the codec decides; a sample of this size shows them without a long ingest. */
-const SAMPLE_PARAGRAPHS = 100;
+const SAMPLE_PARAGRAPHS = 40;
 /** The MAC paper's fp32 modulation per passage (T5/GPT-2 sized), the reference the compact format is measured against. */
 const PAPER_FP32_BYTES = 36 * 1024;
-const TARGET_BYTES = 4 * 1024;
+/** The content-path issue's budget for the default memory per passage. */
+const TARGET_BYTES = 64 * 1024;
 
 /** Bytes per passage in the memory bank for each MODULATION_CODEC, read back from the SQLite file. */
 export async function runMemory(bundleDir: string, paragraphs: SquadParagraph[]): Promise<Section> {
   const sample = paragraphs.slice(0, SAMPLE_PARAGRAPHS).map(toDocument);
-  const { dims } = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
-  const values = dims.mem_tokens * dims.mod_dim;
+  const { dims, memory } = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
+  // A memory keeps up to `slots` positions; a passage shorter than that keeps all of its own.
+  const values = memory.slots * dims.lm_layers * 2 * dims.lm_kv_heads * dims.lm_head_dim;
   const rows = [];
   for (const codec of CODECS) {
     const svc = await startBenchService(bundleDir, { MODULATION_CODEC: codec, SNAPSHOT_INTERVAL_S: '0' });
@@ -41,7 +44,7 @@ export async function runMemory(bundleDir: string, paragraphs: SquadParagraph[])
     const modulation = per(r.modulation);
     rows.push({
       codec, passages: r.n, modulation_bytes: modulation, embedding_bytes: per(r.embedding), text_bytes: per(r.text),
-      expected_modulation_bytes: values * BYTES_PER_VALUE[codec], sqlite_file_bytes: per(fileBytes),
+      expected_modulation_bytes: Math.round(values * BYTES_PER_VALUE[codec]), sqlite_file_bytes: per(fileBytes),
       vs_paper_fp32: round(PAPER_FP32_BYTES / modulation, 1),
     });
   }
@@ -49,17 +52,17 @@ export async function runMemory(bundleDir: string, paragraphs: SquadParagraph[])
     name: 'memory',
     data: { sample_paragraphs: sample.length, modulation_values: values, paper_fp32_bytes: PAPER_FP32_BYTES, codecs: rows },
     tables: [{
-      title: `bytes per passage, ${sample.length} SQuAD paragraphs per codec, modulation ${dims.mem_tokens} x ${dims.mod_dim}`,
-      columns: ['codec', 'passages', 'modulation', 'expected', 'embedding', 'text', 'SQLite file (all tables, FTS5)', 'smaller than paper fp32 (36 KB)'],
+      title: `bytes per passage, ${sample.length} SQuAD paragraphs per codec, memory of ${memory.slots} ${memory.selection} positions`,
+      columns: ['codec', 'passages', 'memory', 'expected at full slots', 'embedding', 'text', 'SQLite file (all tables, FTS5)', 'smaller than paper fp32 (36 KB)'],
       rows: rows.map((r) => [r.codec, r.passages, r.modulation_bytes, r.expected_modulation_bytes, r.embedding_bytes, r.text_bytes, r.sqlite_file_bytes, `${r.vs_paper_fp32}x`]),
     }],
     targets: rows.map((r) => ({
-      name: `${r.codec} modulation bytes/passage`, value: r.modulation_bytes, target: `<= ${TARGET_BYTES}`,
+      name: `${r.codec} memory bytes/passage`, value: r.modulation_bytes, target: `<= ${TARGET_BYTES}`,
       // The target is for the default codec; the others are reported for the trade-off, not judged.
-      met: r.codec === 'int8' ? r.modulation_bytes <= TARGET_BYTES : null,
+      met: r.codec === memory.codec ? r.modulation_bytes <= TARGET_BYTES : null,
     })),
     notes: [
-      'modulation, embedding and text are SUM(LENGTH(column)) / COUNT(*) over the passages table',
+      'memory (the modulation column), embedding and text are SUM(LENGTH(column)) / COUNT(*) over the passages table',
       'SQLite file: memory.sqlite after a clean shutdown divided by passages (documents, versions, jobs and the FTS5 index included)',
     ],
   };

@@ -44,7 +44,7 @@ export const manifestSchema = z.object({
   /** The passage memory: which of the LM's own cached key/values a passage keeps, and how they are stored. */
   memory: z.object({
     kind: z.literal('kv'),
-    selection: z.enum(['salient', 'uniform']),
+    selection: z.enum(['salient', 'words', 'uniform']),
     slots: z.number().int().positive(),
     placement: z.enum(['relative', 'compact']),
     codec: z.enum(['q8', 'fp16', 'fp32']),

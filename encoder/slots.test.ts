@@ -16,6 +16,11 @@ describe('memory slot selection', () => {
     expect(selectSlots(tokens, { selection: 'salient', slots: 64 })).toHaveLength(tokens.length);
   });
 
+  it('words keeps every token of a capitalised or numeric word', () => {
+    expect(selectSlots(tokens, { selection: 'words', slots: 8 })).toEqual([0, 1, 6, 7, 9, 10, 11, 12]);
+    expect(selectSlots(tokens, { selection: 'words', slots: 7 })).toEqual([0, 1, 6, 7, 9, 10, 11]);
+  });
+
   it('spaces uniform slots evenly from first to last', () => {
     expect(selectSlots(tokens, { selection: 'uniform', slots: 3 })).toEqual([0, 6, 12]);
   });

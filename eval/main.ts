@@ -8,8 +8,8 @@ import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../bundle/index.ts';
 import { readConfig, startService, type RunningService } from '../server/index.ts';
-import { MODES, answerQuestion, type Mode } from './modes.ts';
-import { summarize, type ModeSummary } from './score.ts';
+import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.ts';
+import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
 
 const USAGE = `npm run eval -- --data FILE.jsonl --out results/NAME [options]
@@ -18,7 +18,8 @@ Streams every paragraph of a SQuAD-format file into the service's memory (the re
 SQLite and hnswlib), then asks the first --limit questions in file order, per mode, through the service's
 own answer path. Writes NAME.json and NAME.md (the summary, with this command) and NAME/<mode>.jsonl
 (one line per question). Rerunning resumes: a mode's answers are kept while the settings it depends on
-(bundle, data, limit, top_k, max tokens) are unchanged, and the memory bank under --work is reused.
+(bundle, memory format, data, top_k, max tokens) are unchanged, so a larger --limit only asks the new
+questions; the memory bank under --work is reused.
 
   --data FILE        SQuAD-format JSONL (one paragraph per line)
   --out PATH         results path without extension
@@ -95,10 +96,11 @@ async function main() {
     note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
     const ingest = await ingestAll(client, docs, 50, 'ingest');
     const settings = {
-      bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, limit: args.limit, max_tokens: args.maxTokens,
+      bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
       mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
     };
     const summaries: Record<string, ModeSummary> = {};
+    const answered = new Map<Mode, QuestionRecord[]>();
     for (const mode of args.modes) {
       const log = new ModeLog(join(args.out, `${mode}.jsonl`), { ...settings, mode });
       const done = log.records();
@@ -108,16 +110,28 @@ async function main() {
         bar.update(i + 1);
       }
       bar.done();
-      summaries[mode] = summarize([...log.records().values()]);
+      const records = log.records();
+      summaries[mode] = summarize(questions.map((q) => records.get(q.id)!));
       note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
-      write(args, running, { settings, ingest, summaries });
+      answered.set(mode, questions.map((q) => records.get(q.id)!));
+      const compare = (a: Mode, b: Mode) => (answered.has(a) && answered.has(b) ? pairedDifference(answered.get(a)!, answered.get(b)!) : undefined);
+      const comparisons = { mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac') };
+      write(args, running, { settings: { ...settings, limit: args.limit }, ingest, summaries, comparisons });
     }
   } finally {
     await running.close();
   }
 }
 
-function write(args: Args, running: RunningService, result: { settings: object; ingest: object; summaries: Record<string, ModeSummary> }) {
+interface EvalResult {
+  settings: object;
+  ingest: object;
+  summaries: Record<string, ModeSummary>;
+  /** Paired-bootstrap F1 differences in points, with 95% intervals. */
+  comparisons: Record<string, { diff: number; low: number; high: number } | undefined>;
+}
+
+function write(args: Args, running: RunningService, result: EvalResult) {
   const bytes = running.store.storageBytes();
   const report = {
     command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: gitRevision(), finished_at: new Date().toISOString(), machine: machine(),
@@ -134,6 +148,8 @@ function write(args: Args, running: RunningService, result: { settings: object; 
     `${report.machine.cpu}, ${report.machine.cores} cores; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
     '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words |', '|---|---|---|---|---|---|---|---|', ...rows, '',
+    'Paired F1 differences (points, 95% bootstrap interval): ' +
+      Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}]`).join('; '), '',
   ].join('\n'));
 }
 

@@ -1,7 +1,7 @@
 import { splitForEncoder, type Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
-/** Where a worker round spends its time; `encode` is the encoder + amortizer forward passes. */
+/** Where a worker round spends its time; `encode` is the forward passes that make embeddings and memories. */
 export type IngestStage = 'split' | 'encode' | 'store' | 'index';
 
 export interface WorkerOptions {
@@ -17,7 +17,7 @@ export interface WorkerOptions {
 
 /**
  * The background half of ingestion: claims durably queued jobs, encodes their passages (one forward pass
- * each, no gradient steps), stores modulations in SQLite and only then adds them to the index.
+ * each, no gradient steps), stores memories in SQLite and only then adds their embeddings to the index.
  */
 export class IngestWorker {
   private running = false;

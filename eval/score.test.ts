@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { QuestionRecord } from './modes.ts';
+import { pairedDifference, summarize } from './score.ts';
+
+const rec = (f1: number, em = 0): QuestionRecord => ({
+  id: String(Math.random()), question: 'q', golds: ['a'], prediction: 'a b', em, f1, ms: 10, prompt_tokens: 5, gold_in_context: true, sources: [],
+});
+
+describe('evaluation scores', () => {
+  it('reports EM and F1 in points', () => {
+    const s = summarize([rec(1, 1), rec(0.5), rec(0)]);
+    expect(s.em).toBe(33.3);
+    expect(s.f1).toBe(50);
+    expect(s.mean_answer_words).toBe(2);
+  });
+
+  it('puts a real difference outside the bootstrap interval of zero, and no difference inside it', () => {
+    const a = Array.from({ length: 200 }, (_, i) => rec(i % 2 ? 0.8 : 0.6));
+    const b = Array.from({ length: 200 }, (_, i) => rec(i % 2 ? 0.5 : 0.3));
+    const d = pairedDifference(a, b);
+    expect(d.diff).toBe(30);
+    expect(d.low).toBeGreaterThan(0);
+    const same = pairedDifference(a, a);
+    expect(same.low).toBeLessThanOrEqual(0);
+    expect(same.high).toBeGreaterThanOrEqual(0);
+  });
+});

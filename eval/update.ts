@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { memoryFormat } from '../bundle/index.ts';
+import { api, ingestAll } from '../bench/service.ts';
+import { commandLine, gitRevision, machine } from '../bench/report.ts';
+import { note, progressBar } from '../bench/progress.ts';
+import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
+import { normalizeAnswer } from '../monitor/index.ts';
+import { readConfig, startService } from '../server/index.ts';
+import { MODES, answerQuestion, type EvalQuestion, type Mode } from './modes.ts';
+import { ModeLog } from './mode-log.ts';
+
+const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...]
+
+Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
+the first --edits questions whose answer occurs in its paragraph and has a replacement of the same kind
+(a number for a number, a capitalised name for a name, else any span), a second version of the paragraph
+with every occurrence of the answer replaced by another question's answer (from another article) is sent
+to the webhook as the same document. Each mode is then asked the question: does the answer follow the new
+value, the old one, or neither? (oracle: the new version in the prompt.)`;
+
+type Kind = 'number' | 'name' | 'other';
+const kindOf = (answer: string): Kind => (/\d/.test(answer) ? 'number' : /^\p{Lu}/u.test(answer) ? 'name' : 'other');
+const contains = (prediction: string, value: string) => {
+  const p = ` ${normalizeAnswer(prediction)} `;
+  const v = normalizeAnswer(value);
+  return v.length > 0 && p.includes(` ${v} `);
+};
+
+export interface Edit extends EvalQuestion {
+  old: string;
+  new: string;
+}
+
+/** Deterministic edits: the first questions in file order with an answer span and a same-kind replacement from another article. */
+export function makeEdits(paragraphs: SquadParagraph[], limit: number): Edit[] {
+  const pool = paragraphs.flatMap((p) => p.qas.map((q) => ({ title: p.title, answer: q.answers[0] ?? '' })));
+  const edits: Edit[] = [];
+  const used = new Set<string>();
+  for (const p of paragraphs) {
+    for (const q of p.qas) {
+      if (edits.length >= limit) return edits;
+      if (used.has(p.id)) break; // one edit per paragraph: its new version answers one question
+      const old = q.answers[0];
+      if (!old || !p.context.includes(old)) continue;
+      const seed = parseInt(createHash('sha256').update(q.id).digest('hex').slice(0, 8), 16);
+      const candidates = pool.filter((c) => c.title !== p.title && kindOf(c.answer) === kindOf(old) && normalizeAnswer(c.answer) !== normalizeAnswer(old)
+        && c.answer.split(' ').length <= old.split(' ').length + 2 && !p.context.includes(c.answer));
+      if (!candidates.length) continue;
+      const replacement = candidates[seed % candidates.length].answer;
+      used.add(p.id);
+      edits.push({ id: q.id, question: q.question, answers: [replacement], old, new: replacement,
+        paragraph: { ...p, context: p.context.split(old).join(replacement) } });
+    }
+  }
+  return edits;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' }, out: { type: 'string' }, edits: { type: 'string', default: '100' }, modes: { type: 'string', default: MODES.join(',') },
+      'max-tokens': { type: 'string', default: '16' }, bundle: { type: 'string', default: 'bundles/default' }, threads: { type: 'string', default: '0' },
+      work: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.data || !values.out) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const out = values.out!.replace(/\.json$/, '');
+  const modes = values.modes!.split(',').filter(Boolean) as Mode[];
+  const paragraphs = readSquad(values.data!);
+  const edits = makeEdits(paragraphs, Number(values.edits));
+  const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
+  const format = memoryFormat(manifest, manifest.memory.codec);
+  const dataSha = createHash('sha256').update(readFileSync(values.data!)).digest('hex');
+  const work = values.work ?? join('runs', 'eval-update', `${format}-${dataSha.slice(0, 8)}-${edits.length}`);
+  mkdirSync(work, { recursive: true });
+  note(`${edits.length} edits; memory bank ${work}`);
+  const running = await startService(readConfig({
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: values.bundle!, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1', THREADS: values.threads!,
+  }));
+  try {
+    const client = api(running.url);
+    await ingestAll(client, paragraphs.map(toDocument), 50, 'original versions');
+    await ingestAll(client, edits.map((e) => toDocument(e.paragraph)), 50, 'new versions');
+    const settings = { bundle_id: manifest.bundle_id, memory_format: format, data_sha256: dataSha, edits: edits.length, max_tokens: Number(values['max-tokens']) };
+    const summary: Record<string, { n: number; new: number; old: number; neither: number }> = {};
+    for (const mode of modes) {
+      const log = new ModeLog(join(out, `${mode}.jsonl`), { ...settings, mode });
+      const done = log.records();
+      const bar = progressBar(`update ${mode}`, edits.length);
+      for (const [i, e] of edits.entries()) {
+        if (!done.has(e.id)) log.append(await answerQuestion(running, client, mode, e, Number(values['max-tokens'])));
+        bar.update(i + 1);
+      }
+      bar.done();
+      const records = log.records();
+      const counts = { n: 0, new: 0, old: 0, neither: 0 };
+      for (const e of edits) {
+        const r = records.get(e.id)!;
+        counts.n++;
+        if (contains(r.prediction, e.new)) counts.new++;
+        else if (contains(r.prediction, e.old)) counts.old++;
+        else counts.neither++;
+      }
+      summary[mode] = counts;
+      note(`${mode}: new ${counts.new}, old ${counts.old}, neither ${counts.neither} of ${counts.n}`);
+      const report = {
+        command: commandLine(process.argv.slice(2), 'eval:update', 'eval/update.ts'), git: gitRevision(), finished_at: new Date().toISOString(),
+        machine: machine(), settings, rule: 'new: the normalised new value occurs in the normalised answer; old: else the old value does; neither: else',
+        summary, examples: edits.slice(0, 5).map((e) => ({ question: e.question, old: e.old, new: e.new })),
+      };
+      mkdirSync(dirname(out) || '.', { recursive: true });
+      writeFileSync(`${out}.json`, JSON.stringify(report, null, 2) + '\n');
+    }
+  } finally {
+    await running.close();
+  }
+}
+
+await main();
