@@ -69,7 +69,8 @@ export class Answerer {
       question = await encoder.encodeQuestion(opts.question);
       timings.encode = performance.now() - t0;
       const t1 = performance.now();
-      const k = Math.max(useMemory ? macK : 0, usePassages ? ragK : 0);
+      // hybrid reads the best ragK passages as text and the next macK as memories
+      const k = opts.mode === 'hybrid' ? ragK + macK : useMemory ? macK : ragK;
       candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
@@ -81,7 +82,7 @@ export class Answerer {
         return { answer: null, abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
-    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
+    const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
     let prefix = null;
     // A source's weight is its share of the retrieval similarity among the sources the answer reads.
@@ -90,12 +91,15 @@ export class Answerer {
       const total = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
       used.forEach((c) => weights.set(c.passage.id, Math.max(c.similarity, 0) / total));
     };
-    if (useMemory) {
+    if (memoryCandidates.length) {
       const t2 = performance.now();
       prefix = memories.concat(memoryCandidates.map((c) => c.passage.modulation));
       timings.aggregate = performance.now() - t2;
     }
-    share([...new Map([...memoryCandidates, ...promptCandidates].map((c) => [c.passage.id, c])).values()]);
+    // The sources the answer reads, in retrieval order.
+    const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
+    const used = candidates.filter((c) => read.has(c.passage.id));
+    share(used);
     const prompt = buildPrompt(manifest, opts.question, opts.givenPassages ?? promptCandidates.map((c) => c.passage.text));
     const t3 = performance.now();
     const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText });
@@ -104,7 +108,6 @@ export class Answerer {
     timings.firstToken = t3 - t0 + gen.firstTokenMs;
     timings.total = performance.now() - t0;
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
-    const used = [...new Map([...memoryCandidates, ...promptCandidates].map((c) => [c.passage.id, c])).values()];
     return {
       answer: gen.text,
       abstainReason: null,
