@@ -3,4 +3,4 @@ export { BundleError, REBUILD_HINT } from './errors.ts';
 export type { Manifest, MemorySpec, ModelName } from './manifest.ts';
 export type { TextTokenizer } from './tokenizer.ts';
 export { float32, int64, padBatch, release } from './tensors.ts';
-export { blockOffset, memoryFormat, memoryLayout, slotsOf, type MemoryLayout } from './memory-layout.ts';
+export { blockOffset, memoryLayout, slotsOf, type MemoryLayout } from './memory-layout.ts';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Manifest } from './manifest.ts';
 
 /**
@@ -31,14 +30,3 @@ export function blockOffset(layout: MemoryLayout, slots: number, layer: number, 
   return ((layer * 2 + kv) * layout.heads + head) * slots * layout.headDim;
 }
 
-/**
- * Names how a bundle makes passage memories and embeddings: the memory settings, the storage codec, the
- * context-turn text, and the LM and encoder weights. Rows made under another name must be re-encoded
- * (`npm run reindex`) before this bundle may read them.
- */
-export function memoryFormat(manifest: Manifest, codec: string): string {
-  const { kind, selection, slots, placement } = manifest.memory;
-  const inputs = JSON.stringify([kind, selection, slots, placement, codec, manifest.prompt.context,
-    manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null]);
-  return `${kind}-${selection}-${slots}-${placement}-${codec}-${createHash('sha256').update(inputs).digest('hex').slice(0, 12)}`;
-}

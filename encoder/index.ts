@@ -1,4 +1,4 @@
-export { KvMemoryEncoder } from './kv-memory.ts';
+export { KvMemoryEncoder, memoryFormat } from './kv-memory.ts';
 export { OnnxEncoder } from './onnx-encoder.ts';
 export { splitForEncoder, splitPassages } from './passages.ts';
 export { isSalient, selectSlots } from './slots.ts';

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { blockOffset, int64, memoryLayout, release, type Bundle, type MemoryLayout } from '../bundle/index.ts';
+import { blockOffset, int64, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
 import { rotateKey } from '../lm/index.ts';
-import { selectSlots } from './slots.ts';
+import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
 /**
  * The amortized memory of one passage: the frozen LM reads the passage's context turn once (the same
@@ -38,7 +39,8 @@ export class KvMemoryEncoder {
       feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', empty, [1, heads, 0, D]);
     }
     const out = await sessions.lm.run(feeds);
-    const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory);
+    const header = lmTokenizer.encode(manifest.prompt.context.slice(0, manifest.prompt.context.indexOf('{passages}')), false).length;
+    const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory, header);
     const M = slots.length;
     // Keys move from their position in the passage to their place relative to the memory's end.
     const deltas = slots.map((p, j) => (manifest.memory.placement === 'relative' ? -n : j - M - p));
@@ -58,4 +60,16 @@ export class KvMemoryEncoder {
     release(...Object.values(out));
     return memory;
   }
+}
+
+/**
+ * Names how memories and embeddings are made: the memory settings and selection rules, the storage codec,
+ * the context-turn text, and the LM and encoder weights. Rows made under another name must be re-encoded
+ * (`npm run reindex`) before this bundle may read them.
+ */
+export function memoryFormat(manifest: Manifest, codec: string): string {
+  const { kind, selection, slots, placement } = manifest.memory;
+  const inputs = JSON.stringify([kind, selection, SELECTION_REVISION, slots, placement, codec, manifest.prompt.context,
+    manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null]);
+  return `${kind}-${selection}-${slots}-${placement}-${codec}-${createHash('sha256').update(inputs).digest('hex').slice(0, 12)}`;
 }

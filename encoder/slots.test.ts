@@ -21,6 +21,10 @@ describe('memory slot selection', () => {
     expect(selectSlots(tokens, { selection: 'words', slots: 7 })).toEqual([0, 1, 6, 7, 9, 10, 11]);
   });
 
+  it('looks for salient tokens in the passage only, after the turn header', () => {
+    expect(selectSlots(tokens, { selection: 'salient', slots: 4 }, 2)).toEqual([0, 6, 7, 9]);
+  });
+
   it('spaces uniform slots evenly from first to last', () => {
     expect(selectSlots(tokens, { selection: 'uniform', slots: 3 })).toEqual([0, 6, 12]);
   });

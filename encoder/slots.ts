@@ -1,5 +1,8 @@
 import type { MemorySpec } from '../bundle/index.ts';
 
+/** Bumped whenever a rule below changes, so memory banks made by the old rule are re-encoded (memoryFormat). */
+export const SELECTION_REVISION = 2;
+
 /**
  * Which positions of a passage's context turn its memory keeps, in order. `salient`: the first token
  * (the attention sink every later position leans on), then the tokens that start a capitalised word or
@@ -7,14 +10,15 @@ import type { MemorySpec } from '../bundle/index.ts';
  * few, its last positions. `words`: the same, but every token of such a word (a word split into several
  * tokens can only be copied whole if all of them are kept). `uniform`: evenly spaced positions (the control).
  */
-export function selectSlots(tokenTexts: string[], spec: Pick<MemorySpec, 'selection' | 'slots'>): number[] {
+export function selectSlots(tokenTexts: string[], spec: Pick<MemorySpec, 'selection' | 'slots'>, firstPassageToken = 1): number[] {
   const n = tokenTexts.length;
   const want = Math.min(spec.slots, n);
   if (want === n) return tokenTexts.map((_, i) => i);
   if (spec.selection === 'uniform') return Array.from({ length: want }, (_, j) => Math.round((j * (n - 1)) / Math.max(want - 1, 1)));
   const keep = new Set<number>([0]);
   const salient = spec.selection === 'words' ? salientWords(tokenTexts) : tokenTexts.map((t, i) => i > 0 && isSalient(t, tokenTexts[i - 1]));
-  for (let i = 1; i < n && keep.size < want; i++) if (salient[i]) keep.add(i);
+  // salient tokens of the passage itself, not of the turn's own header ("Context:")
+  for (let i = Math.max(firstPassageToken, 1); i < n && keep.size < want; i++) if (salient[i]) keep.add(i);
   for (let i = n - 1; keep.size < want; i--) keep.add(i);
   return [...keep].sort((a, b) => a - b);
 }

@@ -6,7 +6,7 @@ import { readSquad, toDocument } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
-import { memoryFormat } from '../bundle/index.ts';
+import { memoryFormat } from '../encoder/index.ts';
 import { readConfig, startService, type RunningService } from '../server/index.ts';
 import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { memoryFormat } from '../bundle/index.ts';
+import { memoryFormat } from '../encoder/index.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
-import { loadBundle, memoryFormat } from '../bundle/index.ts';
-import { OnnxEncoder } from '../encoder/index.ts';
+import { loadBundle } from '../bundle/index.ts';
+import { memoryFormat, OnnxEncoder } from '../encoder/index.ts';
 import { progressBar } from '../bench/progress.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
