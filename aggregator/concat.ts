@@ -1,7 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import { blockOffset, memoryLayout, slotsOf, type Bundle, type MemoryLayout } from '../bundle/index.ts';
 import { rotateKey } from '../lm/index.ts';
-import type { Prefix } from './aggregate.ts';
+
+/** What the frozen LM reads before the prompt: per layer, keys and values [1, H_kv, P, D]. */
+export interface Prefix {
+  keys: ort.Tensor[];
+  values: ort.Tensor[];
+  length: number;
+}
 
 /**
  * Fuses passage memories into the prefix the LM reads: the selected memories' key/values side by side,

@@ -1,2 +1,1 @@
-export { OnnxAggregator, type Aggregation, type Aggregator, type Prefix } from './aggregate.ts';
-export { MemoryConcatenator } from './concat.ts';
+export { MemoryConcatenator, type Prefix } from './concat.ts';

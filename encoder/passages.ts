@@ -1,16 +1,15 @@
 import type { Encoder } from './types.ts';
 
-/**
- * Splits a document into passages that fit the amortizer. The same rule as mac/passages.py, so the
- * evaluation harness measures exactly what the service stores: sentences (split after . ! ?) are packed
- * greedily while the passage stays within `maxTokens - 2` encoder tokens ([CLS] and [SEP] take two);
- * a sentence longer than that is cut into word chunks that fit.
- */
 /** A document's passages as `encoder` takes them: what the ingestion worker encodes. */
 export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countTokens' | 'maxPassageTokens'>): string[] {
   return splitPassages(text, (s) => encoder.countTokens(s), encoder.maxPassageTokens);
 }
 
+/**
+ * Splits a document into passages that fit the sentence encoder: sentences (split after . ! ?) are packed
+ * greedily while the passage stays within `maxTokens - 2` encoder tokens ([CLS] and [SEP] take two); a
+ * sentence longer than that is cut into word chunks that fit.
+ */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
   const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);

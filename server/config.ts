@@ -20,7 +20,7 @@ export const configSchema = z.object({
   // Memories fused into the prefix (mac, hybrid); unset: the bundle's (manifest memory.fused).
   MAC_TOP_K: z.coerce.number().int().positive().optional(),
   RAG_TOP_K: num(3),
-  ABSTAIN_BELOW: num(0.3), // measured: results/abstention-squad-2.0.md
+  ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
   // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).
   RETRIEVAL: z.enum(['vector', 'vector+keyword', 'hybrid']).default('vector').transform((r) => {

@@ -1,0 +1,1 @@
+"""One-off measurements that inform design choices; each script writes its own results/ file."""
