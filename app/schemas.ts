@@ -1,26 +1,52 @@
 import { z } from 'zod';
 
 /** The single source of request/response types and of /openapi.json. */
-export const LIMITS = { textChars: 200_000, batchDocuments: 100, metadataBytes: 16_384, questionChars: 2_000 } as const;
+export const LIMITS = { textChars: 200_000, batchDocuments: 100, metadataBytes: 16_384, metadataDepth: 32, questionChars: 2_000 } as const;
+
+/** Missing fields say `required` instead of zod's "expected string, received undefined". */
+const required = { error: (issue: { input: unknown }) => (issue.input === undefined ? 'required' : undefined) };
+
+/** Nesting depth of a JSON value, without recursion (a deeply nested body must not overflow the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * One id rule for the whole API: letters, digits and . _ : / @ # -, and no empty, `.` or `..` segment
+ * between slashes, so every id round-trips in a URL path.
+ */
+export const documentIdSchema = z.string(required).min(1).max(256)
+  .regex(/^[\w.:\/@#-]+$/, 'use letters, digits and . _ : / @ # - (pattern ^[\\w.:/@#-]+$)')
+  .refine((id) => !id.split('/').some((s) => s === '' || s === '.' || s === '..'), 'no empty, "." or ".." segment between slashes');
 
 export const documentSchema = z.strictObject({
-  id: z.string().min(1).max(256).regex(/^[\w.:\/@#-]+$/, 'use letters, digits and . _ : / @ # -'),
-  text: z.string().trim().min(1, 'text must not be empty').max(LIMITS.textChars),
+  id: documentIdSchema,
+  text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars),
   title: z.string().max(1_000).nullish(),
   source: z.string().max(200).nullish(),
   url: z.url().max(2_000).nullish(),
   published_at: z.iso.datetime({ offset: true }).nullish(),
   metadata: z
     .record(z.string(), z.unknown())
-    .refine((m) => JSON.stringify(m).length <= LIMITS.metadataBytes, `metadata must serialize to at most ${LIMITS.metadataBytes} bytes`)
+    .refine((m) => jsonDepth(m) <= LIMITS.metadataDepth, `metadata must nest at most ${LIMITS.metadataDepth} levels deep`)
+    .refine((m) => jsonDepth(m) > LIMITS.metadataDepth || JSON.stringify(m).length <= LIMITS.metadataBytes, `metadata must serialize to at most ${LIMITS.metadataBytes} bytes`)
     .nullish(),
 });
 export type DocumentBody = z.infer<typeof documentSchema>;
 
-export const ingestRequestSchema = z.union([
-  documentSchema,
-  z.strictObject({ documents: z.array(documentSchema).min(1).max(LIMITS.batchDocuments) }),
-]);
+export const batchSchema = z.strictObject({ documents: z.array(documentSchema).min(1).max(LIMITS.batchDocuments) });
+export const ingestRequestSchema = z.union([documentSchema, batchSchema]);
+/** The one schema a body is checked against, so errors name its own fields rather than a failed union. */
+export const ingestSchemaFor = (body: unknown) =>
+  body !== null && typeof body === 'object' && 'documents' in body ? batchSchema : documentSchema;
 
 export const ingestResponseSchema = z.object({
   documents: z.array(z.object({
@@ -53,7 +79,7 @@ export const MODES = ['mac', 'rag', 'hybrid', 'base'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const answerRequestSchema = z.strictObject({
-  question: z.string().trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
+  question: z.string(required).trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
   mode: z.enum(MODES).default('mac'),
   top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default 3)'),
   max_tokens: z.number().int().min(1).max(256).default(32),

@@ -48,9 +48,18 @@ export interface Timed<T = any> {
 export function api(base: string) {
   const call = async (method: string, path: string, body?: unknown): Promise<Timed> => {
     const t0 = performance.now();
-    const res = await fetch(base + path, {
+    const send = () => fetch(base + path, {
       method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
     });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (err) {
+      // Model work runs on the service's event loop: while the worker encodes, an idle keep-alive socket
+      // can be closed under a request (ECONNRESET). A GET is safe to send again; anything else is reported.
+      if (method !== 'GET') throw err;
+      res = await send();
+    }
     const text = await res.text();
     const ms = performance.now() - t0;
     let parsed: unknown = text;

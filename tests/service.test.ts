@@ -97,6 +97,22 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(await code(await api.get('/v1/nothing'), 404)).toBe('not_found');
   });
 
+  it('says what to fix: the field, its place in a batch, and the id rule; deep metadata is a 422, not a crash', async () => {
+    const error = async (body: unknown) => {
+      const res = await api.post('/v1/documents', body);
+      expect(res.status).toBe(422);
+      return (await res.json()).error;
+    };
+    expect((await error({ id: 'a' })).message).toBe('text: required');
+    const batch = await error({ documents: [{ id: 'ok', text: 't' }, { id: 'Victoria (Australia)', text: 't' }] });
+    expect(batch.message).toMatch(/^documents\[1\]\.id: use letters, digits/);
+    expect(batch.details[0].path).toBe('documents[1].id');
+    for (const id of ['.', '..', 'a//b', 'a/../b']) expect((await error({ id, text: 't' })).message).toMatch(/segment/);
+    // written by hand: JSON.stringify itself would overflow the stack at this depth
+    const deep = `{"id":"deep","text":"t","metadata":${'{"d":'.repeat(5_000)}{}${'}'.repeat(5_000)}}`;
+    expect((await error(deep)).message).toMatch(/metadata: metadata must nest at most 32 levels/);
+  });
+
   it('is safe under concurrent ingestion and answering', async () => {
     const writes = Array.from({ length: 12 }, (_, i) => api.post('/v1/documents', { id: `c${i}`, text: `Concurrent fact number ${i} is ${i * 7}.` }));
     const reads = Array.from({ length: 6 }, () => api.post('/v1/answers', { question: 'What is concurrent fact number 3?', max_tokens: 2 }));

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { DocumentInput } from '../../memory/index.ts';
 import { iso, readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
-import { ingestRequestSchema, type DocumentBody } from '../schemas.ts';
+import { ingestSchemaFor, type DocumentBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
@@ -14,7 +14,7 @@ export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
 export function documentRoutes(s: Services) {
   return new Hono()
     .post('/', async (c) => {
-      const body = await readJson(c, ingestRequestSchema);
+      const body = await readJson(c, ingestSchemaFor);
       const docs = 'documents' in body ? body.documents : [body];
       const ids = docs.map((d) => d.id);
       const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
