@@ -16,13 +16,14 @@ const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--ed
 
 Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
 the first --edits questions whose answer occurs in its paragraph and has a replacement of the same kind
-(a number for a number, a capitalised name for a name, else any span), a second version of the paragraph
+(a year for a year, another number for a number, a capitalised name for a name, else any span), a second version of the paragraph
 with every occurrence of the answer replaced by another question's answer (from another article) is sent
 to the webhook as the same document. Each mode is then asked the question: does the answer follow the new
 value, the old one, or neither? (oracle: the new version in the prompt.)`;
 
-type Kind = 'number' | 'name' | 'other';
-const kindOf = (answer: string): Kind => (/\d/.test(answer) ? 'number' : /^\p{Lu}/u.test(answer) ? 'name' : 'other');
+type Kind = 'year' | 'number' | 'name' | 'other';
+const kindOf = (answer: string): Kind =>
+  /^\d{4}$/.test(answer.trim()) ? 'year' : /\d/.test(answer) ? 'number' : /^\p{Lu}/u.test(answer) ? 'name' : 'other';
 const contains = (prediction: string, value: string) => {
   const p = ` ${normalizeAnswer(prediction)} `;
   const v = normalizeAnswer(value);
@@ -58,7 +59,7 @@ export function makeEdits(paragraphs: SquadParagraph[], limit: number): Edit[] {
   return edits;
 }
 
-async function main() {
+export async function main() {
   const { values } = parseArgs({
     options: {
       data: { type: 'string' }, out: { type: 'string' }, edits: { type: 'string', default: '100' }, modes: { type: 'string', default: MODES.join(',') },
@@ -122,4 +123,4 @@ async function main() {
   }
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();
