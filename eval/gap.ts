@@ -9,6 +9,9 @@ import { loadBundle, type Bundle, type MemorySpec } from '../bundle/index.ts';
 import { KvMemoryEncoder } from '../encoder/index.ts';
 import { answerNll, buildPrompt } from '../lm/index.ts';
 
+/** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
+const STARTED_AT_REVISION = gitRevision();
+
 const USAGE = `npm run eval:gap -- --data FILE.jsonl --out results/NAME [--questions 64] [--slots N] [--selection salient|uniform] [--placement relative|compact]
 
 Does the memory's content reach the answer? For the first --questions questions of the file, the answer's
@@ -104,7 +107,7 @@ async function main() {
   };
   note(`gap@1 ${summary.gap_1} nats, gap@8 ${summary.gap_8} nats; NLL ${JSON.stringify(summary.nll)}`);
   const report = {
-    command: commandLine(process.argv.slice(2), 'eval:gap', 'eval/gap.ts'), git: gitRevision(), finished_at: new Date().toISOString(),
+    command: commandLine(process.argv.slice(2), 'eval:gap', 'eval/gap.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(),
     machine: machine(), bundle_id: bundle.manifest.bundle_id, memory: { ...memory, rope_inv_freq: undefined }, ...summary,
   };
   mkdirSync(dirname(values.out!) || '.', { recursive: true });

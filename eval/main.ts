@@ -12,6 +12,9 @@ import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.t
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
 
+/** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
+const STARTED_AT_REVISION = gitRevision();
+
 const USAGE = `npm run eval -- --data FILE.jsonl --out results/NAME [options]
 
 Streams every paragraph of a SQuAD-format file into the service's memory (the real webhook, worker,
@@ -134,7 +137,7 @@ interface EvalResult {
 function write(args: Args, running: RunningService, result: EvalResult) {
   const bytes = running.store.storageBytes();
   const report = {
-    command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: gitRevision(), finished_at: new Date().toISOString(), machine: machine(),
+    command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine(),
     scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
     ...result,
     memory_bytes_per_passage: bytes.passages ? Math.round(bytes.modulation / bytes.passages) : null,

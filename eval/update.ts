@@ -12,6 +12,9 @@ import { readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, type EvalQuestion, type Mode } from './modes.ts';
 import { ModeLog } from './mode-log.ts';
 
+/** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
+const STARTED_AT_REVISION = gitRevision();
+
 const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...]
 
 Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
@@ -111,7 +114,7 @@ export async function main() {
       summary[mode] = counts;
       note(`${mode}: new ${counts.new}, old ${counts.old}, neither ${counts.neither} of ${counts.n}`);
       const report = {
-        command: commandLine(process.argv.slice(2), 'eval:update', 'eval/update.ts'), git: gitRevision(), finished_at: new Date().toISOString(),
+        command: commandLine(process.argv.slice(2), 'eval:update', 'eval/update.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(),
         machine: machine(), settings, rule: 'new: the normalised new value occurs in the normalised answer; old: else the old value does; neither: else',
         summary, examples: edits.slice(0, 5).map((e) => ({ question: e.question, old: e.old, new: e.new })),
       };
