@@ -26,6 +26,8 @@ export class SqliteStore implements MemoryStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // Deleted rows are overwritten with zeros on disk, so forgotten text cannot be read back from the file.
+    this.db.pragma('secure_delete = ON');
     this.db.exec(SCHEMA);
     const columns = (this.db.prepare('PRAGMA table_info(passages)').all() as Row[]).map((c) => c.name);
     // Banks made before memories recorded their format: their rows read as format '' (re-encode them).
@@ -95,14 +97,25 @@ export class SqliteStore implements MemoryStore {
   }
 
   deleteDocument(id: string, at: number): IndexChange | null {
+    const change = this.forget(id, at);
+    // Move the zeroed pages into the main file and empty the WAL, whose older frames still hold the text.
+    if (change) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return change;
+  }
+
+  private forget(id: string, at: number): IndexChange | null {
     return this.db.transaction((): IndexChange | null => {
       const d = this.db.prepare('SELECT status FROM documents WHERE id = ?').get(id) as Row | undefined;
       if (!d) return null;
       const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ?').all(id) as Row[]).map((r) => r.id);
       this.db.prepare('DELETE FROM passages WHERE document_id = ?').run(id);
-      this.db.prepare("UPDATE versions SET text = NULL, status = 'deleted' WHERE document_id = ?").run(id);
+      // What is left is a tombstone (id, versions' hashes and times, deleted_at): no text, title, source,
+      // url or metadata, and no uptake-probe question made from the text.
+      this.db.prepare("UPDATE versions SET text = NULL, title = NULL, status = 'deleted' WHERE document_id = ?").run(id);
+      this.db.prepare('DELETE FROM probes WHERE document_id = ?').run(id);
       this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE document_id = ? AND state IN ('queued', 'running')").run(at, id);
-      this.db.prepare("UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = ?").run(at, at, id);
+      this.db.prepare(`UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ?, title = NULL, source = NULL, url = NULL,
+        metadata = NULL WHERE id = ?`).run(at, at, id);
       return { added: [], removed };
     })();
   }

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../app/index.ts';
 import type { RunningService } from '../server/index.ts';
-import { client, startTestService, waitIndexed } from './helpers.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { client, startTestService, tempDir, waitIndexed } from './helpers.ts';
+
+const dataDir = tempDir('mac-service');
 
 const EIFFEL = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris. It is 330 metres tall.';
 const NILE = 'The Nile is a major north-flowing river in northeastern Africa. It flows into the Mediterranean Sea.';
@@ -10,7 +14,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
   let svc: RunningService;
   let api: ReturnType<typeof client>;
   beforeAll(async () => {
-    svc = await startTestService({ API_KEYS: 'test-key', WEBHOOK_SECRETS: 'hook-secret', MAX_BODY_BYTES: '65536' });
+    svc = await startTestService({ API_KEYS: 'test-key', WEBHOOK_SECRETS: 'hook-secret', MAX_BODY_BYTES: '65536', DATA_DIR: dataDir });
     api = client(svc.url, 'test-key');
   });
   afterAll(() => svc?.close());
@@ -67,7 +71,11 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
       const body = await (await api.post('/v1/answers', { question: 'Where does the Nile flow?', mode, max_tokens: 2, top_k: 10 })).json();
       expect(body.sources.map((s: any) => s.document_id)).not.toContain('nile');
     }
-    expect((await (await api.get('/v1/documents/nile')).json()).status).toBe('deleted');
+    const tombstone = await (await api.get('/v1/documents/nile')).json();
+    expect(tombstone).toMatchObject({ status: 'deleted', title: null, source: null, metadata: null });
+    // Erased on disk too: no file of the memory bank holds the text any more.
+    // ('mediterranean' is a word of no other document; the keyword index keeps words lowercased)
+    for (const f of readdirSync(dataDir)) expect(readFileSync(join(dataDir, f)).toString('latin1').toLowerCase()).not.toContain('mediterranean');
     expect((await api.del('/v1/documents/never-seen')).status).toBe(404);
   });
 
