@@ -9,6 +9,9 @@ export interface AuthConfig {
   toleranceSeconds: number;
 }
 
+/** The one thing a webhook signature authorises: delivering documents. Every other route needs an API key. */
+export const SIGNED_ROUTE = { method: 'POST', path: '/v1/documents' } as const;
+
 export const SIGNATURE_HEADER = 'x-signature';
 export const TIMESTAMP_HEADER = 'x-timestamp';
 
@@ -33,8 +36,9 @@ export async function sign(secret: string, timestamp: string, body: string): Pro
 }
 
 /**
- * `Authorization: Bearer KEY` (keys from API_KEYS), or a webhook signature: `X-Timestamp` (unix seconds)
- * and `X-Signature: sha256=HEX`. A signature is accepted once, within the replay window.
+ * `Authorization: Bearer KEY` (keys from API_KEYS), or, for document deliveries only (SIGNED_ROUTE), a
+ * webhook signature: `X-Timestamp` (unix seconds) and `X-Signature: sha256=HEX`. A signature is accepted
+ * once, within the replay window (remembered by the ReplayGuard: SQLite on Node, D1 at the edge).
  */
 export function authenticate(config: AuthConfig, now: () => number = Date.now, replay: ReplayGuard = memoryReplayGuard()): MiddlewareHandler {
   const open = !config.apiKeys.length && !config.webhookSecrets.length;
@@ -52,6 +56,9 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
     const timestamp = c.req.header(TIMESTAMP_HEADER);
     if (!signature || !timestamp || !config.webhookSecrets.length) {
       throw new ApiError(401, ErrorCode.unauthorized, 'Missing credentials: send `Authorization: Bearer KEY`, or sign the body with X-Timestamp and X-Signature.');
+    }
+    if (c.req.method !== SIGNED_ROUTE.method || c.req.path !== SIGNED_ROUTE.path) {
+      throw new ApiError(401, ErrorCode.unauthorized, `A webhook signature authorises only ${SIGNED_ROUTE.method} ${SIGNED_ROUTE.path}; send \`Authorization: Bearer KEY\` for ${c.req.method} ${c.req.path}.`);
     }
     const ts = Number(timestamp);
     const nowMs = now();

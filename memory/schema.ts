@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
+-- webhook signatures seen, until they expire: a replay is refused after a restart too
+CREATE TABLE IF NOT EXISTS used_signatures (
+  signature TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS probes (
   id INTEGER PRIMARY KEY,
   document_id TEXT NOT NULL,

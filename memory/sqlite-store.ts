@@ -34,6 +34,14 @@ export class SqliteStore implements MemoryStore {
     if (!columns.includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
   }
 
+  /** True the first time a webhook signature is seen (durably recorded until it expires); false for a replay. */
+  firstUseOfSignature(signature: string, expiresAt: number, now: number): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM used_signatures WHERE expires_at < ?').run(now);
+      return this.db.prepare('INSERT INTO used_signatures (signature, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(signature, expiresAt).changes === 1;
+    })();
+  }
+
   /** Passages per memory format. */
   memoryFormats(): Map<string, number> {
     const rows = this.db.prepare('SELECT memory_format AS f, COUNT(*) AS n FROM passages GROUP BY 1').all() as Row[];

@@ -81,6 +81,7 @@ export async function startService(config: Config): Promise<RunningService> {
     answers: localAnswers(answerer, manifest.bundle_id),
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
+    replay: { firstUse: async (signature, expiresAt, now) => store.firstUseOfSignature(signature, expiresAt, now) },
     settings: {
       auth: { apiKeys, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
       maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,

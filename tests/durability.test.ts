@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sign } from '../app/index.ts';
 import { client, ROOT, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
 
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -65,6 +66,22 @@ describe('durability', () => {
     const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });
     expect(rebuilt.status).toBe(0);
     expect(rebuilt.stdout).toMatch(/0 passages re-encoded, index rebuilt with 2 passages/);
+  });
+
+  it('refuses a replayed webhook delivery after a restart too', async () => {
+    const data = tempDir('mac-replay');
+    const env = { DATA_DIR: data, WEBHOOK_SECRETS: 'hook-secret' };
+    const body = JSON.stringify({ id: 'signed', text: 'Signed documents arrive from webhook senders.' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const headers = { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': await sign('hook-secret', ts, body) };
+    const first = await startTestService(env);
+    expect((await fetch(`${first.url}/v1/documents`, { method: 'POST', headers, body })).status).toBe(202);
+    await first.close();
+    const second = await startTestService(env);
+    const replay = await fetch(`${second.url}/v1/documents`, { method: 'POST', headers, body });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).error.code).toBe('replayed_signature');
+    await second.close();
   });
 
   it('refuses a memory bank of another memory format, and reindex re-encodes it from the stored text', async () => {
