@@ -6,6 +6,7 @@ import { openApiDocument } from './openapi.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { freshnessReport, freshnessRoutes } from './routes/freshness.ts';
+import { openAiError, openAiRoutes } from './routes/openai.ts';
 import type { Services } from './services.ts';
 import { statusPage } from './status-page.ts';
 
@@ -26,6 +27,7 @@ export function createApp(s: Services) {
   app.route('/v1/documents', documentRoutes(s));
   app.route('/v1/answers', answerRoutes(s));
   app.route('/v1/freshness', freshnessRoutes(s));
+  app.route('/v1', openAiRoutes(s));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const r = await s.readiness();
@@ -36,7 +38,9 @@ export function createApp(s: Services) {
   app.get('/', async (c) => c.html(statusPage(await freshnessReport(s), s.bundleId)));
   app.notFound((c) => c.json(errorBody(ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}; see /openapi.json.`), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    // The OpenAI-compatible routes answer errors in OpenAI's shape, which their clients parse.
+    const openAi = /^\/v1\/(chat\/completions|models)\b/.test(c.req.path);
+    if (err instanceof ApiError) return c.json(openAi ? openAiError(err) : errorBody(err.code, err.message, err.details), err.status);
     console.error(err);
     return c.json(errorBody(ErrorCode.internal, 'Internal error; the server log has the details.'), 500);
   });

@@ -87,6 +87,21 @@ export const answerRequestSchema = z.strictObject({
 });
 export type AnswerRequest = z.infer<typeof answerRequestSchema>;
 
+/**
+ * OpenAI's chat completion request, as far as the service uses it; other OpenAI fields (temperature,
+ * top_p, n, ...) are accepted and ignored, since answers are greedy and single.
+ */
+export const chatRequestSchema = z.object({
+  model: z.string(required).describe(`one of the answer modes: ${MODES.join(', ')}`),
+  messages: z.array(z.object({
+    role: z.string(required),
+    content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())]),
+  }).loose()).min(1),
+  stream: z.boolean().optional(),
+  max_tokens: z.number().int().min(1).max(256).optional(),
+  max_completion_tokens: z.number().int().min(1).max(256).optional(),
+}).loose();
+
 export const sourceSchema = z.object({
   document_id: z.string(),
   version: z.number().int(),
@@ -94,7 +109,7 @@ export const sourceSchema = z.object({
   title: z.string().nullable(),
   source: z.string().nullable(),
   similarity: z.number(),
-  weight: z.number().describe('share of the aggregation (mac) or of the retrieval scores (rag)'),
+  weight: z.number().describe('its share of the retrieval similarity among the sources the answer read'),
   in_prompt: z.boolean(),
 });
 

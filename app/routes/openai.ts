@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { readJson } from '../body.ts';
+import { ApiError, ErrorCode } from '../errors.ts';
+import { chatRequestSchema, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * OpenAI-compatible routes, so existing clients (the official SDKs, Open WebUI, LangChain) can ask the
+ * service: one model id per answer mode. The question is the last user message; the answer's sources
+ * travel in an extra `sources` field, which the official clients pass through.
+ */
+export function openAiRoutes(s: Services) {
+  const created = Math.floor(Date.now() / 1000);
+  const app = new Hono();
+  app.get('/models', (c) => c.json({
+    object: 'list',
+    data: MODES.map((id) => ({ id, object: 'model', created, owned_by: 'mac-knowledge-service' })),
+  }));
+  app.post('/chat/completions', async (c) => {
+    const req = await readJson(c, chatRequestSchema);
+    const mode = req.model as Mode;
+    if (!MODES.includes(mode)) {
+      throw new ApiError(404, ErrorCode.modelNotFound, `The model ${req.model} does not exist; use one of ${MODES.join(', ')} (GET /v1/models).`);
+    }
+    const question = [...req.messages].reverse().find((m) => m.role === 'user');
+    if (!question) throw new ApiError(422, ErrorCode.validationFailed, 'messages: at least one message with role "user" is required');
+    const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 32;
+    const id = `chatcmpl-${crypto.randomUUID()}`;
+    const answer = (onText?: (t: string) => void) =>
+      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText) }, onText);
+    const finish = (r: AnswerResponse) => (r.usage.completion_tokens >= maxTokens ? 'length' : 'stop');
+    const usage = (r: AnswerResponse) => ({
+      prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,
+    });
+    const count = (r: AnswerResponse) =>
+      s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode, outcome: r.abstained ? 'abstained' : 'answered' });
+    if (!req.stream) {
+      const r = await answer();
+      count(r);
+      return c.json({
+        id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: mode,
+        choices: [{ index: 0, message: { role: 'assistant', content: r.answer ?? '', refusal: r.abstained ? r.abstain_reason : null }, finish_reason: finish(r), logprobs: null }],
+        usage: usage(r), sources: r.sources, abstained: r.abstained,
+      });
+    }
+    return streamSSE(c, async (stream) => {
+      const chunk = (delta: object, finishReason: string | null, extra: object = {}) => stream.writeSSE({
+        data: JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: mode, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...extra }),
+      });
+      try {
+        await chunk({ role: 'assistant', content: '' }, null);
+        // The pieces joined must equal the non-streamed answer, which is trimmed: hold whitespace back
+        // until text follows it, and drop it at the start and the end.
+        let held = '';
+        let started = false;
+        const r = await answer((piece) => {
+          let text = held + piece;
+          if (!started) text = text.trimStart();
+          const tail = text.match(/\s+$/)?.[0] ?? '';
+          held = tail;
+          text = text.slice(0, text.length - tail.length);
+          if (!text) return;
+          started = true;
+          void chunk({ content: text }, null);
+        });
+        count(r);
+        await chunk({}, finish(r), { usage: usage(r), sources: r.sources });
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
+        await stream.writeSSE({ data: JSON.stringify(openAiError(e)) });
+      }
+      await stream.writeSSE({ data: '[DONE]' });
+    });
+  });
+  return app;
+}
+
+/** A message's text: a string, or the text parts of a content array. */
+function textOf(content: z.infer<typeof chatRequestSchema>['messages'][number]['content']): string {
+  return typeof content === 'string' ? content : content.filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n');
+}
+
+/** OpenAI's error shape, for clients that read it: `{error: {message, type, param, code}}`. */
+export function openAiError(e: ApiError) {
+  const type = e.status === 401 ? 'authentication_error' : e.status === 404 ? 'invalid_request_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error';
+  return { error: { message: e.message, type, param: null, code: e.code } };
+}

@@ -1,0 +1,60 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../server/index.ts';
+import { client, DEFAULT_BUNDLE, startTestService, waitIndexed } from './helpers.ts';
+
+// The official `openai` client against a running server: what Open WebUI, LangChain and friends do when
+// pointed at the service. The real default bundle, since the tiny random LM decodes to empty text.
+describe('OpenAI-compatible API', () => {
+  let svc: RunningService;
+  let openai: OpenAI;
+  beforeAll(async () => {
+    svc = await startTestService({ API_KEYS: 'test-key', BUNDLE_DIR: DEFAULT_BUNDLE, THREADS: '0' });
+    const api = client(svc.url, 'test-key');
+    await api.post('/v1/documents', { id: 'eiffel', text: 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.' });
+    await waitIndexed(api, 'eiffel');
+    openai = new OpenAI({ apiKey: 'test-key', baseURL: `${svc.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(() => svc?.close());
+
+  it('lists one model per answer mode', async () => {
+    const models = await openai.models.list();
+    expect(models.data.map((m) => m.id).sort()).toEqual(['base', 'hybrid', 'mac', 'rag']);
+  });
+
+  it('answers a chat completion from the last user message, with usage and sources', async () => {
+    const r = await openai.chat.completions.create({
+      model: 'mac', max_tokens: 6,
+      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'When was the Eiffel Tower completed?' }],
+    });
+    expect(r.object).toBe('chat.completion');
+    expect(r.choices[0].message.role).toBe('assistant');
+    expect(typeof r.choices[0].message.content).toBe('string');
+    expect(['stop', 'length']).toContain(r.choices[0].finish_reason);
+    expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + r.usage!.completion_tokens);
+    expect((r as unknown as { sources: { document_id: string }[] }).sources[0].document_id).toBe('eiffel');
+  });
+
+  it('streams deltas that join to the non-streamed answer, ending with [DONE]', async () => {
+    const request = { model: 'rag', max_tokens: 8, messages: [{ role: 'user' as const, content: 'Where is the Eiffel Tower?' }] };
+    const whole = await openai.chat.completions.create(request);
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    let joined = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      joined += chunk.choices[0]?.delta?.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(joined.length).toBeGreaterThan(0);
+    expect(joined).toBe(whole.choices[0].message.content);
+    expect(finish).toBe(whole.choices[0].finish_reason);
+  });
+
+  it('gives the client an authentication error for a wrong key, and a not-found for an unknown model', async () => {
+    const wrong = new OpenAI({ apiKey: 'nope', baseURL: `${svc.url}/v1`, maxRetries: 0 });
+    await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    const unknown = openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    await expect(unknown).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(unknown).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+});
