@@ -15,6 +15,8 @@ export interface AnswerOptions {
   onText?: (text: string) => void;
   /** Exactly these passages in the context turn, no retrieval (the evaluation's oracle; mode rag). */
   givenPassages?: string[];
+  /** Stops generation at the next token once it fires. */
+  signal?: AbortSignal;
 }
 
 export interface AnswerSettings {
@@ -102,7 +104,7 @@ export class Answerer {
     share(used);
     const prompt = buildPrompt(manifest, opts.question, opts.givenPassages ?? promptCandidates.map((c) => c.passage.text));
     const t3 = performance.now();
-    const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText });
+    const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
     for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();
     timings.generate = performance.now() - t3;
     timings.firstToken = t3 - t0 + gen.firstTokenMs;

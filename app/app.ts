@@ -40,7 +40,7 @@ export function createApp(s: Services) {
   app.onError((err, c) => {
     // The OpenAI-compatible routes answer errors in OpenAI's shape, which their clients parse.
     const openAi = /^\/v1\/(chat\/completions|models)\b/.test(c.req.path);
-    if (err instanceof ApiError) return c.json(openAi ? openAiError(err) : errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof ApiError) return c.json(openAi ? openAiError(err) : errorBody(err.code, err.message, err.details), err.status, err.headers);
     console.error(err);
     return c.json(errorBody(ErrorCode.internal, 'Internal error; the server log has the details.'), 500);
   });

@@ -16,12 +16,16 @@ export const ErrorCode = {
   notReady: 'not_ready',
   promptTooLong: 'prompt_too_long',
   upstreamFailed: 'upstream_failed',
+  busy: 'busy',
+  answerTimeout: 'answer_timeout',
+  cancelled: 'cancelled',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class ApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, readonly code: ErrorCode, message: string, readonly details?: unknown) {
+  constructor(readonly status: ContentfulStatusCode, readonly code: ErrorCode, message: string, readonly details?: unknown,
+    readonly headers: Record<string, string> = {}) {
     super(message);
   }
 }

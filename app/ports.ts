@@ -16,7 +16,8 @@ export interface DocumentsPort {
 
 export interface AnswersPort {
   /** `onText` receives generated text as it is produced (for streaming). */
-  answer(req: AnswerRequest, onText?: (text: string) => void): Promise<AnswerResponse>;
+  /** `signal` fires when the caller goes away: the answer stops at its next token. */
+  answer(req: AnswerRequest, onText?: (text: string) => void, signal?: AbortSignal): Promise<AnswerResponse>;
 }
 
 export interface FreshnessPort {

@@ -8,6 +8,8 @@ export interface GenerateOptions {
   onText?: (text: string) => void;
   /** Decode exactly maxNewTokens, past stop tokens (benchmarks measure a fixed length). */
   ignoreStop?: boolean;
+  /** Stops decoding before the next token once it fires (deadline, client gone). */
+  signal?: AbortSignal;
 }
 
 export interface Generation {
@@ -58,7 +60,7 @@ export class Generator {
     let probSum = 0;
     let firstTokenMs = 0;
     let emitted = '';
-    for (let step = 0; step < options.maxNewTokens; step++) {
+    for (let step = 0; step < options.maxNewTokens && !options.signal?.aborted; step++) {
       const feeds: Record<string, ort.Tensor> = {
         input_ids: int64(input, [1, input.length]),
         attention_mask: int64(new Array(position + input.length).fill(1), [1, position + input.length]),

@@ -20,6 +20,11 @@ export const configSchema = z.object({
   // Memories fused into the prefix (mac, hybrid); unset: the bundle's (manifest memory.fused).
   MAC_TOP_K: z.coerce.number().int().positive().optional(),
   RAG_TOP_K: num(3),
+  // Answers generated at once, answers allowed to wait (beyond: 429 with Retry-After), and one answer's
+  // wall-clock limit, waiting included (beyond: 504). Model work shares the cores, so one at a time.
+  MAX_CONCURRENT_ANSWERS: num(1),
+  MAX_QUEUED_ANSWERS: num(16),
+  ANSWER_TIMEOUT_MS: num(60_000),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
   // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).

@@ -1,4 +1,4 @@
-import type { AnswerResult, Answerer } from '../answer/index.ts';
+import { SchedulerError, type AnswerResult, type Answerer, type AnswerScheduler } from '../answer/index.ts';
 import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type AnswersPort, type DocumentsPort, type FreshnessPort } from '../app/index.ts';
 import type { MemoryStore, VectorIndex } from '../memory/index.ts';
 
@@ -52,16 +52,24 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
 }
 
 /** Answers in-process: memory -> aggregator -> frozen LM. */
-export function localAnswers(answerer: Answerer, bundleId: string): AnswersPort {
+export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string): AnswersPort {
   return {
-    async answer(req: AnswerRequest, onText) {
+    async answer(req: AnswerRequest, onText, caller) {
       try {
-        const result = await answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, onText });
+        const result = await scheduler.run((signal) =>
+          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, onText, signal }), caller);
         return toResponse(result, bundleId);
       } catch (err) {
         if (err instanceof RangeError) throw new ApiError(422, ErrorCode.promptTooLong, err.message);
+        if (err instanceof SchedulerError) throw schedulerError(err);
         throw err;
       }
     },
   };
+}
+
+function schedulerError(err: SchedulerError): ApiError {
+  if (err.reason === 'queue_full') return new ApiError(429, ErrorCode.busy, err.message, undefined, { 'retry-after': String(err.retryAfterSeconds) });
+  if (err.reason === 'timeout') return new ApiError(504, ErrorCode.answerTimeout, err.message);
+  return new ApiError(503, ErrorCode.cancelled, err.message);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { MemoryConcatenator } from '../aggregator/index.ts';
-import { Answerer } from '../answer/index.ts';
+import { Answerer, AnswerScheduler } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { memoryFormat, OnnxEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
@@ -72,13 +72,14 @@ export async function startService(config: Config): Promise<RunningService> {
   });
   const snapshot = () => saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
   const prober = new UptakeProber({ store, answerer });
+  const scheduler = new AnswerScheduler({ maxConcurrent: config.MAX_CONCURRENT_ANSWERS, maxQueued: config.MAX_QUEUED_ANSWERS, timeoutMs: config.ANSWER_TIMEOUT_MS });
   let closed = false;
   const notifyIngest = () => worker.notify();
   // An inference server behind a Worker edge accepts the shared secret as an API key as well.
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
     documents: localDocuments(store, index, notifyIngest),
-    answers: localAnswers(answerer, manifest.bundle_id),
+    answers: localAnswers(answerer, scheduler, manifest.bundle_id),
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
     replay: { firstUse: async (signature, expiresAt, now) => store.firstUseOfSignature(signature, expiresAt, now) },
@@ -90,6 +91,8 @@ export async function startService(config: Config): Promise<RunningService> {
   };
   metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
   metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
+  metrics.gauge('mac_answers_running', 'Answers being generated', () => scheduler.depth.running);
+  metrics.gauge('mac_answers_waiting', 'Answers waiting for a slot', () => scheduler.depth.waiting);
   if (!config.API_KEYS.length && !config.WEBHOOK_SECRETS.length) log('WARNING: no API_KEYS or WEBHOOK_SECRETS set: /v1 is open to anyone who can reach this port');
 
   worker.start();
