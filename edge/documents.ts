@@ -86,7 +86,9 @@ export function d1Documents(env: Env, inference: InferenceClient): DocumentsPort
       const passagesRemoved = await inference.delete(id);
       const { results: keys } = await env.DB.prepare('SELECT text_key FROM versions WHERE document_id = ?').bind(id).all<{ text_key: string }>();
       await env.DB.batch([
-        env.DB.prepare(`UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = ?`).bind(at, at, id),
+        // a tombstone, as on the inference servers: no title, source, url or metadata survive
+        env.DB.prepare(`UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ?, title = NULL, source = NULL, url = NULL,
+          metadata = NULL WHERE id = ?`).bind(at, at, id),
         env.DB.prepare(`UPDATE versions SET status = 'deleted' WHERE document_id = ?`).bind(id),
       ]);
       if (keys.length) await env.TEXTS.delete(keys.map((k) => k.text_key));
