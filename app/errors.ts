@@ -19,6 +19,7 @@ export const ErrorCode = {
   busy: 'busy',
   answerTimeout: 'answer_timeout',
   cancelled: 'cancelled',
+  notImplemented: 'not_implemented',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import {
-  answerRequestSchema, answerResponseSchema, documentResponseSchema, freshnessResponseSchema, ingestRequestSchema, ingestResponseSchema,
+  answerRequestSchema, answerResponseSchema, chatRequestSchema, documentIdSchema, documentResponseSchema, freshnessResponseSchema,
+  ingestRequestSchema, ingestResponseSchema, listQuerySchema,
 } from './schemas.ts';
 
 const json = (schema: z.ZodType, io: 'input' | 'output') => ({ 'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) } });
 const errorResponse = { description: 'Error: { error: { code, message, details? } }' };
 const secured = [{ bearer: [] }, { webhookSignature: [] }];
+const keyOnly = [{ bearer: [] }];
+const idParameter = { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(documentIdSchema, { io: 'input' }) };
+const queryParameters = Object.entries(z.toJSONSchema(listQuerySchema, { io: 'input' }).properties ?? {})
+  .map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+const sse = { 'text/event-stream': { schema: { type: 'string', description: 'server-sent events' } } };
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
 export function openApiDocument(bundleId: string) {
@@ -20,6 +26,10 @@ export function openApiDocument(bundleId: string) {
     },
     paths: {
       '/v1/documents': {
+        get: {
+          summary: 'List documents (not deleted), by id, page by page (next_cursor)', security: keyOnly, parameters: queryParameters,
+          responses: { 200: { description: '{documents: [...], next_cursor}' }, 401: errorResponse, 422: errorResponse },
+        },
         post: {
           summary: 'Ingest one document or a batch ({documents: [...]})', security: secured,
           requestBody: { required: true, content: json(ingestRequestSchema, 'input') },
@@ -27,17 +37,33 @@ export function openApiDocument(bundleId: string) {
         },
       },
       '/v1/documents/{id}': {
-        get: { summary: 'Status and versions', security: secured, responses: { 200: { description: 'Document', content: json(documentResponseSchema, 'output') }, 404: errorResponse } },
-        delete: { summary: 'Forget a document', security: secured, responses: { 200: { description: 'Forgotten' }, 404: errorResponse } },
+        parameters: [idParameter],
+        get: { summary: 'Status and versions', security: keyOnly, responses: { 200: { description: 'Document', content: json(documentResponseSchema, 'output') }, 401: errorResponse, 404: errorResponse } },
+        delete: { summary: 'Forget a document (a tombstone stays)', security: keyOnly, responses: { 200: { description: 'Forgotten' }, 401: errorResponse, 404: errorResponse } },
       },
+      '/v1/documents/{id}/passages': {
+        parameters: [idParameter],
+        get: { summary: "The current version's stored passages", security: keyOnly, responses: { 200: { description: '{id, version, passages: [{passage_id, ordinal, text}]}' }, 401: errorResponse, 404: errorResponse, 501: errorResponse } },
+      },
+      '/v1/chat/completions': {
+        post: {
+          summary: 'OpenAI-compatible chat completion: model = answer mode, the last user message is the question', security: keyOnly,
+          requestBody: { required: true, content: json(chatRequestSchema, 'input') },
+          responses: { 200: { description: 'chat.completion, or chat.completion.chunk events then [DONE] when stream is true', content: { 'application/json': { schema: { type: 'object' } }, ...sse } }, 401: errorResponse, 404: errorResponse, 422: errorResponse, 429: errorResponse, 504: errorResponse },
+        },
+      },
+      '/v1/models': { get: { summary: 'OpenAI-compatible model list: one model per answer mode', security: keyOnly, responses: { 200: { description: '{object: list, data}' }, 401: errorResponse } } },
       '/v1/answers': {
         post: {
           summary: 'Answer a question from memory (stream: true for server-sent events)', security: secured,
           requestBody: { required: true, content: json(answerRequestSchema, 'input') },
-          responses: { 200: { description: 'Answer', content: json(answerResponseSchema, 'output') }, 401: errorResponse, 415: errorResponse, 422: errorResponse },
+          responses: {
+            200: { description: 'Answer; with stream: true, `token` events then one `answer` event (or one `error` event)', content: { ...json(answerResponseSchema, 'output'), ...sse } },
+            400: errorResponse, 401: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse, 504: errorResponse,
+          },
         },
       },
-      '/v1/freshness': { get: { summary: 'Freshness monitoring', security: secured, responses: { 200: { description: 'Report', content: json(freshnessResponseSchema, 'output') } } } },
+      '/v1/freshness': { get: { summary: 'Freshness monitoring', security: keyOnly, responses: { 200: { description: 'Report', content: json(freshnessResponseSchema, 'output') } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Readiness', responses: { 200: { description: 'ready' }, 503: errorResponse } } },

@@ -1,4 +1,4 @@
-import type { DocumentInput, DocumentRecord, FreshnessStats, ProbeRecord, UpsertResult } from '../memory/types.ts';
+import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, UpsertResult } from '../memory/types.ts';
 import type { AnswerRequest, AnswerResponse } from './schemas.ts';
 
 /**
@@ -10,6 +10,10 @@ export interface DocumentsPort {
   /** Durably records the documents and queues new content for encoding before it resolves. */
   upsert(docs: DocumentInput[], receivedAt: number): Promise<UpsertResult[]>;
   get(id: string): Promise<DocumentRecord | null>;
+  /** Documents not deleted, by id, after the cursor; `limit + 1` are asked for to know if more follow. */
+  list(options: { source?: string; after?: string; limit: number }): Promise<DocumentSummary[]>;
+  /** The stored passages of the current version (where the runtime keeps them; the edge does not). */
+  passages?(id: string): Promise<{ id: number; version: number; ordinal: number; text: string }[]>;
   /** Forgets a document everywhere it is stored; null if unknown. */
   delete(id: string, at: number): Promise<{ passagesRemoved: number } | null>;
 }

@@ -48,6 +48,12 @@ export const ingestRequestSchema = z.union([documentSchema, batchSchema]);
 export const ingestSchemaFor = (body: unknown) =>
   body !== null && typeof body === 'object' && 'documents' in body ? batchSchema : documentSchema;
 
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: documentIdSchema.optional().describe('next_cursor of the previous page'),
+  source: z.string().max(200).optional(),
+});
+
 export const ingestResponseSchema = z.object({
   documents: z.array(z.object({
     id: z.string(), version: z.number().int(), outcome: z.enum(['queued', 'unchanged']),

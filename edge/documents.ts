@@ -79,6 +79,14 @@ export function d1Documents(env: Env, inference: InferenceClient): DocumentsPort
       };
     },
 
+    async list(options: { source?: string; after?: string; limit: number }) {
+      const { results } = await env.DB.prepare(`SELECT id, status, current_version, title, source, published_at, updated_at FROM documents
+        WHERE status != 'deleted' AND id > ? AND (? IS NULL OR source = ?) ORDER BY id LIMIT ?`)
+        .bind(options.after ?? '', options.source ?? null, options.source ?? null, options.limit).all<DocumentRow>();
+      return results.map((r) => ({
+        id: r.id, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source, publishedAt: r.published_at, updatedAt: r.updated_at,
+      }));
+    },
     async delete(id: string, at: number) {
       const doc = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(id).first<{ status: DocumentStatus }>();
       if (!doc) return null;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type {
-  CompletedJob, DocumentInput, DocumentRecord, DocumentStatus, FreshnessStats, IndexChange, Job, MemoryStore,
+  CompletedJob, DocumentInput, DocumentRecord, DocumentStatus, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
   NewPassage, ProbeRecord, StoredPassage, UpsertResult, VersionRecord,
 } from './types.ts';
 
@@ -126,6 +126,20 @@ export class SqliteStore implements MemoryStore {
         metadata = NULL WHERE id = ?`).run(at, at, id);
       return { added: [], removed };
     })();
+  }
+
+  listDocuments(options: { source?: string; after?: string; limit: number }): DocumentSummary[] {
+    const rows = this.db.prepare(`SELECT id, status, current_version, title, source, published_at, updated_at FROM documents
+      WHERE status != 'deleted' AND id > ? AND (? IS NULL OR source = ?) ORDER BY id LIMIT ?`)
+      .all(options.after ?? '', options.source ?? null, options.source ?? null, options.limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source, publishedAt: r.published_at, updatedAt: r.updated_at,
+    }));
+  }
+
+  documentPassages(id: string): { id: number; version: number; ordinal: number; text: string }[] {
+    return this.db.prepare(`SELECT p.id, p.version, p.ordinal, p.text FROM passages p JOIN documents d ON d.id = p.document_id
+      WHERE p.document_id = ? AND d.status != 'deleted' ORDER BY p.ordinal`).all(id) as { id: number; version: number; ordinal: number; text: string }[];
   }
 
   claimJobs(limit: number, at: number): Job[] {

@@ -106,9 +106,24 @@ export interface ProbeRecord {
   at: number;
 }
 
+/** One line of a document listing. */
+export interface DocumentSummary {
+  id: string;
+  status: DocumentStatus;
+  currentVersion: number;
+  title: string | null;
+  source: string | null;
+  publishedAt: number | null;
+  updatedAt: number;
+}
+
 export interface MemoryStore {
   upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[];
   getDocument(id: string): DocumentRecord | null;
+  /** Documents not deleted, by id, after `cursor` (an id); `source` filters. */
+  listDocuments(options: { source?: string; after?: string; limit: number }): DocumentSummary[];
+  /** The passages of a document's current version, in order (none once deleted). */
+  documentPassages(id: string): { id: number; version: number; ordinal: number; text: string }[];
   /** Forgets a document: its passages are removed; returns what the index must drop, or null if unknown. */
   deleteDocument(id: string, at: number): IndexChange | null;
   claimJobs(limit: number, at: number): Job[];

@@ -13,6 +13,12 @@ export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIng
     async get(id) {
       return store.getDocument(id);
     },
+    async list(options) {
+      return store.listDocuments(options);
+    },
+    async passages(id) {
+      return store.documentPassages(id);
+    },
     async delete(id, at) {
       const change = store.deleteDocument(id, at);
       if (!change) return null;

@@ -28,7 +28,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect((await batch.json()).queued).toBe(2);
     for (const id of ['eiffel', 'nile', 'long']) await waitIndexed(api, id);
     const long = await (await api.get('/v1/documents/long')).json();
-    expect(long.versions[0].passages).toBeGreaterThan(1); // split to fit the amortizer
+    expect(long.versions[0].passages).toBeGreaterThan(1); // split to fit the sentence encoder
   });
 
   it('does no new work for the same content and versions new content', async () => {
@@ -77,6 +77,28 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     // ('mediterranean' is a word of no other document; the keyword index keeps words lowercased)
     for (const f of readdirSync(dataDir)) expect(readFileSync(join(dataDir, f)).toString('latin1').toLowerCase()).not.toContain('mediterranean');
     expect((await api.del('/v1/documents/never-seen')).status).toBe(404);
+  });
+
+  it('lists documents page by page and by source, and reads a document\'s passages', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await (await api.get(`/v1/documents?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
+      expect(page.documents.length).toBeLessThanOrEqual(2);
+      seen.push(...page.documents.map((d: any) => d.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain('eiffel');
+    expect(seen).not.toContain('nile'); // deleted above
+    const wiki = await (await api.get('/v1/documents?source=wiki')).json();
+    expect(wiki.documents.length).toBeGreaterThan(0);
+    expect(wiki.documents.every((d: any) => d.source === 'wiki')).toBe(true);
+    const passages = await (await api.get('/v1/documents/eiffel/passages')).json();
+    expect(passages.passages[0].text).toMatch(/Eiffel/);
+    expect((await api.get('/v1/documents/nile/passages')).status).toBe(404);
+    expect((await api.get('/v1/documents?limit=0')).status).toBe(422);
   });
 
   it('accepts a signed webhook delivery once', async () => {

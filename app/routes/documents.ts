@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { DocumentInput } from '../../memory/index.ts';
-import { iso, readJson } from '../body.ts';
+import { iso, issuePath, readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
-import { ingestSchemaFor, type DocumentBody } from '../schemas.ts';
+import { ingestSchemaFor, listQuerySchema, type DocumentBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
@@ -24,6 +24,28 @@ export function documentRoutes(s: Services) {
       s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, docs.length);
       s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
       return c.json({ documents: results, queued }, 202);
+    })
+    .get('/', async (c) => {
+      const q = listQuerySchema.safeParse(c.req.query());
+      if (!q.success) throw new ApiError(422, ErrorCode.validationFailed, q.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; '));
+      const { limit, cursor, source } = q.data;
+      const rows = await s.documents.list({ source, after: cursor, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return c.json({
+        documents: page.map((d) => ({
+          id: d.id, status: d.status, current_version: d.currentVersion, title: d.title, source: d.source,
+          published_at: iso(d.publishedAt), updated_at: iso(d.updatedAt),
+        })),
+        next_cursor: rows.length > limit ? page[page.length - 1].id : null,
+      });
+    })
+    .get('/:id/passages', async (c) => {
+      if (!s.documents.passages) throw new ApiError(501, ErrorCode.notImplemented, 'Passages are kept by the inference servers; ask one of them.');
+      const id = c.req.param('id');
+      const doc = await s.documents.get(id);
+      if (!doc || doc.status === 'deleted') throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${id}.`);
+      const passages = await s.documents.passages(id);
+      return c.json({ id, version: doc.currentVersion, passages: passages.map((p) => ({ passage_id: p.id, ordinal: p.ordinal, text: p.text })) });
     })
     .get('/:id', async (c) => {
       const doc = await s.documents.get(c.req.param('id'));
