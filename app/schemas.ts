@@ -42,11 +42,13 @@ export const documentSchema = z.strictObject({
 });
 export type DocumentBody = z.infer<typeof documentSchema>;
 
+/** A batch is checked item by item (app/routes/documents.ts): one bad document never drops the others. */
+export const batchEnvelopeSchema = z.strictObject({ documents: z.array(z.unknown()).min(1).max(LIMITS.batchDocuments) });
 export const batchSchema = z.strictObject({ documents: z.array(documentSchema).min(1).max(LIMITS.batchDocuments) });
 export const ingestRequestSchema = z.union([documentSchema, batchSchema]);
 /** The one schema a body is checked against, so errors name its own fields rather than a failed union. */
 export const ingestSchemaFor = (body: unknown) =>
-  body !== null && typeof body === 'object' && 'documents' in body ? batchSchema : documentSchema;
+  body !== null && typeof body === 'object' && 'documents' in body ? batchEnvelopeSchema : documentSchema;
 
 export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -55,11 +57,18 @@ export const listQuerySchema = z.strictObject({
 });
 
 export const ingestResponseSchema = z.object({
-  documents: z.array(z.object({
-    id: z.string(), version: z.number().int(), outcome: z.enum(['queued', 'unchanged']),
-    status: z.enum(['queued', 'indexed', 'failed', 'deleted']),
-  })),
+  documents: z.array(z.union([
+    z.object({
+      id: z.string(), version: z.number().int(), outcome: z.enum(['queued', 'unchanged']),
+      status: z.enum(['queued', 'indexed', 'failed', 'deleted']),
+    }),
+    z.object({
+      index: z.number().int().describe('position in the batch'), id: z.string().nullable(), outcome: z.literal('rejected'),
+      error: z.object({ code: z.string(), message: z.string() }),
+    }),
+  ])).describe('one entry per document, in the order sent'),
   queued: z.number().int(),
+  rejected: z.number().int(),
 });
 
 export const documentResponseSchema = z.object({

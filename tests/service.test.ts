@@ -22,7 +22,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
   it('ingests one document and a batch, answered 202 then indexed', async () => {
     const one = await api.post('/v1/documents', { id: 'eiffel', text: EIFFEL, title: 'Eiffel Tower', source: 'wiki', published_at: '2026-11-01T00:00:00Z' });
     expect(one.status).toBe(202);
-    expect(await one.json()).toEqual({ documents: [{ id: 'eiffel', version: 1, outcome: 'queued', status: 'queued' }], queued: 1 });
+    expect(await one.json()).toEqual({ documents: [{ id: 'eiffel', version: 1, outcome: 'queued', status: 'queued' }], queued: 1, rejected: 0 });
     const batch = await api.post('/v1/documents', { documents: [{ id: 'nile', text: NILE, source: 'atlas' }, { id: 'long', text: `${'A long sentence about rivers and towers. '.repeat(120)}` }] });
     expect(batch.status).toBe(202);
     expect((await batch.json()).queued).toBe(2);
@@ -134,9 +134,17 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
       return (await res.json()).error;
     };
     expect((await error({ id: 'a' })).message).toBe('text: required');
-    const batch = await error({ documents: [{ id: 'ok', text: 't' }, { id: 'Victoria (Australia)', text: 't' }] });
-    expect(batch.message).toMatch(/^documents\[1\]\.id: use letters, digits/);
-    expect(batch.details[0].path).toBe('documents[1].id');
+    // a batch answers per item: the good ones are queued, the bad ones say why
+    const mixed = await api.post('/v1/documents', { documents: [{ id: 'ok-1', text: 't' }, { id: 'Victoria (Australia)', text: 't' }, { id: 'ok-1', text: 'u' }] });
+    expect(mixed.status).toBe(202);
+    const body = await mixed.json();
+    expect(body).toMatchObject({ queued: 1, rejected: 2 });
+    expect(body.documents[0]).toMatchObject({ id: 'ok-1', outcome: 'queued' });
+    expect(body.documents[1]).toMatchObject({ index: 1, id: 'Victoria (Australia)', outcome: 'rejected' });
+    expect(body.documents[1].error.message).toMatch(/^documents\[1\]\.id: use letters, digits/);
+    expect(body.documents[2].error.message).toMatch(/appears earlier in this batch/);
+    const allBad = await error({ documents: [{ id: 'a' }] });
+    expect(allBad.message).toMatch(/documents\[0\]\.text: required/);
     for (const id of ['.', '..', 'a//b', 'a/../b']) expect((await error({ id, text: 't' })).message).toMatch(/segment/);
     // written by hand: JSON.stringify itself would overflow the stack at this depth
     const deep = `{"id":"deep","text":"t","metadata":${'{"d":'.repeat(5_000)}{}${'}'.repeat(5_000)}}`;

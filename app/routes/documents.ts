@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { DocumentInput } from '../../memory/index.ts';
 import { iso, issuePath, readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
-import { ingestSchemaFor, listQuerySchema, type DocumentBody } from '../schemas.ts';
+import { documentSchema, ingestSchemaFor, listQuerySchema, type DocumentBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
@@ -11,19 +11,45 @@ export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
 });
 
 /** The ingestion webhook: 202 once the documents are durably queued; the worker encodes them. */
+interface Rejected {
+  index: number;
+  id: string | null;
+  outcome: 'rejected';
+  error: { code: string; message: string };
+}
+type Entry = Rejected | { index: number; doc: DocumentBody };
+
 export function documentRoutes(s: Services) {
   return new Hono()
     .post('/', async (c) => {
       const body = await readJson(c, ingestSchemaFor);
-      const docs = 'documents' in body ? body.documents : [body];
-      const ids = docs.map((d) => d.id);
-      const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (duplicate) throw new ApiError(422, ErrorCode.validationFailed, `Document id ${duplicate} appears twice in one batch.`);
-      const results = await s.documents.upsert(docs.map(toDocumentInput), Date.now());
-      const queued = results.filter((r) => r.outcome === 'queued').length;
-      s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, docs.length);
+      const items: unknown[] = 'documents' in body ? body.documents : [body];
+      // Each document of a batch stands alone: the valid ones are queued, the others answered with their error.
+      const entries: Entry[] = [];
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        const parsed = documentSchema.safeParse(item);
+        if (!parsed.success) {
+          const message = parsed.error.issues.map((i) => `documents[${index}]${i.path.length ? '.' : ''}${issuePath(i.path)}: ${i.message}`).join('; ');
+          const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : null;
+          entries.push({ index, id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message } });
+        } else if (seen.has(parsed.data.id)) {
+          entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message: `documents[${index}].id: ${parsed.data.id} appears earlier in this batch` } });
+        } else {
+          seen.add(parsed.data.id);
+          entries.push({ index, doc: parsed.data });
+        }
+      });
+      const valid = entries.flatMap((e) => ('doc' in e ? [e.doc] : []));
+      const stored = valid.length ? await s.documents.upsert(valid.map(toDocumentInput), Date.now()) : [];
+      let next = 0;
+      const documents = entries.map((e) => ('doc' in e ? stored[next++] : e));
+      const queued = stored.filter((r) => r.outcome === 'queued').length;
+      const rejected = entries.length - valid.length;
+      s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, items.length);
       s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
-      return c.json({ documents: results, queued }, 202);
+      if (!valid.length) throw new ApiError(422, ErrorCode.validationFailed, `Every document of the batch was rejected: ${(documents as Rejected[]).map((d) => d.error.message).join('; ')}`, documents);
+      return c.json({ documents, queued, rejected }, 202);
     })
     .get('/', async (c) => {
       const q = listQuerySchema.safeParse(c.req.query());
