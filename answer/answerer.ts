@@ -47,7 +47,7 @@ export interface AnswerResult {
   memories: number;
 }
 
-/** The answer path: question -> memory (candidates) -> aggregator (prefix) -> frozen LM. */
+/** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
     private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; memories: MemoryConcatenator; generator: Generator; manifest: Manifest },
@@ -60,15 +60,14 @@ export class Answerer {
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
-    // top_k sizes the memories aggregated (mac, hybrid) or the passages put in the prompt (rag).
+    // top_k sizes the memories in the prefix (mac, hybrid) or the passages in the prompt (rag).
     const macK = useMemory ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
     const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
     let candidates: Candidate[] = [];
-    let question = null;
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
     } else if (opts.mode !== 'base') {
-      question = await encoder.encodeQuestion(opts.question);
+      const question = await encoder.encodeQuestion(opts.question);
       timings.encode = performance.now() - t0;
       const t1 = performance.now();
       // hybrid reads the best ragK passages as text and the next macK as memories
@@ -87,21 +86,15 @@ export class Answerer {
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
     let prefix = null;
-    // A source's weight is its share of the retrieval similarity among the sources the answer reads.
-    const weights = new Map<number, number>();
-    const share = (used: Candidate[]) => {
-      const total = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
-      used.forEach((c) => weights.set(c.passage.id, Math.max(c.similarity, 0) / total));
-    };
     if (memoryCandidates.length) {
       const t2 = performance.now();
       prefix = memories.concat(memoryCandidates.map((c) => c.passage.modulation));
       timings.aggregate = performance.now() - t2;
     }
-    // The sources the answer reads, in retrieval order.
+    // The sources the answer reads, in retrieval order; a source's weight is its share of their similarity.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
-    share(used);
+    const totalSimilarity = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     const prompt = buildPrompt(manifest, opts.question, opts.givenPassages ?? promptCandidates.map((c) => c.passage.text));
     const t3 = performance.now();
     const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
@@ -115,7 +108,7 @@ export class Answerer {
       abstainReason: null,
       confidence: gen.meanTokenProb,
       mode: opts.mode,
-      sources: used.map((c) => ({ candidate: c, weight: weights.get(c.passage.id) ?? 0, inPrompt: inPrompt.has(c.passage.id) })),
+      sources: used.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
       promptTokens: gen.promptTokens,
       completionTokens: gen.tokens.length,
