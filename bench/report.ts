@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 
 export type Cell = string | number | boolean | null;
@@ -33,14 +34,33 @@ export interface Meta {
   git: string | null;
   bundle_dir: string;
   bundle_id: string | null;
-  machine: { cpu: string; cores: number; memory_gib: number; free_memory_gib: number; os: string; arch: string; load_average: number[] };
+  machine: { cpu: string; isa: string[]; onnxruntime: string; cores: number; memory_gib: number; free_memory_gib: number; os: string; arch: string; load_average: number[] };
+}
+
+/** The onnxruntime-node package the runtime loaded (its CPU execution provider runs every model). */
+function onnxruntimeVersion(): string {
+  try {
+    return `onnxruntime-node ${createRequire(import.meta.url)('onnxruntime-node/package.json').version}, CPU execution provider`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The vector ISA extensions that decide kernel speed (machines differ from run to run). */
+function isaFlags(): string[] {
+  try {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:\s*(.*)$/m)?.[1].split(/\s+/) ?? [];
+    return flags.filter((f) => /^(avx2|fma|f16c|avx512(f|bw|vl|_vnni|_bf16|_fp16)|avx_vnni|amx_(bf16|int8|tile))$/.test(f)).sort();
+  } catch {
+    return [];
+  }
 }
 
 export function machine(): Meta['machine'] {
   const cpus = os.cpus();
   const gib = (b: number) => Number((b / 2 ** 30).toFixed(1));
   return {
-    cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memory_gib: gib(os.totalmem()), free_memory_gib: gib(os.freemem()),
+    cpu: cpus[0]?.model.trim() ?? 'unknown', isa: isaFlags(), onnxruntime: onnxruntimeVersion(), cores: cpus.length, memory_gib: gib(os.totalmem()), free_memory_gib: gib(os.freemem()),
     os: `${os.type()} ${os.release()}`, arch: os.arch(), load_average: os.loadavg().map((x) => Number(x.toFixed(2))),
   };
 }
@@ -87,7 +107,7 @@ function markdown(meta: Meta, sections: Section[], failures: Record<string, stri
     '# MAC service benchmark', '',
     `- command: \`${meta.command}\``,
     `- started: ${meta.started_at}${finished ? '' : ' (incomplete: the run stopped or is still going)'}`,
-    `- machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB memory (${m.free_memory_gib} GiB free at start), ${m.os} ${m.arch}, load average at start ${m.load_average.join(' ')}`,
+    `- machine: ${m.cpu} (${m.isa.join(' ') || 'no AVX2'}), ${m.cores} cores, ${m.onnxruntime}, ${m.memory_gib} GiB memory (${m.free_memory_gib} GiB free at start), ${m.os} ${m.arch}, load average at start ${m.load_average.join(' ')}`,
     `- node ${meta.node}, commit ${meta.git ?? 'unknown'}`,
     `- bundle: ${meta.bundle_id ?? 'unknown'} (${meta.bundle_dir})`, '',
   ];

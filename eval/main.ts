@@ -148,7 +148,7 @@ function write(args: Args, running: RunningService, result: EvalResult) {
     `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.mean_answer_words} |`);
   writeFileSync(`${args.out}.md`, [
     `# ${args.out}`, '', '```bash', report.command, '```', '',
-    `${report.machine.cpu}, ${report.machine.cores} cores; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
+    `${report.machine.cpu} (${report.machine.isa.join(' ')}), ${report.machine.cores} cores, ${report.machine.onnxruntime}; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
     '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words |', '|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
