@@ -39,24 +39,16 @@ from ..base_models import resolve_lm
 from ..build import CACHE_DIR
 from ..data import Paragraph, load_squad, squad_dir
 from ..metrics import exact_match, f1
+from ..prompt import ANSWER_SUFFIX as ANSWER_END, CONTEXT, FORM, QUESTION_TURN, STOP_TOKENS, build_prompt
 
-CONTEXT_TURN = "<|im_start|>system\nContext:\n{passages}<|im_end|>\n"
-CONTEXT_HEADER = "<|im_start|>system\nContext:\n"
-QA_TURN = "<|im_start|>user\nQuestion: {question}\nAnswer briefly.<|im_end|>\n<|im_start|>assistant\n"
-SHOTS = [("In what year did the earthquake in Sichuan occur?", "2008"),
-         ("Which country took over the Soviet Union's UN membership?", "Russia"),
-         ("What lucrative trade contributed greatly to Charles Town's growth?", "slave trade"),
-         ("What airport is home to the Emirates post mail hub?", "Dubai International")]
-FORM = "".join(QA_TURN.format(question=q) + a + "<|im_end|>\n" for q, a in SHOTS)
+# The service's own prompt layout (mac/prompt.py), so the curve measures what ships.
+CONTEXT_TURN, QA_TURN = CONTEXT, QUESTION_TURN
+CONTEXT_HEADER = CONTEXT[: CONTEXT.index("{passages}")]
 OBSERVATION_WINDOW = "<|im_start|>user\nQuestion:"
-ANSWER_END = "<|im_end|>"
-STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def prompt(question: str, passages: list[str] | None = None) -> str:
-    context = CONTEXT_TURN.format(passages="\n\n".join(passages)) if passages else ""
-    return context + FORM + QA_TURN.format(question=question.strip())
+prompt = build_prompt
 
 
 @dataclass
