@@ -91,6 +91,17 @@ export async function startService(config: Config): Promise<RunningService> {
   };
   metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
   metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
+  // Freshness gauges read one snapshot per scrape (the freshness query is not free).
+  let snapshotAt = 0;
+  let stats = store.freshness();
+  const fresh = () => (Date.now() - snapshotAt > 1000 ? ((snapshotAt = Date.now()), (stats = store.freshness())) : stats);
+  metrics.gauge('mac_jobs_failed', 'Ingestion jobs that failed for good', () => fresh().queue.failed);
+  metrics.gauge('mac_queue_oldest_age_seconds', 'Age of the oldest queued ingestion job', () =>
+    fresh().queue.oldestQueuedAt ? (Date.now() - fresh().queue.oldestQueuedAt!) / 1000 : 0);
+  metrics.gauge('mac_sources_stale', 'Sources with nothing new for longer than FRESHNESS_SLA_S', () =>
+    fresh().sources.filter((src) => Date.now() - src.lastReceivedAt > config.FRESHNESS_SLA_S * 1000).length);
+  metrics.gauge('mac_last_received_to_indexed_seconds', 'Ingestion lag of the most recently indexed version', () =>
+    (fresh().lags.receivedToIndexed[0] ?? 0) / 1000);
   metrics.gauge('mac_answers_running', 'Answers being generated', () => scheduler.depth.running);
   metrics.gauge('mac_answers_waiting', 'Answers waiting for a slot', () => scheduler.depth.waiting);
   if (!config.API_KEYS.length && !config.WEBHOOK_SECRETS.length) log('WARNING: no API_KEYS or WEBHOOK_SECRETS set: /v1 is open to anyone who can reach this port');
