@@ -5,7 +5,8 @@ import { ApiError, ErrorCode } from './errors.ts';
 /** Reads a JSON body: 415 for another content type, 400 for broken JSON, 422 with readable issues for bad fields. */
 export async function readJson<S extends z.ZodType>(c: Context, schemaFor: S | ((body: unknown) => S)): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
+  // exactly application/json (parameters such as charset allowed), not application/json-seq and friends
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ApiError(415, ErrorCode.unsupportedMediaType, `Send the body as application/json (got ${type || 'no content type'}).`);
   }
   let raw: unknown;

@@ -32,7 +32,7 @@ export const documentSchema = z.strictObject({
   text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars),
   title: z.string().max(1_000).nullish(),
   source: z.string().max(200).nullish(),
-  url: z.url().max(2_000).nullish(),
+  url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' }).max(2_000).nullish(),
   published_at: z.iso.datetime({ offset: true }).nullish(),
   metadata: z
     .record(z.string(), z.unknown())

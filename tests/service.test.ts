@@ -146,6 +146,9 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     const allBad = await error({ documents: [{ id: 'a' }] });
     expect(allBad.message).toMatch(/documents\[0\]\.text: required/);
     for (const id of ['.', '..', 'a//b', 'a/../b']) expect((await error({ id, text: 't' })).message).toMatch(/segment/);
+    expect((await error({ id: 'js', text: 't', url: 'javascript:alert(1)' })).message).toBe('url: url must be an http(s) URL');
+    const seq = await api.post('/v1/documents', JSON.stringify({ id: 'seq', text: 't' }), { 'content-type': 'application/json-seq' });
+    expect(seq.status).toBe(415);
     // written by hand: JSON.stringify itself would overflow the stack at this depth
     const deep = `{"id":"deep","text":"t","metadata":${'{"d":'.repeat(5_000)}{}${'}'.repeat(5_000)}}`;
     expect((await error(deep)).message).toMatch(/metadata: metadata must nest at most 32 levels/);
