@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { MemoryConcatenator } from '../aggregator/index.ts';
 import { Answerer, AnswerScheduler } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
-import { memoryFormat, OnnxEncoder } from '../encoder/index.ts';
+import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
 import { Generator } from '../lm/index.ts';
 import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
@@ -56,7 +56,9 @@ export async function startService(config: Config): Promise<RunningService> {
     { store, index, encoder, memories: new MemoryConcatenator(bundle), generator, manifest },
     { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword' },
   );
-  const worker = new IngestWorker({ store, index, encoder }, {
+  // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
+  const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS);
+  const worker = new IngestWorker({ store, index, encoder: passageEncoder }, {
     batchJobs: config.WORKER_BATCH, maxAttempts: config.WORKER_MAX_ATTEMPTS, idleMs: 1000,
     onIndexed: (_job, passages, ms) => {
       metrics.inc('mac_documents_indexed_total', 'Document versions encoded and indexed');
@@ -130,6 +132,7 @@ export async function startService(config: Config): Promise<RunningService> {
       timers.forEach(clearInterval);
       await new Promise((r) => server.close(r));
       await worker.stop();
+      await passageEncoder.close();
       snapshot();
       store.close();
       await bundle.close();
