@@ -7,7 +7,8 @@ import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
-import { readConfig, startService, type RunningService } from '../server/index.ts';
+import { SqliteStore, type MemoryStore } from '../memory/index.ts';
+import { readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
@@ -33,7 +34,8 @@ questions; the memory bank under --work is reused.
   --rag-top-k N      passages in the prompt for rag (default: the service's, 3)
   --bundle DIR       model bundle (default bundles/default)
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
-  --threads N        ONNX Runtime threads per model (default 0 = all cores)`;
+  --threads N        ONNX Runtime threads per model (default 0 = all cores)
+  --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n)`;
 
 interface Args {
   data: string;
@@ -46,6 +48,7 @@ interface Args {
   bundle: string;
   work?: string;
   threads: number;
+  reportOnly: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -55,7 +58,8 @@ function parse(argv: string[]): Args {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
-      work: { type: 'string' }, threads: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'report-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.data || !values.out) {
@@ -69,7 +73,7 @@ function parse(argv: string[]): Args {
   return {
     data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
-    bundle: values.bundle!, work: values.work, threads: int(values.threads)!,
+    bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
   };
 }
 
@@ -88,54 +92,76 @@ async function main() {
   mkdirSync(work, { recursive: true });
   note(`machine: ${machine().cpu}, ${machine().cores} cores; bundle ${bundleId}; memory bank ${work}`);
 
-  const running = await startService(readConfig({
+  const settings = {
+    bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
+    mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
+  };
+  const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
   }));
+  const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
   try {
-    const client = api(running.url);
-    const docs = paragraphs.map(toDocument);
-    note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
-    const ingest = await ingestAll(client, docs, 50, 'ingest');
-    const settings = {
-      bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
-      mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
-    };
+    const client = running ? api(running.url) : null;
+    let ingest: object | null = previousIngest(args.out);
+    if (running && client) {
+      const docs = paragraphs.map(toDocument);
+      note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
+      ingest = await ingestAll(client, docs, 50, 'ingest');
+    }
     const summaries: Record<string, ModeSummary> = {};
-    const answered = new Map<Mode, QuestionRecord[]>();
+    const answered = new Map<Mode, Map<string, QuestionRecord>>();
     for (const mode of args.modes) {
       const log = new ModeLog(join(args.out, `${mode}.jsonl`), { ...settings, mode });
-      const done = log.records();
-      const bar = progressBar(mode, questions.length);
-      for (const [i, q] of questions.entries()) {
-        if (!done.has(q.id)) log.append(await answerQuestion(running, client, mode, q, args.maxTokens));
-        bar.update(i + 1);
+      if (running && client) {
+        const done = log.records();
+        const bar = progressBar(mode, questions.length);
+        for (const [i, q] of questions.entries()) {
+          if (!done.has(q.id)) log.append(await answerQuestion(running, client, mode, q, args.maxTokens));
+          bar.update(i + 1);
+        }
+        bar.done();
       }
-      bar.done();
+      // The first --limit questions that have an answer (all of them, unless --report-only on a partial run).
       const records = log.records();
-      summaries[mode] = summarize(questions.map((q) => records.get(q.id)!));
+      const mine = new Map(questions.filter((q) => records.has(q.id)).map((q) => [q.id, records.get(q.id)!]));
+      answered.set(mode, mine);
+      summaries[mode] = summarize([...mine.values()]);
       note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
-      answered.set(mode, questions.map((q) => records.get(q.id)!));
-      const compare = (a: Mode, b: Mode) => (answered.has(a) && answered.has(b) ? pairedDifference(answered.get(a)!, answered.get(b)!) : undefined);
+      const compare = (a: Mode, b: Mode) => {
+        if (!answered.has(a) || !answered.has(b)) return undefined;
+        const both = [...answered.get(a)!.keys()].filter((id) => answered.get(b)!.has(id));
+        return { n: both.length, ...pairedDifference(both.map((id) => answered.get(a)!.get(id)!), both.map((id) => answered.get(b)!.get(id)!)) };
+      };
       const comparisons = { mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac') };
-      write(args, running, { settings: { ...settings, limit: args.limit }, ingest, summaries, comparisons });
+      write(args, store, { settings: { ...settings, limit: args.limit }, ingest, summaries, comparisons });
     }
   } finally {
-    await running.close();
+    if (running) await running.close();
+    else store.close();
+  }
+}
+
+/** The ingestion figures of an earlier run of the same report, kept when --report-only asks nothing new. */
+function previousIngest(out: string): object | null {
+  try {
+    return JSON.parse(readFileSync(`${out}.json`, 'utf8')).ingest ?? null;
+  } catch {
+    return null;
   }
 }
 
 interface EvalResult {
   settings: object;
-  ingest: object;
+  ingest: object | null;
   summaries: Record<string, ModeSummary>;
   /** Paired-bootstrap F1 differences in points, with 95% intervals. */
-  comparisons: Record<string, { diff: number; low: number; high: number } | undefined>;
+  comparisons: Record<string, { n: number; diff: number; low: number; high: number } | undefined>;
 }
 
-function write(args: Args, running: RunningService, result: EvalResult) {
-  const bytes = running.store.storageBytes();
+function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: EvalResult) {
+  const bytes = store.storageBytes();
   const report = {
     command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine(),
     scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
@@ -152,7 +178,7 @@ function write(args: Args, running: RunningService, result: EvalResult) {
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
     '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words |', '|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
-      Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}]`).join('; '), '',
+      Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}] (n ${c!.n})`).join('; '), '',
   ].join('\n'));
 }
 
