@@ -163,7 +163,8 @@ interface EvalResult {
 function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: EvalResult) {
   const bytes = store.storageBytes();
   const report = {
-    command: commandLine(process.argv.slice(2), 'eval', 'eval/main.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine(),
+    // A --report-only run summarises the answers of the same command without the flag: that is the one to rerun.
+    command: commandLine(process.argv.slice(2).filter((a) => a !== '--report-only'), 'eval', 'eval/main.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine(),
     scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
     ...result,
     memory_bytes_per_passage: bytes.passages ? Math.round(bytes.modulation / bytes.passages) : null,
