@@ -11,7 +11,7 @@ run() { echo "+ $*"; "$@"; }
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation \
   --limit 200 --modes mac,base,oracle,rag,hybrid --threads 1
 # Does the memory's content reach the answer: answer NLL with the right vs a wrong memory, per memory setting.
-for setting in "salient 32 relative" "words 32 relative" "salient 32 compact"; do
+for setting in "words 32 relative" "words 64 relative"; do
   set -- $setting
   run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out "results/memory-gap/$1-$2-$3" \
     --questions 64 --selection "$1" --slots "$2" --placement "$3" --threads 1
@@ -19,7 +19,7 @@ done
 # Knowledge updates: does the answer follow a document's new version?
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 --threads 1
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
-run scripts/python.sh -m mac.experiments.kv_memory_curve
+OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed and bytes.
-run npm run bench -- --out results/bench.json --sections answer,ingest,memory --questions 40
+run npm run bench -- --out results/bench-memory.json --sections ingest,memory
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
