@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { blockOffset, int64, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
-import { rotateKey } from '../lm/index.ts';
+import { pastFeeds, rotateKey } from '../lm/index.ts';
 import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
 /**
@@ -11,9 +11,13 @@ import { SELECTION_REVISION, selectSlots } from './slots.ts';
  */
 export class KvMemoryEncoder {
   private readonly layout: MemoryLayout;
+  /** Tokens of the context turn's header ("Context:"), before the passage's own: never salient. */
+  private readonly headerTokens: number;
 
   constructor(private readonly bundle: Bundle) {
     this.layout = memoryLayout(bundle.manifest);
+    const { context } = bundle.manifest.prompt;
+    this.headerTokens = bundle.lmTokenizer.encode(context.slice(0, context.indexOf('{passages}')), false).length;
   }
 
   /** Token ids of the context turn holding `text`: what the LM reads at ingestion. */
@@ -32,15 +36,10 @@ export class KvMemoryEncoder {
       input_ids: int64(ids, [1, n]),
       attention_mask: int64(new Array(n).fill(1), [1, n]),
       position_ids: int64(ids.map((_, i) => i), [1, n]),
+      ...pastFeeds(manifest, null),
     };
-    const empty = new Float32Array(0);
-    for (let l = 0; l < layers; l++) {
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', empty, [1, heads, 0, D]);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', empty, [1, heads, 0, D]);
-    }
     const out = await sessions.lm.run(feeds);
-    const header = lmTokenizer.encode(manifest.prompt.context.slice(0, manifest.prompt.context.indexOf('{passages}')), false).length;
-    const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory, header);
+    const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory, this.headerTokens);
     const M = slots.length;
     // Keys move from their position in the passage to their place relative to the memory's end.
     const deltas = slots.map((p, j) => (manifest.memory.placement === 'relative' ? -n : j - M - p));

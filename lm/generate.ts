@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { int64, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
+import { pastFeeds } from './past.ts';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -38,10 +39,6 @@ export class Generator {
     return this.bundle.lmTokenizer.encode(prompt, false);
   }
 
-  private emptyPast(): ort.Tensor[] {
-    const { lm_kv_heads: H, lm_head_dim: D, lm_layers: L } = this.bundle.manifest.dims;
-    return Array.from({ length: 2 * L }, () => new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]));
-  }
 
   async generate(prompt: string, prefix: Prefix | null, options: GenerateOptions): Promise<Generation> {
     const started = performance.now();
@@ -52,7 +49,7 @@ export class Generator {
       throw new RangeError(`prompt of ${promptIds.length} tokens + ${options.maxNewTokens} new exceeds the LM's ${maxTotal}`);
     }
     // prepare: the prefix occupies positions 0..P-1, so the prompt starts at P.
-    let past: ort.Tensor[] = prefix ? prefix.keys.flatMap((k, l) => [k, prefix.values[l]]) : this.emptyPast();
+    let past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const P = prefix ? prefix.length : 0;
     let input = promptIds;
     let position = P;

@@ -1,6 +1,7 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { int64, release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
+import { pastFeeds } from './past.ts';
 
 /**
  * Mean negative log-likelihood (nats per token) of `answer` + the answer suffix after `prompt`, with an
@@ -8,7 +9,7 @@ import type { Prefix } from '../aggregator/index.ts';
  * the same answer under the right memory, a wrong one, and none.
  */
 export async function answerNll(bundle: Bundle, prompt: string, answer: string, prefix: Prefix | null): Promise<number> {
-  const { lm_layers: L, lm_kv_heads: H, lm_head_dim: D, lm_vocab: V } = bundle.manifest.dims;
+  const V = bundle.manifest.dims.lm_vocab;
   const promptIds = bundle.lmTokenizer.encode(prompt, false);
   const answerIds = bundle.lmTokenizer.encode(answer + bundle.manifest.prompt.answer_suffix, false);
   const ids = [...promptIds, ...answerIds];
@@ -17,12 +18,8 @@ export async function answerNll(bundle: Bundle, prompt: string, answer: string, 
     input_ids: int64(ids, [1, ids.length]),
     attention_mask: int64(new Array(P + ids.length).fill(1), [1, P + ids.length]),
     position_ids: int64(ids.map((_, i) => P + i), [1, ids.length]),
+    ...pastFeeds(bundle.manifest, prefix),
   };
-  const empty = new Float32Array(0);
-  for (let l = 0; l < L; l++) {
-    feeds[`past_key_values.${l}.key`] = prefix ? prefix.keys[l] : new ort.Tensor('float32', empty, [1, H, 0, D]);
-    feeds[`past_key_values.${l}.value`] = prefix ? prefix.values[l] : new ort.Tensor('float32', empty, [1, H, 0, D]);
-  }
   const out = await bundle.sessions.lm.run(feeds);
   const logits = out.logits.data as Float32Array;
   let total = 0;
