@@ -29,8 +29,10 @@ interface OpTimes {
  */
 async function profileSession(bundle: Bundle, model: ModelName, threads: number,
   work: (session: ort.InferenceSession) => Promise<void>): Promise<OpTimes> {
+  const spec = bundle.manifest.models[model];
+  if (!spec) throw new Error(`bundle ${bundle.dir} has no ${model} model`);
   const dir = mkdtempSync(join(tmpdir(), `mac-${model}-profile-`));
-  const session = await ort.InferenceSession.create(join(bundle.dir, bundle.manifest.models[model].file), {
+  const session = await ort.InferenceSession.create(join(bundle.dir, spec.file), {
     executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all',
     enableProfiling: true, profileFilePrefix: join(dir, model),
   });

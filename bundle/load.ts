@@ -10,7 +10,8 @@ import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 export interface Bundle {
   dir: string;
   manifest: Manifest;
-  sessions: Record<ModelName, ort.InferenceSession>;
+  /** One session per model the manifest lists (memory_encoder only where the bundle has one). */
+  sessions: Record<Exclude<ModelName, 'memory_encoder'>, ort.InferenceSession> & { memory_encoder?: ort.InferenceSession };
   lmTokenizer: TextTokenizer;
   encoderTokenizer: TextTokenizer;
   close(): Promise<void>;
@@ -55,7 +56,7 @@ async function checkFiles(dir: string, manifest: Manifest, verifyHashes: boolean
 }
 
 function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest): void {
-  const spec = manifest.models[name];
+  const spec = manifest.models[name]!;
   const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
   const wantIn = spec.inputs.map((s) => s.name);
   const wantOut = spec.outputs.map((s) => s.name);
@@ -80,11 +81,17 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // after each run, and here they spun against the other session's: 58 ms per paragraph with spinning,
   // 36 ms without (2 cores, in-process). The LM runs back to back while decoding, where spinning pays, so it keeps it.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const sessions = {} as Record<ModelName, ort.InferenceSession>;
+  const sessions = {} as Bundle['sessions'];
   for (const name of Object.keys(manifest.models) as ModelName[]) {
+    const spec = manifest.models[name];
+    if (!spec) continue;
     const opts = name === 'encoder' || name === 'amortizer' ? noSpinning : sessionOptions;
-    sessions[name] = await ort.InferenceSession.create(join(dir, manifest.models[name].file), opts);
-    checkSignature(name, sessions[name], manifest);
+    const session = await ort.InferenceSession.create(join(dir, spec.file), opts);
+    checkSignature(name, session, manifest);
+    sessions[name] = session;
+  }
+  if (manifest.memory.encoder && !sessions.memory_encoder) {
+    throw new BundleError(`The manifest's memory names an encoder (${manifest.memory.encoder.file}) but models has no memory_encoder. ${REBUILD_HINT}`);
   }
   const { dims } = manifest;
   const lmOut = manifest.models.lm.outputs.filter((o) => o.name.startsWith('present.'));
@@ -98,7 +105,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
     lmTokenizer: loadTokenizer(join(dir, manifest.tokenizers.lm)),
     encoderTokenizer: loadTokenizer(join(dir, manifest.tokenizers.encoder)),
     async close() {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      await Promise.all(Object.values(sessions).map((s) => s?.release()));
     },
   };
 }

@@ -50,8 +50,23 @@ export const manifestSchema = z.object({
     codec: z.enum(['q8', 'fp16', 'fp32']),
     fused: z.number().int().positive(),
     rope_inv_freq: z.array(z.number()).min(1),
+    /** The trained memory encoder (the LM with adapters on its reading pass); absent: the LM reads as is. */
+    encoder: z
+      .object({
+        file: z.string(),
+        weights_sha256: z.string().length(64),
+        lora_rank: z.number().int().positive(),
+        training: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
   }),
-  models: z.object({ encoder: modelSpec, amortizer: modelSpec, aggregator: modelSpec, lm: modelSpec }),
+  models: z.object({
+    encoder: modelSpec,
+    amortizer: modelSpec,
+    aggregator: modelSpec,
+    lm: modelSpec,
+    memory_encoder: modelSpec.optional(),
+  }),
   tokenizers: z.object({ lm: z.string(), encoder: z.string() }),
   files: z.record(z.string(), z.object({ sha256: z.string().length(64), bytes: z.number().int() })),
   base_model: z.record(z.string(), z.unknown()),

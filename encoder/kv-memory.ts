@@ -5,9 +5,11 @@ import { pastFeeds, rotateKey } from '../lm/index.ts';
 import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
 /**
- * The amortized memory of one passage: the frozen LM reads the passage's context turn once (the same
- * text a prompt would carry), and the memory keeps its own keys and values at a few positions
- * (bundle manifest `memory`). No gradient step, no trained compressor: the LM's cache is what it can read.
+ * The amortized memory of one passage: the memory encoder reads the passage's context turn once (the same
+ * text a prompt would carry), and the memory keeps its keys and values at a few positions (bundle manifest
+ * `memory`). The memory encoder is the frozen LM's own graph with trained adapters on this reading pass
+ * (mac/train_memory.py), so the few kept positions carry what a reader of the whole passage would use; a
+ * bundle without one encodes with the LM itself. No gradient step at run time.
  */
 export class KvMemoryEncoder {
   private readonly layout: MemoryLayout;
@@ -38,7 +40,7 @@ export class KvMemoryEncoder {
       position_ids: int64(ids.map((_, i) => i), [1, n]),
       ...pastFeeds(manifest, null),
     };
-    const out = await sessions.lm.run(feeds);
+    const out = await (sessions.memory_encoder ?? sessions.lm).run(feeds);
     const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory, this.headerTokens);
     const M = slots.length;
     // Keys move from their position in the passage to their place relative to the memory's end.
@@ -69,6 +71,7 @@ export class KvMemoryEncoder {
 export function memoryFormat(manifest: Manifest, codec: string): string {
   const { kind, selection, slots, placement } = manifest.memory;
   const inputs = JSON.stringify([kind, selection, SELECTION_REVISION, slots, placement, codec, manifest.prompt.context,
-    manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null]);
+    manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null,
+    ...(manifest.memory.encoder ? [manifest.memory.encoder.weights_sha256] : [])]);
   return `${kind}-${selection}-${slots}-${placement}-${codec}-${createHash('sha256').update(inputs).digest('hex').slice(0, 12)}`;
 }

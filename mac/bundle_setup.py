@@ -22,7 +22,7 @@ LM_QUANT = ("grid", "rtn", "none")
 ENCODER_QUANT = ("int8", "none")
 
 
-def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str) -> bool:
+def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str, memory_encoder: Path | None = None) -> bool:
     manifest = out / "manifest.json"
     if not manifest.exists():
         return False
@@ -32,6 +32,7 @@ def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str) -> b
             and quantization.get("lm") == (None if lm_quant == "none" else describe(lm_quant))
             and quantization.get("encoder") == (None if encoder_quant == "none" else ENCODER_INT8)
             and m.get("training", {}).get("checkpoint_sha256") == sha256_file(weights)
+            and m.get("memory", {}).get("encoder", {}).get("weights_sha256") == (memory_encoder and sha256_file(memory_encoder))
             and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
 
 
@@ -41,17 +42,19 @@ def main():
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--lm-quant", choices=LM_QUANT, default="grid")
     ap.add_argument("--encoder-quant", choices=ENCODER_QUANT, default="int8")
+    ap.add_argument("--memory-encoder", type=Path, default=None,
+                    help="trained memory-encoder adapters (mac/train_memory.py); without: the LM encodes memories as is")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.weights.exists(), f"{args.weights} not found: train with `python -m mac.train` and `python -m mac.release`"
-    if not args.force and up_to_date(args.weights, args.out, args.lm_quant, args.encoder_quant):
+    if not args.force and up_to_date(args.weights, args.out, args.lm_quant, args.encoder_quant, args.memory_encoder):
         print(f"{args.out} is up to date with {args.weights}")
         return
     steps = [lambda src, dst: quantize_bundle(src, dst, args.lm_quant)] if args.lm_quant != "none" else []
     steps += [quantize_encoder] if args.encoder_quant != "none" else []
     # Each step derives a new bundle folder from the last; all but the final one are removed.
     stages = [args.out.with_name(f"{args.out.name}.partial-{i}") for i in range(len(steps))] + [args.out]
-    export_bundle(args.weights, stages[0], name="mac-smollm2-135m")
+    export_bundle(args.weights, stages[0], name="mac-smollm2-135m", memory_encoder=args.memory_encoder)
     for step, src, dst in zip(steps, stages, stages[1:]):
         step(src, dst)
         shutil.rmtree(src)

@@ -30,11 +30,11 @@ from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMP
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
 # Bumped when the exporter writes different graphs for the same weights, so set-up rebuilds old bundles.
-EXPORT_REVISION = 3
+EXPORT_REVISION = 4
 OPSET = 17
 # Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
 # O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
-TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-2}
+TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-2, "memory_encoder": 1e-2}
 
 
 def bundle_id(manifest: dict) -> str:
@@ -96,7 +96,46 @@ def memory_manifest(lm, memory: MemoryConfig) -> dict:
     return {**memory.to_dict(), "rope_inv_freq": inv_freq.tolist()}
 
 
-def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
+def trained_memory_config(weights: Path) -> MemoryConfig:
+    """The memory a trained encoder was trained for: its slot rule and count, the other settings as configured."""
+    tc = torch.load(weights, weights_only=True)["config"]
+    return MemoryConfig(selection=tc["selection"], slots=tc["slots"])
+
+
+def export_memory_encoder(lm, weights: Path, path: Path, max_positions: int, context_ids: list[int]):
+    """The memory encoder (mac/train_memory.py): the frozen LM's graph with the trained adapters beside its
+    weights, reading a context turn and returning its keys/values.
+    -> (parity max|diff|, manifest entry, fixture: the last layer's values of kv-head 0, first 4 dims, per position)."""
+    from .llama import Llama, LlamaConfig
+    ck = torch.load(weights, weights_only=True)
+    tc = ck["config"]
+    lora = {k: v.float() for k, v in ck["lora"].items()}
+    scale = tc["lora_alpha"] / tc["lora_rank"]
+    onnx.save(build_fused_decoder(lm, max_positions, lora=lora, lora_scale=scale, logits=False), str(path))
+    # Parity: the exported graph against the training code's own LM with the same adapters.
+    ref = Llama(LlamaConfig.from_hf(lm.config.to_dict()))
+    ref.load_hf(lm.state_dict())
+    ref.load_lora(lora, tc["lora_alpha"])
+    ids = torch.tensor([context_ids])
+    with torch.no_grad():
+        _, kvs = ref(ids, torch.arange(len(context_ids))[None], lora=True)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    L, Hkv, D = lm.config.num_hidden_layers, lm.config.num_key_value_heads, lm.config.head_dim
+    feeds = {"input_ids": ids.numpy(), "attention_mask": np.ones_like(ids.numpy()),
+             "position_ids": np.arange(len(context_ids))[None]}
+    feeds |= {f"past_key_values.{i}.{kv}": np.zeros((1, Hkv, 0, D), np.float32) for i in range(L) for kv in ("key", "value")}
+    got = sess.run(None, feeds)
+    diff = max(float(np.abs(got[2 * i + j] - kvs[i][j].numpy()).max()) for i in range(L) for j in range(2))
+    final = next((p for p in reversed(ck.get("probes", [])) if p.get("event") == "probe"), {})
+    entry = {"file": path.name, "weights": str(weights), "weights_sha256": sha256_file(weights),
+             "lora_rank": tc["lora_rank"], "lora_alpha": tc["lora_alpha"],
+             "training": {"name": tc["name"], "steps": final.get("step"),
+                          "probe": {k: round(final[k], 4) for k in ("right1", "wrong1", "gap1", "right8", "wrong8", "gap8") if k in final}}}
+    fixture = {"context_ids": context_ids, "last_layer_values": kvs[-1][1][0, 0, :, :4].numpy().round(5).tolist()}
+    return diff, entry, fixture
+
+
+def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_encoder: Path | None = None) -> dict:
     cfg, ck = load_checkpoint(checkpoint)
     c = cfg.mac
     assert not c.encoder.startswith("lm-layer-"), (
@@ -181,6 +220,13 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
     parity["lm"], dec_want = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
     models["lm"] = {"file": "lm.onnx", "inputs": dec_in, "outputs": dec_out}
     steps.update()
+    memory = memory_manifest(bm.lm, trained_memory_config(memory_encoder) if memory_encoder else MemoryConfig())
+    if memory_encoder is not None:
+        assert lm_graph == "fused", "the memory encoder is written as a fused graph: Llama-family LMs only"
+        context_ids = bm.lm_tokenizer(CONTEXT.format(passages=passage[0]), add_special_tokens=False)["input_ids"]
+        parity["memory_encoder"], memory["encoder"], memory_fixture = export_memory_encoder(
+            bm.lm, memory_encoder, tmp / "memory_encoder.onnx", max_lm_tokens, context_ids)
+        models["memory_encoder"] = {"file": "memory_encoder.onnx", "inputs": dec_in, "outputs": dec_out[1:]}
     steps.close()
     for key, diff in parity.items():
         assert diff <= TOLERANCE[key], f"{key}: ONNX differs from PyTorch by {diff:.2e} > {TOLERANCE[key]:.0e}"
@@ -207,6 +253,8 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
         "last_logits_first": dec_want[0][0, -1, :8].round(5).tolist(),
         "greedy_tokens": ref_tokens,
     }
+    if memory_encoder is not None:
+        fixtures["memory_encoder"] = memory_fixture
     (tmp / "parity.json").write_text(json.dumps(fixtures))
 
     tok_dir = tmp / "tokenizers"
@@ -227,7 +275,7 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None) -> dict:
                    "train_answer_tokens": cfg.max_answer_tokens},
         "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
-        "memory": memory_manifest(bm.lm, MemoryConfig()),
+        "memory": memory,
         "models": models,
         "lm_graph": lm_graph,
         "tokenizers": {"lm": "tokenizers/lm/tokenizer.json", "encoder": "tokenizers/encoder/tokenizer.json"},

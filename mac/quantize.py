@@ -57,7 +57,7 @@ def _onto_grid(model: onnx.ModelProto, head: str, accuracy_level: int) -> tuple[
     nodes, new_inits, replaced_weights, added = [], [], set(), set()
     for node in graph.node:
         weight = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-        if weight is None or node.input[0] in inits:
+        if weight is None or node.input[0] in inits or ".lora." in node.name:   # adapters stay fp32
             nodes.append(node)
             continue
         w = numpy_helper.to_array(weight)
@@ -101,21 +101,37 @@ def quantize_lm(model: onnx.ModelProto, method: str = "grid", layer_bits: int = 
     return model
 
 
+def quantize_memory_encoder(model: onnx.ModelProto, accuracy_level: int = ACCURACY_LEVEL) -> onnx.ModelProto:
+    """The memory encoder's LM weights onto the GGUF grid exactly (the LoRA adapters beside them stay fp32,
+    so the encoding pass is the trained one, bit for bit, apart from the runtime's own arithmetic)."""
+    model, added = _onto_grid(model, "", accuracy_level)
+    inits = {i.name for i in model.graph.initializer}
+    left = [n.name for n in model.graph.node if n.op_type == "MatMul" and ".lora." not in n.name
+            and n.name not in added and n.input[1] in inits]
+    assert not left, f"memory encoder: weights off the GGUF grid: {left[:3]}"
+    return model
+
+
 ENCODER_INT8 = "dynamic int8 MatMul/Attention weights, per channel (onnxruntime.quantization.quantize_dynamic)"
 
 
-def _derive(src: Path, out: Path, file: str, write, quantization: dict, suffix: str) -> dict:
+MEMORY_ENCODER = "memory_encoder.onnx"
+
+
+def _derive(src: Path, out: Path, file: str, write, quantization: dict, suffix: str, also: list[str] = ()) -> dict:
     """Copies bundle `src` to `out` with `file` written anew by `write(path)`; the manifest gets the file's
     hash, `quantization` added to its quantization entry (which keeps what earlier derivations recorded,
     and the first unquantized bundle as `from_bundle`), the name suffix and a new bundle_id."""
     assert (src / "manifest.json").exists(), f"{src} is not a bundle"
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(src, out, ignore=shutil.ignore_patterns(file))
+    shutil.copytree(src, out, ignore=shutil.ignore_patterns(file, *also))
     write(out / file)
     manifest = json.loads((src / "manifest.json").read_text())
+    for name in [file, *also]:
+        if (out / name).exists():
+            manifest["files"][name] = {"sha256": sha256_file(out / name), "bytes": (out / name).stat().st_size}
     path = out / file
-    manifest["files"][file] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest["quantization"] = {**manifest.get("quantization", {}), **quantization}
     manifest["quantization"].setdefault("from_bundle", manifest["bundle_id"])
     manifest["name"] = f"{manifest['name']}-{suffix}"
@@ -148,9 +164,13 @@ def quantize_bundle(src: Path, out: Path, method: str = "grid", layer_bits: int 
     def write(path: Path):
         print(f"quantizing {src / 'lm.onnx'}: {what} ...", flush=True)
         onnx.save(quantize_lm(onnx.load(src / "lm.onnx"), method, layer_bits, head_bits, block_size, accuracy_level), str(path))
+        if (src / MEMORY_ENCODER).exists():
+            assert method == "grid", "the memory encoder's adapters were trained on the GGUF grid: use --lm-quant grid"
+            print(f"quantizing {src / MEMORY_ENCODER}: GGUF grid, adapters fp32 ...", flush=True)
+            onnx.save(quantize_memory_encoder(onnx.load(src / MEMORY_ENCODER), accuracy_level), str(path.parent / MEMORY_ENCODER))
 
     suffix = "gguf" if method == "grid" else f"int{layer_bits}" + (f"-head{head_bits}" if head_bits != HEAD_BITS else "")
-    return _derive(src, out, "lm.onnx", write, {"lm": what}, suffix)
+    return _derive(src, out, "lm.onnx", write, {"lm": what}, suffix, also=[MEMORY_ENCODER])
 
 
 def main():

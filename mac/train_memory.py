@@ -33,9 +33,10 @@ from .memory_data import Passage, Tokens, load, probe_set
 @dataclass
 class MemoryTrainConfig:
     name: str = "lora-words-32"
-    lm_dir: str = ".device/lm"                 # mac/lm_pack.py output (or a folder with model.safetensors)
-    train: str = ""                            # SQuAD JSONL (.gz allowed)
-    probe: str = ""                            # held-out SQuAD JSONL for the probe
+    lm_dir: str = ".cache/smollm2-135m-instruct"   # the dequantized LM (`npm run setup`), or mac/lm_pack.py parts
+    train: str = ""                            # SQuAD JSONL (.gz allowed); empty: <squad>/squad-1.1-train-full.jsonl
+    probe: str = ""                            # held-out SQuAD JSONL; empty: <squad>/squad-1.1-train.jsonl (disjoint
+                                               # from the training set and from validation)
     out: str = "runs/memory/lora-words-32"     # writes <out>.pt and <out>.jsonl
     selection: str = "words"
     slots: int = 32
@@ -61,6 +62,7 @@ class MemoryTrainConfig:
     device: str = "auto"
     dtype: str = "auto"                        # auto: bf16 on cuda, fp32 on cpu
     save_dtype: str = "float16"
+    init_from: str = ""                        # a saved run (<out>.pt) whose adapters start this one
 
 
 # ----------------------------------------------------------------------------- model
@@ -250,10 +252,18 @@ def train(cfg: MemoryTrainConfig):
     torch.manual_seed(cfg.seed)
     lm_dir = Path(cfg.lm_dir)
     lm = load_lm(lm_dir, device, dtype)
-    lm.add_lora(cfg.lora_rank, cfg.lora_alpha, tuple(cfg.lora_targets.split(",")))
+    if cfg.init_from:
+        start = torch.load(cfg.init_from, weights_only=True)
+        assert start["config"]["lora_rank"] == cfg.lora_rank, f"{cfg.init_from}: another adapter rank"
+        lm.load_lora({k: v.float() for k, v in start["lora"].items()}, cfg.lora_alpha)
+    else:
+        lm.add_lora(cfg.lora_rank, cfg.lora_alpha, tuple(cfg.lora_targets.split(",")))
     lm.to(device)
     params = [p for p in lm.parameters() if p.requires_grad]
     tokens = Tokens(lm_dir / "tokenizer.json")
+    from .data import squad_dir
+    cfg.train = cfg.train or str(squad_dir() / "squad-1.1-train-full.jsonl")
+    cfg.probe = cfg.probe or str(squad_dir() / "squad-1.1-train.jsonl")
     passages, examples = load(Path(cfg.train), tokens, cfg.selection, cfg.slots, cfg.max_context_tokens,
                               cfg.max_answer_tokens, cfg.limit_questions)
     probe_passages, probe_examples = load(Path(cfg.probe), tokens, cfg.selection, cfg.slots, 10 ** 6, cfg.max_answer_tokens)
