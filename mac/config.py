@@ -41,15 +41,17 @@ class MacConfig:
 
 @dataclass
 class MemoryConfig:
-    """A passage's memory: the frozen LM's own keys and values of the passage's context turn (one forward
-    pass at ingestion), `slots` positions kept per layer, each key/value vector stored in int8."""
+    """A passage's memory: the keys and values of the passage's context turn (one forward pass at ingestion,
+    by the LM or, in the default bundle, by the trained memory encoder: mac/train_memory.py), `slots`
+    positions kept per layer, each key/value vector stored in int8. A trained encoder brings its own
+    `selection` and `slots` (the ones it was trained for: mac/export.py trained_memory_config)."""
     kind: str = "kv"
     # Which positions a passage keeps (encoder/slots.ts): "salient" = the first token, then tokens that
     # start a capitalised word or hold a digit, in order (names, dates and numbers are what SQuAD answers
     # are made of); "words" = every token of such words (chosen: answer NLL gap 0.69 vs 0.61 nats, 64
     # validation questions, `npm run eval:gap`); "uniform" = evenly spaced (the control).
     selection: str = "words"
-    slots: int = 32
+    slots: int = 32                 # without a trained encoder; the default bundle's encoder keeps 64
     # Where the kept keys sit once memories are concatenated: "relative" keeps each key's distance to the
     # end of its own passage; "compact" renumbers the kept slots 0..slots-1.
     placement: str = "relative"

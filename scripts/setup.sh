@@ -38,6 +38,6 @@ else
 fi
 
 step "Default bundle (SmolLM2-135M-Instruct + trained MAC networks)"
-scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --memory-encoder weights/memory-encoder-words-32.pt --out bundles/default
+scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --memory-encoder weights/memory-encoder-words-64.pt --out bundles/default
 echo
 echo "Setup done. Start the service with: npm start"
