@@ -10,12 +10,18 @@ run() { echo "+ $*"; "$@"; }
 # Answer quality in every mode, through the service's own path (resumable; a larger --limit extends it).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation \
   --limit 200 --modes mac,base,oracle,rag,hybrid --threads 1
-# Does the memory's content reach the answer: answer NLL with the right vs a wrong memory, per memory setting.
+# Does the memory's content reach the answer: answer NLL with the right vs a wrong memory. The shipped
+# (trained) memory, then the training-free baselines: the same LM reading passages without adapters.
+run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out results/memory-gap/trained-words-64-relative \
+  --questions 64 --threads 1
+run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-only
 for setting in "words 32 relative" "words 64 relative"; do
   set -- $setting
   run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out "results/memory-gap/$1-$2-$3" \
-    --questions 64 --selection "$1" --slots "$2" --placement "$3" --threads 1
+    --bundle bundles/lm-only --questions 64 --selection "$1" --slots "$2" --placement "$3" --threads 1
 done
+# (The 32-slot trained rows need adapters trained with configs/memory/lora-words-32*.json: a GPU run,
+# scripts/device/train-memory.sh; then bundle_setup --memory-encoder runs/memory/<name>.pt.)
 # Knowledge updates: does the answer follow a document's new version?
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 --threads 1
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
