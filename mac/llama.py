@@ -58,10 +58,6 @@ class LoRALinear(nn.Module):
             y = y + F.linear(F.linear(x, self.A.to(x.dtype)), self.B.to(x.dtype)) * self.scale
         return y
 
-    def merged(self) -> torch.Tensor:
-        """The weight with the update folded in (what an export of the adapted LM carries)."""
-        return self.weight if self.A is None else self.weight + (self.B @ self.A) * self.scale
-
 
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float):
@@ -178,11 +174,11 @@ class Llama(nn.Module):
                         lin.A.copy_(state[key + ".A"])
                         lin.B.copy_(state[key + ".B"])
 
-    def forward(self, ids, positions, past=None, mask=None, lora=False, last_layer: int | None = None):
+    def forward(self, ids, positions, past=None, mask=None, lora=False):
         """ids [B, T], positions [B, T] -> (final hidden [B, T, dim] or None, per-layer (K, V) of these tokens).
 
         past: per-layer (K, V) [B, Hkv, S, D], keys already rotated. mask [B, 1, T, S+T] bool; None = causal
-        over the tokens with every past slot visible. last_layer: stop after it (encoding needs no more).
+        over the tokens with every past slot visible.
         """
         B, T = ids.shape
         S = 0 if past is None else past[0][0].shape[2]
@@ -194,8 +190,6 @@ class Llama(nn.Module):
         for i, block in enumerate(self.layers):
             x, kv = block(x, cos_sin, None if past is None else past[i], mask, lora)
             kvs.append(kv)
-            if last_layer is not None and i == last_layer:
-                return None, kvs
         return self.norm(x), kvs
 
     def logits(self, hidden):

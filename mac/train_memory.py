@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .llama import Llama, LlamaConfig, rotate_half
+from .llama import Llama, LlamaConfig, rope, rope_angles
 from .memory_data import Passage, Tokens, load, probe_set
 
 
@@ -83,10 +83,7 @@ def load_lm(lm_dir: Path, device, dtype) -> Llama:
 
 def rerotate(keys, delta, inv_freq):
     """keys [B, H, M, D] rotated at p -> rotated at p + delta (delta [B, M]); computed in fp32."""
-    angles = delta.double()[..., None] * inv_freq                                   # [B, M, D/2]
-    angles = torch.cat([angles, angles], -1)[:, None].float()                       # [B, 1, M, D]
-    k = keys.float()
-    return (k * angles.cos() + rotate_half(k) * angles.sin()).to(keys.dtype)
+    return rope(keys.float(), rope_angles(delta, inv_freq, torch.float32)).to(keys.dtype)
 
 
 # ----------------------------------------------------------------------------- batches
@@ -173,9 +170,8 @@ def student_logits(lm: Llama, passages, examples, cfg, device, distractors: int 
     if distractors:
         # the batch's other memories are the distractors: row b reads rows b+1.. b+k beside its own
         order = [1 + i for i in range(distractors)]
-        rolled = [[(K.roll(-shift, 0), V.roll(-shift, 0)) for K, V in mem] for shift in order]
-        rolled_valid = [valid.roll(-shift, 0) for shift in order]
-        mems, valids = rolled[:], rolled_valid[:]
+        mems = [[(K.roll(-shift, 0), V.roll(-shift, 0)) for K, V in mem] for shift in order]
+        valids = [valid.roll(-shift, 0) for shift in order]
         mems.insert(gold_slot, mem)
         valids.insert(gold_slot, valid)
         past, past_valid = concat(lm, mems, valids, device)

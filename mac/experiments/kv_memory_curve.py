@@ -38,6 +38,7 @@ from tqdm import tqdm
 from ..base_models import resolve_lm
 from ..build import CACHE_DIR
 from ..data import Paragraph, load_squad, squad_dir
+from ..llama import rotate_half
 from ..metrics import exact_match, f1
 from ..prompt import ANSWER_SUFFIX as ANSWER_END, CONTEXT, FORM, QUESTION_TURN, STOP_TOKENS, build_prompt
 
@@ -70,11 +71,6 @@ class Config:
 
 
 # ----------------------------------------------------------------------------- RoPE and quantization
-
-def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat([-x[..., half:], x[..., :half]], -1)
-
 
 def rerotate(keys: torch.Tensor, delta, inv_freq: torch.Tensor) -> torch.Tensor:
     """keys [..., S, D] already rotated at positions p -> the same keys rotated at p + delta (delta: scalar or [..., S])."""
