@@ -77,15 +77,16 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
     intraOpNumThreads: options.threads ?? 0,
     graphOptimizationLevel: 'all',
   };
-  // Ingestion alternates encoder and amortizer once per passage. A session's idle threads spin for work
-  // after each run, and here they spun against the other session's: 58 ms per paragraph with spinning,
-  // 36 ms without (2 cores, in-process). The LM runs back to back while decoding, where spinning pays, so it keeps it.
+  // The retrieval encoder runs once per passage between other sessions' runs. A session's idle threads spin
+  // for work after each run, and spun against the other session's: 58 ms per paragraph with spinning,
+  // 36 ms without (2 cores, in-process, measured beside the previous memory's amortizer). The LM runs back
+  // to back while decoding, where spinning pays, so it keeps it.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const sessions = {} as Bundle['sessions'];
   for (const name of Object.keys(manifest.models) as ModelName[]) {
     const spec = manifest.models[name];
     if (!spec) continue;
-    const opts = name === 'encoder' || name === 'amortizer' ? noSpinning : sessionOptions;
+    const opts = name === 'encoder' ? noSpinning : sessionOptions;
     const session = await ort.InferenceSession.create(join(dir, spec.file), opts);
     checkSignature(name, session, manifest);
     sessions[name] = session;

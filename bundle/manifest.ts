@@ -22,11 +22,7 @@ export const manifestSchema = z.object({
     lm_kv_heads: z.number().int().positive(),
     lm_head_dim: z.number().int().positive(),
     lm_vocab: z.number().int().positive(),
-    prefix_len: z.number().int().positive(),
-    mem_tokens: z.number().int().positive(),
-    mod_dim: z.number().int().positive(),
     encoder_dim: z.number().int().positive(),
-    aggregation_window: z.number().int().positive(),
   }),
   limits: z.object({
     max_passage_tokens: z.number().int().positive(),
@@ -62,16 +58,12 @@ export const manifestSchema = z.object({
   }),
   models: z.object({
     encoder: modelSpec,
-    amortizer: modelSpec,
-    aggregator: modelSpec,
     lm: modelSpec,
     memory_encoder: modelSpec.optional(),
   }),
   tokenizers: z.object({ lm: z.string(), encoder: z.string() }),
   files: z.record(z.string(), z.object({ sha256: z.string().length(64), bytes: z.number().int() })),
   base_model: z.record(z.string(), z.unknown()),
-  training: z.record(z.string(), z.unknown()).optional(),
-  validation: z.record(z.string(), z.unknown()).optional(),
   /** How the LM graph is written ('fused' or 'traced') and, for a derived bundle, how its weights are stored. */
   lm_graph: z.string().optional(),
   quantization: z.object({ lm: z.string().optional(), encoder: z.string().optional(), from_bundle: z.string() }).optional(),

@@ -1,16 +1,7 @@
-import type * as ort from 'onnxruntime-node';
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
 import { KvMemoryEncoder } from './kv-memory.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
-/** One encoder forward pass over one text: per-token states for the amortizer, pooled embedding. */
-interface EncoderPass {
-  states: ort.Tensor;
-  embedding: ort.Tensor;
-  mask: ort.Tensor;
-  ids: ort.Tensor;
-  tokens: number;
-}
 
 /**
  * A passage becomes its retrieval embedding (the sentence encoder) and its memory (the frozen LM's own
@@ -39,10 +30,13 @@ export class OnnxEncoder implements Encoder {
     return ids.length <= limit ? ids : [...ids.slice(0, limit - 1), ids[ids.length - 1]];
   }
 
-  private async runEncoder(text: string, limit: number): Promise<EncoderPass> {
-    const { ids, mask, lengths } = padBatch([this.tokenize(text, limit)]);
+  /** One encoder forward pass over one text: its pooled, normalized embedding. */
+  private async embed(text: string, limit: number): Promise<Float32Array> {
+    const { ids, mask } = padBatch([this.tokenize(text, limit)]);
     const out = await this.bundle.sessions.encoder.run({ input_ids: ids, attention_mask: mask });
-    return { states: out.token_states, embedding: out.embedding, mask, ids, tokens: lengths[0] };
+    const embedding = (out.embedding.data as Float32Array).slice();
+    release(out.token_states, out.embedding, ids, mask);
+    return embedding;
   }
 
   /**
@@ -54,33 +48,20 @@ export class OnnxEncoder implements Encoder {
   async encodePassages(texts: string[]): Promise<EncodedPassage[]> {
     const result: EncodedPassage[] = [];
     for (const text of texts) {
-      const enc = await this.runEncoder(text, this.maxPassageTokens);
-      const embedding = (enc.embedding.data as Float32Array).slice();
-      release(enc.states, enc.embedding, enc.ids, enc.mask);
+      const embedding = await this.embed(text, this.maxPassageTokens);
       result.push({ embedding, modulation: await this.memory.encode(text) });
     }
     return result;
   }
 
-  /** Retrieval embeddings only (no amortizer): what the index stores for each text. */
+  /** Retrieval embeddings only (no memory): what the index stores for each text. */
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
     const result: Float32Array[] = [];
-    for (const text of texts) {
-      const enc = await this.runEncoder(text, this.maxPassageTokens);
-      result.push((enc.embedding.data as Float32Array).slice());
-      release(enc.states, enc.embedding, enc.ids, enc.mask);
-    }
+    for (const text of texts) result.push(await this.embed(text, this.maxPassageTokens));
     return result;
   }
 
   async encodeQuestion(text: string): Promise<EncodedQuestion> {
-    const enc = await this.runEncoder(text, this.maxQuestionTokens);
-    const question = {
-      embedding: (enc.embedding.data as Float32Array).slice(),
-      states: (enc.states.data as Float32Array).slice(),
-      tokens: enc.tokens,
-    };
-    release(enc.states, enc.embedding, enc.ids, enc.mask);
-    return question;
+    return { embedding: await this.embed(text, this.maxQuestionTokens) };
   }
 }

@@ -4,11 +4,9 @@ export interface EncodedPassage {
   modulation: Float32Array; // [slots * layers * 2 * kv heads * head dim]
 }
 
-/** A question as the aggregator reads it: its token states, and its retrieval embedding. */
+/** A question as retrieval reads it: its embedding. */
 export interface EncodedQuestion {
-  embedding: Float32Array; // [E]
-  states: Float32Array; // [q * E]
-  tokens: number; // q
+  embedding: Float32Array; // [E], L2-normalized
 }
 
 export interface Encoder {

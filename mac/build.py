@@ -1,4 +1,4 @@
-"""Builds the frozen base models (LM + encoder) and fills the MAC config with their dimensions."""
+"""Builds the frozen base models (LM + retrieval encoder) and fills the bundle config with their dimensions."""
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from transformers import (AutoModel, AutoModelForCausalLM, AutoTokenizer, BertCo
                           LlamaConfig, LlamaForCausalLM)
 
 from .base_models import minilm_dir, resolve_lm, sha256_file, smollm2_gguf_path
-from .config import MacConfig
+from .config import BundleConfig
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache"
 
@@ -51,45 +51,14 @@ def _tiny_encoder(folder: Path) -> dict:
     return {"name": "tiny-random-bert", "source": "random init, seed 0 (tests only)"}
 
 
-class LMLayerEncoder(torch.nn.Module):
-    """The frozen LM's own residual stream after `layer` decoder layers, used as the encoder backbone.
-
-    The alternative to MiniLM: states in the space the prefix must speak to. `encoder = "lm-layer-K"`.
-    Causal, so a token's state only sees the text before it. Only the first K layers run.
-    """
-
-    def __init__(self, lm, layer: int):
-        super().__init__()
-        assert 0 < layer <= lm.config.num_hidden_layers, f"lm-layer-{layer}: the LM has {lm.config.num_hidden_layers} layers"
-        self.model, self.layer = lm.model, layer
-        self.config = lm.config
-
-    def forward(self, input_ids, attention_mask, **_):
-        from transformers.masking_utils import create_causal_mask
-        from transformers.modeling_outputs import BaseModelOutput
-        x = self.model.embed_tokens(input_ids)
-        positions = torch.arange(input_ids.shape[1])[None]
-        mask = create_causal_mask(config=self.config, input_embeds=x, attention_mask=attention_mask,
-                                  cache_position=positions[0], past_key_values=None, position_ids=positions)
-        rotary = self.model.rotary_emb(x, positions)
-        for block in self.model.layers[: self.layer]:
-            x = block(x, attention_mask=mask, position_ids=positions, position_embeddings=rotary)
-            x = x[0] if isinstance(x, tuple) else x
-        return BaseModelOutput(last_hidden_state=x)
-
-
-def load_base_models(c: MacConfig) -> BaseModels:
+def load_base_models(c: BundleConfig) -> BaseModels:
     """Loads both frozen models (eval mode, no grads) and writes their dimensions into `c`."""
     if c.lm == "tiny":
         lm_dir = CACHE_DIR / "tiny-lm"
         lm_prov = _tiny_lm(lm_dir)
     else:
         lm_dir, lm_prov = resolve_lm(c.lm, CACHE_DIR)
-    lm_layer = int(c.encoder.removeprefix("lm-layer-")) if c.encoder.startswith("lm-layer-") else None
-    if lm_layer is not None:
-        enc_dir = lm_dir
-        enc_prov = {"name": f"{lm_prov['name']} hidden states after layer {lm_layer}", "source": "the frozen LM"}
-    elif c.encoder == "tiny":
+    if c.encoder == "tiny":
         enc_dir = CACHE_DIR / "tiny-encoder"
         enc_prov = _tiny_encoder(enc_dir)
     elif c.encoder == "minilm":
@@ -101,10 +70,7 @@ def load_base_models(c: MacConfig) -> BaseModels:
         enc_prov = {"name": enc_dir.name, "source": str(enc_dir.resolve())}
 
     lm = AutoModelForCausalLM.from_pretrained(lm_dir, dtype=torch.float32).eval()
-    if lm_layer is not None:
-        encoder = LMLayerEncoder(lm, lm_layer).eval()
-    else:
-        encoder = AutoModel.from_pretrained(enc_dir, dtype=torch.float32).eval()
+    encoder = AutoModel.from_pretrained(enc_dir, dtype=torch.float32).eval()
     for p in list(lm.parameters()) + list(encoder.parameters()):
         p.requires_grad_(False)
     lc = lm.config
@@ -118,13 +84,6 @@ def load_base_models(c: MacConfig) -> BaseModels:
     encoder_tokenizer.padding_side = "right"
     return BaseModels(lm, lm_dir, AutoTokenizer.from_pretrained(lm_dir), lm_prov,
                       encoder, enc_dir, encoder_tokenizer, enc_prov)
-
-
-def encode_texts(encoder, tokenizer, texts: list[str], max_tokens: int):
-    """Token states [B, n, E], mask [B, n] and the normalized mean-pooled sentence embedding [B, E]."""
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt")
-    states = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-    return states, batch["attention_mask"], sentence_embedding(states, batch["attention_mask"])
 
 
 def sentence_embedding(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

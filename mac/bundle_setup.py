@@ -1,7 +1,10 @@
 """Builds the default bundle from the committed weights, unless an up-to-date one is already there.
 
-    python -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/default \
+    python -m mac.bundle_setup --out bundles/default [--memory-encoder weights/memory-encoder-words-64.pt] \
         [--lm-quant grid|rtn|none] [--encoder-quant int8|none]
+
+--memory-encoder gives the trained adapters the LM reads passages with (mac/train_memory.py); without it
+the LM reads them as it is (the training-free memory).
 
 --lm-quant picks how the frozen LM is stored (quantize.py): `grid` (default) puts the GGUF's own 4-bit
 Q4_1 layers and 8-bit Q8_0 head back into MatMulNBits exactly; `rtn` rounds to 4 bits again (loses F1
@@ -15,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from .base_models import sha256_file
+from .config import preset
 from .export import EXPORT_REVISION, FORMAT_VERSION, export_bundle
 from .quantize import ENCODER_INT8, describe, quantize_bundle, quantize_encoder
 
@@ -22,7 +26,7 @@ LM_QUANT = ("grid", "rtn", "none")
 ENCODER_QUANT = ("int8", "none")
 
 
-def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str, memory_encoder: Path | None = None) -> bool:
+def up_to_date(out: Path, lm_quant: str, encoder_quant: str, memory_encoder: Path | None) -> bool:
     manifest = out / "manifest.json"
     if not manifest.exists():
         return False
@@ -31,14 +35,12 @@ def up_to_date(weights: Path, out: Path, lm_quant: str, encoder_quant: str, memo
     return (m.get("format_version") == FORMAT_VERSION and m.get("export_revision") == EXPORT_REVISION
             and quantization.get("lm") == (None if lm_quant == "none" else describe(lm_quant))
             and quantization.get("encoder") == (None if encoder_quant == "none" else ENCODER_INT8)
-            and m.get("training", {}).get("checkpoint_sha256") == sha256_file(weights)
             and m.get("memory", {}).get("encoder", {}).get("weights_sha256") == (memory_encoder and sha256_file(memory_encoder))
             and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--weights", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--lm-quant", choices=LM_QUANT, default="grid")
     ap.add_argument("--encoder-quant", choices=ENCODER_QUANT, default="int8")
@@ -46,15 +48,16 @@ def main():
                     help="trained memory-encoder adapters (mac/train_memory.py); without: the LM encodes memories as is")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
-    assert args.weights.exists(), f"{args.weights} not found: train with `python -m mac.train` and `python -m mac.release`"
-    if not args.force and up_to_date(args.weights, args.out, args.lm_quant, args.encoder_quant, args.memory_encoder):
-        print(f"{args.out} is up to date with {args.weights}")
+    assert args.memory_encoder is None or args.memory_encoder.exists(), (
+        f"{args.memory_encoder} not found: train one with `python -m mac.train_memory` (configs/memory/)")
+    if not args.force and up_to_date(args.out, args.lm_quant, args.encoder_quant, args.memory_encoder):
+        print(f"{args.out} is up to date")
         return
     steps = [lambda src, dst: quantize_bundle(src, dst, args.lm_quant)] if args.lm_quant != "none" else []
     steps += [quantize_encoder] if args.encoder_quant != "none" else []
     # Each step derives a new bundle folder from the last; all but the final one are removed.
     stages = [args.out.with_name(f"{args.out.name}.partial-{i}") for i in range(len(steps))] + [args.out]
-    export_bundle(args.weights, stages[0], name="mac-smollm2-135m", memory_encoder=args.memory_encoder)
+    export_bundle(stages[0], preset("default"), name="mac-smollm2-135m", memory_encoder=args.memory_encoder)
     for step, src, dst in zip(steps, stages, stages[1:]):
         step(src, dst)
         shutil.rmtree(src)

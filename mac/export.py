@@ -1,10 +1,13 @@
-"""Exports a trained MAC checkpoint and its frozen base models as one ONNX bundle.
+"""Exports the frozen base models, and the trained memory encoder if given, as one ONNX bundle (fp32).
 
-    python -m mac.export --checkpoint weights/mac-smollm2.pt --out bundles/default
+    python -m mac.export --preset default --out bundles/fp32 --memory-encoder weights/memory-encoder-words-64.pt
+    python -m mac.export --preset tiny --out bundles/tiny
 
-The bundle folder holds encoder.onnx, amortizer.onnx, aggregator.onnx, lm.onnx (Optimum decoder-with-
-past layout; written with fused kernels for Llama-family LMs, see fused_lm.py, traced otherwise), the two tokenizers, parity.json (fixed inputs and the PyTorch outputs, for the
-service's own parity test) and manifest.json, the contract the service checks when it loads.
+The bundle folder holds encoder.onnx (retrieval embeddings), lm.onnx (the frozen LM, Optimum decoder-with-
+past layout; written with fused kernels for Llama-family LMs, see fused_lm.py, traced otherwise),
+memory_encoder.onnx (the LM with the trained adapters, reading passages into memories), the two
+tokenizers, parity.json (fixed inputs and the PyTorch outputs, for the service's own parity test) and
+manifest.json, the contract the service checks when it loads. mac/bundle_setup.py quantizes it.
 """
 import argparse
 import hashlib
@@ -21,33 +24,26 @@ from tqdm import tqdm
 
 from .base_models import sha256_file
 from .build import load_base_models
-from .config import MacConfig, MemoryConfig, TrainConfig
+from .config import BundleConfig, MemoryConfig, preset
 from .fused_lm import build_fused_decoder, fused_supported, rope_frequencies
-from .model import MacNetworks
-from .onnx_wrappers import AggregatorGraph, AmortizerGraph, DecoderGraph, EncoderGraph
+from .generate import greedy_generate
+from .onnx_wrappers import DecoderGraph, EncoderGraph
 from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMPLATE, build_prompt
 
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
 # Bumped when the exporter writes different graphs for the same weights, so set-up rebuilds old bundles.
-EXPORT_REVISION = 4
+EXPORT_REVISION = 5
 OPSET = 17
 # Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
 # O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
-TOLERANCE = {"encoder": 1e-4, "amortizer": 1e-4, "aggregator": 1e-4, "lm": 1e-2, "memory_encoder": 1e-2}
+TOLERANCE = {"encoder": 1e-4, "lm": 1e-2, "memory_encoder": 1e-2}
 
 
 def bundle_id(manifest: dict) -> str:
     """The bundle's name plus a digest of every file's hash: two bundles share an id only if byte-identical."""
     digest = json.dumps(manifest["files"], sort_keys=True).encode()
     return f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
-
-
-def load_checkpoint(path: Path) -> tuple[TrainConfig, dict]:
-    ck = torch.load(path, weights_only=False, map_location="cpu")
-    cfg_dict = dict(ck["config"])
-    mac = MacConfig(**cfg_dict.pop("mac"))
-    return TrainConfig(**cfg_dict, mac=mac), ck
 
 
 def _io(names_shapes: list[tuple[str, str, list]]) -> list[dict]:
@@ -135,22 +131,14 @@ def export_memory_encoder(lm, weights: Path, path: Path, max_positions: int, con
     return diff, entry, fixture
 
 
-def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_encoder: Path | None = None) -> dict:
-    cfg, ck = load_checkpoint(checkpoint)
-    c = cfg.mac
-    assert not c.encoder.startswith("lm-layer-"), (
-        f"{checkpoint}: encoder {c.encoder} (the LM's own states) is a training-side comparison; the bundle "
-        "contract has no LM-state encoder yet. Export a MiniLM-backbone checkpoint.")
-    bm = load_base_models(c)
-    net = MacNetworks(c)
-    net.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-    net.eval()
+def export_bundle(out: Path, cfg: BundleConfig, name: str, memory_encoder: Path | None = None) -> dict:
+    bm = load_base_models(cfg)
     bm.lm.config._attn_implementation = "eager"  # the traced graph uses our own explicit mask
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
-    L, H, D, P, T, M, E = c.lm_layers, c.lm_kv_heads, c.lm_head_dim, c.prefix_len, c.mem_tokens, c.mod_dim, c.encoder_dim
+    L, H, D, E = cfg.lm_layers, cfg.lm_kv_heads, cfg.lm_head_dim, cfg.encoder_dim
     V = bm.lm.config.vocab_size
     passage = ["The Eiffel Tower was completed in 1889 for the World's Fair in Paris.",
                "SQLite is a small, fast, self-contained SQL database engine."]
@@ -158,48 +146,24 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
     enc_batch = bm.encoder_tokenizer(passage, padding=True, return_tensors="pt")
     q_batch = bm.encoder_tokenizer([question], return_tensors="pt")
 
-    models, parity, fixtures = {}, {}, {}
-    steps = tqdm(total=4, desc="export", unit="model")
+    models, parity = {}, {}
+    steps = tqdm(total=2 + (memory_encoder is not None), desc="export", unit="model")
 
-    # 1. encoder: shared by retrieval (embedding) and the amortizer/aggregator (token states)
+    # 1. the retrieval encoder: a text's embedding for the vector index
     enc = EncoderGraph(bm.encoder).eval()
     enc_in = _io([("input_ids", "int64", ["batch", "tokens"]), ("attention_mask", "int64", ["batch", "tokens"])])
     enc_out = _io([("token_states", "float32", ["batch", "tokens", E]), ("embedding", "float32", ["batch", E])])
     enc_args = (enc_batch["input_ids"], enc_batch["attention_mask"])
     _export(enc, enc_args, tmp / "encoder.onnx", enc_in, enc_out)
     fuse_bert(tmp / "encoder.onnx", bm.encoder.config)
-    parity["encoder"], (p_states, p_emb) = _parity(tmp / "encoder.onnx", enc, enc_args, ["input_ids", "attention_mask"])
+    parity["encoder"], (_, p_emb) = _parity(tmp / "encoder.onnx", enc, enc_args, ["input_ids", "attention_mask"])
     with torch.no_grad():
-        q_states, q_emb = enc(q_batch["input_ids"], q_batch["attention_mask"])
+        _, q_emb = enc(q_batch["input_ids"], q_batch["attention_mask"])
     models["encoder"] = {"file": "encoder.onnx", "inputs": enc_in, "outputs": enc_out}
     steps.update()
 
-    # 2. amortizer: passage token states -> modulation stored in memory
-    amo = AmortizerGraph(net).eval()
-    amo_in = _io([("token_states", "float32", ["batch", "tokens", E]), ("attention_mask", "int64", ["batch", "tokens"])])
-    amo_out = _io([("modulation", "float32", ["batch", T, M])])
-    amo_args = (torch.from_numpy(p_states), enc_batch["attention_mask"])
-    _export(amo, amo_args, tmp / "amortizer.onnx", amo_in, amo_out)
-    parity["amortizer"], (modulation,) = _parity(tmp / "amortizer.onnx", amo, amo_args, ["token_states", "attention_mask"])
-    models["amortizer"] = {"file": "amortizer.onnx", "inputs": amo_in, "outputs": amo_out}
-    steps.update()
-
-    # 3. aggregator: one level of question-conditioned fusion + the per-layer prefix
-    agg = AggregatorGraph(net).eval()
-    agg_in = _io([("question_states", "float32", ["batch", "question_tokens", E]),
-                  ("question_mask", "int64", ["batch", "question_tokens"]),
-                  ("memories", "float32", ["batch", "memories", T, M]),
-                  ("memory_mask", "int64", ["batch", "memories"])])
-    agg_out = _io([("fused", "float32", ["batch", T, M]), ("memory_weights", "float32", ["batch", "memories"])] +
-                  [(f"prefix.{i}.{kv}", "float32", ["batch", H, P, D]) for i in range(L) for kv in ("key", "value")])
-    agg_args = (q_states, q_batch["attention_mask"], torch.from_numpy(modulation)[None], torch.ones(1, 2, dtype=torch.long))
-    _export(agg, agg_args, tmp / "aggregator.onnx", agg_in, agg_out)
-    parity["aggregator"], agg_want = _parity(tmp / "aggregator.onnx", agg, agg_args,
-                                             ["question_states", "question_mask", "memories", "memory_mask"])
-    models["aggregator"] = {"file": "aggregator.onnx", "inputs": agg_in, "outputs": agg_out}
-    steps.update()
-
-    # 4. the frozen LM, decoder with past (Optimum layout); the prefix goes in as the first past
+    # 2. the frozen LM, decoder with past (Optimum layout); a passage memory goes in as the first past.
+    # Parity is checked after a random 2-position past, so the past's positions and mask are exercised.
     dec = DecoderGraph(bm.lm, L).eval()
     dec_in = _io([("input_ids", "int64", ["batch", "sequence"]), ("attention_mask", "int64", ["batch", "total"]),
                   ("position_ids", "int64", ["batch", "sequence"])] +
@@ -207,9 +171,9 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
     dec_out = _io([("logits", "float32", ["batch", "sequence", V])] +
                   [(f"present.{i}.{kv}", "float32", ["batch", H, "total", D]) for i in range(L) for kv in ("key", "value")])
     prompt_ids = bm.lm_tokenizer(build_prompt(question), add_special_tokens=False, return_tensors="pt")["input_ids"]
-    n = prompt_ids.shape[1]
-    dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None],
-                *[torch.from_numpy(a) for a in agg_want[2:]])
+    n, P = prompt_ids.shape[1], 2
+    past = torch.randn(2 * L, 1, H, P, D, generator=torch.Generator().manual_seed(0))
+    dec_args = (prompt_ids, torch.ones(1, P + n, dtype=torch.long), torch.arange(P, P + n)[None], *past)
     max_lm_tokens = min(2048, getattr(bm.lm.config, "max_position_embeddings", 2048))
     lm_graph = "fused" if fused_supported(bm.lm) else "traced"
     if lm_graph == "fused":
@@ -217,9 +181,11 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
         onnx.save(build_fused_decoder(bm.lm, max_lm_tokens), str(tmp / "lm.onnx"))
     else:
         _export(dec, dec_args, tmp / "lm.onnx", dec_in, dec_out)
-    parity["lm"], dec_want = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
+    parity["lm"], _ = _parity(tmp / "lm.onnx", dec, dec_args, [s["name"] for s in dec_in])
     models["lm"] = {"file": "lm.onnx", "inputs": dec_in, "outputs": dec_out}
     steps.update()
+
+    # 3. the trained memory encoder, if any: the LM with adapters on its passage-reading pass
     memory = memory_manifest(bm.lm, trained_memory_config(memory_encoder) if memory_encoder else MemoryConfig())
     if memory_encoder is not None:
         assert lm_graph == "fused", "the memory encoder is written as a fused graph: Llama-family LMs only"
@@ -227,31 +193,20 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
         parity["memory_encoder"], memory["encoder"], memory_fixture = export_memory_encoder(
             bm.lm, memory_encoder, tmp / "memory_encoder.onnx", max_lm_tokens, context_ids)
         models["memory_encoder"] = {"file": "memory_encoder.onnx", "inputs": dec_in, "outputs": dec_out[1:]}
+        steps.update()
     steps.close()
     for key, diff in parity.items():
         assert diff <= TOLERANCE[key], f"{key}: ONNX differs from PyTorch by {diff:.2e} > {TOLERANCE[key]:.0e}"
 
-    # Reference generation for the service's parity test: greedy tokens from the PyTorch LM.
-    from .generate import greedy_generate
-    ref_tokens = greedy_generate(bm.lm, prompt_ids[0].tolist(), torch.from_numpy(np.stack(agg_want[2::2], 1)),
-                                 torch.from_numpy(np.stack(agg_want[3::2], 1)), bm.lm_tokenizer, max_new_tokens=8)
     # The memory path's reference: a passage memory that keeps every position must answer as the passage
     # in the context turn does (tests/parity.test.ts reads it through the service's memory encoder).
     context_ids = bm.lm_tokenizer(build_prompt(question, passage[:1]), add_special_tokens=False)["input_ids"]
-    context_tokens = greedy_generate(bm.lm, context_ids, None, None, bm.lm_tokenizer, max_new_tokens=8)
     fixtures = {
         "passages": passage, "question": question,
         "context_prompt_ids": context_ids,
-        "context_greedy_tokens": context_tokens,
+        "context_greedy_tokens": greedy_generate(bm.lm, context_ids, None, None, bm.lm_tokenizer, max_new_tokens=8),
         "passage_embedding": p_emb.round(6).tolist(),
         "question_embedding": q_emb.numpy().round(6).tolist(),
-        "modulation": modulation.round(6).tolist(),
-        "fused": agg_want[0].round(6).tolist(),
-        "memory_weights": agg_want[1].round(6).tolist(),
-        "prefix_0_key_first": agg_want[2][0, 0, 0, :8].round(6).tolist(),
-        "prompt_ids": prompt_ids[0].tolist(),
-        "last_logits_first": dec_want[0][0, -1, :8].round(5).tolist(),
-        "greedy_tokens": ref_tokens,
     }
     if memory_encoder is not None:
         fixtures["memory_encoder"] = memory_fixture
@@ -266,13 +221,11 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "export_revision": EXPORT_REVISION,
-        "name": name or cfg.name,
+        "name": name,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "dims": {"lm_layers": L, "lm_kv_heads": H, "lm_head_dim": D, "lm_vocab": V, "prefix_len": P,
-                 "mem_tokens": T, "mod_dim": M, "encoder_dim": E, "aggregation_window": c.aggregation_window},
-        "limits": {"max_passage_tokens": c.max_passage_tokens, "max_question_tokens": c.max_question_tokens,
-                   "max_lm_tokens": max_lm_tokens,
-                   "train_answer_tokens": cfg.max_answer_tokens},
+        "dims": {"lm_layers": L, "lm_kv_heads": H, "lm_head_dim": D, "lm_vocab": V, "encoder_dim": E},
+        "limits": {"max_passage_tokens": cfg.max_passage_tokens, "max_question_tokens": cfg.max_question_tokens,
+                   "max_lm_tokens": max_lm_tokens},
         "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
         "memory": memory,
@@ -283,9 +236,6 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
         "parity": {"max_abs_diff": parity, "tolerance": TOLERANCE, "fixtures": "parity.json"},
         "base_model": bm.lm_provenance,
         "encoder_model": bm.encoder_provenance,
-        "training": {"config": cfg.to_dict(), "steps": ck.get("step"), "minutes": round(ck.get("elapsed", 0) / 60, 1),
-                     "checkpoint_sha256": sha256_file(checkpoint)},
-        "validation": {"answer_nll": ck.get("valid_loss")},
         "files": {str(p.relative_to(tmp)): {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files},
     }
     manifest["bundle_id"] = bundle_id(manifest)
@@ -299,11 +249,12 @@ def export_bundle(checkpoint: Path, out: Path, name: str | None = None, memory_e
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True, type=Path)
+    ap.add_argument("--preset", choices=("default", "tiny"), default="default")
     ap.add_argument("--out", required=True, type=Path)
-    ap.add_argument("--name")
+    ap.add_argument("--name", help="the bundle's name (default: the preset's)")
+    ap.add_argument("--memory-encoder", type=Path, help="trained memory-encoder adapters (mac/train_memory.py)")
     args = ap.parse_args()
-    export_bundle(args.checkpoint, args.out, args.name)
+    export_bundle(args.out, preset(args.preset), args.name or args.preset, args.memory_encoder)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,16 @@
-"""Greedy decoding with a modulation prefix, in PyTorch (reference for the ONNX path)."""
+"""Greedy decoding after a key/value prefix, in PyTorch: the reference the service's ONNX path is checked against."""
 import torch
+from transformers import DynamicCache
 
-from .prefix_lm import prefix_cache
 from .prompt import STOP_TOKENS
+
+
+def prefix_cache(prefix_k: torch.Tensor, prefix_v: torch.Tensor) -> DynamicCache:
+    """prefix_k/v: [B, L, H_kv, P, D] -> a cache holding P positions for every layer."""
+    cache = DynamicCache()
+    for layer in range(prefix_k.shape[1]):
+        cache.update(prefix_k[:, layer], prefix_v[:, layer], layer)
+    return cache
 
 
 @torch.no_grad()

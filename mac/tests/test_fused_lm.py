@@ -9,14 +9,14 @@ import torch
 from mac.build import load_base_models
 from mac.config import preset
 from mac.fused_lm import build_fused_decoder, fused_supported
-from mac.prefix_lm import prefix_cache
+from mac.generate import prefix_cache
 
 TOL = 1e-4
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    c = preset("tiny").mac
+    c = preset("tiny")
     lm = load_base_models(c).lm.float().eval()
     assert fused_supported(lm)
     path = tmp_path_factory.mktemp("fused") / "lm.onnx"

@@ -22,7 +22,7 @@ TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down
 
 @pytest.fixture(scope="module")
 def tiny():
-    lm = load_base_models(preset("tiny").mac).lm.float().eval()
+    lm = load_base_models(preset("tiny")).lm.float().eval()
     ours = Llama(LlamaConfig.from_hf(lm.config.to_dict()))
     ours.load_hf(lm.state_dict())
     return lm, ours.eval()
@@ -105,7 +105,7 @@ def test_exported_memory_encoder_matches_pytorch(tiny, tmp_path):
 def test_two_training_steps_write_adapters_and_probes(tmp_path):
     from mac.data import squad_dir
     lm_dir = CACHE_DIR / "tiny-lm"
-    load_base_models(preset("tiny").mac)                                  # makes the tiny LM folder if missing
+    load_base_models(preset("tiny"))                                  # makes the tiny LM folder if missing
     rows = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train.jsonl")][::100]   # several articles
     data = tmp_path / "squad.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows))
