@@ -1,4 +1,4 @@
-import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, UpsertResult } from '../memory/types.ts';
+import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, UpsertResult } from '../core/types.ts';
 import type { AnswerRequest, AnswerResponse } from './schemas.ts';
 
 /**

@@ -1,5 +1,7 @@
 import { iso } from '../app/index.ts';
-import type { DocumentStatus, VersionStatus } from '../memory/types.ts';
+import { failedStatements, indexedStatements } from '../core/lifecycle.ts';
+import type { DocumentStatus, VersionStatus } from '../core/types.ts';
+import { d1 } from './documents.ts';
 import type { Env, IngestMessage } from './env.ts';
 import type { InferenceClient } from './inference.ts';
 
@@ -22,14 +24,7 @@ export async function ingestOne({ documentId, version }: IngestMessage, env: Env
     id: row.id, text: await object.text(), title: row.title, source: row.source, url: row.url,
     published_at: iso(row.published_at), metadata: row.metadata ? JSON.parse(row.metadata) : null,
   });
-  const now = Date.now();
-  await env.DB.batch([
-    env.DB.prepare(`UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'indexed' AND version < ?`).bind(documentId, version),
-    env.DB.prepare(`UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL
-                    WHERE document_id = ? AND version = ? AND status = 'queued'`).bind(now, passages, documentId, version),
-    env.DB.prepare(`UPDATE documents SET status = 'indexed', updated_at = ? WHERE id = ? AND current_version = ? AND status = 'queued'`)
-      .bind(now, documentId, version),
-  ]);
+  await env.DB.batch(indexedStatements(documentId, version, passages, Date.now()).map((st) => d1(env.DB, st)));
   // A delete that landed while the replicas encoded: they may hold the document again, so forget it.
   const after = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(documentId).first<{ status: DocumentStatus }>();
   if (after?.status === 'deleted') await inference.delete(documentId);
@@ -55,11 +50,8 @@ export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env
 export async function consumeDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const { documentId, version } = message.body;
-    await env.DB.batch([
-      env.DB.prepare(`UPDATE versions SET status = 'failed', error = COALESCE(error, 'retries exhausted')
-                      WHERE document_id = ? AND version = ? AND status = 'queued'`).bind(documentId, version),
-      env.DB.prepare(`UPDATE documents SET status = 'failed' WHERE id = ? AND current_version = ? AND status = 'queued'`).bind(documentId, version),
-    ]);
+    const last = await env.DB.prepare('SELECT error FROM versions WHERE document_id = ? AND version = ?').bind(documentId, version).first<{ error: string | null }>();
+    await env.DB.batch(failedStatements(documentId, version, last?.error ?? 'retries exhausted', Date.now()).map((st) => d1(env.DB, st)));
     message.ack();
   }
 }

@@ -1,5 +1,5 @@
 import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type DocumentBody, type FreshnessResponse } from '../app/index.ts';
-import type { ProbeRecord } from '../memory/types.ts';
+import type { ProbeRecord } from '../core/types.ts';
 import { list, numberVar, type Env } from './env.ts';
 
 /** One inference server: a Node process (or Cloudflare Container) holding a full replica of the memory. */

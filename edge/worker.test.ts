@@ -131,7 +131,7 @@ describe('Worker edge', () => {
     await consumeDeadLetters(dead, env);
     const doc = (await (await get('/v1/documents/flaky-1')).json()) as any;
     expect(doc.status).toBe('failed');
-    expect(doc.versions[0]).toMatchObject({ version: 2, status: 'failed' });
+    expect(doc.versions.at(-1)).toMatchObject({ version: 2, status: 'failed' }); // versions in order, oldest first (core/lifecycle.ts)
   });
 
   it('serves freshness from D1 with uptake from a replica, and the status page', async () => {

@@ -23,6 +23,8 @@ export class IngestWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** Callers waiting for a version's job to finish a round, keyed `id@version`. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder },
@@ -39,6 +41,31 @@ export class IngestWorker {
   /** New work arrived: skip the idle wait. */
   notify(): void {
     this.wake?.();
+  }
+
+  /**
+   * Resolves once a job for this version has finished a round (stored, skipped as superseded, or failed:
+   * read the version's status to tell which), or after `ms` with false.
+   */
+  settled(documentId: string, version: number, ms: number): Promise<boolean> {
+    const key = `${documentId}@${version}`;
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(key) ?? new Set();
+      this.waiting.set(key, waiters);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(finish);
+        if (!waiters.size) this.waiting.delete(key);
+        resolve(ok);
+      };
+      const finish = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      waiters.add(finish);
+    });
+  }
+
+  private finished(job: Job): void {
+    for (const finish of [...(this.waiting.get(`${job.documentId}@${job.version}`) ?? [])]) finish();
   }
 
   async stop(): Promise<void> {
@@ -109,6 +136,7 @@ export class IngestWorker {
           for (const p of done.added) index.add(p.id, p.embedding);
         });
         this.options.onIndexed?.(job, passages.length, performance.now() - started);
+        this.finished(job);
       } catch (err) {
         this.fail(job, err as Error);
       }
@@ -120,5 +148,6 @@ export class IngestWorker {
   private fail(job: Job, error: Error): void {
     this.deps.store.failJob(job, error.message, Date.now(), this.options.maxAttempts);
     this.options.onError?.(job, error);
+    this.finished(job);
   }
 }

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import {
+  currentVersionQuery, documentQuery, failedStatements, FRESHNESS_QUERIES, freshnessStats, hashedContent, indexedStatements, listQuery,
+  planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery, type CurrentVersion, type Statement,
+} from '../core/lifecycle.ts';
 import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type {
-  CompletedJob, DocumentInput, DocumentRecord, DocumentStatus, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
-  NewPassage, ProbeRecord, StoredPassage, UpsertResult, VersionRecord,
+  CompletedJob, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
+  NewPassage, ProbeRecord, StoredPassage, UpsertResult,
 } from './types.ts';
 
 type Row = Record<string, any>;
 
-export const contentHash = (doc: DocumentInput) =>
-  createHash('sha256').update(JSON.stringify([doc.title ?? null, doc.text])).digest('hex');
+export const contentHash = (doc: DocumentInput) => createHash('sha256').update(hashedContent(doc)).digest('hex');
 
 /** The durable memory bank: WAL, fsync on commit, so an acknowledged document survives a crash. */
 export class SqliteStore implements MemoryStore {
@@ -59,49 +62,32 @@ export class SqliteStore implements MemoryStore {
       .run(this.codec, encodeModulation(modulation, this.codec), float32ToBlob(embedding), this.memoryFormat, id);
   }
 
+  private run(statements: Statement[]): void {
+    for (const st of statements) this.db.prepare(st.sql).run(...st.args);
+  }
+
+  private all(st: Statement): Row[] {
+    return this.db.prepare(st.sql).all(...st.args) as Row[];
+  }
+
   upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[] {
-    const get = this.db.prepare('SELECT d.current_version, d.status, v.content_sha256 FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = ?');
-    const insertDoc = this.db.prepare(`INSERT INTO documents (id, title, source, url, published_at, metadata, current_version, status, created_at, updated_at)
-      VALUES (@id, @title, @source, @url, @publishedAt, @metadata, @version, 'queued', @at, @at)
-      ON CONFLICT(id) DO UPDATE SET title = @title, source = @source, url = @url, published_at = @publishedAt, metadata = @metadata,
-        current_version = @version, status = 'queued', updated_at = @at, deleted_at = NULL`);
-    const insertVersion = this.db.prepare(`INSERT INTO versions (document_id, version, content_sha256, text, title, published_at, received_at, status)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`);
     const insertJob = this.db.prepare(`INSERT INTO jobs (document_id, version, state, enqueued_at) VALUES (?, ?, 'queued', ?)`);
     const run = this.db.transaction((batch: DocumentInput[]) =>
       batch.map((doc): UpsertResult => {
         const hash = contentHash(doc);
-        const current = get.get(doc.id) as Row | undefined;
-        if (current && current.status !== 'deleted' && current.status !== 'failed' && current.content_sha256 === hash) {
-          return { id: doc.id, version: current.current_version, outcome: 'unchanged', status: current.status };
-        }
-        const version = current ? current.current_version + 1 : 1;
-        insertDoc.run({
-          id: doc.id, title: doc.title ?? null, source: doc.source ?? null, url: doc.url ?? null,
-          publishedAt: doc.publishedAt ?? null, metadata: doc.metadata ? JSON.stringify(doc.metadata) : null, version, at: receivedAt,
-        });
-        insertVersion.run(doc.id, version, hash, doc.text, doc.title ?? null, doc.publishedAt ?? null, receivedAt);
-        insertJob.run(doc.id, version, receivedAt);
-        return { id: doc.id, version, outcome: 'queued', status: 'queued' };
+        const plan = planUpsert(this.all(currentVersionQuery(doc.id))[0] as CurrentVersion | undefined, hash);
+        if (plan.outcome === 'unchanged') return { id: doc.id, ...plan };
+        this.run(upsertStatements(doc, plan.version, hash, receivedAt, { text: doc.text, title: doc.title ?? null }));
+        insertJob.run(doc.id, plan.version, receivedAt);
+        return { id: doc.id, version: plan.version, outcome: 'queued', status: 'queued' };
       }),
     );
     return run(docs);
   }
 
   getDocument(id: string): DocumentRecord | null {
-    const d = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as Row | undefined;
-    if (!d) return null;
-    const versions = (this.db.prepare('SELECT * FROM versions WHERE document_id = ? ORDER BY version').all(id) as Row[]).map(
-      (v): VersionRecord => ({
-        version: v.version, contentSha256: v.content_sha256, status: v.status, receivedAt: v.received_at,
-        indexedAt: v.indexed_at, passages: v.passages, error: v.error,
-      }),
-    );
-    return {
-      id: d.id, title: d.title, source: d.source, url: d.url, publishedAt: d.published_at,
-      metadata: d.metadata ? JSON.parse(d.metadata) : null, status: d.status, currentVersion: d.current_version,
-      createdAt: d.created_at, updatedAt: d.updated_at, deletedAt: d.deleted_at, versions,
-    };
+    const d = this.all(documentQuery(id))[0];
+    return d ? toDocumentRecord(d, this.all(versionsQuery(id))) : null;
   }
 
   deleteDocument(id: string, at: number): IndexChange | null {
@@ -117,24 +103,18 @@ export class SqliteStore implements MemoryStore {
       if (!d) return null;
       const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ?').all(id) as Row[]).map((r) => r.id);
       this.db.prepare('DELETE FROM passages WHERE document_id = ?').run(id);
-      // What is left is a tombstone (id, versions' hashes and times, deleted_at): no text, title, source,
-      // url or metadata, and no uptake-probe question made from the text.
-      this.db.prepare("UPDATE versions SET text = NULL, title = NULL, status = 'deleted' WHERE document_id = ?").run(id);
+      // The tombstone (core/lifecycle.ts), and nothing of the text here either: no version text or
+      // title, no uptake-probe question made from it.
+      this.run(tombstoneStatements(id, at));
+      this.db.prepare('UPDATE versions SET text = NULL, title = NULL WHERE document_id = ?').run(id);
       this.db.prepare('DELETE FROM probes WHERE document_id = ?').run(id);
       this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE document_id = ? AND state IN ('queued', 'running')").run(at, id);
-      this.db.prepare(`UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ?, title = NULL, source = NULL, url = NULL,
-        metadata = NULL WHERE id = ?`).run(at, at, id);
       return { added: [], removed };
     })();
   }
 
   listDocuments(options: { source?: string; after?: string; limit: number }): DocumentSummary[] {
-    const rows = this.db.prepare(`SELECT id, status, current_version, title, source, published_at, updated_at FROM documents
-      WHERE status != 'deleted' AND id > ? AND (? IS NULL OR source = ?) ORDER BY id LIMIT ?`)
-      .all(options.after ?? '', options.source ?? null, options.source ?? null, options.limit) as Row[];
-    return rows.map((r) => ({
-      id: r.id, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source, publishedAt: r.published_at, updatedAt: r.updated_at,
-    }));
+    return this.all(listQuery(options)).map(toDocumentSummary);
   }
 
   documentPassages(id: string): { id: number; version: number; ordinal: number; text: string }[] {
@@ -165,14 +145,12 @@ export class SqliteStore implements MemoryStore {
       }
       const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version < ?').all(job.documentId, job.version) as Row[]).map((r) => r.id);
       this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version < ?').run(job.documentId, job.version);
-      this.db.prepare("UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version < ? AND status != 'deleted'").run(job.documentId, job.version);
       const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const added = passages.map((p, ordinal) => {
         const info = insert.run(job.documentId, job.version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat);
         return { id: Number(info.lastInsertRowid), embedding: p.embedding };
       });
-      this.db.prepare("UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL WHERE document_id = ? AND version = ?").run(at, passages.length, job.documentId, job.version);
-      this.db.prepare("UPDATE documents SET status = 'indexed', updated_at = ? WHERE id = ?").run(at, job.documentId);
+      this.run(indexedStatements(job.documentId, job.version, passages.length, at));
       this.db.prepare("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?").run(at, job.id);
       return { stored: true, added, removed };
     })();
@@ -182,10 +160,7 @@ export class SqliteStore implements MemoryStore {
     this.db.transaction(() => {
       const final = job.attempts >= maxAttempts;
       this.db.prepare('UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE id = ? AND state = ?').run(final ? 'failed' : 'queued', error, at, job.id, 'running');
-      if (final) {
-        this.db.prepare("UPDATE versions SET status = 'failed', error = ? WHERE document_id = ? AND version = ?").run(error, job.documentId, job.version);
-        this.db.prepare("UPDATE documents SET status = 'failed', updated_at = ? WHERE id = ? AND current_version = ? AND status != 'deleted'").run(at, job.documentId, job.version);
-      }
+      if (final) this.run(failedStatements(job.documentId, job.version, error, at));
     })();
   }
 
@@ -249,34 +224,17 @@ export class SqliteStore implements MemoryStore {
   }
 
   freshness(): FreshnessStats {
-    const count = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as Row).n as number;
-    const byStatus = Object.fromEntries((this.db.prepare('SELECT status, COUNT(*) AS n FROM documents GROUP BY status').all() as Row[]).map((r) => [r.status, r.n]));
-    const docCount = (s: DocumentStatus) => byStatus[s] ?? 0;
-    const knowledge = this.db.prepare(`SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
-      FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.status = 'indexed'`).get() as Row;
     const queue = this.db.prepare(`SELECT SUM(state = 'queued') AS queued, SUM(state = 'running') AS running, SUM(state = 'failed') AS failed,
       MIN(CASE WHEN state = 'queued' THEN enqueued_at END) AS oldest FROM jobs`).get() as Row;
-    const lagRows = this.db.prepare("SELECT published_at, received_at, indexed_at FROM versions WHERE indexed_at IS NOT NULL ORDER BY indexed_at DESC LIMIT 10000").all() as Row[];
-    return {
-      documents: {
-        total: count("SELECT COUNT(*) AS n FROM documents WHERE status != 'deleted'"),
-        indexed: docCount('indexed'), queued: docCount('queued'), failed: docCount('failed'), deleted: docCount('deleted'),
-      },
-      versions: { superseded: count("SELECT COUNT(*) AS n FROM versions WHERE status = 'superseded'") },
-      passages: count('SELECT COUNT(*) AS n FROM passages'),
-      knowledge: { newestPublishedAt: knowledge.newest, oldestPublishedAt: knowledge.oldest, newestIndexedAt: knowledge.indexed },
+    return freshnessStats({
+      byStatus: this.all(FRESHNESS_QUERIES.byStatus),
+      superseded: this.all(FRESHNESS_QUERIES.superseded),
+      knowledge: this.all(FRESHNESS_QUERIES.knowledge),
+      lags: this.all(FRESHNESS_QUERIES.lags),
+      sources: this.all(FRESHNESS_QUERIES.sources),
+      passages: (this.db.prepare('SELECT COUNT(*) AS n FROM passages').get() as Row).n,
       queue: { queued: queue.queued ?? 0, running: queue.running ?? 0, failed: queue.failed ?? 0, oldestQueuedAt: queue.oldest },
-      lags: {
-        publishedToReceived: lagRows.filter((r) => r.published_at != null).map((r) => r.received_at - r.published_at),
-        receivedToIndexed: lagRows.map((r) => r.indexed_at - r.received_at),
-        publishedToIndexed: lagRows.filter((r) => r.published_at != null).map((r) => r.indexed_at - r.published_at),
-      },
-      sources: (this.db.prepare(`SELECT COALESCE(d.source, '(none)') AS source, COUNT(*) AS documents, MAX(v.received_at) AS last_received,
-        MAX(v.indexed_at) AS last_indexed FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
-        WHERE d.status != 'deleted' GROUP BY 1 ORDER BY 1`).all() as Row[]).map((r) => ({
-        source: r.source, documents: r.documents, lastReceivedAt: r.last_received, lastIndexedAt: r.last_indexed,
-      })),
-    };
+    });
   }
 
   queueDepth(): number {

@@ -6,13 +6,13 @@ export interface InferenceDeps {
   store: MemoryStore;
   index: VectorIndex;
   notifyIngest(): void;
+  /** Resolves when the ingestion worker has finished a round on this version (false: `ms` passed first). */
+  settled(documentId: string, version: number, ms: number): Promise<boolean>;
   /** Bearer secret shared with the Worker edge. */
   secret: string;
   /** How long an index call may wait for the encoder before it answers 503 (the queue retries). */
   timeoutMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The inference role: routes a Worker edge calls over HTTP. Indexing is synchronous here (the edge's
@@ -31,13 +31,16 @@ export function inferenceRoutes(d: InferenceDeps) {
       if (result.outcome === 'queued') d.notifyIngest();
       const until = Date.now() + d.timeoutMs;
       for (;;) {
+        // The worker's own lifecycle decides (core/lifecycle.ts); a failed attempt that will be retried leaves it queued.
         const version = d.store.getDocument(doc.id)?.versions.find((v) => v.version === result.version);
         if (version && version.status !== 'queued') {
           if (version.status === 'failed') throw new ApiError(500, ErrorCode.internal, `Encoding failed: ${version.error}`);
           return c.json({ id: doc.id, version: version.version, status: version.status, passages: version.passages });
         }
-        if (Date.now() > until) throw new ApiError(503, ErrorCode.notReady, `Not indexed within ${d.timeoutMs} ms; retry later.`);
-        await sleep(20);
+        const left = until - Date.now();
+        if (left <= 0 || !(await d.settled(doc.id, result.version, left))) {
+          throw new ApiError(503, ErrorCode.notReady, `Not indexed within ${d.timeoutMs} ms; retry later.`);
+        }
       }
     })
     .delete('/documents/:id', (c) => {

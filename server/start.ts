@@ -115,7 +115,7 @@ export async function startService(config: Config): Promise<RunningService> {
   ].filter(Boolean) as NodeJS.Timeout[];
   const app = createApp(services);
   if (config.INFERENCE_SECRET) {
-    app.route('/internal/v1', inferenceRoutes({ store, index, notifyIngest, secret: config.INFERENCE_SECRET, timeoutMs: config.INFERENCE_INDEX_TIMEOUT_S * 1000 }));
+    app.route('/internal/v1', inferenceRoutes({ store, index, notifyIngest, settled: (id, version, ms) => worker.settled(id, version, ms), secret: config.INFERENCE_SECRET, timeoutMs: config.INFERENCE_INDEX_TIMEOUT_S * 1000 }));
     log('inference role: /internal/v1 open to the Worker edge (INFERENCE_SECRET set)');
   }
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -1,0 +1,181 @@
+import type { DocumentInput, DocumentRecord, DocumentStatus, DocumentSummary, FreshnessStats, VersionStatus } from './types.ts';
+
+/**
+ * The document lifecycle, written once for both storages that speak SQLite: better-sqlite3 on the
+ * inference servers (memory/sqlite-store.ts) and D1 at the Worker edge (edge/documents.ts, edge/consumer.ts).
+ *
+ *   new content ─► version N `queued` (older queued versions `superseded`)
+ *   indexed     ─► version N `indexed`, older versions `superseded`, document `indexed`
+ *   retries out ─► version N `failed`, document `failed` (new content, even the same, is taken again)
+ *   DELETE      ─► a tombstone: id, versions' hashes and times, deleted_at; no title, source, url, metadata
+ *
+ * Each transition is a list of statements that the storage runs in one transaction, beside what only
+ * it keeps (the text or its R2 key, jobs, passages). Reads are queries whose rows map to the domain
+ * types here. Both schemas (memory/schema.ts, edge/migrations/) share the `documents` columns and these
+ * `versions` columns: document_id, version, content_sha256, status, published_at, received_at,
+ * indexed_at, passages, error.
+ */
+export interface Statement {
+  sql: string;
+  args: unknown[];
+}
+
+/** What a version's content hash covers (sha256, hex, of this string): a retitled document is new content. */
+export const hashedContent = (doc: DocumentInput) => JSON.stringify([doc.title ?? null, doc.text]);
+
+export interface CurrentVersion {
+  status: DocumentStatus;
+  current_version: number;
+  content_sha256: string | null;
+}
+
+export const currentVersionQuery = (id: string): Statement => ({
+  sql: `SELECT d.status, d.current_version, v.content_sha256 FROM documents d
+        LEFT JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = ?`,
+  args: [id],
+});
+
+export type UpsertPlan = { outcome: 'unchanged'; version: number; status: DocumentStatus } | { outcome: 'queued'; version: number };
+
+/** The version rule: the live current version's content again changes nothing; anything else is the next version. */
+export function planUpsert(current: CurrentVersion | null | undefined, hash: string): UpsertPlan {
+  if (current && current.status !== 'deleted' && current.status !== 'failed' && current.content_sha256 === hash) {
+    return { outcome: 'unchanged', version: current.current_version, status: current.status };
+  }
+  return { outcome: 'queued', version: (current?.current_version ?? 0) + 1 };
+}
+
+/**
+ * New content as version `version`: the document row (created, updated or undeleted), older queued
+ * versions superseded, and the version row with the storage's own columns (`stored`: its text, or its key).
+ */
+export function upsertStatements(doc: DocumentInput, version: number, hash: string, at: number, stored: Record<string, unknown>): Statement[] {
+  const columns = Object.keys(stored);
+  return [
+    {
+      sql: `INSERT INTO documents (id, title, source, url, published_at, metadata, status, current_version, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET title = excluded.title, source = excluded.source, url = excluded.url,
+              published_at = excluded.published_at, metadata = excluded.metadata, status = 'queued',
+              current_version = excluded.current_version, updated_at = excluded.updated_at, deleted_at = NULL`,
+      args: [doc.id, doc.title ?? null, doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null,
+        doc.metadata ? JSON.stringify(doc.metadata) : null, version, at, at],
+    },
+    { sql: `UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'queued'`, args: [doc.id] },
+    {
+      sql: `INSERT INTO versions (document_id, version, content_sha256, status, published_at, received_at${columns.map((c) => `, ${c}`).join('')})
+            VALUES (?, ?, ?, 'queued', ?, ?${columns.map(() => ', ?').join('')})`,
+      args: [doc.id, version, hash, doc.publishedAt ?? null, at, ...Object.values(stored)],
+    },
+  ];
+}
+
+/** Version `version` holds `passages` passages in memory; run only while it is the document's current one. */
+export function indexedStatements(id: string, version: number, passages: number, at: number): Statement[] {
+  return [
+    { sql: `UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version < ? AND status IN ('queued', 'indexed')`, args: [id, version] },
+    { sql: `UPDATE versions SET status = 'indexed', indexed_at = ?, passages = ?, error = NULL WHERE document_id = ? AND version = ? AND status = 'queued'`, args: [at, passages, id, version] },
+    { sql: `UPDATE documents SET status = 'indexed', updated_at = ? WHERE id = ? AND current_version = ? AND status = 'queued'`, args: [at, id, version] },
+  ];
+}
+
+/** Version `version` failed for good (its retries are spent). */
+export function failedStatements(id: string, version: number, error: string, at: number): Statement[] {
+  return [
+    { sql: `UPDATE versions SET status = 'failed', error = ? WHERE document_id = ? AND version = ? AND status = 'queued'`, args: [error, id, version] },
+    { sql: `UPDATE documents SET status = 'failed', updated_at = ? WHERE id = ? AND current_version = ? AND status = 'queued'`, args: [at, id, version] },
+  ];
+}
+
+/** Forgets a document: what remains is a tombstone, so the deletion itself stays auditable. */
+export function tombstoneStatements(id: string, at: number): Statement[] {
+  return [
+    { sql: `UPDATE versions SET status = 'deleted' WHERE document_id = ?`, args: [id] },
+    {
+      sql: `UPDATE documents SET status = 'deleted', deleted_at = ?, updated_at = ?, title = NULL, source = NULL, url = NULL,
+            published_at = NULL, metadata = NULL WHERE id = ?`,
+      args: [at, at, id],
+    },
+  ];
+}
+
+type Row = Record<string, any>;
+
+export const documentQuery = (id: string): Statement => ({ sql: 'SELECT * FROM documents WHERE id = ?', args: [id] });
+export const versionsQuery = (id: string): Statement => ({
+  sql: 'SELECT version, content_sha256, status, received_at, indexed_at, passages, error FROM versions WHERE document_id = ? ORDER BY version',
+  args: [id],
+});
+
+export function toDocumentRecord(d: Row, versions: Row[]): DocumentRecord {
+  return {
+    id: d.id, title: d.title, source: d.source, url: d.url, publishedAt: d.published_at,
+    metadata: d.metadata ? JSON.parse(d.metadata) : null, status: d.status, currentVersion: d.current_version,
+    createdAt: d.created_at, updatedAt: d.updated_at, deletedAt: d.deleted_at,
+    versions: versions.map((v) => ({
+      version: v.version, contentSha256: v.content_sha256, status: v.status as VersionStatus, receivedAt: v.received_at,
+      indexedAt: v.indexed_at, passages: v.passages, error: v.error,
+    })),
+  };
+}
+
+/** Documents not deleted, by id, after the cursor (an id); `source` filters. */
+export const listQuery = (options: { source?: string; after?: string; limit: number }): Statement => ({
+  sql: `SELECT id, status, current_version, title, source, published_at, updated_at FROM documents
+        WHERE status != 'deleted' AND id > ? AND (? IS NULL OR source = ?) ORDER BY id LIMIT ?`,
+  args: [options.after ?? '', options.source ?? null, options.source ?? null, options.limit],
+});
+
+export const toDocumentSummary = (r: Row): DocumentSummary => ({
+  id: r.id, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source, publishedAt: r.published_at, updatedAt: r.updated_at,
+});
+
+/** The freshness queries both storages run; what only one knows (its queue, its passages) it adds itself. */
+export const FRESHNESS_QUERIES = {
+  byStatus: { sql: 'SELECT status, COUNT(*) AS n FROM documents GROUP BY status', args: [] },
+  superseded: { sql: "SELECT COUNT(*) AS n FROM versions WHERE status = 'superseded'", args: [] },
+  knowledge: {
+    sql: `SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
+          FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.status = 'indexed'`,
+    args: [],
+  },
+  lags: { sql: 'SELECT published_at, received_at, indexed_at FROM versions WHERE indexed_at IS NOT NULL ORDER BY indexed_at DESC LIMIT 10000', args: [] },
+  sources: {
+    sql: `SELECT COALESCE(d.source, '(none)') AS source, COUNT(*) AS documents, MAX(v.received_at) AS last_received,
+          MAX(v.indexed_at) AS last_indexed FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
+          WHERE d.status != 'deleted' GROUP BY 1 ORDER BY 1`,
+    args: [],
+  },
+} satisfies Record<string, Statement>;
+
+export interface FreshnessRows {
+  byStatus: Row[];
+  superseded: Row[];
+  knowledge: Row[];
+  lags: Row[];
+  sources: Row[];
+  passages: number;
+  queue: FreshnessStats['queue'];
+}
+
+export function freshnessStats(r: FreshnessRows): FreshnessStats {
+  const count = Object.fromEntries(r.byStatus.map((row) => [row.status, row.n as number])) as Partial<Record<DocumentStatus, number>>;
+  const k = r.knowledge[0] ?? {};
+  const published = r.lags.filter((row) => row.published_at != null);
+  return {
+    documents: {
+      total: (count.indexed ?? 0) + (count.queued ?? 0) + (count.failed ?? 0),
+      indexed: count.indexed ?? 0, queued: count.queued ?? 0, failed: count.failed ?? 0, deleted: count.deleted ?? 0,
+    },
+    versions: { superseded: r.superseded[0]?.n ?? 0 },
+    passages: r.passages,
+    knowledge: { newestPublishedAt: k.newest ?? null, oldestPublishedAt: k.oldest ?? null, newestIndexedAt: k.indexed ?? null },
+    queue: r.queue,
+    lags: {
+      publishedToReceived: published.map((row) => row.received_at - row.published_at),
+      receivedToIndexed: r.lags.map((row) => row.indexed_at - row.received_at),
+      publishedToIndexed: published.map((row) => row.indexed_at - row.published_at),
+    },
+    sources: r.sources.map((row) => ({ source: row.source, documents: row.documents, lastReceivedAt: row.last_received, lastIndexedAt: row.last_indexed })),
+  };
+}

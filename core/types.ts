@@ -1,0 +1,81 @@
+// The document lifecycle's domain types, shared by every storage (memory/ over SQLite, edge/ over D1).
+
+/** What the ingestion webhook accepts for one document (already validated). */
+export interface DocumentInput {
+  id: string;
+  text: string;
+  title?: string | null;
+  source?: string | null;
+  url?: string | null;
+  publishedAt?: number | null; // epoch ms
+  metadata?: Record<string, unknown> | null;
+}
+
+export type VersionStatus = 'queued' | 'indexed' | 'superseded' | 'failed' | 'deleted';
+export type DocumentStatus = 'queued' | 'indexed' | 'failed' | 'deleted';
+
+export interface VersionRecord {
+  version: number;
+  contentSha256: string;
+  status: VersionStatus;
+  receivedAt: number;
+  indexedAt: number | null;
+  passages: number;
+  error: string | null;
+}
+
+export interface DocumentRecord {
+  id: string;
+  title: string | null;
+  source: string | null;
+  url: string | null;
+  publishedAt: number | null;
+  metadata: Record<string, unknown> | null;
+  status: DocumentStatus;
+  currentVersion: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  versions: VersionRecord[];
+}
+
+export interface UpsertResult {
+  id: string;
+  version: number;
+  /** `queued`: new content, a job will index it; `unchanged`: same content as the current version. */
+  outcome: 'queued' | 'unchanged';
+  status: DocumentStatus;
+}
+
+export interface FreshnessStats {
+  documents: { total: number; indexed: number; queued: number; failed: number; deleted: number };
+  versions: { superseded: number };
+  passages: number;
+  knowledge: { newestPublishedAt: number | null; oldestPublishedAt: number | null; newestIndexedAt: number | null };
+  queue: { queued: number; running: number; failed: number; oldestQueuedAt: number | null };
+  /** Per indexed version: published -> received and received -> indexed, in ms. */
+  lags: { publishedToReceived: number[]; receivedToIndexed: number[]; publishedToIndexed: number[] };
+  sources: { source: string; documents: number; lastReceivedAt: number; lastIndexedAt: number | null }[];
+}
+
+export interface ProbeRecord {
+  documentId: string;
+  version: number;
+  question: string;
+  expected: string;
+  answer: string;
+  f1: number;
+  baseF1: number;
+  at: number;
+}
+
+/** One line of a document listing. */
+export interface DocumentSummary {
+  id: string;
+  status: DocumentStatus;
+  currentVersion: number;
+  title: string | null;
+  source: string | null;
+  publishedAt: number | null;
+  updatedAt: number;
+}
