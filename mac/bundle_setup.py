@@ -3,7 +3,7 @@
     python -m mac.bundle_setup --out bundles/default [--memory-encoder weights/memory-encoder-words-64.pt] \
         [--lm-quant grid|rtn|none] [--encoder-quant int8|none]
 
---memory-encoder gives the trained adapters the LM reads passages with (mac/train_memory.py); without it
+--memory-encoder gives the trained adapters the LM reads passages with (mac/train.py); without it
 the LM reads them as it is (the training-free memory).
 
 --lm-quant picks how the frozen LM is stored (quantize.py): `grid` (default) puts the GGUF's own 4-bit
@@ -45,11 +45,11 @@ def main():
     ap.add_argument("--lm-quant", choices=LM_QUANT, default="grid")
     ap.add_argument("--encoder-quant", choices=ENCODER_QUANT, default="int8")
     ap.add_argument("--memory-encoder", type=Path, default=None,
-                    help="trained memory-encoder adapters (mac/train_memory.py); without: the LM encodes memories as is")
+                    help="trained memory-encoder adapters (mac/train.py); without: the LM encodes memories as is")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.memory_encoder is None or args.memory_encoder.exists(), (
-        f"{args.memory_encoder} not found: train one with `python -m mac.train_memory` (configs/memory/)")
+        f"{args.memory_encoder} not found: train one with `python -m mac.train` (mac/experiments/)")
     if not args.force and up_to_date(args.out, args.lm_quant, args.encoder_quant, args.memory_encoder):
         print(f"{args.out} is up to date")
         return

@@ -25,7 +25,7 @@ class BundleConfig:
 @dataclass
 class MemoryConfig:
     """A passage's memory: the keys and values of the passage's context turn (one forward pass at ingestion,
-    by the LM or, in the default bundle, by the trained memory encoder: mac/train_memory.py), `slots`
+    by the LM or, in the default bundle, by the trained memory encoder: mac/train.py), `slots`
     positions kept per layer, each key/value vector stored in int8. A trained encoder brings its own
     `selection` and `slots` (the ones it was trained for: mac/export.py trained_memory_config)."""
     kind: str = "kv"

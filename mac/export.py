@@ -99,7 +99,7 @@ def trained_memory_config(weights: Path) -> MemoryConfig:
 
 
 def export_memory_encoder(lm, weights: Path, path: Path, max_positions: int, context_ids: list[int]):
-    """The memory encoder (mac/train_memory.py): the frozen LM's graph with the trained adapters beside its
+    """The memory encoder (mac/train.py): the frozen LM's graph with the trained adapters beside its
     weights, reading a context turn and returning its keys/values.
     -> (parity max|diff|, manifest entry, fixture: the last layer's values of kv-head 0, first 4 dims, per position)."""
     from .llama import Llama, LlamaConfig
@@ -252,7 +252,7 @@ def main():
     ap.add_argument("--preset", choices=("default", "tiny"), default="default")
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--name", help="the bundle's name (default: the preset's)")
-    ap.add_argument("--memory-encoder", type=Path, help="trained memory-encoder adapters (mac/train_memory.py)")
+    ap.add_argument("--memory-encoder", type=Path, help="trained memory-encoder adapters (mac/train.py)")
     args = ap.parse_args()
     export_bundle(args.out, preset(args.preset), args.name or args.preset, args.memory_encoder)
 

@@ -72,7 +72,7 @@ def build_fused_decoder(lm, max_positions: int, lora: dict | None = None, lora_s
                         logits: bool = True) -> onnx.ModelProto:
     """lm: a transformers LlamaForCausalLM (or a model with the same module names), fp32, eval mode.
 
-    lora: the memory encoder's adapters (mac/train_memory.py: `layers.{i}.self_attn.q_proj.A` [r, in] and `.B`
+    lora: the memory encoder's adapters (mac/train.py: `layers.{i}.self_attn.q_proj.A` [r, in] and `.B`
     [out, r]), added beside each weight MatMul as x·A·B·scale, the weights themselves left as they are (so the
     4-bit grid stays exact). logits=False: a graph that only reads (presents out, no LM head), as the memory
     encoder needs."""

@@ -15,7 +15,7 @@ from mac.fused_lm import build_fused_decoder
 from mac.llama import Llama, LlamaConfig
 from mac.lm_pack import pack, unpack
 from mac.memory_data import select_slots
-from mac.train_memory import MemoryTrainConfig, train
+from mac.train import MemoryTrainConfig, train
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

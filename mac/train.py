@@ -12,7 +12,7 @@ the bundle). At step 0 the adapters are zero, so the run starts from the trainin
 probe on held-out questions (answer NLL with the right vs a wrong memory, alone and among 8) runs at the
 start, every `probe_every` steps and at the end; each line goes to <out>.jsonl.
 
-    scripts/python.sh -m mac.train_memory configs/memory/lora-words-32.json [--field value ...]
+    scripts/python.sh -m mac.train mac/experiments/lora-words-32.json [--field value ...]
 """
 import argparse
 import json
