@@ -13,7 +13,7 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations('edge/migrations'),
           INFERENCE_URLS: 'http://replica-a,http://replica-b',
           INFERENCE_SECRET: 'test-inference-secret-0123',
-          API_KEYS: 'edge-key',
+          API_KEYS: 'edge-key,edge-alpha=alpha',
           WEBHOOK_SECRETS: 'hook-secret',
         },
         // Every outbound fetch of the Worker goes to the stand-in inference servers.

@@ -2,7 +2,7 @@ import type { MemoryConcatenator } from '../aggregator/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { buildPrompt, type Generator } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
-import type { MemoryStore, VectorIndex } from '../memory/index.ts';
+import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
@@ -13,6 +13,8 @@ export interface AnswerOptions {
   topK?: number;
   maxTokens: number;
   onText?: (text: string) => void;
+  /** Which documents the answer may draw on (collections, source, metadata, published time); absent: all. */
+  filter?: DocumentFilter;
   /** Exactly these passages in the context turn, no retrieval (the evaluation's oracle; mode rag). */
   givenPassages?: string[];
   /** Stops generation at the next token once it fires. */
@@ -72,7 +74,7 @@ export class Answerer {
       const t1 = performance.now();
       // hybrid reads the best ragK passages as text and the next macK as memories
       const k = opts.mode === 'hybrid' ? ragK + macK : useMemory ? macK : ragK;
-      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval);
+      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval, opts.filter);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
       if (!candidates.length || best < this.settings.abstainBelow) {

@@ -1,13 +1,42 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Scope } from '../core/types.ts';
 import { ApiError, ErrorCode } from './errors.ts';
 import { memoryReplayGuard, type ReplayGuard } from './ports.ts';
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The collections the caller's key or webhook secret may see and write. */
+    scope: Scope;
+  }
+}
+
 export interface AuthConfig {
+  /** `KEY`, `KEY=*` (every collection) or `KEY=c1|c2` (these collections only). */
   apiKeys: string[];
-  /** Shared secrets for webhook senders; the signature is HMAC-SHA256 over `${timestamp}.${rawBody}`. */
+  /** Shared secrets for webhook senders, scoped as keys are; the signature is HMAC-SHA256 over `${timestamp}.${rawBody}`. */
   webhookSecrets: string[];
   toleranceSeconds: number;
 }
+
+interface Scoped {
+  secret: string;
+  scope: Scope;
+}
+
+/**
+ * `KEY=c1|c2` -> the key and its collections. The split is at the last `=`, and a bare key or one that ends
+ * in `=` (base64 padding) sees every collection.
+ */
+export function parseScoped(entry: string): Scoped {
+  const at = entry.lastIndexOf('=');
+  const suffix = at < 0 ? '' : entry.slice(at + 1);
+  if (!suffix) return { secret: entry, scope: '*' };
+  const collections = suffix.split('|').map((c) => c.trim()).filter(Boolean);
+  return { secret: entry.slice(0, at), scope: collections.includes('*') ? '*' : collections };
+}
+
+/** The caller's scope, as the authentication set it ('*' where no key is configured). */
+export const scopeOf = (c: Context): Scope => c.get('scope') ?? '*';
 
 /** The one thing a webhook signature authorises: delivering documents. Every other route needs an API key. */
 export const SIGNED_ROUTE = { method: 'POST', path: '/v1/documents' } as const;
@@ -42,14 +71,21 @@ export async function sign(secret: string, timestamp: string, body: string): Pro
  */
 export function authenticate(config: AuthConfig, now: () => number = Date.now, replay: ReplayGuard = memoryReplayGuard()): MiddlewareHandler {
   const open = !config.apiKeys.length && !config.webhookSecrets.length;
+  const keys = config.apiKeys.map(parseScoped);
+  const secrets = config.webhookSecrets.map(parseScoped);
   return async (c, next) => {
-    if (open) return next();
+    if (open) {
+      c.set('scope', '*');
+      return next();
+    }
     const header = c.req.header('authorization');
     if (header) {
       const key = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-      if (!key || !config.apiKeys.some((k) => safeEqual(k, key))) {
+      const found = key ? keys.find((k) => safeEqual(k.secret, key)) : undefined;
+      if (!found) {
         throw new ApiError(401, ErrorCode.unauthorized, 'Invalid API key. Send `Authorization: Bearer KEY` with a key from API_KEYS.');
       }
+      c.set('scope', found.scope);
       return next();
     }
     const signature = c.req.header(SIGNATURE_HEADER);
@@ -66,13 +102,15 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
       throw new ApiError(401, ErrorCode.staleSignature, `X-Timestamp must be unix seconds within ${config.toleranceSeconds} s of the server clock.`);
     }
     const body = await c.req.text();
-    const expected = await Promise.all(config.webhookSecrets.map((secret) => sign(secret, timestamp, body)));
-    if (!expected.some((e) => safeEqual(e, signature))) {
+    const expected = await Promise.all(secrets.map((s) => sign(s.secret, timestamp, body)));
+    const matched = expected.findIndex((e) => safeEqual(e, signature));
+    if (matched < 0) {
       throw new ApiError(401, ErrorCode.invalidSignature, 'X-Signature does not match: expected sha256=HMAC_SHA256(secret, `${X-Timestamp}.${raw body}`) in hex.');
     }
     if (!(await replay.firstUse(signature, nowMs + 2 * config.toleranceSeconds * 1000, nowMs))) {
       throw new ApiError(401, ErrorCode.replayedSignature, 'This signature was already used; sign each delivery with a fresh timestamp.');
     }
+    c.set('scope', secrets[matched].scope);
     return next();
   };
 }

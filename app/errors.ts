@@ -12,6 +12,7 @@ export const ErrorCode = {
   replayedSignature: 'replayed_signature',
   notFound: 'not_found',
   documentNotFound: 'document_not_found',
+  forbiddenCollection: 'forbidden_collection',
   modelNotFound: 'model_not_found',
   notReady: 'not_ready',
   promptTooLong: 'prompt_too_long',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  answerRequestSchema, answerResponseSchema, chatRequestSchema, documentIdSchema, documentResponseSchema, freshnessResponseSchema,
+  answerRequestSchema, answerResponseSchema, chatRequestSchema, collectionSchema, documentIdSchema, documentResponseSchema, freshnessResponseSchema,
   ingestRequestSchema, ingestResponseSchema, listQuerySchema,
 } from './schemas.ts';
 
@@ -27,19 +27,19 @@ export function openApiDocument(bundleId: string) {
     paths: {
       '/v1/documents': {
         get: {
-          summary: 'List documents (not deleted), by id, page by page (next_cursor)', security: keyOnly, parameters: queryParameters,
-          responses: { 200: { description: '{documents: [...], next_cursor}' }, 401: errorResponse, 422: errorResponse },
+          summary: 'List documents (not deleted) in the key\'s collections, by id, page by page (next_cursor)', security: keyOnly, parameters: queryParameters,
+          responses: { 200: { description: '{documents: [...], next_cursor}' }, 401: errorResponse, 403: errorResponse, 422: errorResponse },
         },
         post: {
           summary: 'Ingest one document or a batch ({documents: [...]})', security: secured,
           requestBody: { required: true, content: json(ingestRequestSchema, 'input') },
-          responses: { 202: { description: 'Durably queued', content: json(ingestResponseSchema, 'output') }, 400: errorResponse, 401: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse },
+          responses: { 202: { description: 'Durably queued', content: json(ingestResponseSchema, 'output') }, 400: errorResponse, 401: errorResponse, 403: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse },
         },
       },
       '/v1/documents/{id}': {
         parameters: [idParameter],
-        get: { summary: 'Status and versions', security: keyOnly, responses: { 200: { description: 'Document', content: json(documentResponseSchema, 'output') }, 401: errorResponse, 404: errorResponse } },
-        delete: { summary: 'Forget a document (a tombstone stays)', security: keyOnly, responses: { 200: { description: 'Forgotten' }, 401: errorResponse, 404: errorResponse } },
+        get: { summary: 'Status and versions (404 outside the key\'s collections)', security: keyOnly, responses: { 200: { description: 'Document', content: json(documentResponseSchema, 'output') }, 401: errorResponse, 404: errorResponse } },
+        delete: { summary: 'Forget a document (a tombstone stays; 404 outside the key\'s collections)', security: keyOnly, responses: { 200: { description: 'Forgotten' }, 401: errorResponse, 404: errorResponse } },
       },
       '/v1/documents/{id}/passages': {
         parameters: [idParameter],
@@ -59,11 +59,17 @@ export function openApiDocument(bundleId: string) {
           requestBody: { required: true, content: json(answerRequestSchema, 'input') },
           responses: {
             200: { description: 'Answer; with stream: true, `token` events then one `answer` event (or one `error` event)', content: { ...json(answerResponseSchema, 'output'), ...sse } },
-            400: errorResponse, 401: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse, 504: errorResponse,
+            400: errorResponse, 401: errorResponse, 403: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse, 504: errorResponse,
           },
         },
       },
-      '/v1/freshness': { get: { summary: 'Freshness monitoring', security: keyOnly, responses: { 200: { description: 'Report', content: json(freshnessResponseSchema, 'output') } } } },
+      '/v1/freshness': {
+        get: {
+          summary: "Freshness monitoring, within the key's collections", security: keyOnly,
+          parameters: [{ name: 'collection', in: 'query', required: false, description: 'repeatable: only these collections', schema: z.toJSONSchema(collectionSchema, { io: 'input' }) }],
+          responses: { 200: { description: 'Report', content: json(freshnessResponseSchema, 'output') }, 401: errorResponse, 403: errorResponse },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Readiness', responses: { 200: { description: 'ready' }, 503: errorResponse } } },

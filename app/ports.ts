@@ -1,4 +1,4 @@
-import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, UpsertResult } from '../core/types.ts';
+import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
 import type { AnswerRequest, AnswerResponse } from './schemas.ts';
 
 /**
@@ -7,11 +7,14 @@ import type { AnswerRequest, AnswerResponse } from './schemas.ts';
  * servers. Every method is async so that both fit.
  */
 export interface DocumentsPort {
-  /** Durably records the documents and queues new content for encoding before it resolves. */
-  upsert(docs: DocumentInput[], receivedAt: number): Promise<UpsertResult[]>;
+  /**
+   * Durably records the documents and queues new content for encoding before it resolves; an id held by
+   * a live document outside `scope` is rejected.
+   */
+  upsert(docs: DocumentInput[], receivedAt: number, scope: Scope): Promise<UpsertResult[]>;
   get(id: string): Promise<DocumentRecord | null>;
-  /** Documents not deleted, by id, after the cursor; `limit + 1` are asked for to know if more follow. */
-  list(options: { source?: string; after?: string; limit: number }): Promise<DocumentSummary[]>;
+  /** Documents not deleted, by id, after the cursor, matching the filter; `limit + 1` are asked for to know if more follow. */
+  list(options: { filter: DocumentFilter; after?: string; limit: number }): Promise<DocumentSummary[]>;
   /** The stored passages of the current version (where the runtime keeps them; the edge does not). */
   passages?(id: string): Promise<{ id: number; version: number; ordinal: number; text: string }[]>;
   /** Forgets a document everywhere it is stored; null if unknown. */
@@ -21,12 +24,14 @@ export interface DocumentsPort {
 export interface AnswersPort {
   /** `onText` receives generated text as it is produced (for streaming). */
   /** `signal` fires when the caller goes away: the answer stops at its next token. */
-  answer(req: AnswerRequest, onText?: (text: string) => void, signal?: AbortSignal): Promise<AnswerResponse>;
+  /** `filter` holds the collections (within the caller's scope) and the document conditions the answer may draw on. */
+  answer(req: AnswerRequest, filter: DocumentFilter, onText?: (text: string) => void, signal?: AbortSignal): Promise<AnswerResponse>;
 }
 
 export interface FreshnessPort {
-  stats(): Promise<FreshnessStats>;
-  recentProbes(limit: number): Promise<ProbeRecord[]>;
+  /** Within these collections (absent: all). */
+  stats(collections?: readonly string[]): Promise<FreshnessStats>;
+  recentProbes(limit: number, collections?: readonly string[]): Promise<ProbeRecord[]>;
 }
 
 /** Remembers webhook signatures for the replay window, so each is accepted once. */

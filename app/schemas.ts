@@ -27,8 +27,12 @@ export const documentIdSchema = z.string(required).min(1).max(256)
   .regex(/^[\w.:\/@#-]+$/, 'use letters, digits and . _ : / @ # - (pattern ^[\\w.:/@#-]+$)')
   .refine((id) => !id.split('/').some((s) => s === '' || s === '.' || s === '..'), 'no empty, "." or ".." segment between slashes');
 
+export const collectionSchema = z.string().min(1).max(64)
+  .regex(/^[\w.-]+$/, 'use letters, digits and . _ - (pattern ^[\\w.-]+$)');
+
 export const documentSchema = z.strictObject({
   id: documentIdSchema,
+  collection: collectionSchema.optional().describe("the collection it belongs to (default 'default'); API keys may be scoped to collections"),
   text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars),
   title: z.string().max(1_000).nullish(),
   source: z.string().max(200).nullish(),
@@ -54,6 +58,7 @@ export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: documentIdSchema.optional().describe('next_cursor of the previous page'),
   source: z.string().max(200).optional(),
+  collection: collectionSchema.optional().describe("only this collection (within the key's)"),
 });
 
 export const ingestResponseSchema = z.object({
@@ -73,6 +78,7 @@ export const ingestResponseSchema = z.object({
 
 export const documentResponseSchema = z.object({
   id: z.string(),
+  collection: z.string(),
   status: z.enum(['queued', 'indexed', 'failed', 'deleted']),
   current_version: z.number().int(),
   title: z.string().nullable(),
@@ -93,12 +99,26 @@ export const documentResponseSchema = z.object({
 export const MODES = ['mac', 'rag', 'hybrid', 'base'] as const;
 export type Mode = (typeof MODES)[number];
 
+/** Which documents an answer may draw on; every field narrows, and collections stay within the key's. */
+export const filterSchema = z.strictObject({
+  collection: z.union([collectionSchema, z.array(collectionSchema).min(1).max(32)]).optional(),
+  source: z.string().max(200).optional(),
+  metadata: z.record(
+    z.string().regex(/^[\w.-]{1,64}$/, 'metadata keys: letters, digits and . _ - (at most 64)'),
+    z.union([z.string().max(1_000), z.number(), z.boolean()]),
+  ).refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata keys').optional().describe('equality on top-level metadata keys'),
+  published_after: z.iso.datetime({ offset: true }).optional().describe('published_at at or after this time'),
+  published_before: z.iso.datetime({ offset: true }).optional().describe('published_at before this time'),
+});
+export type FilterBody = z.infer<typeof filterSchema>;
+
 export const answerRequestSchema = z.strictObject({
   question: z.string(required).trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
   mode: z.enum(MODES).default('mac'),
   top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default 3)'),
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
+  filter: filterSchema.optional(),
 });
 export type AnswerRequest = z.infer<typeof answerRequestSchema>;
 

@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, UpsertResult } from './types.ts';
+import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, Scope, UpsertResult } from './types.ts';
 
 /** A storage under the lifecycle suite: its documents port, and its own way to finish or fail a version. */
 export interface LifecycleStorage {
-  upsert(docs: DocumentInput[], receivedAt: number): Promise<UpsertResult[]>;
+  /** `scope` absent: an unscoped caller ('*'). */
+  upsert(docs: DocumentInput[], receivedAt: number, scope?: Scope): Promise<UpsertResult[]>;
   get(id: string): Promise<DocumentRecord | null>;
-  list(options: { source?: string; after?: string; limit: number }): Promise<DocumentSummary[]>;
+  list(options: { filter: DocumentFilter; after?: string; limit: number }): Promise<DocumentSummary[]>;
   delete(id: string, at: number): Promise<unknown>;
-  freshness(): Promise<FreshnessStats>;
+  freshness(collections?: readonly string[]): Promise<FreshnessStats>;
   /** Indexes a queued version, as the storage's worker or queue consumer does. */
   index(id: string, version: number): Promise<void>;
   /** Fails a queued version for good, as when its retries are spent. */
@@ -84,7 +85,7 @@ export function lifecycleSuite(open: () => Promise<LifecycleStorage>): void {
       const record = await status('d');
       expect(record).toMatchObject({ status: 'deleted', deletedAt: 2_000, title: null, source: null, url: null, metadata: null, publishedAt: null });
       expect(record.versions.map((v) => v.status)).toEqual(['deleted']);
-      expect((await s.list({ limit: 100, after: prefix })).map((d) => d.id).filter((id) => id.startsWith(prefix))).toEqual([]);
+      expect((await s.list({ filter: {}, limit: 100, after: prefix })).map((d) => d.id).filter((id) => id.startsWith(prefix))).toEqual([]);
       const [revived] = await s.upsert([doc('d', 'New text.')], 3_000);
       expect(revived).toMatchObject({ version: 2, outcome: 'queued' });
       expect((await status('d')).deletedAt).toBeNull();
@@ -94,11 +95,32 @@ export function lifecycleSuite(open: () => Promise<LifecycleStorage>): void {
       const source = `${prefix}-src`;
       await s.upsert(['e3', 'e1', 'e2'].map((id) => doc(id, `Text ${id}.`, { source })), 1_000);
       await s.upsert([doc('e4', 'Other source.', { source: `${prefix}-other` })], 1_000);
-      const page1 = await s.list({ source, limit: 2 });
+      const page1 = await s.list({ filter: { source }, limit: 2 });
       expect(page1.map((d) => d.id)).toEqual([`${prefix}-e1`, `${prefix}-e2`]);
-      const page2 = await s.list({ source, after: page1[1].id, limit: 2 });
+      const page2 = await s.list({ filter: { source }, after: page1[1].id, limit: 2 });
       expect(page2.map((d) => d.id)).toEqual([`${prefix}-e3`]);
       expect(page2[0]).toMatchObject({ status: 'queued', currentVersion: 1, source });
+    });
+
+    it('collections: a document belongs to one; a caller writes only within its scope; filters narrow the list', async () => {
+      const [a, b] = [`${prefix}-ca`, `${prefix}-cb`];
+      await s.upsert([doc('g1', 'In A.', { collection: a, metadata: { team: 'x', n: 3 } }), doc('g2', 'In B.', { collection: b })], 1_000, [a, b]);
+      expect((await status('g1')).collection).toBe(a);
+      expect((await s.upsert([doc('g2', 'Taken over.', { collection: a })], 2_000, [a]))[0]).toMatchObject({ outcome: 'rejected', error: { code: 'forbidden_collection' } });
+      expect((await status('g2')).versions).toHaveLength(1);
+      const ids = async (filter: DocumentFilter) => (await s.list({ filter, limit: 100 })).map((d) => d.id);
+      expect(await ids({ collections: [a] })).toEqual([`${prefix}-g1`]);
+      expect(await ids({ collections: [a, b] })).toEqual([`${prefix}-g1`, `${prefix}-g2`]);
+      expect(await ids({ collections: [a], metadata: { team: 'x', n: 3 } })).toEqual([`${prefix}-g1`]);
+      expect(await ids({ collections: [a], metadata: { team: 'y' } })).toEqual([]);
+      // The same content with a new description: no new version, the description changes at once.
+      expect((await s.upsert([doc('g1', 'In A.', { collection: a, source: 'wiki', metadata: { team: 'y' } })], 3_000, [a]))[0]).toMatchObject({ outcome: 'unchanged', version: 1 });
+      expect(await ids({ collections: [a], metadata: { team: 'y' }, source: 'wiki' })).toEqual([`${prefix}-g1`]);
+      // A caller holding both collections moves a document.
+      expect((await s.upsert([doc('g2', 'In B.', { collection: a })], 4_000, [a, b]))[0]).toMatchObject({ outcome: 'unchanged' });
+      expect((await status('g2')).collection).toBe(a);
+      expect((await s.freshness([b])).documents.total).toBe(0);
+      expect((await s.freshness([a])).documents.total).toBe(2);
     });
 
     it('freshness counts documents and versions and measures each indexed version\'s lags', async () => {

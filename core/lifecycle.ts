@@ -1,4 +1,4 @@
-import type { DocumentInput, DocumentRecord, DocumentStatus, DocumentSummary, FreshnessStats, VersionStatus } from './types.ts';
+import { DEFAULT_COLLECTION, type DocumentFilter, type DocumentInput, type DocumentRecord, type DocumentStatus, type DocumentSummary, type FreshnessStats, type Scope, type VersionStatus } from './types.ts';
 
 /**
  * The document lifecycle, written once for both storages that speak SQLite: better-sqlite3 on the
@@ -8,7 +8,10 @@ import type { DocumentInput, DocumentRecord, DocumentStatus, DocumentSummary, Fr
  *   indexed     ─► version N `indexed`, older versions `superseded`, document `indexed`
  *   retries out ─► version N `failed`, document `failed` (new content, even the same, is taken again)
  *   DELETE      ─► a tombstone: id, versions' hashes and times, deleted_at; no title, source, url, metadata
+ *   same content ─► no new version; the descriptive fields (source, url, published_at, metadata,
+ *                  collection) are updated in place, so filters see them at once
  *
+ * A document belongs to one collection; a caller writes, reads and deletes only within its scope.
  * Each transition is a list of statements that the storage runs in one transaction, beside what only
  * it keeps (the text or its R2 key, jobs, passages). Reads are queries whose rows map to the domain
  * types here. Both schemas (memory/schema.ts, edge/migrations/) share the `documents` columns and these
@@ -25,24 +28,48 @@ export const hashedContent = (doc: DocumentInput) => JSON.stringify([doc.title ?
 
 export interface CurrentVersion {
   status: DocumentStatus;
+  collection: string;
   current_version: number;
   content_sha256: string | null;
 }
 
+export const inScope = (collection: string, scope: Scope) => scope === '*' || scope.includes(collection);
+export const collectionOf = (doc: DocumentInput) => doc.collection ?? DEFAULT_COLLECTION;
+
 export const currentVersionQuery = (id: string): Statement => ({
-  sql: `SELECT d.status, d.current_version, v.content_sha256 FROM documents d
+  sql: `SELECT d.status, d.collection, d.current_version, v.content_sha256 FROM documents d
         LEFT JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = ?`,
   args: [id],
 });
 
-export type UpsertPlan = { outcome: 'unchanged'; version: number; status: DocumentStatus } | { outcome: 'queued'; version: number };
+export type UpsertPlan =
+  | { outcome: 'unchanged'; version: number; status: DocumentStatus }
+  | { outcome: 'queued'; version: number }
+  | { outcome: 'rejected'; error: { code: string; message: string } };
 
-/** The version rule: the live current version's content again changes nothing; anything else is the next version. */
-export function planUpsert(current: CurrentVersion | null | undefined, hash: string): UpsertPlan {
+/**
+ * The version rule: the live current version's content again changes nothing; anything else is the next
+ * version. A live document in a collection outside the caller's scope is not the caller's to write (a
+ * caller that holds both collections moves it).
+ */
+export function planUpsert(current: CurrentVersion | null | undefined, hash: string, doc: DocumentInput, scope: Scope = '*'): UpsertPlan {
+  if (current && current.status !== 'deleted' && !inScope(current.collection, scope)) {
+    return { outcome: 'rejected', error: { code: 'forbidden_collection', message: `${doc.id}: the id belongs to a collection this key cannot write` } };
+  }
   if (current && current.status !== 'deleted' && current.status !== 'failed' && current.content_sha256 === hash) {
     return { outcome: 'unchanged', version: current.current_version, status: current.status };
   }
   return { outcome: 'queued', version: (current?.current_version ?? 0) + 1 };
+}
+
+/** Same content, new description: the document's descriptive fields, updated only where they differ. */
+export function describeStatements(doc: DocumentInput, at: number): Statement[] {
+  const fields = [collectionOf(doc), doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null, doc.metadata ? JSON.stringify(doc.metadata) : null];
+  return [{
+    sql: `UPDATE documents SET collection = ?, source = ?, url = ?, published_at = ?, metadata = ?, updated_at = ?
+          WHERE id = ? AND (collection IS NOT ? OR source IS NOT ? OR url IS NOT ? OR published_at IS NOT ? OR metadata IS NOT ?)`,
+    args: [...fields, at, doc.id, ...fields],
+  }];
 }
 
 /**
@@ -53,12 +80,12 @@ export function upsertStatements(doc: DocumentInput, version: number, hash: stri
   const columns = Object.keys(stored);
   return [
     {
-      sql: `INSERT INTO documents (id, title, source, url, published_at, metadata, status, current_version, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET title = excluded.title, source = excluded.source, url = excluded.url,
+      sql: `INSERT INTO documents (id, collection, title, source, url, published_at, metadata, status, current_version, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET collection = excluded.collection, title = excluded.title, source = excluded.source, url = excluded.url,
               published_at = excluded.published_at, metadata = excluded.metadata, status = 'queued',
               current_version = excluded.current_version, updated_at = excluded.updated_at, deleted_at = NULL`,
-      args: [doc.id, doc.title ?? null, doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null,
+      args: [doc.id, collectionOf(doc), doc.title ?? null, doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null,
         doc.metadata ? JSON.stringify(doc.metadata) : null, version, at, at],
     },
     { sql: `UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'queued'`, args: [doc.id] },
@@ -109,7 +136,7 @@ export const versionsQuery = (id: string): Statement => ({
 
 export function toDocumentRecord(d: Row, versions: Row[]): DocumentRecord {
   return {
-    id: d.id, title: d.title, source: d.source, url: d.url, publishedAt: d.published_at,
+    id: d.id, collection: d.collection, title: d.title, source: d.source, url: d.url, publishedAt: d.published_at,
     metadata: d.metadata ? JSON.parse(d.metadata) : null, status: d.status, currentVersion: d.current_version,
     createdAt: d.created_at, updatedAt: d.updated_at, deletedAt: d.deleted_at,
     versions: versions.map((v) => ({
@@ -119,34 +146,67 @@ export function toDocumentRecord(d: Row, versions: Row[]): DocumentRecord {
   };
 }
 
-/** Documents not deleted, by id, after the cursor (an id); `source` filters. */
-export const listQuery = (options: { source?: string; after?: string; limit: number }): Statement => ({
-  sql: `SELECT id, status, current_version, title, source, published_at, updated_at FROM documents
-        WHERE status != 'deleted' AND id > ? AND (? IS NULL OR source = ?) ORDER BY id LIMIT ?`,
-  args: [options.after ?? '', options.source ?? null, options.source ?? null, options.limit],
-});
+/**
+ * The SQL condition on `documents d` that a filter makes (always true for an empty filter). Metadata keys
+ * are checked by the request schema (letters, digits, _ . -) and quoted here as a JSON path.
+ */
+export function filterCondition(f: DocumentFilter = {}): Statement {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  if (f.collections) {
+    parts.push('d.collection IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify(f.collections));
+  }
+  if (f.source !== undefined) {
+    parts.push('d.source = ?');
+    args.push(f.source);
+  }
+  for (const [key, value] of Object.entries(f.metadata ?? {})) {
+    parts.push('json_extract(d.metadata, ?) = ?');
+    args.push(`$."${key}"`, typeof value === 'boolean' ? Number(value) : value);
+  }
+  if (f.publishedFrom !== undefined) {
+    parts.push('d.published_at >= ?');
+    args.push(f.publishedFrom);
+  }
+  if (f.publishedTo !== undefined) {
+    parts.push('d.published_at < ?');
+    args.push(f.publishedTo);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : '1', args };
+}
+
+/** Documents not deleted, by id, after the cursor (an id), matching the filter. */
+export function listQuery(options: { filter?: DocumentFilter; after?: string; limit: number }): Statement {
+  const where = filterCondition(options.filter);
+  return {
+    sql: `SELECT d.id, d.collection, d.status, d.current_version, d.title, d.source, d.published_at, d.updated_at FROM documents d
+          WHERE d.status != 'deleted' AND d.id > ? AND ${where.sql} ORDER BY d.id LIMIT ?`,
+    args: [options.after ?? '', ...where.args, options.limit],
+  };
+}
 
 export const toDocumentSummary = (r: Row): DocumentSummary => ({
-  id: r.id, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source, publishedAt: r.published_at, updatedAt: r.updated_at,
+  id: r.id, collection: r.collection, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source,
+  publishedAt: r.published_at, updatedAt: r.updated_at,
 });
 
-/** The freshness queries both storages run; what only one knows (its queue, its passages) it adds itself. */
-export const FRESHNESS_QUERIES = {
-  byStatus: { sql: 'SELECT status, COUNT(*) AS n FROM documents GROUP BY status', args: [] },
-  superseded: { sql: "SELECT COUNT(*) AS n FROM versions WHERE status = 'superseded'", args: [] },
-  knowledge: {
-    sql: `SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
-          FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.status = 'indexed'`,
-    args: [],
-  },
-  lags: { sql: 'SELECT published_at, received_at, indexed_at FROM versions WHERE indexed_at IS NOT NULL ORDER BY indexed_at DESC LIMIT 10000', args: [] },
-  sources: {
-    sql: `SELECT COALESCE(d.source, '(none)') AS source, COUNT(*) AS documents, MAX(v.received_at) AS last_received,
+/** The freshness queries both storages run, within the caller's collections; what only one knows (its queue, its passages) it adds itself. */
+export function freshnessQueries(collections?: readonly string[]) {
+  const scope = filterCondition({ collections });
+  const q = (sql: string): Statement => ({ sql, args: scope.args });
+  return {
+    byStatus: q(`SELECT d.status, COUNT(*) AS n FROM documents d WHERE ${scope.sql} GROUP BY d.status`),
+    superseded: q(`SELECT COUNT(*) AS n FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.status = 'superseded' AND ${scope.sql}`),
+    knowledge: q(`SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
+          FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.status = 'indexed' AND ${scope.sql}`),
+    lags: q(`SELECT v.published_at, v.received_at, v.indexed_at FROM versions v JOIN documents d ON d.id = v.document_id
+          WHERE v.indexed_at IS NOT NULL AND ${scope.sql} ORDER BY v.indexed_at DESC LIMIT 10000`),
+    sources: q(`SELECT COALESCE(d.source, '(none)') AS source, COUNT(*) AS documents, MAX(v.received_at) AS last_received,
           MAX(v.indexed_at) AS last_indexed FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
-          WHERE d.status != 'deleted' GROUP BY 1 ORDER BY 1`,
-    args: [],
-  },
-} satisfies Record<string, Statement>;
+          WHERE d.status != 'deleted' AND ${scope.sql} GROUP BY 1 ORDER BY 1`),
+  };
+}
 
 export interface FreshnessRows {
   byStatus: Row[];

@@ -4,6 +4,8 @@
 export interface DocumentInput {
   id: string;
   text: string;
+  /** The collection the document belongs to ('default' when absent); keys are scoped to collections. */
+  collection?: string;
   title?: string | null;
   source?: string | null;
   url?: string | null;
@@ -26,6 +28,7 @@ export interface VersionRecord {
 
 export interface DocumentRecord {
   id: string;
+  collection: string;
   title: string | null;
   source: string | null;
   url: string | null;
@@ -39,13 +42,11 @@ export interface DocumentRecord {
   versions: VersionRecord[];
 }
 
-export interface UpsertResult {
-  id: string;
-  version: number;
+export type UpsertResult =
   /** `queued`: new content, a job will index it; `unchanged`: same content as the current version. */
-  outcome: 'queued' | 'unchanged';
-  status: DocumentStatus;
-}
+  | { id: string; version: number; outcome: 'queued' | 'unchanged'; status: DocumentStatus }
+  /** The id is taken by a document in a collection the caller cannot write. */
+  | { id: string; outcome: 'rejected'; error: { code: string; message: string } };
 
 export interface FreshnessStats {
   documents: { total: number; indexed: number; queued: number; failed: number; deleted: number };
@@ -72,10 +73,28 @@ export interface ProbeRecord {
 /** One line of a document listing. */
 export interface DocumentSummary {
   id: string;
+  collection: string;
   status: DocumentStatus;
   currentVersion: number;
   title: string | null;
   source: string | null;
   publishedAt: number | null;
   updatedAt: number;
+}
+
+export const DEFAULT_COLLECTION = 'default';
+
+/** The collections a caller may see and write: every one ('*'), or these. */
+export type Scope = '*' | readonly string[];
+
+/** Which documents an answer or a listing may draw on; every field narrows. */
+export interface DocumentFilter {
+  /** Collections (already within the caller's scope); absent: every collection. */
+  collections?: readonly string[];
+  source?: string;
+  /** Equality on top-level metadata keys. */
+  metadata?: Record<string, string | number | boolean>;
+  /** published_at in [from, to), epoch ms. */
+  publishedFrom?: number;
+  publishedTo?: number;
 }

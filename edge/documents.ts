@@ -1,7 +1,7 @@
 import { toHex, type DocumentsPort } from '../app/index.ts';
 import {
-  currentVersionQuery, documentQuery, hashedContent, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements,
-  upsertStatements, versionsQuery, type CurrentVersion, type Statement,
+  currentVersionQuery, describeStatements, documentQuery, hashedContent, listQuery, planUpsert, toDocumentRecord, toDocumentSummary,
+  tombstoneStatements, upsertStatements, versionsQuery, type CurrentVersion, type Statement,
 } from '../core/lifecycle.ts';
 import type { DocumentInput, DocumentRecord, UpsertResult } from '../core/types.ts';
 import type { Env } from './env.ts';
@@ -24,13 +24,18 @@ export const d1 = (db: D1Database, st: Statement) => db.prepare(st.sql).bind(...
  */
 export function d1Documents(env: Env, inference: InferenceClient): DocumentsPort {
   return {
-    async upsert(docs: DocumentInput[], receivedAt: number): Promise<UpsertResult[]> {
+    async upsert(docs: DocumentInput[], receivedAt: number, scope): Promise<UpsertResult[]> {
       const results: UpsertResult[] = [];
       const statements: D1PreparedStatement[] = [];
       for (const doc of docs) {
         const hash = await sha256(hashedContent(doc));
-        const plan = planUpsert(await d1(env.DB, currentVersionQuery(doc.id)).first<CurrentVersion>(), hash);
+        const plan = planUpsert(await d1(env.DB, currentVersionQuery(doc.id)).first<CurrentVersion>(), hash, doc, scope);
+        if (plan.outcome === 'rejected') {
+          results.push({ id: doc.id, ...plan });
+          continue;
+        }
         if (plan.outcome === 'unchanged') {
+          statements.push(...describeStatements(doc, receivedAt).map((st) => d1(env.DB, st)));
           results.push({ id: doc.id, ...plan });
           continue;
         }
@@ -40,7 +45,7 @@ export function d1Documents(env: Env, inference: InferenceClient): DocumentsPort
         results.push({ id: doc.id, version: plan.version, outcome: 'queued', status: 'queued' });
       }
       if (statements.length) await env.DB.batch(statements);
-      const queued = results.filter((r) => r.outcome === 'queued').map((r) => ({ body: { documentId: r.id, version: r.version } }));
+      const queued = results.flatMap((r) => (r.outcome === 'queued' ? [{ body: { documentId: r.id, version: r.version } }] : []));
       if (queued.length) await env.INGEST_QUEUE.sendBatch(queued);
       return results;
     },

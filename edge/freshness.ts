@@ -1,5 +1,5 @@
 import type { FreshnessPort } from '../app/index.ts';
-import { FRESHNESS_QUERIES, freshnessStats } from '../core/lifecycle.ts';
+import { filterCondition, freshnessQueries, freshnessStats } from '../core/lifecycle.ts';
 import type { FreshnessStats } from '../core/types.ts';
 import { d1 } from './documents.ts';
 import type { InferenceClient } from './inference.ts';
@@ -9,13 +9,16 @@ type Row = Record<string, any>;
 /** Freshness from D1 (what was received, indexed, superseded); uptake probes from an inference server. */
 export function d1Freshness(db: D1Database, inference: InferenceClient): FreshnessPort {
   return {
-    async stats(): Promise<FreshnessStats> {
-      const q = FRESHNESS_QUERIES;
+    async stats(collections): Promise<FreshnessStats> {
+      const q = freshnessQueries(collections);
+      const scope = filterCondition({ collections });
       const [byStatus, superseded, knowledge, lags, sources, passages, queue] = await db.batch<Row>([
         d1(db, q.byStatus), d1(db, q.superseded), d1(db, q.knowledge), d1(db, q.lags), d1(db, q.sources),
-        db.prepare("SELECT COALESCE(SUM(passages), 0) AS n FROM versions WHERE status = 'indexed'"),
-        db.prepare(`SELECT SUM(status = 'queued') AS queued, SUM(status = 'failed') AS failed,
-          MIN(CASE WHEN status = 'queued' THEN received_at END) AS oldest FROM versions`),
+        db.prepare(`SELECT COALESCE(SUM(v.passages), 0) AS n FROM versions v JOIN documents d ON d.id = v.document_id
+          WHERE v.status = 'indexed' AND ${scope.sql}`).bind(...scope.args),
+        db.prepare(`SELECT SUM(v.status = 'queued') AS queued, SUM(v.status = 'failed') AS failed,
+          MIN(CASE WHEN v.status = 'queued' THEN v.received_at END) AS oldest FROM versions v JOIN documents d ON d.id = v.document_id
+          WHERE ${scope.sql}`).bind(...scope.args),
       ]);
       const waiting = queue.results[0] ?? {};
       return freshnessStats({
@@ -25,6 +28,6 @@ export function d1Freshness(db: D1Database, inference: InferenceClient): Freshne
         queue: { queued: waiting.queued ?? 0, running: 0, failed: waiting.failed ?? 0, oldestQueuedAt: waiting.oldest ?? null },
       });
     },
-    recentProbes: (limit) => inference.recentProbes(limit),
+    recentProbes: (limit, collections) => inference.recentProbes(limit, collections),
   };
 }

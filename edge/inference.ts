@@ -1,5 +1,5 @@
 import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type DocumentBody, type FreshnessResponse } from '../app/index.ts';
-import type { ProbeRecord } from '../core/types.ts';
+import type { DocumentFilter, ProbeRecord } from '../core/types.ts';
 import { list, numberVar, type Env } from './env.ts';
 
 /** One inference server: a Node process (or Cloudflare Container) holding a full replica of the memory. */
@@ -67,16 +67,16 @@ export class InferenceClient {
     return Math.max(...done.map((d) => d.passages_removed));
   }
 
-  async answer(req: AnswerRequest, onText?: (text: string) => void): Promise<AnswerResponse> {
+  /** The replicas trust the edge: the caller's collections travel in the request's filter. */
+  async answer(req: AnswerRequest, filter: DocumentFilter, onText?: (text: string) => void): Promise<AnswerResponse> {
+    const body = JSON.stringify({ ...req, stream: Boolean(onText), filter: { ...req.filter, collection: filter.collections ? [...filter.collections] : undefined } });
     const start = rotation++;
     let lastError: unknown;
     for (let i = 0; i < this.replicas.length; i++) {
       const replica = this.replicas[(start + i) % this.replicas.length];
       let r: Response;
       try {
-        r = await this.call(replica, '/v1/answers', {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...req, stream: Boolean(onText) }),
-        });
+        r = await this.call(replica, '/v1/answers', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       } catch (err) {
         lastError = new ApiError(502, ErrorCode.upstreamFailed, `${replica.name}: ${(err as Error).message}`);
         continue;
@@ -92,10 +92,11 @@ export class InferenceClient {
   }
 
   /** The newest uptake probes of the first replica that answers; none if none does. */
-  async recentProbes(limit: number): Promise<ProbeRecord[]> {
+  async recentProbes(limit: number, collections?: readonly string[]): Promise<ProbeRecord[]> {
+    const query = collections ? `?${collections.map((c) => `collection=${encodeURIComponent(c)}`).join('&')}` : '';
     for (const replica of this.replicas) {
       try {
-        const r = await this.call(replica, '/v1/freshness');
+        const r = await this.call(replica, `/v1/freshness${query}`);
         if (!r.ok) continue;
         const f = (await r.json()) as FreshnessResponse;
         return f.uptake.recent.slice(0, limit).map((p) => ({

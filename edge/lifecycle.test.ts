@@ -17,11 +17,11 @@ lifecycleSuite(async () => {
   const message = (documentId: string, version: number, queue: string) =>
     createMessageBatch<IngestMessage>(queue, [{ id: `${documentId}@${version}`, timestamp: new Date(), attempts: 1, body: { documentId, version } }]);
   return {
-    upsert: (d, at) => docs.upsert(d, at),
+    upsert: (d, at, scope = '*') => docs.upsert(d, at, scope),
     get: (id) => docs.get(id),
     list: (options) => docs.list(options),
     delete: (id, at) => docs.delete(id, at),
-    freshness: () => freshness.stats(),
+    freshness: (collections) => freshness.stats(collections),
     index: (id, version) => consumeIngest(message(id, version, 'mac-ingest'), held, inference),
     async fail(id, version, error) {
       await held.DB.prepare('UPDATE versions SET error = ? WHERE document_id = ? AND version = ?').bind(error, id, version).run();

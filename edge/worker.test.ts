@@ -95,6 +95,21 @@ describe('Worker edge', () => {
     expect(((await down.json()) as any).error.code).toBe('upstream_failed');
   });
 
+  it('scopes keys to collections: a key lists, reads, deletes and answers within its own', async () => {
+    const alpha = { authorization: 'Bearer edge-alpha', 'content-type': 'application/json' };
+    expect((await post('/v1/documents', { id: 'col-a', collection: 'alpha', text: 'In alpha.' }, alpha)).status).toBe(202);
+    expect((await post('/v1/documents', { id: 'col-b', collection: 'beta', text: 'In beta.' })).status).toBe(202);
+    expect((await post('/v1/documents', { id: 'col-x', collection: 'beta', text: 'Not alpha.' }, alpha)).status).toBe(403);
+    const listed = (await (await SELF.fetch(`${BASE}/v1/documents`, { headers: alpha })).json()) as any;
+    expect(listed.documents.map((d: any) => d.id)).toEqual(['col-a']);
+    expect((await SELF.fetch(`${BASE}/v1/documents/col-b`, { headers: alpha })).status).toBe(404);
+    expect((await SELF.fetch(`${BASE}/v1/documents/col-b`, { method: 'DELETE', headers: alpha })).status).toBe(404);
+    expect((await post('/v1/answers', { question: 'What is in alpha?', mode: 'rag' }, alpha)).status).toBe(200);
+    // The replicas trust the edge: the caller's collections travel in the forwarded filter.
+    expect((await fake('state')).lastAnswer.filter).toEqual({ collection: ['alpha'] });
+    expect((await post('/v1/answers', { question: 'And beta?', mode: 'rag', filter: { collection: 'beta' } }, alpha)).status).toBe(403);
+  });
+
   it('deletes on every replica, in D1 and in R2', async () => {
     await post('/v1/documents', { id: 'gone-1', text: 'Soon forgotten.' });
     await indexed('gone-1');

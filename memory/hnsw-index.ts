@@ -62,9 +62,10 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
-  search(query: Float32Array, k: number): Neighbor[] {
+  search(query: Float32Array, k: number, allow?: (id: number) => boolean): Neighbor[] {
     if (this.live <= 0) return [];
-    const { neighbors, distances } = this.index.searchKnn(Array.from(query), Math.min(k, this.live));
+    // hnswlib checks the filter while it walks the graph, so k matching neighbours come back when they exist.
+    const { neighbors, distances } = this.index.searchKnn(Array.from(query), Math.min(k, this.live), allow);
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i] }));
   }
 

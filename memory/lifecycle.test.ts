@@ -16,11 +16,11 @@ lifecycleSuite(async () => {
     return found;
   };
   return {
-    upsert: async (docs, at) => store.upsertDocuments(docs, at),
+    upsert: async (docs, at, scope = '*') => store.upsertDocuments(docs, at, scope),
     get: async (id) => store.getDocument(id),
     list: async (options) => store.listDocuments(options),
     delete: async (id, at) => store.deleteDocument(id, at),
-    freshness: async () => store.freshness(),
+    freshness: async (collections) => store.freshness(collections),
     async index(id, version) {
       const j = job(id, version);
       store.completeJob(j, [{ text: j.text, modulation: new Float32Array(8), embedding: new Float32Array(4) }], Date.now());

@@ -2,6 +2,7 @@
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY,
+  collection TEXT NOT NULL DEFAULT 'default',
   title TEXT, source TEXT, url TEXT, published_at INTEGER, metadata TEXT,
   current_version INTEGER NOT NULL,
   status TEXT NOT NULL,

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
-  currentVersionQuery, documentQuery, failedStatements, FRESHNESS_QUERIES, freshnessStats, hashedContent, indexedStatements, listQuery,
-  planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery, type CurrentVersion, type Statement,
+  currentVersionQuery, describeStatements, documentQuery, failedStatements, filterCondition, freshnessQueries, freshnessStats, hashedContent,
+  indexedStatements, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery,
+  type CurrentVersion, type Statement,
 } from '../core/lifecycle.ts';
 import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type {
-  CompletedJob, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
-  NewPassage, ProbeRecord, StoredPassage, UpsertResult,
+  CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
+  NewPassage, ProbeRecord, Scope, StoredPassage, UpsertResult,
 } from './types.ts';
 
 type Row = Record<string, any>;
@@ -31,10 +32,14 @@ export class SqliteStore implements MemoryStore {
     this.db.pragma('foreign_keys = ON');
     // Deleted rows are overwritten with zeros on disk, so forgotten text cannot be read back from the file.
     this.db.pragma('secure_delete = ON');
+    const columns = (table: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => c.name);
+    const before = columns('documents');
     this.db.exec(SCHEMA);
-    const columns = (this.db.prepare('PRAGMA table_info(passages)').all() as Row[]).map((c) => c.name);
     // Banks made before memories recorded their format: their rows read as format '' (re-encode them).
-    if (!columns.includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
+    if (!columns('passages').includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
+    // Banks made before collections: every document is in 'default'.
+    if (before.length && !before.includes('collection')) this.db.exec("ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'");
+    this.db.exec('CREATE INDEX IF NOT EXISTS documents_by_collection ON documents(collection, id)');
   }
 
   /** True the first time a webhook signature is seen (durably recorded until it expires); false for a replay. */
@@ -70,13 +75,17 @@ export class SqliteStore implements MemoryStore {
     return this.db.prepare(st.sql).all(...st.args) as Row[];
   }
 
-  upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[] {
+  upsertDocuments(docs: DocumentInput[], receivedAt: number, scope: Scope = '*'): UpsertResult[] {
     const insertJob = this.db.prepare(`INSERT INTO jobs (document_id, version, state, enqueued_at) VALUES (?, ?, 'queued', ?)`);
     const run = this.db.transaction((batch: DocumentInput[]) =>
       batch.map((doc): UpsertResult => {
         const hash = contentHash(doc);
-        const plan = planUpsert(this.all(currentVersionQuery(doc.id))[0] as CurrentVersion | undefined, hash);
-        if (plan.outcome === 'unchanged') return { id: doc.id, ...plan };
+        const plan = planUpsert(this.all(currentVersionQuery(doc.id))[0] as CurrentVersion | undefined, hash, doc, scope);
+        if (plan.outcome === 'rejected') return { id: doc.id, ...plan };
+        if (plan.outcome === 'unchanged') {
+          this.run(describeStatements(doc, receivedAt));
+          return { id: doc.id, ...plan };
+        }
         this.run(upsertStatements(doc, plan.version, hash, receivedAt, { text: doc.text, title: doc.title ?? null }));
         insertJob.run(doc.id, plan.version, receivedAt);
         return { id: doc.id, version: plan.version, outcome: 'queued', status: 'queued' };
@@ -113,7 +122,7 @@ export class SqliteStore implements MemoryStore {
     })();
   }
 
-  listDocuments(options: { source?: string; after?: string; limit: number }): DocumentSummary[] {
+  listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[] {
     return this.all(listQuery(options)).map(toDocumentSummary);
   }
 
@@ -217,22 +226,35 @@ export class SqliteStore implements MemoryStore {
       .run(p.documentId, p.version, p.question, p.expected, p.answer, p.f1, p.baseF1, p.at);
   }
 
-  recentProbes(limit: number): ProbeRecord[] {
-    return (this.db.prepare('SELECT * FROM probes ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => ({
+  recentProbes(limit: number, collections?: readonly string[]): ProbeRecord[] {
+    const scope = filterCondition({ collections });
+    return (this.db.prepare(`SELECT pr.* FROM probes pr JOIN documents d ON d.id = pr.document_id WHERE ${scope.sql} ORDER BY pr.id DESC LIMIT ?`)
+      .all(...scope.args, limit) as Row[]).map((r) => ({
       documentId: r.document_id, version: r.version, question: r.question, expected: r.expected, answer: r.answer, f1: r.f1, baseF1: r.base_f1, at: r.at,
     }));
   }
 
-  freshness(): FreshnessStats {
-    const queue = this.db.prepare(`SELECT SUM(state = 'queued') AS queued, SUM(state = 'running') AS running, SUM(state = 'failed') AS failed,
-      MIN(CASE WHEN state = 'queued' THEN enqueued_at END) AS oldest FROM jobs`).get() as Row;
+  /** Passages of live documents that match the filter; null when the filter lets everything through. */
+  passagesMatching(filter: DocumentFilter): Set<number> | null {
+    const where = filterCondition(filter);
+    if (where.sql === '1') return null;
+    const rows = this.db.prepare(`SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
+      WHERE d.status != 'deleted' AND ${where.sql}`).raw().all(...where.args) as number[][];
+    return new Set(rows.map((r) => r[0]));
+  }
+
+  freshness(collections?: readonly string[]): FreshnessStats {
+    const q = freshnessQueries(collections);
+    const scope = filterCondition({ collections });
+    const queue = this.db.prepare(`SELECT SUM(j.state = 'queued') AS queued, SUM(j.state = 'running') AS running, SUM(j.state = 'failed') AS failed,
+      MIN(CASE WHEN j.state = 'queued' THEN j.enqueued_at END) AS oldest FROM jobs j JOIN documents d ON d.id = j.document_id WHERE ${scope.sql}`).get(...scope.args) as Row;
     return freshnessStats({
-      byStatus: this.all(FRESHNESS_QUERIES.byStatus),
-      superseded: this.all(FRESHNESS_QUERIES.superseded),
-      knowledge: this.all(FRESHNESS_QUERIES.knowledge),
-      lags: this.all(FRESHNESS_QUERIES.lags),
-      sources: this.all(FRESHNESS_QUERIES.sources),
-      passages: (this.db.prepare('SELECT COUNT(*) AS n FROM passages').get() as Row).n,
+      byStatus: this.all(q.byStatus),
+      superseded: this.all(q.superseded),
+      knowledge: this.all(q.knowledge),
+      lags: this.all(q.lags),
+      sources: this.all(q.sources),
+      passages: (this.db.prepare(`SELECT COUNT(*) AS n FROM passages p JOIN documents d ON d.id = p.document_id WHERE ${scope.sql}`).get(...scope.args) as Row).n,
       queue: { queued: queue.queued ?? 0, running: queue.running ?? 0, failed: queue.failed ?? 0, oldestQueuedAt: queue.oldest },
     });
   }

@@ -1,4 +1,4 @@
-import type { DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, UpsertResult } from '../core/types.ts';
+import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
 
 export type * from '../core/types.ts';
 
@@ -42,10 +42,13 @@ export interface CompletedJob extends IndexChange {
 }
 
 export interface MemoryStore {
-  upsertDocuments(docs: DocumentInput[], receivedAt: number): UpsertResult[];
+  /** `scope`: the collections the caller may write (a live document elsewhere is rejected). */
+  upsertDocuments(docs: DocumentInput[], receivedAt: number, scope?: Scope): UpsertResult[];
   getDocument(id: string): DocumentRecord | null;
-  /** Documents not deleted, by id, after `cursor` (an id); `source` filters. */
-  listDocuments(options: { source?: string; after?: string; limit: number }): DocumentSummary[];
+  /** Documents not deleted, by id, after `after` (an id), matching the filter. */
+  listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[];
+  /** Passages of live documents that match the filter; null when it lets everything through. */
+  passagesMatching(filter: DocumentFilter): Set<number> | null;
   /** The passages of a document's current version, in order (none once deleted). */
   documentPassages(id: string): { id: number; version: number; ordinal: number; text: string }[];
   /** Forgets a document: its passages are removed; returns what the index must drop, or null if unknown. */
@@ -62,8 +65,9 @@ export interface MemoryStore {
   keywordSearch(query: string, k: number): { id: number; score: number }[];
   recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[];
   recordProbe(probe: ProbeRecord): void;
-  recentProbes(limit: number): ProbeRecord[];
-  freshness(): FreshnessStats;
+  recentProbes(limit: number, collections?: readonly string[]): ProbeRecord[];
+  /** Within these collections (absent: all). */
+  freshness(collections?: readonly string[]): FreshnessStats;
   queueDepth(): number;
   storageBytes(): { modulation: number; embedding: number; text: number; passages: number };
   close(): void;

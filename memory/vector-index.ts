@@ -9,7 +9,8 @@ export interface VectorIndex {
   readonly dim: number;
   add(id: number, embedding: Float32Array): void;
   remove(id: number): void;
-  search(query: Float32Array, k: number): Neighbor[];
+  /** The k nearest among the ids `allow` accepts (all when absent). */
+  search(query: Float32Array, k: number, allow?: (id: number) => boolean): Neighbor[];
   size(): number;
   save(path: string): void;
 }
@@ -28,9 +29,10 @@ export class ExactIndex implements VectorIndex {
     this.vectors.delete(id);
   }
 
-  search(query: Float32Array, k: number): Neighbor[] {
+  search(query: Float32Array, k: number, allow?: (id: number) => boolean): Neighbor[] {
     const scored: Neighbor[] = [];
     for (const [id, v] of this.vectors) {
+      if (allow && !allow(id)) continue;
       let dot = 0;
       for (let i = 0; i < this.dim; i++) dot += v[i] * query[i];
       scored.push({ id, score: dot });

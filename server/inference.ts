@@ -27,7 +27,9 @@ export function inferenceRoutes(d: InferenceDeps) {
     })
     .post('/index', async (c) => {
       const doc = await readJson(c, documentSchema);
+      // The edge has checked the caller's collections; the replica writes what it is sent.
       const [result] = d.store.upsertDocuments([toDocumentInput(doc)], Date.now());
+      if (result.outcome === 'rejected') throw new ApiError(403, ErrorCode.forbiddenCollection, result.error.message);
       if (result.outcome === 'queued') d.notifyIngest();
       const until = Date.now() + d.timeoutMs;
       for (;;) {

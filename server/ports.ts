@@ -5,8 +5,8 @@ import type { MemoryStore, VectorIndex } from '../memory/index.ts';
 /** Documents in the local SQLite memory bank; `notifyIngest` wakes the in-process worker. */
 export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIngest: () => void): DocumentsPort {
   return {
-    async upsert(docs, receivedAt) {
-      const results = store.upsertDocuments(docs, receivedAt);
+    async upsert(docs, receivedAt, scope) {
+      const results = store.upsertDocuments(docs, receivedAt, scope);
       if (results.some((r) => r.outcome === 'queued')) notifyIngest();
       return results;
     },
@@ -30,8 +30,8 @@ export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIng
 
 export function localFreshness(store: MemoryStore): FreshnessPort {
   return {
-    stats: async () => store.freshness(),
-    recentProbes: async (limit) => store.recentProbes(limit),
+    stats: async (collections) => store.freshness(collections),
+    recentProbes: async (limit, collections) => store.recentProbes(limit, collections),
   };
 }
 
@@ -60,10 +60,10 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
 /** Answers in-process: memory -> aggregator -> frozen LM. */
 export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string): AnswersPort {
   return {
-    async answer(req: AnswerRequest, onText, caller) {
+    async answer(req: AnswerRequest, filter, onText, caller) {
       try {
         const result = await scheduler.run((signal) =>
-          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, onText, signal }), caller);
+          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, filter, onText, signal }), caller);
         return toResponse(result, bundleId);
       } catch (err) {
         if (err instanceof RangeError) throw new ApiError(422, ErrorCode.promptTooLong, err.message);

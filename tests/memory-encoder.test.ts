@@ -6,7 +6,7 @@ import { KvMemoryEncoder, selectSlots } from '../encoder/index.ts';
 import { DEFAULT_BUNDLE } from './helpers.ts';
 
 // The default bundle's trained memory encoder (the LM's graph with adapters on its reading pass) against the
-// PyTorch model it was trained as (mac/train_memory.py), through the service's own encoder.
+// PyTorch model it was trained as (mac/train.py), through the service's own encoder.
 describe('trained memory encoder (default bundle)', () => {
   let bundle: Bundle;
   let fx: { passages: string[]; memory_encoder: { context_ids: number[]; last_layer_values: number[][] } };

@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
-import type { DocumentInput } from '../../memory/index.ts';
+import { collectionOf, inScope } from '../../core/lifecycle.ts';
+import type { DocumentInput } from '../../core/types.ts';
+import { scopeOf } from '../auth.ts';
 import { iso, issuePath, readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
+import { collectionsFor, visible } from '../scope.ts';
 import { documentSchema, ingestSchemaFor, listQuerySchema, type DocumentBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
-  id: d.id, text: d.text, title: d.title, source: d.source, url: d.url,
+  id: d.id, collection: d.collection, text: d.text, title: d.title, source: d.source, url: d.url,
   publishedAt: d.published_at ? Date.parse(d.published_at) : null, metadata: d.metadata,
 });
 
@@ -23,6 +26,7 @@ export function documentRoutes(s: Services) {
   return new Hono()
     .post('/', async (c) => {
       const body = await readJson(c, ingestSchemaFor);
+      const scope = scopeOf(c);
       const items: unknown[] = 'documents' in body ? body.documents : [body];
       // Each document of a batch stands alone: the valid ones are queued, the others answered with their error.
       const entries: Entry[] = [];
@@ -33,6 +37,8 @@ export function documentRoutes(s: Services) {
           const message = parsed.error.issues.map((i) => `documents[${index}]${i.path.length ? '.' : ''}${issuePath(i.path)}: ${i.message}`).join('; ');
           const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : null;
           entries.push({ index, id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message } });
+        } else if (!inScope(collectionOf(toDocumentInput(parsed.data)), scope)) {
+          entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.forbiddenCollection, message: `documents[${index}].collection: this key cannot write collection ${collectionOf(toDocumentInput(parsed.data))}` } });
         } else if (seen.has(parsed.data.id)) {
           entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message: `documents[${index}].id: ${parsed.data.id} appears earlier in this batch` } });
         } else {
@@ -41,25 +47,34 @@ export function documentRoutes(s: Services) {
         }
       });
       const valid = entries.flatMap((e) => ('doc' in e ? [e.doc] : []));
-      const stored = valid.length ? await s.documents.upsert(valid.map(toDocumentInput), Date.now()) : [];
+      const stored = valid.length ? await s.documents.upsert(valid.map(toDocumentInput), Date.now(), scope) : [];
       let next = 0;
-      const documents = entries.map((e) => ('doc' in e ? stored[next++] : e));
+      const documents = entries.map((e) => {
+        if (!('doc' in e)) return e;
+        const r = stored[next++];
+        return r.outcome === 'rejected' ? { index: e.index, ...r } : r;
+      });
       const queued = stored.filter((r) => r.outcome === 'queued').length;
-      const rejected = entries.length - valid.length;
+      const rejected = documents.filter((d) => d.outcome === 'rejected').length;
       s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, items.length);
       s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
-      if (!valid.length) throw new ApiError(422, ErrorCode.validationFailed, `Every document of the batch was rejected: ${(documents as Rejected[]).map((d) => d.error.message).join('; ')}`, documents);
+      if (rejected === documents.length) {
+        const forbidden = documents.every((d) => (d as Rejected).error.code === ErrorCode.forbiddenCollection);
+        throw new ApiError(forbidden ? 403 : 422, forbidden ? ErrorCode.forbiddenCollection : ErrorCode.validationFailed,
+          `Every document of the batch was rejected: ${(documents as Rejected[]).map((d) => d.error.message).join('; ')}`, documents);
+      }
       return c.json({ documents, queued, rejected }, 202);
     })
     .get('/', async (c) => {
       const q = listQuerySchema.safeParse(c.req.query());
       if (!q.success) throw new ApiError(422, ErrorCode.validationFailed, q.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; '));
-      const { limit, cursor, source } = q.data;
-      const rows = await s.documents.list({ source, after: cursor, limit: limit + 1 });
+      const { limit, cursor, source, collection } = q.data;
+      const filter = { collections: collectionsFor(scopeOf(c), collection), source };
+      const rows = await s.documents.list({ filter, after: cursor, limit: limit + 1 });
       const page = rows.slice(0, limit);
       return c.json({
         documents: page.map((d) => ({
-          id: d.id, status: d.status, current_version: d.currentVersion, title: d.title, source: d.source,
+          id: d.id, collection: d.collection, status: d.status, current_version: d.currentVersion, title: d.title, source: d.source,
           published_at: iso(d.publishedAt), updated_at: iso(d.updatedAt),
         })),
         next_cursor: rows.length > limit ? page[page.length - 1].id : null,
@@ -68,16 +83,15 @@ export function documentRoutes(s: Services) {
     .get('/:id/passages', async (c) => {
       if (!s.documents.passages) throw new ApiError(501, ErrorCode.notImplemented, 'Passages are kept by the inference servers; ask one of them.');
       const id = c.req.param('id');
-      const doc = await s.documents.get(id);
-      if (!doc || doc.status === 'deleted') throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${id}.`);
+      const doc = visible(c, await s.documents.get(id), id);
+      if (doc.status === 'deleted') throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${id}.`);
       const passages = await s.documents.passages(id);
       return c.json({ id, version: doc.currentVersion, passages: passages.map((p) => ({ passage_id: p.id, ordinal: p.ordinal, text: p.text })) });
     })
     .get('/:id', async (c) => {
-      const doc = await s.documents.get(c.req.param('id'));
-      if (!doc) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
+      const doc = visible(c, await s.documents.get(c.req.param('id')), c.req.param('id'));
       return c.json({
-        id: doc.id, status: doc.status, current_version: doc.currentVersion, title: doc.title, source: doc.source, url: doc.url,
+        id: doc.id, collection: doc.collection, status: doc.status, current_version: doc.currentVersion, title: doc.title, source: doc.source, url: doc.url,
         published_at: iso(doc.publishedAt), metadata: doc.metadata, created_at: iso(doc.createdAt), updated_at: iso(doc.updatedAt),
         deleted_at: iso(doc.deletedAt),
         versions: doc.versions.map((v) => ({
@@ -87,6 +101,7 @@ export function documentRoutes(s: Services) {
       });
     })
     .delete('/:id', async (c) => {
+      visible(c, await s.documents.get(c.req.param('id')), c.req.param('id'));
       const deleted = await s.documents.delete(c.req.param('id'), Date.now());
       if (!deleted) throw new ApiError(404, ErrorCode.documentNotFound, `No document with id ${c.req.param('id')}.`);
       s.metrics.inc('mac_documents_deleted_total', 'Documents forgotten');

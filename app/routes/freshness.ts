@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import type { FreshnessStats, ProbeRecord } from '../../core/types.ts';
+import { scopeOf } from '../auth.ts';
 import { iso } from '../body.ts';
-import type { FreshnessStats, ProbeRecord } from '../../memory/types.ts';
+import { collectionsFor } from '../scope.ts';
 import type { FreshnessResponse } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
@@ -14,8 +16,8 @@ export function percentiles(values: number[]) {
 const mean = (xs: number[]) => (xs.length ? Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4)) : null);
 
 /** What the memory knows, how fresh it is, how far ingestion lags, and whether new knowledge is taken up. */
-export async function freshnessReport(s: Services, now = Date.now()): Promise<FreshnessResponse> {
-  const [stats, probes] = await Promise.all([s.freshness.stats(), s.freshness.recentProbes(50)]);
+export async function freshnessReport(s: Services, collections?: readonly string[], now = Date.now()): Promise<FreshnessResponse> {
+  const [stats, probes] = await Promise.all([s.freshness.stats(collections), s.freshness.recentProbes(50, collections)]);
   return buildReport(stats, probes, s.settings.slaSeconds, now);
 }
 
@@ -55,4 +57,8 @@ export function buildReport(f: FreshnessStats, probes: ProbeRecord[], slaSeconds
   };
 }
 
-export const freshnessRoutes = (s: Services) => new Hono().get('/', async (c) => c.json(await freshnessReport(s)));
+/** `?collection=` (repeatable) narrows the report to those collections, within the key's. */
+export const freshnessRoutes = (s: Services) => new Hono().get('/', async (c) => {
+  const asked = c.req.queries('collection');
+  return c.json(await freshnessReport(s, collectionsFor(scopeOf(c), asked?.length ? asked : undefined)));
+});

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
 import { chatRequestSchema, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
+import { documentFilter } from '../scope.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -29,7 +30,7 @@ export function openAiRoutes(s: Services) {
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 32;
     const id = `chatcmpl-${crypto.randomUUID()}`;
     const answer = (onText?: (t: string) => void) =>
-      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText) }, onText, c.req.raw.signal);
+      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText) }, documentFilter(c), onText, c.req.raw.signal);
     const finish = (r: AnswerResponse) => (r.usage.completion_tokens >= maxTokens ? 'length' : 'stop');
     const usage = (r: AnswerResponse) => ({
       prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,

@@ -37,6 +37,7 @@ export default {
     if (url.pathname === '/v1/answers') {
       if (state.failAnswers.has(replica)) return json({ error: { code: 'internal_error', message: 'model crashed' } }, 500);
       const req = body();
+      state.lastAnswer = req;
       if (req.question.length > 500) return json({ error: { code: 'prompt_too_long', message: 'too long' } }, 422);
       const answer = {
         answer: `answer from ${replica}`, abstained: false, abstain_reason: null, confidence: 0.9, mode: req.mode, sources: [],
