@@ -8,7 +8,7 @@ import { SELECTION_REVISION, selectSlots } from './slots.ts';
  * The amortized memory of one passage: the memory encoder reads the passage's context turn once (the same
  * text a prompt would carry), and the memory keeps its keys and values at a few positions (bundle manifest
  * `memory`). The memory encoder is the frozen LM's own graph with trained adapters on this reading pass
- * (mac/train_memory.py), so the few kept positions carry what a reader of the whole passage would use; a
+ * (mac/train.py), so the few kept positions carry what a reader of the whole passage would use; a
  * bundle without one encodes with the LM itself. No gradient step at run time.
  */
 export class KvMemoryEncoder {

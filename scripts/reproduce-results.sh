@@ -20,7 +20,7 @@ for setting in "words 32 relative" "words 64 relative"; do
   run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out "results/memory-gap/$1-$2-$3" \
     --bundle bundles/lm-only --questions 64 --selection "$1" --slots "$2" --placement "$3" --threads 1
 done
-# (The 32-slot trained rows need adapters trained with configs/memory/lora-words-32*.json: a GPU run,
+# (The 32-slot trained rows need adapters trained with mac/experiments/lora-words-32*.json: a GPU run,
 # scripts/device/train-memory.sh; then bundle_setup --memory-encoder runs/memory/<name>.pt.)
 # Knowledge updates: does the answer follow a document's new version?
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 --threads 1

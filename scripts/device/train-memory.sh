@@ -21,7 +21,7 @@ for config in "$@"; do
   name="$(basename "$config" .json)"
   init=()
   grep -q '"init_from"' "$config" && init=(--init_from /tmp/lmstash/init.pt)
-  python3 -m mac.train_memory "$config" --lm_dir .device/lm-run --out "${OUT:-runs/memory}/$name" --max_minutes "$minutes" \
+  python3 -m mac.train "$config" --lm_dir .device/lm-run --out "${OUT:-runs/memory}/$name" --max_minutes "$minutes" \
     --train .device/data/squad-1.1-train-full.jsonl.gz --probe .device/data/squad-1.1-train.jsonl.gz "${init[@]}" \
     > >(sed "s/^/[$name] /" >> "${OUT:-runs/memory}/stdout.log") 2>&1 &
   pids+=($!)
