@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idFromPath } from '../loader/extract.ts';
+import type { RunningService } from '../server/index.ts';
+import { client, ROOT, startTestService } from './helpers.ts';
+
+const run = promisify(execFile);
+const FIXTURES = join(ROOT, 'tests', 'fixtures', 'loader');
+
+/** `npm run ingest` as a user runs it, against the real service (tiny bundle). */
+async function ingest(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'loader', 'main.ts'), ...args], { cwd: ROOT, timeout: 120_000 });
+    return { code: 0, stderr };
+  } catch (err: any) {
+    return { code: err.code, stderr: err.stderr };
+  }
+}
+
+describe('the loader CLI (npm run ingest)', () => {
+  let svc: RunningService;
+  let api: ReturnType<typeof client>;
+  beforeAll(async () => {
+    svc = await startTestService({ API_KEYS: 'loader-key,docs-only=docs' });
+    api = client(svc.url, 'loader-key');
+  });
+  afterAll(() => svc?.close());
+
+  it('loads a folder of text, Markdown, HTML, PDF and JSONL files, reporting each rejected document', async () => {
+    const first = await ingest([FIXTURES, '--url', svc.url, '--key', 'loader-key', '--wait']);
+    expect(first.code).toBe(1); // one JSONL record breaks the id rule
+    expect(first.stderr).toMatch(/7 documents from .* \(1 files of other types skipped\)/);
+    expect(first.stderr).toMatch(/queued 6, unchanged 0, rejected 1/);
+    expect(first.stderr).toMatch(/bad id with spaces: documents\[\d+\]\.id: use letters, digits/);
+    const ids = (await (await api.get('/v1/documents')).json()).documents.map((d: any) => d.id);
+    expect(ids).toEqual(['doc/tides', 'ferry-timetable.pdf', 'guides/harbor-library.md', 'guides/museum.html', 'notes.txt', 'p1']);
+    const text = async (id: string) => { const r = await (await api.get(`/v1/documents/${encodeURIComponent(id)}/passages`)).json(); if (!r.passages) throw new Error(JSON.stringify(r)); return r.passages.map((p: any) => p.text).join(' '); };
+    expect(await text('ferry-timetable.pdf')).toContain('The harbor ferry leaves every 20 minutes from Pier 7.');
+    const museum = await text('guides/museum.html');
+    expect(museum).toContain('steam tug Resolute, built in 1907');
+    expect(museum).not.toMatch(/hidden|color|Home \| About/); // no script, style or navigation
+    expect(await text('guides/harbor-library.md')).not.toContain('author: city desk'); // front matter is not content
+    const pdf = await (await api.get('/v1/documents/ferry-timetable.pdf')).json();
+    expect(pdf).toMatchObject({ title: 'Harbor ferry timetable', source: 'loader', status: 'indexed' });
+    // The same folder again: the same ids, nothing new to encode.
+    const again = await ingest([FIXTURES, '--url', svc.url, '--key', 'loader-key']);
+    expect(again.stderr).toMatch(/queued 0, unchanged 6, rejected 1/);
+  });
+
+  it('puts documents in the collection asked for, within the key\'s scope', async () => {
+    const notes = join(FIXTURES, 'notes.txt');
+    expect((await ingest([notes, '--url', svc.url, '--key', 'docs-only', '--collection', 'other'])).stderr).toMatch(/rejected 1/);
+    const ok = await ingest([notes, '--url', svc.url, '--key', 'docs-only', '--collection', 'docs']);
+    expect(ok.stderr).toMatch(/unchanged|queued 1/);
+    expect(ok.code).toBe(1); // notes.txt is already in the default collection, outside this key's scope
+  });
+
+  it('makes ids that fit the API\'s id rule from any path', () => {
+    expect(idFromPath('guides/Annual Report (2025).pdf')).toBe('guides/Annual-Report-2025-.pdf');
+    expect(idFromPath('a//b/../c d')).toBe('a/b/--/c-d');
+  });
+});
