@@ -7,6 +7,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The collections the caller's key or webhook secret may see and write. */
     scope: Scope;
+    /** A signed delivery's timestamp (unix seconds): its place in the sender's order. */
+    signedAt: number;
   }
 }
 
@@ -111,6 +113,7 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
       throw new ApiError(401, ErrorCode.replayedSignature, 'This signature was already used; sign each delivery with a fresh timestamp.');
     }
     c.set('scope', secrets[matched].scope);
+    c.set('signedAt', ts);
     return next();
   };
 }

@@ -13,6 +13,7 @@ export const ErrorCode = {
   notFound: 'not_found',
   documentNotFound: 'document_not_found',
   forbiddenCollection: 'forbidden_collection',
+  staleDelivery: 'stale_delivery',
   modelNotFound: 'model_not_found',
   notReady: 'not_ready',
   promptTooLong: 'prompt_too_long',

@@ -32,8 +32,9 @@ export function openApiDocument(bundleId: string) {
         },
         post: {
           summary: 'Ingest one document or a batch ({documents: [...]})', security: secured,
+          parameters: [{ name: 'X-Sequence', in: 'header', required: false, description: "the delivery's place in its sender's order (else a signed delivery's X-Timestamp); new content from an older delivery than the current version's is refused: 409 stale_delivery", schema: { type: 'string', pattern: '^\\d{1,15}$' } }],
           requestBody: { required: true, content: json(ingestRequestSchema, 'input') },
-          responses: { 202: { description: 'Durably queued', content: json(ingestResponseSchema, 'output') }, 400: errorResponse, 401: errorResponse, 403: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse },
+          responses: { 202: { description: 'Durably queued', content: json(ingestResponseSchema, 'output') }, 400: errorResponse, 401: errorResponse, 403: errorResponse, 409: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse },
         },
       },
       '/v1/documents/{id}': {

@@ -123,6 +123,16 @@ export function lifecycleSuite(open: () => Promise<LifecycleStorage>): void {
       expect((await s.freshness([a])).documents.total).toBe(2);
     });
 
+    it('a delivery older than the one that made the current version is stale: versions never go backwards', async () => {
+      expect((await s.upsert([doc('h', 'Price is 5.', { sequence: 20 })], 1_000))[0]).toMatchObject({ version: 1, outcome: 'queued' });
+      expect((await s.upsert([doc('h', 'Price is 4.', { sequence: 10 })], 2_000))[0]).toMatchObject({ outcome: 'rejected', error: { code: 'stale_delivery' } });
+      expect((await s.upsert([doc('h', 'Price is 5.', { sequence: 10 })], 2_500))[0]).toMatchObject({ outcome: 'unchanged', version: 1 });
+      expect((await s.upsert([doc('h', 'Price is 6.', { sequence: 30 })], 3_000))[0]).toMatchObject({ version: 2, outcome: 'queued' });
+      // Deliveries without an order (an API key, no X-Sequence) are taken as they come.
+      expect((await s.upsert([doc('h', 'Price is 7.')], 4_000))[0]).toMatchObject({ version: 3, outcome: 'queued' });
+      expect((await status('h')).versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    });
+
     it('freshness counts documents and versions and measures each indexed version\'s lags', async () => {
       const before = await s.freshness();
       await s.upsert([doc('f1', 'One.', { publishedAt: Date.now() - 60_000 }), doc('f2', 'Two.')], Date.now() - 30_000);

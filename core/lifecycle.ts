@@ -15,7 +15,7 @@ import { DEFAULT_COLLECTION, type DocumentFilter, type DocumentInput, type Docum
  * Each transition is a list of statements that the storage runs in one transaction, beside what only
  * it keeps (the text or its R2 key, jobs, passages). Reads are queries whose rows map to the domain
  * types here. Both schemas (memory/schema.ts, edge/migrations/) share the `documents` columns and these
- * `versions` columns: document_id, version, content_sha256, status, published_at, received_at,
+ * `versions` columns: document_id, version, content_sha256, status, published_at, received_at, sequence,
  * indexed_at, passages, error.
  */
 export interface Statement {
@@ -31,13 +31,14 @@ export interface CurrentVersion {
   collection: string;
   current_version: number;
   content_sha256: string | null;
+  sequence: number | null;
 }
 
 export const inScope = (collection: string, scope: Scope) => scope === '*' || scope.includes(collection);
 export const collectionOf = (doc: DocumentInput) => doc.collection ?? DEFAULT_COLLECTION;
 
 export const currentVersionQuery = (id: string): Statement => ({
-  sql: `SELECT d.status, d.collection, d.current_version, v.content_sha256 FROM documents d
+  sql: `SELECT d.status, d.collection, d.current_version, v.content_sha256, v.sequence FROM documents d
         LEFT JOIN versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = ?`,
   args: [id],
 });
@@ -50,7 +51,8 @@ export type UpsertPlan =
 /**
  * The version rule: the live current version's content again changes nothing; anything else is the next
  * version. A live document in a collection outside the caller's scope is not the caller's to write (a
- * caller that holds both collections moves it).
+ * caller that holds both collections moves it). New content from a delivery older, in its sender's order,
+ * than the one that made the current version is stale: versions never go backwards.
  */
 export function planUpsert(current: CurrentVersion | null | undefined, hash: string, doc: DocumentInput, scope: Scope = '*'): UpsertPlan {
   if (current && current.status !== 'deleted' && !inScope(current.collection, scope)) {
@@ -58,6 +60,12 @@ export function planUpsert(current: CurrentVersion | null | undefined, hash: str
   }
   if (current && current.status !== 'deleted' && current.status !== 'failed' && current.content_sha256 === hash) {
     return { outcome: 'unchanged', version: current.current_version, status: current.status };
+  }
+  if (current && current.status !== 'deleted' && doc.sequence != null && current.sequence != null && doc.sequence < current.sequence) {
+    return {
+      outcome: 'rejected',
+      error: { code: 'stale_delivery', message: `${doc.id}: delivery ${doc.sequence} is older than ${current.sequence}, which made version ${current.current_version}` },
+    };
   }
   return { outcome: 'queued', version: (current?.current_version ?? 0) + 1 };
 }
@@ -90,9 +98,9 @@ export function upsertStatements(doc: DocumentInput, version: number, hash: stri
     },
     { sql: `UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'queued'`, args: [doc.id] },
     {
-      sql: `INSERT INTO versions (document_id, version, content_sha256, status, published_at, received_at${columns.map((c) => `, ${c}`).join('')})
-            VALUES (?, ?, ?, 'queued', ?, ?${columns.map(() => ', ?').join('')})`,
-      args: [doc.id, version, hash, doc.publishedAt ?? null, at, ...Object.values(stored)],
+      sql: `INSERT INTO versions (document_id, version, content_sha256, status, published_at, received_at, sequence${columns.map((c) => `, ${c}`).join('')})
+            VALUES (?, ?, ?, 'queued', ?, ?, ?${columns.map(() => ', ?').join('')})`,
+      args: [doc.id, version, hash, doc.publishedAt ?? null, at, doc.sequence ?? null, ...Object.values(stored)],
     },
   ];
 }

@@ -6,6 +6,11 @@ export interface DocumentInput {
   text: string;
   /** The collection the document belongs to ('default' when absent); keys are scoped to collections. */
   collection?: string;
+  /**
+   * The delivery's place in its sender's order (`X-Sequence`, else a signed delivery's timestamp); a
+   * delivery older than the one that made the current version cannot replace it.
+   */
+  sequence?: number | null;
   title?: string | null;
   source?: string | null;
   url?: string | null;

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS versions (
   title TEXT,
   published_at INTEGER,
   received_at INTEGER NOT NULL,
+  -- the delivery's place in its sender's order (X-Sequence or the signed timestamp): no going back
+  sequence INTEGER,
   indexed_at INTEGER,
   status TEXT NOT NULL,
   passages INTEGER NOT NULL DEFAULT 0,

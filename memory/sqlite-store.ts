@@ -34,12 +34,14 @@ export class SqliteStore implements MemoryStore {
     this.db.pragma('secure_delete = ON');
     const columns = (table: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => c.name);
     const before = columns('documents');
+    const versionsBefore = columns('versions');
     this.db.exec(SCHEMA);
     // Banks made before memories recorded their format: their rows read as format '' (re-encode them).
     if (!columns('passages').includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
     // Banks made before collections: every document is in 'default'.
     if (before.length && !before.includes('collection')) this.db.exec("ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'");
     this.db.exec('CREATE INDEX IF NOT EXISTS documents_by_collection ON documents(collection, id)');
+    if (versionsBefore.length && !versionsBefore.includes('sequence')) this.db.exec('ALTER TABLE versions ADD COLUMN sequence INTEGER');
   }
 
   /** True the first time a webhook signature is seen (durably recorded until it expires); false for a replay. */

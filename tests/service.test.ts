@@ -111,6 +111,23 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect((await replay.json()).error.code).toBe('replayed_signature');
   });
 
+  it('refuses a stale delivery (409 stale_delivery) by X-Sequence or by signed timestamp', async () => {
+    expect((await api.post('/v1/documents', { id: 'price', text: 'The fare is 3 euros.' }, { 'x-sequence': '20' })).status).toBe(202);
+    const stale = await api.post('/v1/documents', { id: 'price', text: 'The fare is 2 euros.' }, { 'x-sequence': '10' });
+    expect(stale.status).toBe(409);
+    expect((await stale.json()).error.code).toBe('stale_delivery');
+    expect((await api.post('/v1/documents', { id: 'price', text: 'x' }, { 'x-sequence': 'soon' })).status).toBe(422);
+    const signed = async (text: string, ts: number) => {
+      const body = JSON.stringify({ id: 'signed-price', text });
+      const headers = { 'content-type': 'application/json', 'x-timestamp': String(ts), 'x-signature': await sign('hook-secret', String(ts), body) };
+      return fetch(`${svc.url}/v1/documents`, { method: 'POST', headers, body });
+    };
+    const now = Math.floor(Date.now() / 1000);
+    expect((await signed('Fare: 3 euros.', now)).status).toBe(202);
+    expect((await signed('Fare: 2 euros (sent earlier, arrived late).', now - 60)).status).toBe(409);
+    expect((await (await api.get('/v1/documents/signed-price')).json()).versions).toHaveLength(1);
+  });
+
   it('rejects bad input with stable codes', async () => {
     const code = async (res: Response, status: number) => {
       expect(res.status).toBe(status);

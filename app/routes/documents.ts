@@ -13,6 +13,15 @@ export const toDocumentInput = (d: DocumentBody): DocumentInput => ({
   publishedAt: d.published_at ? Date.parse(d.published_at) : null, metadata: d.metadata,
 });
 
+export const SEQUENCE_HEADER = 'x-sequence';
+
+/** A delivery's place in its sender's order: `X-Sequence` (a non-negative integer), else a signed delivery's timestamp. */
+function deliverySequence(header: string | undefined, signedAt: number | undefined): number | null {
+  if (header === undefined) return signedAt ?? null;
+  if (!/^\d{1,15}$/.test(header.trim())) throw new ApiError(422, ErrorCode.validationFailed, 'X-Sequence: a non-negative integer, increasing with each delivery of a sender');
+  return Number(header.trim());
+}
+
 /** The ingestion webhook: 202 once the documents are durably queued; the worker encodes them. */
 interface Rejected {
   index: number;
@@ -27,6 +36,7 @@ export function documentRoutes(s: Services) {
     .post('/', async (c) => {
       const body = await readJson(c, ingestSchemaFor);
       const scope = scopeOf(c);
+      const sequence = deliverySequence(c.req.header(SEQUENCE_HEADER), c.get('signedAt'));
       const items: unknown[] = 'documents' in body ? body.documents : [body];
       // Each document of a batch stands alone: the valid ones are queued, the others answered with their error.
       const entries: Entry[] = [];
@@ -47,7 +57,7 @@ export function documentRoutes(s: Services) {
         }
       });
       const valid = entries.flatMap((e) => ('doc' in e ? [e.doc] : []));
-      const stored = valid.length ? await s.documents.upsert(valid.map(toDocumentInput), Date.now(), scope) : [];
+      const stored = valid.length ? await s.documents.upsert(valid.map((d) => ({ ...toDocumentInput(d), sequence })), Date.now(), scope) : [];
       let next = 0;
       const documents = entries.map((e) => {
         if (!('doc' in e)) return e;
@@ -59,9 +69,12 @@ export function documentRoutes(s: Services) {
       s.metrics.inc('mac_documents_received_total', 'Documents received by the webhook', {}, items.length);
       s.metrics.inc('mac_documents_queued_total', 'Documents with new content queued for encoding', {}, queued);
       if (rejected === documents.length) {
-        const forbidden = documents.every((d) => (d as Rejected).error.code === ErrorCode.forbiddenCollection);
-        throw new ApiError(forbidden ? 403 : 422, forbidden ? ErrorCode.forbiddenCollection : ErrorCode.validationFailed,
-          `Every document of the batch was rejected: ${(documents as Rejected[]).map((d) => d.error.message).join('; ')}`, documents);
+        // One reason for all: its own status (403 scope, 409 stale); otherwise 422.
+        const codes = new Set(documents.map((d) => (d as Rejected).error.code));
+        const only = codes.size === 1 ? [...codes][0] : null;
+        const [status, code] = only === ErrorCode.forbiddenCollection ? [403, ErrorCode.forbiddenCollection] as const
+          : only === ErrorCode.staleDelivery ? [409, ErrorCode.staleDelivery] as const : [422, ErrorCode.validationFailed] as const;
+        throw new ApiError(status, code, `Every document of the batch was rejected: ${(documents as Rejected[]).map((d) => d.error.message).join('; ')}`, documents);
       }
       return c.json({ documents, queued, rejected }, 202);
     })
