@@ -5,7 +5,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 python3
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv
 COPY . .
-RUN npm run setup
+RUN SETUP_BROWSER=0 npm run setup
 ENV PORT=8080 HOST=0.0.0.0 DATA_DIR=/data
 EXPOSE 8080
 CMD ["node", "--import", "tsx", "server/main.ts"]

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { authenticate } from './auth.ts';
+import { authenticate, keyScope } from './auth.ts';
 import { ApiError, ErrorCode, errorBody } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { answerRoutes } from './routes/answers.ts';
@@ -35,7 +35,16 @@ export function createApp(s: Services) {
   });
   app.get('/metrics', (c) => c.text(s.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(s.bundleId)));
-  app.get('/', async (c) => c.html(statusPage(await freshnessReport(s), s.bundleId)));
+  // Without a key (when keys are configured) the status page shows aggregate health only; `/?login` asks the
+  // browser for a key (Basic auth, the key as password), and a scoped key sees its own collections.
+  app.get('/', async (c) => {
+    const scope = keyScope(s.settings.auth, c.req.header('authorization'));
+    if (scope === null && c.req.query('login') !== undefined) {
+      return c.text('Sign in with an API key as the password (any user name).', 401, { 'www-authenticate': 'Basic realm="memory status", charset="UTF-8"' });
+    }
+    const report = await freshnessReport(s, scope === null || scope === '*' ? undefined : scope);
+    return c.html(statusPage(report, s.bundleId, scope !== null));
+  });
   app.notFound((c) => c.json(errorBody(ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}; see /openapi.json.`), 404));
   app.onError((err, c) => {
     // The OpenAI-compatible routes answer errors in OpenAI's shape, which their clients parse.

@@ -37,6 +37,26 @@ export function parseScoped(entry: string): Scoped {
   return { secret: entry.slice(0, at), scope: collections.includes('*') ? '*' : collections };
 }
 
+/**
+ * The scope of the key in an Authorization header, `Bearer KEY` or `Basic` with the key as password (what
+ * a browser sends for the status page); '*' when no key is configured; null without a valid key.
+ */
+export function keyScope(config: AuthConfig, authorization: string | undefined): Scope | null {
+  if (!config.apiKeys.length && !config.webhookSecrets.length) return '*';
+  const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const basic = authorization?.match(/^Basic\s+(.+)$/i)?.[1]?.trim();
+  let key = bearer;
+  if (!key && basic) {
+    try {
+      key = atob(basic).split(':').slice(1).join(':');
+    } catch {
+      return null;
+    }
+  }
+  if (!key) return null;
+  return config.apiKeys.map(parseScoped).find((k) => safeEqual(k.secret, key))?.scope ?? null;
+}
+
 /** The caller's scope, as the authentication set it ('*' where no key is configured). */
 export const scopeOf = (c: Context): Scope => c.get('scope') ?? '*';
 

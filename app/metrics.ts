@@ -12,7 +12,7 @@ const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, { labels: Labels; value: number }> }>();
   private readonly histograms = new Map<string, { help: string; buckets: number[]; values: Map<string, { labels: Labels; counts: number[]; sum: number; count: number }> }>();
-  private readonly gauges = new Map<string, { help: string; read: () => number | [Labels, number][] }>();
+  private readonly gauges = new Map<string, { help: string; type: 'gauge' | 'counter'; read: () => number | [Labels, number][] }>();
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
     const c = this.counters.get(name) ?? { help, values: new Map() };
@@ -34,8 +34,9 @@ export class Metrics {
     h.values.set(key(labels), entry);
   }
 
-  gauge(name: string, help: string, read: () => number | [Labels, number][]): void {
-    this.gauges.set(name, { help, read });
+  /** A value read at scrape time; `counter` for one that only grows and is kept elsewhere (e.g. CPU seconds). */
+  gauge(name: string, help: string, read: () => number | [Labels, number][], type: 'gauge' | 'counter' = 'gauge'): void {
+    this.gauges.set(name, { help, type, read });
   }
 
   render(): string {
@@ -52,7 +53,7 @@ export class Metrics {
       }
     }
     for (const [name, g] of this.gauges) {
-      lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
+      lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} ${g.type}`);
       const v = g.read();
       if (typeof v === 'number') lines.push(`${name} ${v}`);
       else for (const [labels, value] of v) lines.push(`${name}${fmt(labels)} ${value}`);

@@ -32,6 +32,8 @@ export interface FreshnessPort {
   /** Within these collections (absent: all). */
   stats(collections?: readonly string[]): Promise<FreshnessStats>;
   recentProbes(limit: number, collections?: readonly string[]): Promise<ProbeRecord[]>;
+  /** Answers served per hour since `since` (all callers together); absent where the runtime does not count them. */
+  answerHours?(since: number): Promise<{ hour: number; answers: number }[]>;
 }
 
 /** Remembers webhook signatures for the replay window, so each is accepted once. */

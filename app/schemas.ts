@@ -178,6 +178,12 @@ export const freshnessResponseSchema = z.object({
     source: z.string(), documents: z.number().int(), last_received_at: z.string(), last_indexed_at: z.string().nullable(),
     staleness_seconds: z.number(), stale: z.boolean(),
   })),
+  recent_failures: z.array(z.object({ document_id: z.string(), version: z.number().int(), error: z.string().nullable(), at: z.string() }))
+    .describe('the latest versions that failed for good, newest first'),
+  timeline: z.array(z.object({
+    hour: z.string(), indexed: z.number().int(), mean_lag_seconds: z.number().nullable(),
+    answers: z.number().int().nullable().describe('null where the runtime does not count answers (the edge)'),
+  })).describe('the last 24 hours, hour by hour'),
   uptake: z.object({
     probes: z.number().int(),
     mean_f1_with_memory: z.number().nullable(),

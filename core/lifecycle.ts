@@ -200,10 +200,15 @@ export const toDocumentSummary = (r: Row): DocumentSummary => ({
 });
 
 /** The freshness queries both storages run, within the caller's collections; what only one knows (its queue, its passages) it adds itself. */
-export function freshnessQueries(collections?: readonly string[]) {
+export function freshnessQueries(collections?: readonly string[], now = Date.now()) {
   const scope = filterCondition({ collections });
-  const q = (sql: string): Statement => ({ sql, args: scope.args });
+  const q = (sql: string, ...before: unknown[]): Statement => ({ sql, args: [...before, ...scope.args] });
   return {
+    failures: q(`SELECT v.document_id, v.version, v.error, v.received_at AS at FROM versions v JOIN documents d ON d.id = v.document_id
+          WHERE v.status = 'failed' AND ${scope.sql} ORDER BY v.received_at DESC LIMIT 10`),
+    timeline: q(`SELECT (v.indexed_at / 3600000) * 3600000 AS hour, COUNT(*) AS indexed, AVG(v.indexed_at - v.received_at) AS lag
+          FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.indexed_at >= ? AND ${scope.sql} GROUP BY 1 ORDER BY 1`,
+      now - 24 * 3_600_000),
     byStatus: q(`SELECT d.status, COUNT(*) AS n FROM documents d WHERE ${scope.sql} GROUP BY d.status`),
     superseded: q(`SELECT COUNT(*) AS n FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.status = 'superseded' AND ${scope.sql}`),
     knowledge: q(`SELECT MAX(d.published_at) AS newest, MIN(d.published_at) AS oldest, MAX(v.indexed_at) AS indexed
@@ -217,6 +222,8 @@ export function freshnessQueries(collections?: readonly string[]) {
 }
 
 export interface FreshnessRows {
+  failures: Row[];
+  timeline: Row[];
   byStatus: Row[];
   superseded: Row[];
   knowledge: Row[];
@@ -245,5 +252,7 @@ export function freshnessStats(r: FreshnessRows): FreshnessStats {
       publishedToIndexed: published.map((row) => row.indexed_at - row.published_at),
     },
     sources: r.sources.map((row) => ({ source: row.source, documents: row.documents, lastReceivedAt: row.last_received, lastIndexedAt: row.last_indexed })),
+    failures: r.failures.map((row) => ({ documentId: row.document_id, version: row.version, error: row.error, at: row.at })),
+    timeline: r.timeline.map((row) => ({ hour: row.hour, indexed: row.indexed, meanLagMs: row.lag })),
   };
 }

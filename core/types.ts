@@ -62,6 +62,10 @@ export interface FreshnessStats {
   /** Per indexed version: published -> received and received -> indexed, in ms. */
   lags: { publishedToReceived: number[]; receivedToIndexed: number[]; publishedToIndexed: number[] };
   sources: { source: string; documents: number; lastReceivedAt: number; lastIndexedAt: number | null }[];
+  /** The latest versions that failed for good, newest first. */
+  failures: { documentId: string; version: number; error: string | null; at: number }[];
+  /** The last 24 hours, per hour that indexed anything: versions indexed and their mean received -> indexed lag. */
+  timeline: { hour: number; indexed: number; meanLagMs: number }[];
 }
 
 export interface ProbeRecord {

@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS used_signatures (
   signature TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL
 );
+-- answers served per hour and mode, for the status page's chart (a small rollup, never per request)
+CREATE TABLE IF NOT EXISTS answer_hours (
+  hour INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  answers INTEGER NOT NULL,
+  PRIMARY KEY (hour, mode)
+);
 CREATE TABLE IF NOT EXISTS probes (
   id INTEGER PRIMARY KEY,
   document_id TEXT NOT NULL,

@@ -251,6 +251,8 @@ export class SqliteStore implements MemoryStore {
     const queue = this.db.prepare(`SELECT SUM(j.state = 'queued') AS queued, SUM(j.state = 'running') AS running, SUM(j.state = 'failed') AS failed,
       MIN(CASE WHEN j.state = 'queued' THEN j.enqueued_at END) AS oldest FROM jobs j JOIN documents d ON d.id = j.document_id WHERE ${scope.sql}`).get(...scope.args) as Row;
     return freshnessStats({
+      failures: this.all(q.failures),
+      timeline: this.all(q.timeline),
       byStatus: this.all(q.byStatus),
       superseded: this.all(q.superseded),
       knowledge: this.all(q.knowledge),
@@ -259,6 +261,17 @@ export class SqliteStore implements MemoryStore {
       passages: (this.db.prepare(`SELECT COUNT(*) AS n FROM passages p JOIN documents d ON d.id = p.document_id WHERE ${scope.sql}`).get(...scope.args) as Row).n,
       queue: { queued: queue.queued ?? 0, running: queue.running ?? 0, failed: queue.failed ?? 0, oldestQueuedAt: queue.oldest },
     });
+  }
+
+  /** Counts one answer in its hour's rollup. */
+  recordAnswer(mode: string, at: number): void {
+    this.db.prepare('INSERT INTO answer_hours (hour, mode, answers) VALUES (?, ?, 1) ON CONFLICT (hour, mode) DO UPDATE SET answers = answers + 1')
+      .run(Math.floor(at / 3_600_000) * 3_600_000, mode);
+  }
+
+  /** Answers per hour since `since` (epoch ms), all modes together. */
+  answerHours(since: number): { hour: number; answers: number }[] {
+    return this.db.prepare('SELECT hour, SUM(answers) AS answers FROM answer_hours WHERE hour >= ? GROUP BY hour ORDER BY hour').all(Math.floor(since / 3_600_000) * 3_600_000) as { hour: number; answers: number }[];
   }
 
   queueDepth(): number {

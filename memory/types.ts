@@ -68,6 +68,8 @@ export interface MemoryStore {
   recentProbes(limit: number, collections?: readonly string[]): ProbeRecord[];
   /** Within these collections (absent: all). */
   freshness(collections?: readonly string[]): FreshnessStats;
+  recordAnswer(mode: string, at: number): void;
+  answerHours(since: number): { hour: number; answers: number }[];
   queueDepth(): number;
   storageBytes(): { modulation: number; embedding: number; text: number; passages: number };
   close(): void;

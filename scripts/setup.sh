@@ -19,6 +19,18 @@ else
   echo "node_modules is up to date with package-lock.json"
 fi
 
+step "Chromium (the status page's browser test drives Debian's chromium through playwright-core)"
+if [ "${SETUP_BROWSER:-1}" = 0 ]; then
+  echo "skipped (SETUP_BROWSER=0: a serving image runs no browser tests)"
+elif command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "${CHROMIUM_PATH:-}" ]; then
+  echo "chromium is installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  echo "installed $(chromium --version 2>/dev/null)"
+else
+  echo "chromium is missing: install Debian's package (sudo apt-get install chromium) or set CHROMIUM_PATH; tests/status-page.test.ts needs it" >&2
+fi
+
 step "Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r mac/requirements.txt

@@ -32,6 +32,7 @@ export function localFreshness(store: MemoryStore): FreshnessPort {
   return {
     stats: async (collections) => store.freshness(collections),
     recentProbes: async (limit, collections) => store.recentProbes(limit, collections),
+    answerHours: async (since) => store.answerHours(since),
   };
 }
 
@@ -57,13 +58,14 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
   };
 }
 
-/** Answers in-process: memory -> aggregator -> frozen LM. */
-export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string): AnswersPort {
+/** Answers in-process: memory -> aggregator -> frozen LM; each answer is counted in the store's hourly rollup. */
+export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string, store: MemoryStore): AnswersPort {
   return {
     async answer(req: AnswerRequest, filter, onText, caller) {
       try {
         const result = await scheduler.run((signal) =>
           answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, filter, onText, signal }), caller);
+        store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {
         if (err instanceof RangeError) throw new ApiError(422, ErrorCode.promptTooLong, err.message);

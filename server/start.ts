@@ -12,6 +12,7 @@ import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
 import { inferenceRoutes } from './inference.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
 import { localAnswers, localDocuments, localFreshness } from './ports.ts';
 
 export interface RunningService {
@@ -81,7 +82,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
     documents: localDocuments(store, index, notifyIngest),
-    answers: localAnswers(answerer, scheduler, manifest.bundle_id),
+    answers: localAnswers(answerer, scheduler, manifest.bundle_id, store),
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
     replay: { firstUse: async (signature, expiresAt, now) => store.firstUseOfSignature(signature, expiresAt, now) },
@@ -106,6 +107,7 @@ export async function startService(config: Config): Promise<RunningService> {
     (fresh().lags.receivedToIndexed[0] ?? 0) / 1000);
   metrics.gauge('mac_answers_running', 'Answers being generated', () => scheduler.depth.running);
   metrics.gauge('mac_answers_waiting', 'Answers waiting for a slot', () => scheduler.depth.waiting);
+  const stopProcessMetrics = registerProcessMetrics(metrics);
   if (!config.API_KEYS.length && !config.WEBHOOK_SECRETS.length) log('WARNING: no API_KEYS or WEBHOOK_SECRETS set: /v1 is open to anyone who can reach this port');
 
   worker.start();
@@ -130,6 +132,7 @@ export async function startService(config: Config): Promise<RunningService> {
       if (closed) return;
       closed = true;
       timers.forEach(clearInterval);
+      stopProcessMetrics();
       await new Promise((r) => server.close(r));
       await worker.stop();
       await passageEncoder.close();

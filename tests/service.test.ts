@@ -192,6 +192,10 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/mac_answers_total\{mode="mac",outcome="answered"\} \d+/);
     expect(metrics).toMatch(/mac_index_passages \d+/);
+    // The process's own metrics, under the names Prometheus client libraries use.
+    expect(metrics).toMatch(/# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total [\d.]+/);
+    expect(metrics).toMatch(/process_resident_memory_bytes \d+/);
+    expect(metrics).toMatch(/nodejs_eventloop_lag_seconds\{quantile="0.99"\} [\d.e-]+/);
     for (const gauge of ['mac_jobs_failed', 'mac_queue_oldest_age_seconds', 'mac_sources_stale', 'mac_last_received_to_indexed_seconds', 'mac_answers_waiting']) expect(metrics).toMatch(new RegExp(`^${gauge} [\\d.]+$`, 'm'));
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);

@@ -17,11 +17,31 @@ const mean = (xs: number[]) => (xs.length ? Number((xs.reduce((a, b) => a + b, 0
 
 /** What the memory knows, how fresh it is, how far ingestion lags, and whether new knowledge is taken up. */
 export async function freshnessReport(s: Services, collections?: readonly string[], now = Date.now()): Promise<FreshnessResponse> {
-  const [stats, probes] = await Promise.all([s.freshness.stats(collections), s.freshness.recentProbes(50, collections)]);
-  return buildReport(stats, probes, s.settings.slaSeconds, now);
+  const [stats, probes, answers] = await Promise.all([
+    s.freshness.stats(collections), s.freshness.recentProbes(50, collections), s.freshness.answerHours?.(now - 24 * HOUR) ?? null,
+  ]);
+  return buildReport(stats, probes, s.settings.slaSeconds, now, answers);
 }
 
-export function buildReport(f: FreshnessStats, probes: ProbeRecord[], slaSeconds: number, now: number): FreshnessResponse {
+const HOUR = 3_600_000;
+
+/** The last 24 hours, one entry per hour, oldest first. */
+function timeline(f: FreshnessStats, answers: { hour: number; answers: number }[] | null, now: number) {
+  const first = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
+  const indexed = new Map(f.timeline.map((t) => [t.hour, t]));
+  const served = new Map((answers ?? []).map((a) => [a.hour, a.answers]));
+  return Array.from({ length: 24 }, (_, i) => {
+    const hour = first + i * HOUR;
+    const t = indexed.get(hour);
+    return {
+      hour: iso(hour)!, indexed: t?.indexed ?? 0, mean_lag_seconds: t ? Number((t.meanLagMs / 1000).toFixed(3)) : null,
+      answers: answers ? served.get(hour) ?? 0 : null,
+    };
+  });
+}
+
+export function buildReport(f: FreshnessStats, probes: ProbeRecord[], slaSeconds: number, now: number,
+  answers: { hour: number; answers: number }[] | null = null): FreshnessResponse {
   return {
     generated_at: new Date(now).toISOString(),
     documents: f.documents,
@@ -46,6 +66,8 @@ export function buildReport(f: FreshnessStats, probes: ProbeRecord[], slaSeconds
         staleness_seconds: Math.round(staleness), stale: staleness > slaSeconds,
       };
     }),
+    recent_failures: f.failures.map((x) => ({ document_id: x.documentId, version: x.version, error: x.error, at: iso(x.at)! })),
+    timeline: timeline(f, answers, now),
     uptake: {
       probes: probes.length,
       mean_f1_with_memory: mean(probes.map((p) => p.f1)),
