@@ -1,6 +1,6 @@
 import type { MemoryConcatenator } from '../aggregator/index.ts';
 import type { Encoder } from '../encoder/index.ts';
-import { buildPrompt, type Generator } from '../lm/index.ts';
+import { buildPrompt, type Generator, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
@@ -13,6 +13,8 @@ export interface AnswerOptions {
   topK?: number;
   maxTokens: number;
   onText?: (text: string) => void;
+  /** Earlier turns of the conversation, oldest first; the oldest are dropped until the prompt fits the LM. */
+  history?: Turn[];
   /** Which documents the answer may draw on (collections, source, metadata, published time); absent: all. */
   filter?: DocumentFilter;
   /** Exactly these passages in the context turn, no retrieval (the evaluation's oracle; mode rag). */
@@ -97,7 +99,14 @@ export class Answerer {
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
     const totalSimilarity = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
-    const prompt = buildPrompt(manifest, opts.question, opts.givenPassages ?? promptCandidates.map((c) => c.passage.text));
+    const passages = opts.givenPassages ?? promptCandidates.map((c) => c.passage.text);
+    const room = manifest.limits.max_lm_tokens - opts.maxTokens;
+    let history = opts.history ?? [];
+    let prompt = buildPrompt(manifest, opts.question, passages, history);
+    while (history.length && generator.promptTokens(prompt).length > room) {
+      history = history.slice(1);
+      prompt = buildPrompt(manifest, opts.question, passages, history);
+    }
     const t3 = performance.now();
     const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
     for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();

@@ -119,6 +119,8 @@ export const answerRequestSchema = z.strictObject({
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
   filter: filterSchema.optional(),
+  history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
+    .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM'),
 });
 export type AnswerRequest = z.infer<typeof answerRequestSchema>;
 

@@ -32,11 +32,13 @@ export const manifestSchema = z.object({
   prompt: z.object({
     template: z.string().includes('{question}'),
     context: z.string().includes('{passages}'),
+    /** The question's turn, which ends the template; earlier turns of a conversation are written with it too. */
+    question_turn: z.string().includes('{question}'),
     passage_separator: z.string(),
     /** What ends an answer in the template's turns (scored after the answer by lm/nll.ts). */
     answer_suffix: z.string(),
     stop_token_ids: z.array(z.number().int()),
-  }),
+  }).refine((p) => p.template.endsWith(p.question_turn), 'prompt.template must end with prompt.question_turn'),
   /** The passage memory: which of the LM's own cached key/values a passage keeps, and how they are stored. */
   memory: z.object({
     kind: z.literal('kv'),

@@ -28,7 +28,7 @@ from .config import BundleConfig, MemoryConfig, preset
 from .fused_lm import build_fused_decoder, fused_supported, rope_frequencies
 from .generate import greedy_generate
 from .onnx_wrappers import DecoderGraph, EncoderGraph
-from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, STOP_TOKENS, TEMPLATE, build_prompt
+from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, QUESTION_TURN, STOP_TOKENS, TEMPLATE, build_prompt
 
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
@@ -226,7 +226,7 @@ def export_bundle(out: Path, cfg: BundleConfig, name: str, memory_encoder: Path 
         "dims": {"lm_layers": L, "lm_kv_heads": H, "lm_head_dim": D, "lm_vocab": V, "encoder_dim": E},
         "limits": {"max_passage_tokens": cfg.max_passage_tokens, "max_question_tokens": cfg.max_question_tokens,
                    "max_lm_tokens": max_lm_tokens},
-        "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR,
+        "prompt": {"template": TEMPLATE, "context": CONTEXT, "passage_separator": PASSAGE_SEPARATOR, "question_turn": QUESTION_TURN,
                    "answer_suffix": ANSWER_SUFFIX, "stop_tokens": STOP_TOKENS, "stop_token_ids": stop_ids},
         "memory": memory,
         "models": models,

@@ -64,7 +64,7 @@ export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bun
     async answer(req: AnswerRequest, filter, onText, caller) {
       try {
         const result = await scheduler.run((signal) =>
-          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, filter, onText, signal }), caller);
+          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal }), caller);
         store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {

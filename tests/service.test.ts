@@ -111,6 +111,17 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect((await replay.json()).error.code).toBe('replayed_signature');
   });
 
+  it('keeps a conversation\'s earlier turns in the prompt, dropping the oldest to fit the LM', async () => {
+    const ask = async (body: object) => (await api.post('/v1/answers', { question: 'How tall is it?', mode: 'base', max_tokens: 2, ...body })).json();
+    const alone = await ask({});
+    const followUp = await ask({ history: [{ question: 'When was the Eiffel Tower completed?', answer: '1889' }] });
+    expect(followUp.usage.prompt_tokens).toBeGreaterThan(alone.usage.prompt_tokens + 10);
+    const long = Array.from({ length: 32 }, (_, i) => ({ question: `Question ${i}: ${'words about towers '.repeat(90)}`, answer: 'an answer' }));
+    const trimmed = await ask({ history: long });
+    expect(trimmed.usage.prompt_tokens).toBeLessThanOrEqual(1024 - 2); // the tiny LM's context, less the answer
+    expect(trimmed.usage.prompt_tokens).toBeGreaterThan(followUp.usage.prompt_tokens);
+  });
+
   it('refuses a stale delivery (409 stale_delivery) by X-Sequence or by signed timestamp', async () => {
     expect((await api.post('/v1/documents', { id: 'price', text: 'The fare is 3 euros.' }, { 'x-sequence': '20' })).status).toBe(202);
     const stale = await api.post('/v1/documents', { id: 'price', text: 'The fare is 2 euros.' }, { 'x-sequence': '10' });

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
-import { chatRequestSchema, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
+import { chatRequestSchema, LIMITS, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
 import type { Services } from '../services.ts';
 
@@ -25,12 +25,14 @@ export function openAiRoutes(s: Services) {
     if (!MODES.includes(mode)) {
       throw new ApiError(404, ErrorCode.modelNotFound, `The model ${req.model} does not exist; use one of ${MODES.join(', ')} (GET /v1/models).`);
     }
-    const question = [...req.messages].reverse().find((m) => m.role === 'user');
-    if (!question) throw new ApiError(422, ErrorCode.validationFailed, 'messages: at least one message with role "user" is required');
+    const last = req.messages.map((m) => m.role).lastIndexOf('user');
+    if (last < 0) throw new ApiError(422, ErrorCode.validationFailed, 'messages: at least one message with role "user" is required');
+    const question = req.messages[last];
+    const history = conversation(req.messages.slice(0, last));
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 32;
     const id = `chatcmpl-${crypto.randomUUID()}`;
     const answer = (onText?: (t: string) => void) =>
-      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText) }, documentFilter(c), onText, c.req.raw.signal);
+      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText), history }, documentFilter(c), onText, c.req.raw.signal);
     const finish = (r: AnswerResponse) => (r.usage.completion_tokens >= maxTokens ? 'length' : 'stop');
     const usage = (r: AnswerResponse) => ({
       prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,
@@ -87,4 +89,17 @@ function textOf(content: z.infer<typeof chatRequestSchema>['messages'][number]['
 export function openAiError(e: ApiError) {
   const type = e.status === 401 ? 'authentication_error' : e.status === 404 ? 'invalid_request_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error';
   return { error: { message: e.message, type, param: null, code: e.code } };
+}
+
+/**
+ * Earlier turns as question/answer pairs: each user message with the assistant message that follows it
+ * (system messages and unanswered questions are left out; the prompt's own turns set the answer form).
+ */
+function conversation(messages: z.infer<typeof chatRequestSchema>['messages']): { question: string; answer: string }[] {
+  const turns: { question: string; answer: string }[] = [];
+  messages.forEach((m, i) => {
+    const next = messages[i + 1];
+    if (m.role === 'user' && next?.role === 'assistant') turns.push({ question: textOf(m.content).slice(0, LIMITS.questionChars), answer: textOf(next.content).slice(0, LIMITS.questionChars) });
+  });
+  return turns.slice(-32);
 }
