@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { sign } from '../app/index.ts';
 import type { RunningService } from '../server/index.ts';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -212,6 +213,10 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
     const spec = await (await fetch(`${svc.url}/openapi.json`)).json();
     expect(Object.keys(spec.paths)).toContain('/v1/answers');
+    // The contract is machine-checkable: the OpenAPI 3.1 schema's own validator accepts it.
+    const verdict = await new Validator().validate(spec);
+    expect(verdict.errors ?? []).toEqual([]);
+    expect(verdict.valid).toBe(true);
     expect((await fetch(`${svc.url}/`)).headers.get('content-type')).toMatch(/text\/html/);
   });
 });
