@@ -48,4 +48,23 @@ describe('answer scheduler', () => {
     expect((await slow).reason).toBe('timeout');
     expect((await queued).reason).toBe('timeout');
   });
+
+  it('shares slots fairly between keys: a freed slot goes to the key holding fewest, and one key fills at most half the line', async () => {
+    const s = new AnswerScheduler({ maxConcurrent: 2, maxQueued: 6, timeoutMs: 5_000 });
+    const order: string[] = [];
+    const task = (name: string) => async (signal: AbortSignal) => {
+      await sleep(20, signal);
+      order.push(name);
+    };
+    // Key A floods: two run, three wait (half the line); its fourth waiting answer is refused.
+    const a = ['a1', 'a2', 'a3', 'a4', 'a5'].map((n) => s.run(task(n), undefined, 'A'));
+    const b = ['b1', 'b2'].map((n) => s.run(task(n), undefined, 'B'));
+    const refused = await s.run(task('a6'), undefined, 'A').catch((e) => e);
+    expect(refused.reason).toBe('queue_full');
+    expect(refused.message).toMatch(/this key already has 3 answers waiting/);
+    await Promise.all([...a, ...b]);
+    // B's answers are served as soon as slots free, ahead of A's earlier-queued ones.
+    expect(order.indexOf('b1')).toBeLessThan(order.indexOf('a3'));
+    expect(order.indexOf('b2')).toBeLessThan(order.indexOf('a4'));
+  });
 });

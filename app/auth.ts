@@ -9,6 +9,8 @@ declare module 'hono' {
     scope: Scope;
     /** A signed delivery's timestamp (unix seconds): its place in the sender's order. */
     signedAt: number;
+    /** Who is asking, for fair shares: `key:N` (the Nth of API_KEYS), `webhook:N`, or `open`. */
+    caller: string;
   }
 }
 
@@ -98,16 +100,18 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
   return async (c, next) => {
     if (open) {
       c.set('scope', '*');
+      c.set('caller', 'open');
       return next();
     }
     const header = c.req.header('authorization');
     if (header) {
       const key = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-      const found = key ? keys.find((k) => safeEqual(k.secret, key)) : undefined;
-      if (!found) {
+      const found = key ? keys.findIndex((k) => safeEqual(k.secret, key)) : -1;
+      if (found < 0) {
         throw new ApiError(401, ErrorCode.unauthorized, 'Invalid API key. Send `Authorization: Bearer KEY` with a key from API_KEYS.');
       }
-      c.set('scope', found.scope);
+      c.set('scope', keys[found].scope);
+      c.set('caller', `key:${found}`);
       return next();
     }
     const signature = c.req.header(SIGNATURE_HEADER);
@@ -134,6 +138,7 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
     }
     c.set('scope', secrets[matched].scope);
     c.set('signedAt', ts);
+    c.set('caller', `webhook:${matched}`);
     return next();
   };
 }

@@ -21,11 +21,20 @@ export interface DocumentsPort {
   delete(id: string, at: number): Promise<{ passagesRemoved: number } | null>;
 }
 
+/** Who asks and what the answer may draw on, beside the request itself. */
+export interface AnswerContext {
+  /** The collections (within the caller's scope) and the document conditions the answer may draw on. */
+  filter: DocumentFilter;
+  /** The caller (its key) for fair sharing of the answer slots. */
+  caller: string;
+  /** Receives generated text as it is produced (streaming). */
+  onText?: (text: string) => void;
+  /** Fires when the caller goes away: the answer stops at its next token. */
+  signal?: AbortSignal;
+}
+
 export interface AnswersPort {
-  /** `onText` receives generated text as it is produced (for streaming). */
-  /** `signal` fires when the caller goes away: the answer stops at its next token. */
-  /** `filter` holds the collections (within the caller's scope) and the document conditions the answer may draw on. */
-  answer(req: AnswerRequest, filter: DocumentFilter, onText?: (text: string) => void, signal?: AbortSignal): Promise<AnswerResponse>;
+  answer(req: AnswerRequest, context: AnswerContext): Promise<AnswerResponse>;
 }
 
 export interface FreshnessPort {

@@ -20,7 +20,7 @@ function build(env: Env) {
   const inference = new InferenceClient(replicasFromEnv(env), env.INFERENCE_SECRET);
   const services: Services = {
     documents: d1Documents(env, inference),
-    answers: { answer: (req, filter, onText) => inference.answer(req, filter, onText) },
+    answers: { answer: (req, { filter, onText }) => inference.answer(req, filter, onText) },
     freshness: d1Freshness(env.DB, inference),
     metrics,
     bundleId: env.BUNDLE_ID ?? 'served by the inference servers',

@@ -1,18 +1,18 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { readJson } from '../body.ts';
-import type { DocumentFilter } from '../../core/types.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
 import { answerRequestSchema, type AnswerRequest } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
+import type { AnswerContext } from '../ports.ts';
 import type { Services } from '../services.ts';
 
 /** The QA endpoint; with `stream: true`, server-sent events: `token` pieces, then `answer` (the full response). */
 export function answerRoutes(s: Services) {
-  const run = async (req: AnswerRequest, filter: DocumentFilter, signal: AbortSignal, onText?: (t: string) => void) => {
+  const run = async (req: AnswerRequest, context: AnswerContext) => {
     let response;
     try {
-      response = await s.answers.answer(req, filter, onText, signal);
+      response = await s.answers.answer(req, context);
     } catch (err) {
       const outcome = err instanceof ApiError ? { busy: 'rejected', answer_timeout: 'timeout', cancelled: 'cancelled' }[err.code as string] : undefined;
       if (outcome) s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode: req.mode, outcome });
@@ -24,11 +24,11 @@ export function answerRoutes(s: Services) {
   };
   return new Hono().post('/', async (c) => {
     const req = await readJson(c, answerRequestSchema);
-    const filter = documentFilter(c, req.filter);
-    if (!req.stream) return c.json(await run(req, filter, c.req.raw.signal));
+    const context = { filter: documentFilter(c, req.filter), caller: c.get('caller') ?? 'open', signal: c.req.raw.signal };
+    if (!req.stream) return c.json(await run(req, context));
     return streamSSE(c, async (stream) => {
       try {
-        const response = await run(req, filter, c.req.raw.signal, (text) => void stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }));
+        const response = await run(req, { ...context, onText: (text) => void stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }) });
         await stream.writeSSE({ event: 'answer', data: JSON.stringify(response) });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');

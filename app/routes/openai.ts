@@ -32,7 +32,8 @@ export function openAiRoutes(s: Services) {
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 32;
     const id = `chatcmpl-${crypto.randomUUID()}`;
     const answer = (onText?: (t: string) => void) =>
-      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText), history }, documentFilter(c), onText, c.req.raw.signal);
+      s.answers.answer({ question: textOf(question.content), mode, max_tokens: maxTokens, stream: Boolean(onText), history },
+        { filter: documentFilter(c), caller: c.get('caller') ?? 'open', onText, signal: c.req.raw.signal });
     const finish = (r: AnswerResponse) => (r.usage.completion_tokens >= maxTokens ? 'length' : 'stop');
     const usage = (r: AnswerResponse) => ({
       prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,
