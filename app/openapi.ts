@@ -11,7 +11,18 @@ const keyOnly = [{ bearer: [] }];
 const idParameter = { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(documentIdSchema, { io: 'input' }) };
 const queryParameters = Object.entries(z.toJSONSchema(listQuerySchema, { io: 'input' }).properties ?? {})
   .map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-const sse = { 'text/event-stream': { schema: { type: 'string', description: 'server-sent events' } } };
+/** A server-sent event as the stream carries it: its name (if any) and its data, a JSON document. */
+const sseEvents = (names: string[] | null, description: string) => ({
+  'text/event-stream': {
+    schema: {
+      type: 'object', description, required: ['data'],
+      properties: {
+        ...(names ? { event: { type: 'string', enum: names } } : {}),
+        data: { type: 'string', contentMediaType: 'application/json' }, id: { type: 'string' }, retry: { type: 'integer' },
+      },
+    },
+  },
+});
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
 export function openApiDocument(bundleId: string) {
@@ -50,7 +61,10 @@ export function openApiDocument(bundleId: string) {
         post: {
           summary: 'OpenAI-compatible chat completion: model = answer mode, the last user message is the question', security: keyOnly,
           requestBody: { required: true, content: json(chatRequestSchema, 'input') },
-          responses: { 200: { description: 'chat.completion, or chat.completion.chunk events then [DONE] when stream is true', content: { 'application/json': { schema: { type: 'object' } }, ...sse } }, 401: errorResponse, 404: errorResponse, 422: errorResponse, 429: errorResponse, 504: errorResponse },
+          responses: {
+            200: { description: 'chat.completion, or chat.completion.chunk events then [DONE] when stream is true', content: { 'application/json': { schema: { type: 'object' } }, ...sseEvents(null, 'data: a chat.completion.chunk, or [DONE] last') } },
+            400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse, 504: errorResponse,
+          },
         },
       },
       '/v1/models': { get: { summary: 'OpenAI-compatible model list: one model per answer mode', security: keyOnly, responses: { 200: { description: '{object: list, data}' }, 401: errorResponse } } },
@@ -59,7 +73,7 @@ export function openApiDocument(bundleId: string) {
           summary: 'Answer a question from memory (stream: true for server-sent events)', security: secured,
           requestBody: { required: true, content: json(answerRequestSchema, 'input') },
           responses: {
-            200: { description: 'Answer; with stream: true, `token` events then one `answer` event (or one `error` event)', content: { ...json(answerResponseSchema, 'output'), ...sse } },
+            200: { description: 'Answer; with stream: true, `token` events then one `answer` event (or one `error` event)', content: { ...json(answerResponseSchema, 'output'), ...sseEvents(['token', 'answer', 'error'], 'token: {text}; answer: the answer as without streaming; error: {error: {code, message}}') } },
             400: errorResponse, 401: errorResponse, 403: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse, 504: errorResponse,
           },
         },

