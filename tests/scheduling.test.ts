@@ -47,4 +47,14 @@ describe('answer scheduling', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await refused.json()).error.code).toBe('busy');
   });
+
+  it('a streamed answer refused before its first byte gets the HTTP status, not an error event inside a 200', async () => {
+    const long = { question: 'Tell me everything.', mode: 'base', max_tokens: 256, stream: true };
+    const all = await Promise.all([1, 2, 3, 4].map(() => api.post('/v1/answers', long)));
+    const refused = all.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect((await refused[0].json()).error.code).toBe('busy');
+    const served = all.filter((r) => r.status === 200);
+    for (const r of served) expect(await r.text()).toMatch(/event: answer/);
+  });
 });

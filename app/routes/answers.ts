@@ -4,6 +4,7 @@ import { readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
 import { answerRequestSchema, type AnswerRequest } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
+import { untilFirstText } from './early.ts';
 import type { AnswerContext } from '../ports.ts';
 import type { Services } from '../services.ts';
 
@@ -26,10 +27,11 @@ export function answerRoutes(s: Services) {
     const req = await readJson(c, answerRequestSchema);
     const context = { filter: documentFilter(c, req.filter), caller: c.get('caller') ?? 'open', signal: c.req.raw.signal };
     if (!req.stream) return c.json(await run(req, context));
+    const answer = await untilFirstText((onText) => run(req, { ...context, onText }));
     return streamSSE(c, async (stream) => {
       try {
-        const response = await run(req, { ...context, onText: (text) => void stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }) });
-        await stream.writeSSE({ event: 'answer', data: JSON.stringify(response) });
+        await answer.pipe((text) => stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }));
+        await stream.writeSSE({ event: 'answer', data: JSON.stringify(await answer.done) });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: e.code, message: e.message } }) });

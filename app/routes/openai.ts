@@ -5,6 +5,7 @@ import { readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
 import { chatRequestSchema, LIMITS, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
+import { untilFirstText } from './early.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -49,26 +50,31 @@ export function openAiRoutes(s: Services) {
         usage: usage(r), sources: r.sources, abstained: r.abstained,
       });
     }
+    // The pieces joined must equal the non-streamed answer, which is trimmed: hold whitespace back until
+    // text follows it, and drop it at the start and the end.
+    let held = '';
+    let started = false;
+    const trimmed = (piece: string) => {
+      let text = held + piece;
+      if (!started) text = text.trimStart();
+      const tail = text.match(/\s+$/)?.[0] ?? '';
+      held = tail;
+      text = text.slice(0, text.length - tail.length);
+      if (text) started = true;
+      return text;
+    };
+    const streamed = await untilFirstText((onText) => answer(onText));
     return streamSSE(c, async (stream) => {
       const chunk = (delta: object, finishReason: string | null, extra: object = {}) => stream.writeSSE({
         data: JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: mode, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...extra }),
       });
       try {
         await chunk({ role: 'assistant', content: '' }, null);
-        // The pieces joined must equal the non-streamed answer, which is trimmed: hold whitespace back
-        // until text follows it, and drop it at the start and the end.
-        let held = '';
-        let started = false;
-        const r = await answer((piece) => {
-          let text = held + piece;
-          if (!started) text = text.trimStart();
-          const tail = text.match(/\s+$/)?.[0] ?? '';
-          held = tail;
-          text = text.slice(0, text.length - tail.length);
-          if (!text) return;
-          started = true;
-          void chunk({ content: text }, null);
+        await streamed.pipe((piece) => {
+          const text = trimmed(piece);
+          return text ? chunk({ content: text }, null) : undefined;
         });
+        const r = await streamed.done;
         count(r);
         await chunk({}, finish(r), { usage: usage(r), sources: r.sources });
       } catch (err) {
