@@ -25,29 +25,37 @@ const children: ChildProcess[] = [];
 afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
 
 describe('durability', () => {
-  it('keeps every acknowledged document through kill -9 during ingestion', async () => {
+  it('keeps every acknowledged document through three kill -9 cycles during ingestion and answering', async () => {
     const data = tempDir('mac-crash');
-    const env = { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE };
-    const first = await startProcess(env);
-    children.push(first.child);
-    const api = client(first.url);
+    const env = { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, SNAPSHOT_INTERVAL_S: '1' };
     const acked: string[] = [];
-    for (let batch = 0; batch < 6; batch++) {
-      const docs = Array.from({ length: 10 }, (_, i) => ({ id: `doc-${batch}-${i}`, text: `Fact ${batch}-${i}: the value is ${batch * 10 + i}. ${'More text. '.repeat(30)}` }));
-      const res = await api.post('/v1/documents', { documents: docs });
-      expect(res.status).toBe(202);
-      acked.push(...docs.map((d) => d.id));
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const live = await startProcess(env);
+      children.push(live.child);
+      const api = client(live.url);
+      // Answers keep the LM busy while batches arrive; the kill lands mid-encoding and mid-answer.
+      const answering = Array.from({ length: 4 }, () => api.post('/v1/answers', { question: 'What is the value?', mode: 'rag', max_tokens: 64 }).catch(() => null));
+      for (let batch = 0; batch < 3; batch++) {
+        const docs = Array.from({ length: 10 }, (_, i) => ({ id: `doc-${cycle}-${batch}-${i}`, text: `Fact ${cycle}-${batch}-${i}: the value is ${batch * 10 + i}. ${'More text. '.repeat(30)}` }));
+        const res = await api.post('/v1/documents', { documents: docs });
+        expect(res.status).toBe(202);
+        acked.push(...docs.map((d) => d.id));
+      }
+      live.child.kill('SIGKILL');
+      await new Promise((r) => live.child.once('exit', r));
+      await Promise.all(answering);
     }
-    first.child.kill('SIGKILL'); // mid-ingestion: the worker is still encoding
-    await new Promise((r) => first.child.once('exit', r));
 
-    const second = await startProcess(env);
-    children.push(second.child);
-    const api2 = client(second.url);
-    for (const id of acked) await waitIndexed(api2, id, 60_000);
-    const f = await (await api2.get('/v1/freshness')).json();
+    const last = await startProcess(env);
+    children.push(last.child);
+    const api = client(last.url);
+    for (const id of acked) await waitIndexed(api, id, 60_000);
+    const f = await (await api.get('/v1/freshness')).json();
     expect(f.documents.indexed).toBe(acked.length);
     expect(f.queue.depth).toBe(0);
+    // The index holds exactly what the database holds.
+    const indexed = Number((await (await fetch(`${last.url}/metrics`)).text()).match(/^mac_index_passages (\d+)$/m)![1]);
+    expect(indexed).toBe(f.passages);
   });
 
   it('restarts from the index snapshot plus catch-up, and rebuilds the index from SQLite alone', async () => {

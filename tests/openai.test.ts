@@ -50,6 +50,17 @@ describe('OpenAI-compatible API', () => {
     expect(finish).toBe(whole.choices[0].finish_reason);
   });
 
+  it('keeps the earlier turns of a conversation in the prompt', async () => {
+    const last = { role: 'user' as const, content: 'And in which city?' };
+    const alone = await openai.chat.completions.create({ model: 'base', max_tokens: 4, messages: [last] });
+    const followUp = await openai.chat.completions.create({
+      model: 'base', max_tokens: 4,
+      messages: [{ role: 'user', content: 'When was the Eiffel Tower completed?' }, { role: 'assistant', content: '1889' }, last],
+    });
+    // The earlier question and its answer are read as a turn of their own (about 20 tokens more).
+    expect(followUp.usage!.prompt_tokens - alone.usage!.prompt_tokens).toBeGreaterThan(10);
+  });
+
   it('gives the client an authentication error for a wrong key, and a not-found for an unknown model', async () => {
     const wrong = new OpenAI({ apiKey: 'nope', baseURL: `${svc.url}/v1`, maxRetries: 0 });
     await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
