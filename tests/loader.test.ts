@@ -57,6 +57,13 @@ describe('the loader CLI (npm run ingest)', () => {
     expect(ok.code).toBe(1); // notes.txt is already in the default collection, outside this key's scope
   });
 
+  it('asks from the command line (npm run ask), printing the answer and its sources', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'loader', 'ask.ts'), 'When', 'was', 'the', 'lighthouse', 'automated?',
+      '--mode', 'rag', '--url', svc.url, '--key', 'loader-key', '--max-tokens', '2'], { cwd: ROOT, timeout: 60_000 });
+    expect(stdout).toMatch(/^ {2}passage \S+ v1 \(similarity [\d.-]+, weight [\d.]+\)/m);
+    expect(stdout).toMatch(/rag, confidence [\d.]+, [\d.]+ ms/);
+  });
+
   it('makes ids that fit the API\'s id rule from any path', () => {
     expect(idFromPath('guides/Annual Report (2025).pdf')).toBe('guides/Annual-Report-2025-.pdf');
     expect(idFromPath('a//b/../c d')).toBe('a/b/--/c-d');

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+
+const USAGE = `Asks the service a question and prints the answer and its sources.
+
+  npm run ask -- "QUESTION" [--mode mac|rag|hybrid|base] [--url URL] [--key KEY] [--collection C] [--max-tokens N]
+
+--url and --key default to $MAC_URL (else http://localhost:8080) and $MAC_API_KEY.`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    mode: { type: 'string', default: 'mac' },
+    url: { type: 'string', default: process.env.MAC_URL ?? 'http://localhost:8080' },
+    key: { type: 'string', default: process.env.MAC_API_KEY },
+    collection: { type: 'string' },
+    'max-tokens': { type: 'string', default: '32' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help || !positionals.length) {
+  console.log(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+const body = {
+  question: positionals.join(' '), mode: values.mode, max_tokens: Number(values['max-tokens']),
+  ...(values.collection ? { filter: { collection: values.collection } } : {}),
+};
+const r = await fetch(`${values.url!.replace(/\/$/, '')}/v1/answers`, {
+  method: 'POST', body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', ...(values.key ? { authorization: `Bearer ${values.key}` } : {}) },
+});
+const a = (await r.json()) as any;
+if (!r.ok) {
+  console.error(`HTTP ${r.status} ${a.error?.code}: ${a.error?.message}`);
+  process.exit(1);
+}
+console.log(a.abstained ? `(no answer: ${a.abstain_reason})` : a.answer);
+for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}`);
+console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);
