@@ -4,6 +4,7 @@ import { authenticate, keyScope } from './auth.ts';
 import { ApiError, ErrorCode, errorBody } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { answerRoutes } from './routes/answers.ts';
+import { collectionMetrics, collectionRoutes } from './routes/collections.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { freshnessReport, freshnessRoutes } from './routes/freshness.ts';
 import { openAiError, openAiRoutes } from './routes/openai.ts';
@@ -25,6 +26,7 @@ export function createApp(s: Services) {
   }));
   app.use('/v1/*', authenticate(s.settings.auth, Date.now, s.replay));
   app.route('/v1/documents', documentRoutes(s));
+  app.route('/v1/collections', collectionRoutes(s));
   app.route('/v1/answers', answerRoutes(s));
   app.route('/v1/freshness', freshnessRoutes(s));
   app.route('/v1', openAiRoutes(s));
@@ -33,7 +35,12 @@ export function createApp(s: Services) {
     const r = await s.readiness();
     return r.ready ? c.json({ status: 'ready', checks: r.checks }) : c.json(errorBody(ErrorCode.notReady, 'Not ready', r.checks), 503);
   });
-  app.get('/metrics', (c) => c.text(s.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  // Per-collection series only for a key that may see them (all of them when no key is configured).
+  app.get('/metrics', async (c) => {
+    const scope = keyScope(s.settings.auth, c.req.header('authorization'));
+    const perCollection = scope === null ? '' : collectionMetrics(await s.documents.collections(scope === '*' ? undefined : scope));
+    return c.text(s.metrics.render() + perCollection, 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
   app.get('/openapi.json', (c) => c.json(openApiDocument(s.bundleId)));
   // Without a key (when keys are configured) the status page shows aggregate health only; `/?login` asks the
   // browser for a key (Basic auth, the key as password), and a scoped key sees its own collections.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  answerRequestSchema, answerResponseSchema, chatRequestSchema, collectionSchema, documentIdSchema, documentResponseSchema, freshnessResponseSchema,
+  answerRequestSchema, answerResponseSchema, chatRequestSchema, collectionCreateSchema, collectionSchema, documentIdSchema, documentResponseSchema, freshnessResponseSchema,
   ingestRequestSchema, ingestResponseSchema, listQuerySchema,
 } from './schemas.ts';
 
@@ -56,6 +56,17 @@ export function openApiDocument(bundleId: string) {
       '/v1/documents/{id}/passages': {
         parameters: [idParameter],
         get: { summary: "The current version's stored passages", security: keyOnly, responses: { 200: { description: '{id, version, passages: [{passage_id, ordinal, text}]}' }, 401: errorResponse, 404: errorResponse, 501: errorResponse } },
+      },
+      '/v1/collections': {
+        get: { summary: "Collections within the key's scope, with their documents by status", security: keyOnly, responses: { 200: { description: '{collections: [{name, created_at, documents, indexed, queued, failed, updated_at}]}' }, 401: errorResponse } },
+        post: {
+          summary: 'Create a collection (200 if it exists)', security: keyOnly, requestBody: { required: true, content: json(collectionCreateSchema, 'input') },
+          responses: { 200: { description: 'Exists' }, 201: { description: 'Created' }, 400: errorResponse, 401: errorResponse, 403: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse },
+        },
+      },
+      '/v1/collections/{name}': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: z.toJSONSchema(collectionSchema, { io: 'input' }) }],
+        delete: { summary: 'Delete a collection and forget every document in it', security: keyOnly, responses: { 200: { description: '{name, status, documents_deleted, passages_removed}' }, 401: errorResponse, 404: errorResponse } },
       },
       '/v1/chat/completions': {
         post: {

@@ -1,4 +1,4 @@
-import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
+import type { CollectionSummary, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
 import type { AnswerRequest, AnswerResponse } from './schemas.ts';
 
 /**
@@ -19,6 +19,12 @@ export interface DocumentsPort {
   passages?(id: string): Promise<{ id: number; version: number; ordinal: number; text: string }[]>;
   /** Forgets a document everywhere it is stored; null if unknown. */
   delete(id: string, at: number): Promise<{ passagesRemoved: number } | null>;
+  /** Collections within these (absent: all), with their live documents by status. */
+  collections(collections?: readonly string[]): Promise<CollectionSummary[]>;
+  /** Registers a collection; false if it existed. */
+  createCollection(name: string, at: number): Promise<boolean>;
+  /** Unregisters a collection whose documents were deleted; false if unknown. */
+  dropCollection(name: string): Promise<boolean>;
 }
 
 /** Who asks and what the answer may draw on, beside the request itself. */

@@ -30,6 +30,8 @@ export const documentIdSchema = z.string(required).min(1).max(256)
 export const collectionSchema = z.string().min(1).max(64)
   .regex(/^[\w.-]+$/, 'use letters, digits and . _ - (pattern ^[\\w.-]+$)');
 
+export const collectionCreateSchema = z.strictObject({ name: collectionSchema });
+
 export const documentSchema = z.strictObject({
   id: documentIdSchema,
   collection: collectionSchema.optional().describe("the collection it belongs to (default 'default'); API keys may be scoped to collections"),

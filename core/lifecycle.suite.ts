@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, Scope, UpsertResult } from './types.ts';
+import type { CollectionSummary, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, Scope, UpsertResult } from './types.ts';
 
 /** A storage under the lifecycle suite: its documents port, and its own way to finish or fail a version. */
 export interface LifecycleStorage {
@@ -9,6 +9,9 @@ export interface LifecycleStorage {
   list(options: { filter: DocumentFilter; after?: string; limit: number }): Promise<DocumentSummary[]>;
   delete(id: string, at: number): Promise<unknown>;
   freshness(collections?: readonly string[]): Promise<FreshnessStats>;
+  collections(collections?: readonly string[]): Promise<CollectionSummary[]>;
+  createCollection(name: string, at: number): Promise<boolean>;
+  dropCollection(name: string): Promise<boolean>;
   /** Indexes a queued version, as the storage's worker or queue consumer does. */
   index(id: string, version: number): Promise<void>;
   /** Fails a queued version for good, as when its retries are spent. */
@@ -121,6 +124,19 @@ export function lifecycleSuite(open: () => Promise<LifecycleStorage>): void {
       expect((await status('g2')).collection).toBe(a);
       expect((await s.freshness([b])).documents.total).toBe(0);
       expect((await s.freshness([a])).documents.total).toBe(2);
+    });
+
+    it('registers collections when created or first named, lists them with their documents, and drops them', async () => {
+      const [empty, named] = [`${prefix}-empty`, `${prefix}-named`];
+      expect(await s.createCollection(empty, 1_000)).toBe(true);
+      expect(await s.createCollection(empty, 2_000)).toBe(false);
+      await s.upsert([doc('i1', 'One.', { collection: named }), doc('i2', 'Two.', { collection: named })], 1_000);
+      await s.index(`${prefix}-i1`, 1);
+      const listed = await s.collections([empty, named, `${prefix}-unknown`]);
+      expect(listed.map((c) => [c.name, c.documents, c.indexed, c.queued])).toEqual([[empty, 0, 0, 0], [named, 2, 1, 1]]);
+      expect(await s.dropCollection(empty)).toBe(true);
+      expect(await s.dropCollection(empty)).toBe(false);
+      expect((await s.collections([empty])).length).toBe(0);
     });
 
     it('a delivery older than the one that made the current version is stale: versions never go backwards', async () => {

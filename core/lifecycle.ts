@@ -1,4 +1,4 @@
-import { DEFAULT_COLLECTION, type DocumentFilter, type DocumentInput, type DocumentRecord, type DocumentStatus, type DocumentSummary, type FreshnessStats, type Scope, type VersionStatus } from './types.ts';
+import { DEFAULT_COLLECTION, type CollectionSummary, type DocumentFilter, type DocumentInput, type DocumentRecord, type DocumentStatus, type DocumentSummary, type FreshnessStats, type Scope, type VersionStatus } from './types.ts';
 
 /**
  * The document lifecycle, written once for both storages that speak SQLite: better-sqlite3 on the
@@ -73,7 +73,7 @@ export function planUpsert(current: CurrentVersion | null | undefined, hash: str
 /** Same content, new description: the document's descriptive fields, updated only where they differ. */
 export function describeStatements(doc: DocumentInput, at: number): Statement[] {
   const fields = [collectionOf(doc), doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null, doc.metadata ? JSON.stringify(doc.metadata) : null];
-  return [{
+  return [createCollectionStatement(collectionOf(doc), at), {
     sql: `UPDATE documents SET collection = ?, source = ?, url = ?, published_at = ?, metadata = ?, updated_at = ?
           WHERE id = ? AND (collection IS NOT ? OR source IS NOT ? OR url IS NOT ? OR published_at IS NOT ? OR metadata IS NOT ?)`,
     args: [...fields, at, doc.id, ...fields],
@@ -96,6 +96,7 @@ export function upsertStatements(doc: DocumentInput, version: number, hash: stri
       args: [doc.id, collectionOf(doc), doc.title ?? null, doc.source ?? null, doc.url ?? null, doc.publishedAt ?? null,
         doc.metadata ? JSON.stringify(doc.metadata) : null, version, at, at],
     },
+    createCollectionStatement(collectionOf(doc), at),
     { sql: `UPDATE versions SET status = 'superseded' WHERE document_id = ? AND status = 'queued'`, args: [doc.id] },
     {
       sql: `INSERT INTO versions (document_id, version, content_sha256, status, published_at, received_at, sequence${columns.map((c) => `, ${c}`).join('')})
@@ -135,6 +136,31 @@ export function tombstoneStatements(id: string, at: number): Statement[] {
 }
 
 type Row = Record<string, any>;
+
+/**
+ * Collections are registered when created (POST /v1/collections) or when a document first names one;
+ * the `collections` table (both schemas) lists them, empty ones too.
+ */
+export const createCollectionStatement = (name: string, at: number): Statement => ({
+  sql: 'INSERT INTO collections (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', args: [name, at],
+});
+export const dropCollectionStatement = (name: string): Statement => ({ sql: 'DELETE FROM collections WHERE name = ?', args: [name] });
+
+/** Collections within the caller's scope (absent: all), with their live documents by status. */
+export function collectionsQuery(collections?: readonly string[]): Statement {
+  const where = collections ? { sql: 'c.name IN (SELECT value FROM json_each(?))', args: [JSON.stringify(collections)] } : { sql: '1', args: [] };
+  return {
+    sql: `SELECT c.name, c.created_at, COUNT(d.id) AS documents, COALESCE(SUM(d.status = 'indexed'), 0) AS indexed,
+            COALESCE(SUM(d.status = 'queued'), 0) AS queued, COALESCE(SUM(d.status = 'failed'), 0) AS failed, MAX(d.updated_at) AS updated_at
+          FROM collections c LEFT JOIN documents d ON d.collection = c.name AND d.status != 'deleted'
+          WHERE ${where.sql} GROUP BY c.name ORDER BY c.name`,
+    args: where.args,
+  };
+}
+
+export const toCollectionSummary = (r: Row): CollectionSummary => ({
+  name: r.name, createdAt: r.created_at, documents: r.documents, indexed: r.indexed, queued: r.queued, failed: r.failed, updatedAt: r.updated_at ?? null,
+});
 
 export const documentQuery = (id: string): Statement => ({ sql: 'SELECT * FROM documents WHERE id = ?', args: [id] });
 export const versionsQuery = (id: string): Statement => ({

@@ -107,3 +107,14 @@ export interface DocumentFilter {
   publishedFrom?: number;
   publishedTo?: number;
 }
+
+/** A collection and its live documents by status. */
+export interface CollectionSummary {
+  name: string;
+  createdAt: number;
+  documents: number;
+  indexed: number;
+  queued: number;
+  failed: number;
+  updatedAt: number | null;
+}

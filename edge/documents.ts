@@ -1,6 +1,6 @@
 import { toHex, type DocumentsPort } from '../app/index.ts';
 import {
-  currentVersionQuery, describeStatements, documentQuery, hashedContent, listQuery, planUpsert, toDocumentRecord, toDocumentSummary,
+  collectionsQuery, createCollectionStatement, dropCollectionStatement, toCollectionSummary, currentVersionQuery, describeStatements, documentQuery, hashedContent, listQuery, planUpsert, toDocumentRecord, toDocumentSummary,
   tombstoneStatements, upsertStatements, versionsQuery, type CurrentVersion, type Statement,
 } from '../core/lifecycle.ts';
 import type { DocumentInput, DocumentRecord, UpsertResult } from '../core/types.ts';
@@ -71,6 +71,16 @@ export function d1Documents(env: Env, inference: InferenceClient): DocumentsPort
       await env.DB.batch(tombstoneStatements(id, at).map((st) => d1(env.DB, st)));
       if (keys.length) await env.TEXTS.delete(keys.map((k) => k.text_key));
       return { passagesRemoved };
+    },
+    async collections(collections) {
+      const { results } = await d1(env.DB, collectionsQuery(collections)).all();
+      return results.map(toCollectionSummary);
+    },
+    async createCollection(name, at) {
+      return ((await d1(env.DB, createCollectionStatement(name, at)).run()).meta.changes ?? 0) === 1;
+    },
+    async dropCollection(name) {
+      return ((await d1(env.DB, dropCollectionStatement(name)).run()).meta.changes ?? 0) === 1;
     },
   };
 }

@@ -22,6 +22,9 @@ lifecycleSuite(async () => {
     list: (options) => docs.list(options),
     delete: (id, at) => docs.delete(id, at),
     freshness: (collections) => freshness.stats(collections),
+    collections: (c) => docs.collections(c),
+    createCollection: (name, at) => docs.createCollection(name, at),
+    dropCollection: (name) => docs.dropCollection(name),
     index: (id, version) => consumeIngest(message(id, version, 'mac-ingest'), held, inference),
     async fail(id, version, error) {
       await held.DB.prepare('UPDATE versions SET error = ? WHERE document_id = ? AND version = ?').bind(error, id, version).run();

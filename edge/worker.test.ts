@@ -108,6 +108,9 @@ describe('Worker edge', () => {
     // The replicas trust the edge: the caller's collections travel in the forwarded filter.
     expect((await fake('state')).lastAnswer.filter).toEqual({ collection: ['alpha'] });
     expect((await post('/v1/answers', { question: 'And beta?', mode: 'rag', filter: { collection: 'beta' } }, alpha)).status).toBe(403);
+    const collections = (await (await SELF.fetch(`${BASE}/v1/collections`, { headers: alpha })).json()) as any;
+    expect(collections.collections.map((c: any) => c.name)).toEqual(['alpha']);
+    expect((await SELF.fetch(`${BASE}/v1/collections/beta`, { method: 'DELETE', headers: alpha })).status).toBe(404);
   });
 
   it('deletes on every replica, in D1 and in R2', async () => {

@@ -21,6 +21,9 @@ lifecycleSuite(async () => {
     list: async (options) => store.listDocuments(options),
     delete: async (id, at) => store.deleteDocument(id, at),
     freshness: async (collections) => store.freshness(collections),
+    collections: async (c) => store.collections(c),
+    createCollection: async (name, at) => store.createCollection(name, at),
+    dropCollection: async (name) => store.dropCollection(name),
     async index(id, version) {
       const j = job(id, version);
       store.completeJob(j, [{ text: j.text, modulation: new Float32Array(8), embedding: new Float32Array(4) }], Date.now());

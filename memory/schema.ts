@@ -10,6 +10,11 @@ CREATE TABLE IF NOT EXISTS documents (
   updated_at INTEGER NOT NULL,
   deleted_at INTEGER
 );
+-- every collection a document named or POST /v1/collections created (core/lifecycle.ts), empty ones too
+CREATE TABLE IF NOT EXISTS collections (
+  name TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS versions (
   document_id TEXT NOT NULL REFERENCES documents(id),
   version INTEGER NOT NULL,

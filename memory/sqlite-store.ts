@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
-  currentVersionQuery, describeStatements, documentQuery, failedStatements, filterCondition, freshnessQueries, freshnessStats, hashedContent,
+  collectionsQuery, createCollectionStatement, currentVersionQuery, describeStatements, dropCollectionStatement, toCollectionSummary, documentQuery, failedStatements, filterCondition, freshnessQueries, freshnessStats, hashedContent,
   indexedStatements, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery,
   type CurrentVersion, type Statement,
 } from '../core/lifecycle.ts';
 import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type {
-  CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
+  CollectionSummary, CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
   NewPassage, ProbeRecord, Scope, StoredPassage, UpsertResult,
 } from './types.ts';
 
@@ -42,6 +42,8 @@ export class SqliteStore implements MemoryStore {
     if (before.length && !before.includes('collection')) this.db.exec("ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'");
     this.db.exec('CREATE INDEX IF NOT EXISTS documents_by_collection ON documents(collection, id)');
     if (versionsBefore.length && !versionsBefore.includes('sequence')) this.db.exec('ALTER TABLE versions ADD COLUMN sequence INTEGER');
+    // Banks made before the collections registry: register the collections their documents name.
+    this.db.exec('INSERT OR IGNORE INTO collections (name, created_at) SELECT collection, MIN(created_at) FROM documents GROUP BY collection');
   }
 
   /** True the first time a webhook signature is seen (durably recorded until it expires); false for a replay. */
@@ -122,6 +124,22 @@ export class SqliteStore implements MemoryStore {
       this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE document_id = ? AND state IN ('queued', 'running')").run(at, id);
       return { added: [], removed };
     })();
+  }
+
+  collections(collections?: readonly string[]): CollectionSummary[] {
+    return this.all(collectionsQuery(collections)).map(toCollectionSummary);
+  }
+
+  /** Registers a collection; false if it existed. */
+  createCollection(name: string, at: number): boolean {
+    const st = createCollectionStatement(name, at);
+    return this.db.prepare(st.sql).run(...st.args).changes === 1;
+  }
+
+  /** Unregisters a collection (its documents are deleted first, one by one); false if unknown. */
+  dropCollection(name: string): boolean {
+    const st = dropCollectionStatement(name);
+    return this.db.prepare(st.sql).run(...st.args).changes === 1;
   }
 
   listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[] {

@@ -1,4 +1,4 @@
-import type { DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
+import type { CollectionSummary, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
 
 export type * from '../core/types.ts';
 
@@ -47,6 +47,10 @@ export interface MemoryStore {
   getDocument(id: string): DocumentRecord | null;
   /** Documents not deleted, by id, after `after` (an id), matching the filter. */
   listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[];
+  /** Collections within these (absent: all), with their live documents by status. */
+  collections(collections?: readonly string[]): CollectionSummary[];
+  createCollection(name: string, at: number): boolean;
+  dropCollection(name: string): boolean;
   /** Passages of live documents that match the filter; null when it lets everything through. */
   passagesMatching(filter: DocumentFilter): Set<number> | null;
   /** The passages of a document's current version, in order (none once deleted). */

@@ -25,6 +25,9 @@ export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIng
       for (const passage of change.removed) index.remove(passage);
       return { passagesRemoved: change.removed.length };
     },
+    collections: async (collections) => store.collections(collections),
+    createCollection: async (name, at) => store.createCollection(name, at),
+    dropCollection: async (name) => store.dropCollection(name),
   };
 }
 

@@ -56,6 +56,37 @@ describe('collections with scoped keys, and filters', () => {
     expect(chat.sources.every((s: any) => s.document_id.startsWith('a-'))).toBe(true);
   });
 
+  it('an answer restricted to one source never cites another', async () => {
+    await admin.post('/v1/documents', { id: 'src-1', collection: 'alpha', source: 'atlas', text: 'The alpha reactor has two cooling towers.' });
+    await waitIndexed(admin, 'src-1');
+    const r = await (await admin.post('/v1/answers', { question: 'What does the reactor have?', mode: 'hybrid', top_k: 3, max_tokens: 2, filter: { source: 'atlas' } })).json();
+    expect(r.sources.length).toBeGreaterThan(0);
+    expect(r.sources.every((s: any) => s.source === 'atlas')).toBe(true);
+  });
+
+  it('lists, creates and deletes collections within the key\'s scope; /metrics shows per-collection series only to keys that see them', async () => {
+    expect((await (await a.get('/v1/collections')).json()).collections.map((c: any) => c.name)).toEqual(['alpha']);
+    expect((await (await admin.get('/v1/collections')).json()).collections.map((c: any) => c.name)).toEqual(['alpha', 'beta']);
+    expect((await a.post('/v1/collections', { name: 'gamma' })).status).toBe(403);
+    const created = await admin.post('/v1/collections', { name: 'gamma' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'gamma', documents: 0 });
+    expect((await admin.post('/v1/collections', { name: 'gamma' })).status).toBe(200);
+    expect((await admin.post('/v1/collections', { name: 'no spaces' })).status).toBe(422);
+    await admin.post('/v1/documents', { documents: [{ id: 'g-1', collection: 'gamma', text: 'Gamma one.' }, { id: 'g-2', collection: 'gamma', text: 'Gamma two.' }] });
+    for (const id of ['g-1', 'g-2']) await waitIndexed(admin, id);
+    const metricsWith = await (await fetch(`${svc.url}/metrics`, { headers: { authorization: 'Bearer key-a' } })).text();
+    expect(metricsWith).toMatch(/^mac_collection_documents\{collection="alpha",status="indexed"\} \d+$/m);
+    expect(metricsWith).not.toMatch(/collection="(beta|gamma)"/);
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).not.toMatch(/mac_collection_documents/);
+    expect((await a.del('/v1/collections/gamma')).status).toBe(404);
+    const dropped = await (await admin.del('/v1/collections/gamma')).json();
+    expect(dropped).toMatchObject({ name: 'gamma', status: 'deleted', documents_deleted: 2 });
+    expect(dropped.passages_removed).toBeGreaterThanOrEqual(2);
+    expect((await (await admin.get('/v1/documents/g-1')).json()).status).toBe('deleted');
+    expect((await (await admin.get('/v1/collections')).json()).collections.map((c: any) => c.name)).toEqual(['alpha', 'beta']);
+  });
+
   it('a webhook secret writes only its collections', async () => {
     const deliver = async (doc: object) => {
       const body = JSON.stringify(doc);
