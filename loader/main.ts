@@ -14,12 +14,13 @@ PATH        files or folders, walked recursively: ${EXTENSIONS.join(' ')} (.json
 --key       an API key (default $MAC_API_KEY); a scoped key writes only its collections
 --collection  the collection of every loaded document (default: the record's own, else 'default')
 --source    the documents' source (default: the name of the PATH it was found under)
+--batch     documents per request (default 100; at most 1 MB each)
 --wait      after sending, wait until the service has indexed everything it queued
 
 A document's id is its path below the PATH it was found under (a file given alone: its name), made to
 fit the API's id rule, so loading the same folder again sends the same ids: unchanged files are
-answered 'unchanged' and cost nothing. Batches of at most 100 documents and 1 MB; one bad document never
-drops the others. Exit status 1 if any document was rejected.`;
+answered 'unchanged' and cost nothing: a run stopped half-way is resumed by running it again. One bad
+document never drops the others. Exit status 1 if any document was rejected.`;
 
 const BATCH_DOCS = 100;
 const BATCH_BYTES = 1_000_000;
@@ -49,13 +50,13 @@ async function walk(root: string): Promise<{ files: Found[]; skipped: string[] }
   return { files, skipped };
 }
 
-function batches(docs: LoadedDocument[]): LoadedDocument[][] {
+function batches(docs: LoadedDocument[], maxDocs: number): LoadedDocument[][] {
   const out: LoadedDocument[][] = [];
   let current: LoadedDocument[] = [];
   let bytes = 0;
   for (const doc of docs) {
     const size = Buffer.byteLength(JSON.stringify(doc));
-    if (current.length && (current.length >= BATCH_DOCS || bytes + size > BATCH_BYTES)) {
+    if (current.length && (current.length >= maxDocs || bytes + size > BATCH_BYTES)) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -76,6 +77,7 @@ async function main() {
       collection: { type: 'string' },
       source: { type: 'string' },
       wait: { type: 'boolean', default: false },
+      batch: { type: 'string', default: String(BATCH_DOCS) },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -107,7 +109,9 @@ async function main() {
   const counts = { queued: 0, unchanged: 0, rejected: 0 };
   const bar = progressBar('ingest', docs.length);
   let sent = 0;
-  for (const batch of batches(docs)) {
+  const perBatch = Number(values.batch);
+  if (!Number.isInteger(perBatch) || perBatch < 1 || perBatch > BATCH_DOCS) throw new Error(`--batch: a whole number from 1 to ${BATCH_DOCS}`);
+  for (const batch of batches(docs, perBatch)) {
     const r = await fetch(`${base}/v1/documents`, { method: 'POST', headers, body: JSON.stringify({ documents: batch }) });
     const body = (await r.json().catch(() => null)) as any;
     if (r.status !== 202 && r.status !== 422 && r.status !== 403) {

@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idFromPath } from '../loader/extract.ts';
 import type { RunningService } from '../server/index.ts';
-import { client, ROOT, startTestService } from './helpers.ts';
+import { client, ROOT, startTestService, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'loader');
@@ -62,6 +63,25 @@ describe('the loader CLI (npm run ingest)', () => {
       '--mode', 'rag', '--url', svc.url, '--key', 'loader-key', '--max-tokens', '2'], { cwd: ROOT, timeout: 60_000 });
     expect(stdout).toMatch(/^ {2}passage \S+ v1 \(similarity [\d.-]+, weight [\d.]+\)/m);
     expect(stdout).toMatch(/rag, confidence [\d.]+, [\d.]+ ms/);
+  });
+
+  it('resumes a run stopped half-way: the rerun sends the rest, and what was sent is unchanged', async () => {
+    const folder = join(tempDir('loader-many'), 'notes');
+    mkdirSync(folder);
+    for (let i = 0; i < 150; i++) writeFileSync(join(folder, `note-${String(i).padStart(3, '0')}.txt`), `Note ${i}: the locker code is ${1000 + i}.`);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'loader', 'main.ts'), folder, '--url', svc.url, '--key', 'loader-key', '--collection', 'resume', '--batch', '1'], { cwd: ROOT, stdio: 'ignore' });
+    const count = async () => (await (await api.get('/v1/freshness?collection=resume')).json()).documents.total as number;
+    while ((await count()) < 10) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL'); // a forced stop, mid-run
+    await new Promise((r) => child.once('exit', r));
+    const sent = await count();
+    expect(sent).toBeLessThan(150);
+    const rerun = await ingest([folder, '--url', svc.url, '--key', 'loader-key', '--collection', 'resume']);
+    expect(rerun.code).toBe(0);
+    const [, queued, unchanged] = rerun.stderr.match(/queued (\d+), unchanged (\d+), rejected 0/)!.map(Number);
+    expect(queued + unchanged).toBe(150);
+    expect(unchanged).toBe(sent); // everything stored before the stop, and nothing else, is already there
+    expect(await count()).toBe(150);
   });
 
   it('makes ids that fit the API\'s id rule from any path', () => {
