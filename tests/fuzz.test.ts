@@ -26,7 +26,7 @@ describe('contract fuzz run', () => {
       execFile(SCHEMATHESIS, [
       'run', `${svc.url}/openapi.json`, '--header', 'Authorization: Bearer fuzz-key',
       '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-      '--max-examples', process.env.FUZZ_EXAMPLES ?? '12', '--generation-deterministic', '--generation-database', 'none', '--no-color',
+      '--max-examples', process.env.FUZZ_EXAMPLES ?? '12', '--generation-deterministic', '--no-color',
       ], { cwd: ROOT, encoding: 'utf8', timeout: 280_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = (err as { code?: unknown } | null)?.code;
         resolve({ status: err ? (typeof code === 'number' ? code : null) : 0, stdout, stderr, error: err && typeof code !== 'number' ? err : undefined });
