@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { blockOffset, int64, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
-import { pastFeeds, rotateKey } from '../lm/index.ts';
+import { neutralize, NEUTRALIZE_REVISION, pastFeeds, rotateKey } from '../lm/index.ts';
 import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
 /**
@@ -25,7 +25,7 @@ export class KvMemoryEncoder {
   /** Token ids of the context turn holding `text`: what the LM reads at ingestion. */
   contextTokens(text: string): number[] {
     const { context } = this.bundle.manifest.prompt;
-    return this.bundle.lmTokenizer.encode(context.replace('{passages}', () => text), false);
+    return this.bundle.lmTokenizer.encode(context.replace('{passages}', () => neutralize(text)), false);
   }
 
   async encode(text: string): Promise<Float32Array> {
@@ -70,7 +70,7 @@ export class KvMemoryEncoder {
  */
 export function memoryFormat(manifest: Manifest, codec: string): string {
   const { kind, selection, slots, placement } = manifest.memory;
-  const inputs = JSON.stringify([kind, selection, SELECTION_REVISION, slots, placement, codec, manifest.prompt.context,
+  const inputs = JSON.stringify([kind, selection, SELECTION_REVISION, slots, placement, codec, manifest.prompt.context, NEUTRALIZE_REVISION,
     manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null,
     ...(manifest.memory.encoder ? [manifest.memory.encoder.weights_sha256] : [])]);
   return `${kind}-${selection}-${slots}-${placement}-${codec}-${createHash('sha256').update(inputs).digest('hex').slice(0, 12)}`;

@@ -3,3 +3,4 @@ export { buildPrompt, type Turn } from './prompt.ts';
 export { rotateKey } from './rope.ts';
 export { answerNll } from './nll.ts';
 export { pastFeeds } from './past.ts';
+export { neutralize, NEUTRALIZE_REVISION } from './neutralize.ts';
