@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../server/index.ts';
@@ -9,7 +9,7 @@ import { client, ROOT, startTestService, waitIndexed } from './helpers.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 // The status page on the real service (tiny bundle): what it shows without a key, with a scoped key and
-// with a full one; then the page as a browser renders it, with the README's screenshot taken from it.
+// with a full one; then the page as a browser renders it (the README's screenshot is taken here).
 describe('status page', () => {
   let svc: RunningService;
   const basic = (key: string) => ({ authorization: `Basic ${btoa(`status:${key}`)}` });
@@ -72,8 +72,10 @@ describe('status page', () => {
       expect(await tab.locator('#sources tr.stale').count()).toBe(2);
       expect(await tab.locator('#failures').textContent()).toContain('encoder crashed');
       expect(await tab.locator('#uptake').isVisible()).toBe(true);
-      mkdirSync(join(ROOT, 'results'), { recursive: true });
-      await tab.screenshot({ path: join(ROOT, 'results', 'status-page.png'), fullPage: true });
+      // The README's picture: SCREENSHOT_PATH=results/status-page.png npx vitest run tests/status-page.test.ts
+      const shot = process.env.SCREENSHOT_PATH ?? join(ROOT, 'runs', 'status-page.png');
+      mkdirSync(dirname(shot), { recursive: true });
+      await tab.screenshot({ path: shot, fullPage: true });
     } finally {
       await browser?.close();
     }
