@@ -115,10 +115,13 @@ export function indexedStatements(id: string, version: number, passages: number,
   ];
 }
 
-/** Version `version` failed for good (its retries are spent). */
-export function failedStatements(id: string, version: number, error: string, at: number): Statement[] {
+/** Version `version` failed for good (its retries are spent); `error` null keeps the last one recorded. */
+export function failedStatements(id: string, version: number, error: string | null, at: number): Statement[] {
   return [
-    { sql: `UPDATE versions SET status = 'failed', error = ? WHERE document_id = ? AND version = ? AND status = 'queued'`, args: [error, id, version] },
+    {
+      sql: `UPDATE versions SET status = 'failed', error = COALESCE(?, error, 'retries exhausted') WHERE document_id = ? AND version = ? AND status = 'queued'`,
+      args: [error, id, version],
+    },
     { sql: `UPDATE documents SET status = 'failed', updated_at = ? WHERE id = ? AND current_version = ? AND status = 'queued'`, args: [at, id, version] },
   ];
 }
@@ -137,6 +140,11 @@ export function tombstoneStatements(id: string, at: number): Statement[] {
 
 type Row = Record<string, any>;
 
+/** `column IN (the values)`, the list bound as one JSON parameter (SQLite and D1 alike). */
+const inList = (column: string, values: readonly string[]): Statement => ({
+  sql: `${column} IN (SELECT value FROM json_each(?))`, args: [JSON.stringify(values)],
+});
+
 /**
  * Collections are registered when created (POST /v1/collections) or when a document first names one;
  * the `collections` table (both schemas) lists them, empty ones too.
@@ -148,7 +156,7 @@ export const dropCollectionStatement = (name: string): Statement => ({ sql: 'DEL
 
 /** Collections within the caller's scope (absent: all), with their live documents by status. */
 export function collectionsQuery(collections?: readonly string[]): Statement {
-  const where = collections ? { sql: 'c.name IN (SELECT value FROM json_each(?))', args: [JSON.stringify(collections)] } : { sql: '1', args: [] };
+  const where = collections ? inList('c.name', collections) : { sql: '1', args: [] };
   return {
     sql: `SELECT c.name, c.created_at, COUNT(d.id) AS documents, COALESCE(SUM(d.status = 'indexed'), 0) AS indexed,
             COALESCE(SUM(d.status = 'queued'), 0) AS queued, COALESCE(SUM(d.status = 'failed'), 0) AS failed, MAX(d.updated_at) AS updated_at
@@ -188,8 +196,9 @@ export function filterCondition(f: DocumentFilter = {}): Statement {
   const parts: string[] = [];
   const args: unknown[] = [];
   if (f.collections) {
-    parts.push('d.collection IN (SELECT value FROM json_each(?))');
-    args.push(JSON.stringify(f.collections));
+    const within = inList('d.collection', f.collections);
+    parts.push(within.sql);
+    args.push(...within.args);
   }
   if (f.source !== undefined) {
     parts.push('d.source = ?');

@@ -50,8 +50,8 @@ export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env
 export async function consumeDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const { documentId, version } = message.body;
-    const last = await env.DB.prepare('SELECT error FROM versions WHERE document_id = ? AND version = ?').bind(documentId, version).first<{ error: string | null }>();
-    await env.DB.batch(failedStatements(documentId, version, last?.error ?? 'retries exhausted', Date.now()).map((st) => d1(env.DB, st)));
+    // The error the consumer recorded at its last attempt stays the version's error.
+    await env.DB.batch(failedStatements(documentId, version, null, Date.now()).map((st) => d1(env.DB, st)));
     message.ack();
   }
 }

@@ -72,7 +72,11 @@ export class SqliteStore implements MemoryStore {
   }
 
   private run(statements: Statement[]): void {
-    for (const st of statements) this.db.prepare(st.sql).run(...st.args);
+    for (const st of statements) this.changes(st);
+  }
+
+  private changes(st: Statement): number {
+    return this.db.prepare(st.sql).run(...st.args).changes;
   }
 
   private all(st: Statement): Row[] {
@@ -132,14 +136,12 @@ export class SqliteStore implements MemoryStore {
 
   /** Registers a collection; false if it existed. */
   createCollection(name: string, at: number): boolean {
-    const st = createCollectionStatement(name, at);
-    return this.db.prepare(st.sql).run(...st.args).changes === 1;
+    return this.changes(createCollectionStatement(name, at)) === 1;
   }
 
   /** Unregisters a collection (its documents are deleted first, one by one); false if unknown. */
   dropCollection(name: string): boolean {
-    const st = dropCollectionStatement(name);
-    return this.db.prepare(st.sql).run(...st.args).changes === 1;
+    return this.changes(dropCollectionStatement(name)) === 1;
   }
 
   listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[] {
