@@ -45,9 +45,8 @@ export function parseScoped(entry: string): Scoped {
  */
 export function keyScope(config: AuthConfig, authorization: string | undefined): Scope | null {
   if (!config.apiKeys.length && !config.webhookSecrets.length) return '*';
-  const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  let key = bearerToken(authorization);
   const basic = authorization?.match(/^Basic\s+(.+)$/i)?.[1]?.trim();
-  let key = bearer;
   if (!key && basic) {
     try {
       key = atob(basic).split(':').slice(1).join(':');
@@ -55,9 +54,15 @@ export function keyScope(config: AuthConfig, authorization: string | undefined):
       return null;
     }
   }
-  if (!key) return null;
-  return config.apiKeys.map(parseScoped).find((k) => safeEqual(k.secret, key))?.scope ?? null;
+  const keys = config.apiKeys.map(parseScoped);
+  const found = findKey(keys, key);
+  return found < 0 ? null : keys[found].scope;
 }
+
+const bearerToken = (authorization: string | undefined) => authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+
+/** The index of the key that matches, compared in constant time; -1 for none. */
+const findKey = (keys: Scoped[], token: string | undefined) => (token ? keys.findIndex((k) => safeEqual(k.secret, token)) : -1);
 
 /** The caller's scope, as the authentication set it ('*' where no key is configured). */
 export const scopeOf = (c: Context): Scope => c.get('scope') ?? '*';
@@ -105,8 +110,7 @@ export function authenticate(config: AuthConfig, now: () => number = Date.now, r
     }
     const header = c.req.header('authorization');
     if (header) {
-      const key = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-      const found = key ? keys.findIndex((k) => safeEqual(k.secret, key)) : -1;
+      const found = findKey(keys, bearerToken(header));
       if (found < 0) {
         throw new ApiError(401, ErrorCode.unauthorized, 'Invalid API key. Send `Authorization: Bearer KEY` with a key from API_KEYS.');
       }
