@@ -5,6 +5,7 @@ import { ApiError, ErrorCode, errorBody } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { collectionMetrics, collectionRoutes } from './routes/collections.ts';
+import { collectionsFor } from './scope.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { freshnessReport, freshnessRoutes } from './routes/freshness.ts';
 import { openAiError, openAiRoutes } from './routes/openai.ts';
@@ -38,7 +39,7 @@ export function createApp(s: Services) {
   // Per-collection series only for a key that may see them (all of them when no key is configured).
   app.get('/metrics', async (c) => {
     const scope = keyScope(s.settings.auth, c.req.header('authorization'));
-    const perCollection = scope === null ? '' : collectionMetrics(await s.documents.collections(scope === '*' ? undefined : scope));
+    const perCollection = scope === null ? '' : collectionMetrics(await s.documents.collections(collectionsFor(scope)));
     return c.text(s.metrics.render() + perCollection, 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(s.bundleId)));
@@ -49,7 +50,7 @@ export function createApp(s: Services) {
     if (scope === null && c.req.query('login') !== undefined) {
       return c.text('Sign in with an API key as the password (any user name).', 401, { 'www-authenticate': 'Basic realm="memory status", charset="UTF-8"' });
     }
-    const report = await freshnessReport(s, scope === null || scope === '*' ? undefined : scope);
+    const report = await freshnessReport(s, scope === null ? undefined : collectionsFor(scope));
     return c.html(statusPage(report, s.bundleId, scope !== null));
   });
   app.notFound((c) => c.json(errorBody(ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}; see /openapi.json.`), 404));
