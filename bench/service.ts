@@ -42,6 +42,8 @@ export interface Timed<T = any> {
   status: number;
   body: T;
   ms: number;
+  /** The response headers a caller acts on. */
+  headers: { 'retry-after': string };
 }
 
 /** JSON over fetch, timed on the client side (the wall time a caller sees, body included). */
@@ -68,7 +70,7 @@ export function api(base: string) {
     } catch {
       // Keep the raw text: an error page is still worth reporting.
     }
-    return { status: res.status, body: parsed, ms };
+    return { status: res.status, body: parsed, ms, headers: { 'retry-after': res.headers.get('retry-after') ?? '' } };
   };
   return { get: (path: string) => call('GET', path), post: (path: string, body: unknown) => call('POST', path, body) };
 }
