@@ -1,9 +1,9 @@
-import type { MemoryConcatenator } from '../aggregator/index.ts';
 import type { Encoder } from '../encoder/index.ts';
-import { buildPrompt, type Generator, type Turn } from '../lm/index.ts';
+import { buildPrompt, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
+import type { AnswerLm } from './lm.ts';
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
 
@@ -54,13 +54,13 @@ export interface AnswerResult {
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
-    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; memories: MemoryConcatenator; generator: Generator; manifest: Manifest },
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest },
     private readonly settings: AnswerSettings,
   ) {}
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
-    const { store, index, encoder, memories, generator, manifest } = this.deps;
+    const { store, index, encoder, lm, manifest } = this.deps;
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
@@ -89,12 +89,6 @@ export class Answerer {
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
-    let prefix = null;
-    if (memoryCandidates.length) {
-      const t2 = performance.now();
-      prefix = memories.concat(memoryCandidates.map((c) => c.passage.modulation));
-      timings.aggregate = performance.now() - t2;
-    }
     // The sources the answer reads, in retrieval order; a source's weight is its share of their similarity.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
@@ -103,15 +97,17 @@ export class Answerer {
     const room = manifest.limits.max_lm_tokens - opts.maxTokens;
     let history = opts.history ?? [];
     let prompt = buildPrompt(manifest, opts.question, passages, history);
-    while (history.length && generator.promptTokens(prompt).length > room) {
+    while (history.length && lm.promptTokens(prompt).length > room) {
       history = history.slice(1);
       prompt = buildPrompt(manifest, opts.question, passages, history);
     }
     const t3 = performance.now();
-    const gen = await generator.generate(prompt, prefix, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
-    for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();
-    timings.generate = performance.now() - t3;
-    timings.firstToken = t3 - t0 + gen.firstTokenMs;
+    // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
+    const memories = memoryCandidates.map((c) => c.passage.memory);
+    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
+    timings.aggregate = gen.aggregateMs;
+    timings.generate = performance.now() - t3 - gen.aggregateMs;
+    timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
     timings.total = performance.now() - t0;
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
     return {

@@ -22,6 +22,11 @@ export interface LoadOptions {
   threads?: number;
   /** Hash every file against the manifest (a few seconds for the default bundle). */
   verifyHashes?: boolean;
+  /**
+   * Load only these models' sessions (a model thread needs its own, not the others'); default: all.
+   * `memory_encoder` names whichever model makes passage memories: the LM where the bundle has none.
+   */
+  models?: ModelName[];
 }
 
 function readManifest(dir: string): Manifest {
@@ -68,6 +73,12 @@ function checkSignature(name: ModelName, session: ort.InferenceSession, manifest
   }
 }
 
+/** A session this thread did not load: using it is a programming error, said plainly. */
+function notLoaded(name: ModelName): ort.InferenceSession {
+  const fail = () => Promise.reject(new Error(`the ${name} session is not loaded on this thread (loadBundle's models option)`));
+  return { run: fail, release: async () => {} } as unknown as ort.InferenceSession;
+}
+
 /** Loads and checks a bundle; throws BundleError (with a fix) if anything is missing or mismatched. */
 export async function loadBundle(dir: string, options: LoadOptions = {}): Promise<Bundle> {
   const manifest = readManifest(dir);
@@ -83,9 +94,15 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // to back while decoding, where spinning pays, so it keeps it.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const sessions = {} as Bundle['sessions'];
+  const wanted = new Set(options.models ?? (Object.keys(manifest.models) as ModelName[]));
+  if (wanted.has('memory_encoder') && !manifest.models.memory_encoder) wanted.add('lm');
   for (const name of Object.keys(manifest.models) as ModelName[]) {
     const spec = manifest.models[name];
     if (!spec) continue;
+    if (!wanted.has(name)) {
+      sessions[name] = notLoaded(name);
+      continue;
+    }
     const opts = name === 'encoder' ? noSpinning : sessionOptions;
     const session = await ort.InferenceSession.create(join(dir, spec.file), opts);
     checkSignature(name, session, manifest);

@@ -229,6 +229,24 @@ export function listQuery(options: { filter?: DocumentFilter; after?: string; li
   };
 }
 
+/** One document a storage holds, as the edge and its replicas compare them (edge/refill.ts). */
+export interface Holding {
+  id: string;
+  status: DocumentStatus;
+  current_version: number;
+  content_sha256: string;
+}
+
+/** Live documents in id order with their current version's hash: what each side of a refill lists. */
+export const holdingsQuery = (after: string, limit: number): Statement => ({
+  sql: `SELECT d.id, d.status, d.current_version, v.content_sha256 FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
+        WHERE d.status != 'deleted' AND d.id > ? ORDER BY d.id LIMIT ?`,
+  args: [after, limit],
+});
+
+/** How many documents have their current version indexed: where a replica and the edge agree, no refill scan runs. */
+export const indexedCountQuery = (): Statement => ({ sql: "SELECT COUNT(*) AS n FROM documents WHERE status = 'indexed'", args: [] });
+
 export const toDocumentSummary = (r: Row): DocumentSummary => ({
   id: r.id, collection: r.collection, status: r.status, currentVersion: r.current_version, title: r.title, source: r.source,
   publishedAt: r.published_at, updatedAt: r.updated_at,

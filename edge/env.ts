@@ -21,6 +21,8 @@ export interface Env {
 export interface IngestMessage {
   documentId: string;
   version: number;
+  /** A refill (edge/refill.ts): an indexed version sent to this one replica, D1 unchanged. */
+  replica?: string;
 }
 
 export const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);

@@ -1,4 +1,5 @@
 import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type DocumentBody, type FreshnessResponse } from '../app/index.ts';
+import type { Holding } from '../core/lifecycle.ts';
 import type { DocumentFilter, ProbeRecord } from '../core/types.ts';
 import { list, numberVar, type Env } from './env.ts';
 
@@ -46,25 +47,44 @@ export class InferenceClient {
     return replica.fetch(path, { ...init, headers, signal: AbortSignal.timeout(this.timeoutMs) });
   }
 
-  private async everywhere<T>(path: string, init: RequestInit): Promise<T[]> {
-    return Promise.all(this.replicas.map(async (replica) => {
-      const r = await this.call(replica, path, init);
-      if (!r.ok) throw await upstreamError(r, replica);
-      return (await r.json()) as T;
-    }));
+  /** One call to one replica; its JSON answer, or the replica's error. */
+  private async on<T>(replica: Replica, path: string, init: RequestInit = {}): Promise<T> {
+    const r = await this.call(replica, path, init);
+    if (!r.ok) throw await upstreamError(r, replica);
+    return (await r.json()) as T;
   }
 
-  /** Encodes and stores one document version on every replica; resolves with its passage count. */
-  async index(doc: DocumentBody): Promise<number> {
-    const done = await this.everywhere<{ passages: number }>('/internal/v1/index', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc),
-    });
+  private everywhere<T>(path: string, init: RequestInit): Promise<T[]> {
+    return Promise.all(this.replicas.map((replica) => this.on<T>(replica, path, init)));
+  }
+
+  get replicaNames(): string[] {
+    return this.replicas.map((r) => r.name);
+  }
+
+  private replica(name: string): Replica {
+    const replica = this.replicas.find((r) => r.name === name);
+    if (!replica) throw new Error(`no replica named ${name} (INFERENCE_URLS or INFERENCE_REPLICAS changed?)`);
+    return replica;
+  }
+
+  /** Encodes and stores one document version on every replica, or on the one named; resolves with its passage count. */
+  async index(doc: DocumentBody, only?: string): Promise<number> {
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) };
+    const done = only ? [await this.on<{ passages: number }>(this.replica(only), '/internal/v1/index', init)] : await this.everywhere<{ passages: number }>('/internal/v1/index', init);
     return Math.max(...done.map((d) => d.passages));
   }
 
-  async delete(id: string): Promise<number> {
-    const done = await this.everywhere<{ passages_removed: number }>(`/internal/v1/documents/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  /** Forgets a document on every replica, or on the one named. */
+  async delete(id: string, only?: string): Promise<number> {
+    const path = `/internal/v1/documents/${encodeURIComponent(id)}`;
+    const done = only ? [await this.on<{ passages_removed: number }>(this.replica(only), path, { method: 'DELETE' })] : await this.everywhere<{ passages_removed: number }>(path, { method: 'DELETE' });
     return Math.max(...done.map((d) => d.passages_removed));
+  }
+
+  /** A page of what one replica holds (server/inference.ts GET /internal/v1/holdings). */
+  holdings(name: string, after: string, limit: number): Promise<{ indexed: number; documents: Holding[] }> {
+    return this.on(this.replica(name), `/internal/v1/holdings?after=${encodeURIComponent(after)}&limit=${limit}`);
   }
 
   /** The replicas trust the edge: the caller's collections travel in the request's filter. */

@@ -1,6 +1,7 @@
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { consumeDeadLetters, consumeIngest, sweep } from './consumer.ts';
 import { d1Documents } from './documents.ts';
+import { refillReplicas } from './refill.ts';
 import { list, numberVar, type Env, type IngestMessage } from './env.ts';
 import { d1Freshness } from './freshness.ts';
 import { InferenceClient, replicasFromEnv } from './inference.ts';
@@ -59,5 +60,8 @@ export default {
   },
   async scheduled(_controller, env) {
     await sweep(env, Date.now());
+    // Replicas that came back empty or missed writes are refilled from D1 and R2 through the queue.
+    const reports = await refillReplicas(env, build(env).inference);
+    for (const r of reports.filter((x) => !x.inSync)) console.log(`refill ${r.replica}: ${r.enqueued} documents queued, ${r.deleted} deleted`);
   },
 } satisfies ExportedHandler<Env, IngestMessage>;

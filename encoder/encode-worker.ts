@@ -1,17 +1,12 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadBundle } from '../bundle/index.ts';
+import { serveCalls, threadData } from '../bundle/thread.ts';
 import { OnnxEncoder } from './onnx-encoder.ts';
+import type { EncodedPassage } from './types.ts';
 
-/** The encoding thread: its own bundle sessions; passages in, embeddings and memories out. */
-const bundle = await loadBundle(workerData.bundleDir, { threads: workerData.threads, verifyHashes: false });
+/** The encoding thread: its own retrieval-encoder and memory-encoder sessions; passages in, embeddings and memories out. */
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['encoder', 'memory_encoder'] });
 const encoder = new OnnxEncoder(bundle);
-parentPort!.on('message', async ({ id, texts }: { id: number; texts: string[] }) => {
-  try {
-    const passages = await encoder.encodePassages(texts);
-    const buffers = passages.flatMap((p) => [p.embedding.buffer, p.modulation.buffer]);
-    parentPort!.postMessage({ id, passages }, buffers as ArrayBuffer[]);
-  } catch (err) {
-    parentPort!.postMessage({ id, error: (err as Error).message, range: err instanceof RangeError });
-  }
+serveCalls<string[]>(async ({ request: texts }) => {
+  const passages: EncodedPassage[] = await encoder.encodePassages(texts);
+  return { result: passages, transfer: passages.flatMap((p) => [p.embedding.buffer, p.modulation.buffer]) as ArrayBuffer[] };
 });
-parentPort!.postMessage({ ready: true });

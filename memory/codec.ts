@@ -3,7 +3,9 @@
  * 32 with one fp32 scale per group (the group's largest magnitude maps to 127): 36 bytes per 32 values.
  * A group never mixes two key or value vectors when the head dim is a multiple of 32 (64 here).
  */
-export type Codec = 'q8' | 'fp16' | 'fp32';
+import type { Codec } from './types.ts';
+
+export type { Codec };
 
 const GROUP = 32;
 
@@ -28,16 +30,20 @@ export function encodeModulation(values: Float32Array, codec: Codec): Buffer {
   return out;
 }
 
-export function decodeModulation(blob: Buffer, codec: Codec): Float32Array {
+export function decodeModulation(stored: Uint8Array, codec: Codec): Float32Array {
+  const blob = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   if (codec === 'fp32') return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
   if (codec === 'q8') {
     // n values + 4 bytes per group of 32: the group count g = ceil(length / 36), n = length - 4g.
+    // Typed views, not Buffer reads: this runs for every memory an answer reads (~800k values each).
     const n = blob.length - 4 * Math.ceil(blob.length / (GROUP + 4));
+    const values = new Int8Array(blob.buffer, blob.byteOffset, n);
+    const scales = new DataView(blob.buffer, blob.byteOffset + n, blob.length - n);
     const out = new Float32Array(n);
     for (let g = 0; g * GROUP < n; g++) {
-      const scale = blob.readFloatLE(n + g * 4);
+      const scale = scales.getFloat32(g * 4, true);
       const end = Math.min((g + 1) * GROUP, n);
-      for (let i = g * GROUP; i < end; i++) out[i] = blob.readInt8(i) * scale;
+      for (let i = g * GROUP; i < end; i++) out[i] = values[i] * scale;
     }
     return out;
   }

@@ -51,15 +51,22 @@ export class HnswIndex implements VectorIndex {
     this.live++;
   }
 
+  /**
+   * Forgets a passage. hnswlib only marks a deleted element and keeps its vector (in memory and in every
+   * snapshot written after), so the vector is first overwritten with zeros: what is saved next holds no
+   * trace of the passage's embedding.
+   */
   remove(id: number): void {
     if (this.deleted.has(id)) return;
     try {
-      this.index.markDelete(id);
-      this.deleted.add(id);
-      this.live--;
+      this.index.getPoint(id);
     } catch {
-      // Not in the index (never added, or removed before a snapshot): nothing to do.
+      return; // not in the index (never added, or removed before a snapshot): nothing to do
     }
+    this.index.addPoint(new Array(this.dim).fill(0), id, false);
+    this.index.markDelete(id);
+    this.deleted.add(id);
+    this.live--;
   }
 
   search(query: Float32Array, k: number, allow?: (id: number) => boolean): Neighbor[] {

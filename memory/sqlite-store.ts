@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   collectionsQuery, createCollectionStatement, currentVersionQuery, describeStatements, dropCollectionStatement, toCollectionSummary, documentQuery, failedStatements, filterCondition, freshnessQueries, freshnessStats, hashedContent,
-  indexedStatements, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery,
-  type CurrentVersion, type Statement,
+  holdingsQuery, indexedCountQuery, indexedStatements, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery,
+  type CurrentVersion, type Holding, type Statement,
 } from '../core/lifecycle.ts';
-import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
+import { blobToFloat32, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type {
   CollectionSummary, CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
@@ -148,6 +148,10 @@ export class SqliteStore implements MemoryStore {
     return this.all(listQuery(options)).map(toDocumentSummary);
   }
 
+  holdings(after: string, limit: number): { indexed: number; documents: Holding[] } {
+    return { indexed: this.all(indexedCountQuery())[0].n, documents: this.all(holdingsQuery(after, limit)) as Holding[] };
+  }
+
   documentPassages(id: string): { id: number; version: number; ordinal: number; text: string }[] {
     return this.db.prepare(`SELECT p.id, p.version, p.ordinal, p.text FROM passages p JOIN documents d ON d.id = p.document_id
       WHERE p.document_id = ? AND d.status != 'deleted' ORDER BY p.ordinal`).all(id) as { id: number; version: number; ordinal: number; text: string }[];
@@ -208,7 +212,7 @@ export class SqliteStore implements MemoryStore {
       const r = byId.get(id);
       return r ? [{
         id: r.id, documentId: r.document_id, version: r.version, ordinal: r.ordinal, text: r.text, title: r.title, source: r.source,
-        modulation: decodeModulation(r.modulation, r.codec as Codec), embedding: blobToFloat32(r.embedding), createdAt: r.created_at,
+        memory: { codec: r.codec as Codec, bytes: r.modulation }, embedding: blobToFloat32(r.embedding), createdAt: r.created_at,
       }] : [];
     });
   }

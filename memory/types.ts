@@ -1,5 +1,7 @@
 import type { CollectionSummary, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, ProbeRecord, Scope, UpsertResult } from '../core/types.ts';
 
+import type { Holding } from '../core/lifecycle.ts';
+
 export type * from '../core/types.ts';
 
 export interface Job {
@@ -25,9 +27,18 @@ export interface StoredPassage {
   text: string;
   title: string | null;
   source: string | null;
-  modulation: Float32Array;
+  /** The passage's memory as stored; decoded where it is read (the LM thread), not on the event loop. */
+  memory: StoredMemory;
   embedding: Float32Array;
   createdAt: number;
+}
+
+/** How passage memories are stored (memory/codec.ts). */
+export type Codec = 'q8' | 'fp16' | 'fp32';
+
+export interface StoredMemory {
+  codec: Codec;
+  bytes: Uint8Array;
 }
 
 /** What the vector index must learn from a finished job or a deletion. */
@@ -47,6 +58,8 @@ export interface MemoryStore {
   getDocument(id: string): DocumentRecord | null;
   /** Documents not deleted, by id, after `after` (an id), matching the filter. */
   listDocuments(options: { filter?: DocumentFilter; after?: string; limit: number }): DocumentSummary[];
+  /** Live documents by id after `after`, with their current version's hash, and how many are indexed: what a refill compares. */
+  holdings(after: string, limit: number): { indexed: number; documents: Holding[] };
   /** Collections within these (absent: all), with their live documents by status. */
   collections(collections?: readonly string[]): CollectionSummary[];
   createCollection(name: string, at: number): boolean;

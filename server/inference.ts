@@ -6,6 +6,8 @@ export interface InferenceDeps {
   store: MemoryStore;
   index: VectorIndex;
   notifyIngest(): void;
+  /** Passages left the index: the snapshot on disk is rewritten without their vectors. */
+  forgotten(): void;
   /** Resolves when the ingestion worker has finished a round on this version (false: `ms` passed first). */
   settled(documentId: string, version: number, ms: number): Promise<boolean>;
   /** Bearer secret shared with the Worker edge. */
@@ -45,9 +47,15 @@ export function inferenceRoutes(d: InferenceDeps) {
         }
       }
     })
+    // What this replica holds, for the edge's refill (edge/refill.ts): live documents by id, with hashes.
+    .get('/holdings', (c) => {
+      const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 500) || 500));
+      return c.json(d.store.holdings(c.req.query('after') ?? '', limit));
+    })
     .delete('/documents/:id', (c) => {
       const change = d.store.deleteDocument(c.req.param('id'), Date.now());
       for (const passage of change?.removed ?? []) d.index.remove(passage);
+      if (change?.removed.length) d.forgotten();
       return c.json({ id: c.req.param('id'), passages_removed: change?.removed.length ?? 0 });
     });
 }

@@ -2,8 +2,12 @@ import { SchedulerError, type AnswerResult, type Answerer, type AnswerScheduler 
 import { ApiError, ErrorCode, type AnswerRequest, type AnswerResponse, type AnswersPort, type DocumentsPort, type FreshnessPort } from '../app/index.ts';
 import type { MemoryStore, VectorIndex } from '../memory/index.ts';
 
-/** Documents in the local SQLite memory bank; `notifyIngest` wakes the in-process worker. */
-export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIngest: () => void): DocumentsPort {
+/**
+ * Documents in the local SQLite memory bank; `notifyIngest` wakes the in-process worker, `forgotten` is
+ * told when passages left the index (so the snapshot on disk is rewritten without their vectors).
+ */
+export function localDocuments(store: MemoryStore, index: VectorIndex, events: { notifyIngest(): void; forgotten(): void }): DocumentsPort {
+  const { notifyIngest } = events;
   return {
     async upsert(docs, receivedAt, scope) {
       const results = store.upsertDocuments(docs, receivedAt, scope);
@@ -23,6 +27,7 @@ export function localDocuments(store: MemoryStore, index: VectorIndex, notifyIng
       const change = store.deleteDocument(id, at);
       if (!change) return null;
       for (const passage of change.removed) index.remove(passage);
+      if (change.removed.length) events.forgotten();
       return { passagesRemoved: change.removed.length };
     },
     collections: async (collections) => store.collections(collections),

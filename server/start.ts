@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { MemoryConcatenator } from '../aggregator/index.ts';
-import { Answerer, AnswerScheduler } from '../answer/index.ts';
+import { Answerer, AnswerScheduler, ThreadedLm } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
-import { Generator } from '../lm/index.ts';
 import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
@@ -31,7 +29,9 @@ const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`)
 
 /** Composition root: opens the bundle, the memory bank and the index, starts the worker and the server. */
 export async function startService(config: Config): Promise<RunningService> {
-  const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash' });
+  // This thread runs the question encoder only; passages are encoded and answers generated on model
+  // threads of their own (bundle/thread.ts), each with its own sessions.
+  const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash', models: ['encoder'] });
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
   mkdirSync(config.DATA_DIR, { recursive: true });
@@ -52,9 +52,9 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
-  const generator = new Generator(bundle);
+  const lm = await ThreadedLm.start(bundle, config.THREADS);
   const answerer = new Answerer(
-    { store, index, encoder, memories: new MemoryConcatenator(bundle), generator, manifest },
+    { store, index, encoder, lm, manifest },
     { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword' },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
@@ -78,10 +78,19 @@ export async function startService(config: Config): Promise<RunningService> {
   const scheduler = new AnswerScheduler({ maxConcurrent: config.MAX_CONCURRENT_ANSWERS, maxQueued: config.MAX_QUEUED_ANSWERS, timeoutMs: config.ANSWER_TIMEOUT_MS });
   let closed = false;
   const notifyIngest = () => worker.notify();
+  // A deletion rewrites the snapshot within a second (one write for a burst of deletions), so the
+  // forgotten passages' vectors do not wait on disk for the next periodic snapshot.
+  let snapshotDue: NodeJS.Timeout | null = null;
+  const forgotten = () => {
+    snapshotDue ??= setTimeout(() => {
+      snapshotDue = null;
+      snapshot();
+    }, 1000);
+  };
   // An inference server behind a Worker edge accepts the shared secret as an API key as well.
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
-    documents: localDocuments(store, index, notifyIngest),
+    documents: localDocuments(store, index, { notifyIngest, forgotten }),
     answers: localAnswers(answerer, scheduler, manifest.bundle_id, store),
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
@@ -90,7 +99,10 @@ export async function startService(config: Config): Promise<RunningService> {
       auth: { apiKeys, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
       maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,
     },
-    readiness: async () => ({ ready: !closed, checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok' } }),
+    readiness: async () => ({
+      ready: !closed && !lm.exited,
+      checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok', lm: lm.exited ? `thread ${lm.exited}` : 'ok' },
+    }),
   };
   metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
   metrics.gauge('mac_index_passages', 'Passages in the vector index', () => index.size());
@@ -117,7 +129,7 @@ export async function startService(config: Config): Promise<RunningService> {
   ].filter(Boolean) as NodeJS.Timeout[];
   const app = createApp(services);
   if (config.INFERENCE_SECRET) {
-    app.route('/internal/v1', inferenceRoutes({ store, index, notifyIngest, settled: (id, version, ms) => worker.settled(id, version, ms), secret: config.INFERENCE_SECRET, timeoutMs: config.INFERENCE_INDEX_TIMEOUT_S * 1000 }));
+    app.route('/internal/v1', inferenceRoutes({ store, index, notifyIngest, forgotten, settled: (id, version, ms) => worker.settled(id, version, ms), secret: config.INFERENCE_SECRET, timeoutMs: config.INFERENCE_INDEX_TIMEOUT_S * 1000 }));
     log('inference role: /internal/v1 open to the Worker edge (INFERENCE_SECRET set)');
   }
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -132,10 +144,12 @@ export async function startService(config: Config): Promise<RunningService> {
       if (closed) return;
       closed = true;
       timers.forEach(clearInterval);
+      if (snapshotDue) clearTimeout(snapshotDue);
       stopProcessMetrics();
       await new Promise((r) => server.close(r));
       await worker.stop();
       await passageEncoder.close();
+      await lm.close();
       snapshot();
       store.close();
       await bundle.close();

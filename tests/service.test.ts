@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { sign } from '../app/index.ts';
 import type { RunningService } from '../server/index.ts';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { client, startTestService, tempDir, waitIndexed } from './helpers.ts';
 
@@ -66,6 +66,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
   it('forgets a deleted document: no later answer draws on it', async () => {
     const before = await (await api.post('/v1/answers', { question: 'Where does the Nile flow?', mode: 'rag', max_tokens: 1, top_k: 10 })).json();
     expect(before.sources.map((s: any) => s.document_id)).toContain('nile');
+    const deletedAt = Date.now();
     const del = await api.del('/v1/documents/nile');
     expect(del.status).toBe(200);
     for (const mode of ['mac', 'rag', 'hybrid']) {
@@ -77,6 +78,9 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     // Erased on disk too: no file of the memory bank holds the text any more.
     // ('mediterranean' is a word of no other document; the keyword index keeps words lowercased)
     for (const f of readdirSync(dataDir)) expect(readFileSync(join(dataDir, f)).toString('latin1').toLowerCase()).not.toContain('mediterranean');
+    // and the index snapshot is rewritten at once (its vectors zeroed: memory/hnsw-index.test.ts), not at the next interval
+    const snapshot = join(dataDir, 'index.hnsw');
+    await expect.poll(() => existsSync(snapshot) && statSync(snapshot).mtimeMs >= deletedAt, { timeout: 5000 }).toBe(true);
     expect((await api.del('/v1/documents/never-seen')).status).toBe(404);
   });
 

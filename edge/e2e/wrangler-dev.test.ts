@@ -8,6 +8,7 @@ import { client, ROOT, startTestService, tempDir } from '../../tests/helpers.ts'
 const SECRET = 'e2e-inference-secret-0123456789';
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const EIFFEL = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris. It is 330 metres tall.';
+const NILE = 'The Nile is a major north-flowing river in northeastern Africa. It flows into the Mediterranean Sea.';
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -32,6 +33,7 @@ describe('Worker edge end to end: wrangler dev --local + two Node inference serv
   let dev: ChildProcess;
   let devLog = '';
   let edge: ReturnType<typeof client>;
+  let edgeUrl = '';
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) replicas.push(await startTestService({ INFERENCE_SECRET: SECRET, API_KEYS: 'replica-only-key' }));
@@ -40,12 +42,13 @@ describe('Worker edge end to end: wrangler dev --local + two Node inference serv
     expect(migrate.status, migrate.stdout + migrate.stderr).toBe(0);
     const port = await freePort();
     dev = spawn(WRANGLER, [
-      'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false',
+      'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false', '--test-scheduled',
       '--var', `INFERENCE_URLS:${replicas.map((r) => r.url).join(',')}`, '--var', `INFERENCE_SECRET:${SECRET}`, '--var', 'API_KEYS:edge-key',
     ], { cwd: ROOT, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
     dev.stdout!.on('data', (d) => (devLog += d));
     dev.stderr!.on('data', (d) => (devLog += d));
-    edge = client(`http://127.0.0.1:${port}`, 'edge-key');
+    edgeUrl = `http://127.0.0.1:${port}`;
+    edge = client(edgeUrl, 'edge-key');
     await until('wrangler dev', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : null), 90_000)
       .catch((err) => { throw new Error(`${err.message}\n${devLog}`); });
   }, 180_000);
@@ -77,6 +80,34 @@ describe('Worker edge end to end: wrangler dev --local + two Node inference serv
     for (const replica of replicas) expect(replica.store.getDocument('eiffel')?.status).toBe('deleted');
     const after = await (await edge.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode: 'mac', max_tokens: 4 })).json();
     expect(after.sources.map((s: any) => s.document_id)).not.toContain('eiffel');
+  });
+
+  it('refills a replica that comes back with an empty disk from D1 and R2, and removes what D1 no longer holds', async () => {
+    expect((await edge.post('/v1/documents', { id: 'nile', text: NILE, title: 'Nile', source: 'atlas', collection: 'rivers' })).status).toBe(202);
+    await until('nile indexed', async () => ((await (await edge.get('/v1/documents/nile')).json()).status === 'indexed' ? true : null), 60_000);
+    // Replica 1 is replaced by an empty one on the same address; replica 0 holds a document D1 never had.
+    const port = new URL(replicas[1].url).port;
+    await replicas[1].close();
+    replicas[1] = await startTestService({ INFERENCE_SECRET: SECRET, API_KEYS: 'replica-only-key', PORT: port });
+    expect(replicas[1].store.getDocument('nile')).toBeNull();
+    replicas[0].store.upsertDocuments([{ id: 'stray', text: 'A document only this replica has.' }], Date.now());
+    replicas[0].worker.notify();
+    await until('stray indexed on replica 0', async () => (replicas[0].store.getDocument('stray')?.status === 'indexed' ? true : null), 30_000);
+
+    const cron = await fetch(`${edgeUrl}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+    expect(cron.ok, await cron.text()).toBe(true);
+    const refilled = await until('replica 1 refilled through the queue', async () => {
+      const d = replicas[1].store.getDocument('nile');
+      return d?.status === 'indexed' ? d : null;
+    }, 60_000).catch((err) => { throw new Error(`${err.message}\n${devLog}`); });
+    expect(refilled).toMatchObject({ collection: 'rivers', title: 'Nile', source: 'atlas' });
+    expect(replicas[1].store.getDocument('eiffel')).toBeNull(); // deleted before the replica left: not brought back
+    expect(replicas[0].store.getDocument('stray')?.status).toBe('deleted');
+    const answer = await (await fetch(`${replicas[1].url}/v1/answers`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer replica-only-key' },
+      body: JSON.stringify({ question: 'Where does the Nile flow?', mode: 'rag', max_tokens: 2 }),
+    })).json();
+    expect(answer.sources.map((s: any) => s.document_id)).toContain('nile');
   });
 
   it('refuses the internal routes without the shared secret', async () => {

@@ -1,0 +1,18 @@
+import { loadBundle } from '../bundle/index.ts';
+import { serveCalls, threadData } from '../bundle/thread.ts';
+import type { StoredMemory } from '../memory/index.ts';
+import { LocalLm } from './lm.ts';
+
+/** The LM thread: its own LM session; prompt and stored memories in, streamed text and the generation out. */
+interface GenerateCall {
+  prompt: string;
+  memories: StoredMemory[];
+  maxNewTokens: number;
+  stream: boolean;
+}
+
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'] });
+const lm = new LocalLm(bundle);
+serveCalls<GenerateCall>(async ({ request: r, signal, emit }) => ({
+  result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined }),
+}));
