@@ -76,6 +76,37 @@ describe('durability', () => {
     expect(rebuilt.stdout).toMatch(/0 passages re-encoded, index rebuilt with 2 passages/);
   });
 
+  it('forgets a deleted document on every endpoint, before and after a restart', async () => {
+    const data = tempDir('mac-forget');
+    let svc = await startTestService({ DATA_DIR: data });
+    let api = client(svc.url);
+    await api.post('/v1/documents', { documents: [
+      { id: 'ledger', title: 'Zanzibar Ledger', source: 'quillwort-feed', text: 'The quillwort archive has kept the Zanzibar ledger since 1911. It holds 900 pages.' },
+      { id: 'other', text: 'Apples are red.' },
+    ] });
+    await waitIndexed(api, 'ledger');
+    await waitIndexed(api, 'other');
+    await svc.prober.probeOnce(); // stores uptake-probe questions made from the documents' text
+    await svc.prober.probeOnce();
+    const everything = async () => {
+      const gets = ['/', '/metrics', '/v1/documents', '/v1/documents/ledger', '/v1/documents/ledger/passages', '/v1/freshness', '/v1/collections'];
+      const bodies = await Promise.all(gets.map(async (path) => (await api.get(path)).text()));
+      for (const mode of ['mac', 'rag', 'hybrid']) {
+        bodies.push(await (await api.post('/v1/answers', { question: 'What does the Zanzibar ledger hold?', mode, max_tokens: 2, top_k: 10 })).text());
+      }
+      return bodies.join('\n').toLowerCase();
+    };
+    for (const word of ['quillwort', 'zanzibar']) expect(await everything()).toContain(word); // the check can see them
+    expect((await api.del('/v1/documents/ledger')).status).toBe(200);
+    for (const word of ['quillwort', 'zanzibar']) expect(await everything()).not.toContain(word);
+    await svc.close();
+    svc = await startTestService({ DATA_DIR: data });
+    api = client(svc.url);
+    for (const word of ['quillwort', 'zanzibar']) expect(await everything()).not.toContain(word);
+    expect(await (await api.get('/v1/documents/ledger')).json()).toMatchObject({ id: 'ledger', status: 'deleted', title: null, source: null });
+    await svc.close();
+  });
+
   it('refuses a replayed webhook delivery after a restart too', async () => {
     const data = tempDir('mac-replay');
     const env = { DATA_DIR: data, WEBHOOK_SECRETS: 'hook-secret' };
