@@ -21,6 +21,8 @@ export interface AnswerOptions {
   givenPassages?: string[];
   /** Stops generation at the next token once it fires. */
   signal?: AbortSignal;
+  /** Copy the answer from the passages read (in the prompt, or behind the memories in mac) and cite the span. */
+  grounded?: boolean;
 }
 
 export interface AnswerSettings {
@@ -31,6 +33,8 @@ export interface AnswerSettings {
   abstainBelow: number;
   /** Fuse SQLite FTS5 keyword hits with the vector neighbours (RETRIEVAL=vector+keyword). */
   keywordRetrieval: boolean;
+  /** Grounded decoding's stop bias (lm/generate.ts Grounding). */
+  groundedStopBias: number;
 }
 
 export interface SourceWeight {
@@ -39,8 +43,19 @@ export interface SourceWeight {
   inPrompt: boolean;
 }
 
+/** The span of a passage a grounded answer was copied from (character offsets into its stored text). */
+export interface Citation {
+  /** The passage's candidate; null for passages given directly (the evaluation's oracle). */
+  candidate: Candidate | null;
+  start: number;
+  end: number;
+  text: string;
+}
+
 export interface AnswerResult {
   answer: string | null;
+  /** Grounded answers: the span cited (empty when no span fit and the answer was written freely). */
+  citations: Citation[];
   abstainReason: string | null;
   confidence: number;
   mode: Mode;
@@ -84,7 +99,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
@@ -104,7 +119,15 @@ export class Answerer {
     const t3 = performance.now();
     // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
     const memories = memoryCandidates.map((c) => c.passage.memory);
-    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal });
+    // Grounded: the answer is a span of what was read, passages in the prompt first, then the memories' texts.
+    const groundTo = opts.givenPassages
+      ? opts.givenPassages.map((text) => ({ candidate: null, text }))
+      : [...promptCandidates, ...memoryCandidates].map((c) => ({ candidate: c, text: c.passage.text }));
+    const grounding = opts.grounded && groundTo.length ? { texts: groundTo.map((g) => g.text), stopBias: this.settings.groundedStopBias } : undefined;
+    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal, grounding });
+    const citations: Citation[] = gen.span
+      ? [{ candidate: groundTo[gen.span.text].candidate, start: gen.span.start, end: gen.span.end, text: groundTo[gen.span.text].text.slice(gen.span.start, gen.span.end) }]
+      : [];
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
@@ -112,6 +135,7 @@ export class Answerer {
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
     return {
       answer: gen.text,
+      citations,
       abstainReason: null,
       confidence: gen.meanTokenProb,
       mode: opts.mode,

@@ -1,5 +1,6 @@
 import { loadBundle } from '../bundle/index.ts';
 import { serveCalls, threadData } from '../bundle/thread.ts';
+import type { Grounding } from '../lm/index.ts';
 import type { StoredMemory } from '../memory/index.ts';
 import { LocalLm } from './lm.ts';
 
@@ -9,10 +10,11 @@ interface GenerateCall {
   memories: StoredMemory[];
   maxNewTokens: number;
   stream: boolean;
+  grounding?: Grounding;
 }
 
 const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'] });
 const lm = new LocalLm(bundle);
 serveCalls<GenerateCall>(async ({ request: r, signal, emit }) => ({
-  result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined }),
+  result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined, grounding: r.grounding }),
 }));

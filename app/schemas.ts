@@ -120,6 +120,7 @@ export const answerRequestSchema = z.strictObject({
   top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default 3)'),
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
+  grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: the server\'s GROUNDED)'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
     .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM'),
@@ -152,8 +153,19 @@ export const sourceSchema = z.object({
   in_prompt: z.boolean(),
 });
 
+export const citationSchema = z.object({
+  document_id: z.string().nullable().describe('null for passages given directly, not from the memory'),
+  version: z.number().int().nullable(),
+  passage_id: z.number().int().nullable(),
+  start: z.number().int().describe('character offset of the span in the passage\'s stored text'),
+  end: z.number().int(),
+  text: z.string(),
+});
+
 export const answerResponseSchema = z.object({
   answer: z.string().nullable(),
+  grounded: z.boolean().describe('the answer is a span of the passages read, cited in `citations`'),
+  citations: z.array(citationSchema),
   abstained: z.boolean(),
   abstain_reason: z.string().nullable(),
   confidence: z.number(),

@@ -8,7 +8,7 @@ import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
-import { readConfig, startService } from '../server/index.ts';
+import { configSchema, readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
@@ -35,6 +35,7 @@ questions; the memory bank under --work is reused.
   --bundle DIR       model bundle (default bundles/default)
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
+  --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
   --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n)`;
 
 interface Args {
@@ -48,6 +49,7 @@ interface Args {
   bundle: string;
   work?: string;
   threads: number;
+  stopBias?: number;
   reportOnly: boolean;
 }
 
@@ -58,7 +60,7 @@ function parse(argv: string[]): Args {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
-      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'report-only': { type: 'boolean', default: false },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +76,7 @@ function parse(argv: string[]): Args {
     data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
+    stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
   };
 }
 
@@ -96,9 +99,13 @@ async function main() {
     bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
     mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
   };
+  // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
+  const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
+  const modeSettings = (mode: Mode) => ({ ...settings, mode, ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias } : {}) });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
+    ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
   }));
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
@@ -113,7 +120,7 @@ async function main() {
     const summaries: Record<string, ModeSummary> = {};
     const answered = new Map<Mode, Map<string, QuestionRecord>>();
     for (const mode of args.modes) {
-      const log = new ModeLog(join(args.out, `${mode}.jsonl`), { ...settings, mode });
+      const log = new ModeLog(join(args.out, `${mode}.jsonl`), modeSettings(mode));
       if (running && client) {
         const done = log.records();
         const bar = progressBar(mode, questions.length);
@@ -134,7 +141,10 @@ async function main() {
         const both = [...answered.get(a)!.keys()].filter((id) => answered.get(b)!.has(id));
         return { n: both.length, ...pairedDifference(both.map((id) => answered.get(a)!.get(id)!), both.map((id) => answered.get(b)!.get(id)!)) };
       };
-      const comparisons = { mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac') };
+      const comparisons = {
+        mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac'),
+        ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
+      };
       write(args, store, { settings: { ...settings, limit: args.limit }, ingest, summaries, comparisons });
     }
   } finally {
@@ -172,12 +182,12 @@ function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: Eva
   mkdirSync(dirname(args.out) || '.', { recursive: true });
   writeFileSync(`${args.out}.json`, JSON.stringify(report, null, 2) + '\n');
   const rows = Object.entries(result.summaries).map(([mode, s]) =>
-    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.mean_answer_words} |`);
+    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.mean_answer_words} | ${s.cited ?? '–'} | ${s.citation_precision ?? '–'} |`);
   writeFileSync(`${args.out}.md`, [
     `# ${args.out}`, '', '```bash', report.command, '```', '',
     `${report.machine.cpu} (${report.machine.isa.join(' ')}), ${report.machine.cores} cores, ${report.machine.onnxruntime}; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
-    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words |', '|---|---|---|---|---|---|---|---|', ...rows, '',
+    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words | cited | citation precision |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
       Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}] (n ${c!.n})`).join('; '), '',
   ].join('\n'));

@@ -3,8 +3,13 @@ import { documentId, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer, tokenF1 } from '../monitor/index.ts';
 import type { RunningService } from '../server/index.ts';
 
-/** The service's answer modes, plus `oracle`: the gold paragraph in the context turn (the ceiling). */
-export const MODES = ['base', 'mac', 'rag', 'hybrid', 'oracle'] as const;
+/**
+ * The service's answer modes, plus `oracle`: the gold paragraph in the context turn (the ceiling). A
+ * `+grounded` mode asks for grounded decoding (the answer copied from what was read, with a cited span);
+ * `mac+grounded` copies from the texts behind the memories, so it is reported apart from plain `mac`.
+ */
+const PLAIN = ['base', 'mac', 'rag', 'hybrid', 'oracle'] as const;
+export const MODES = [...PLAIN, 'mac+grounded', 'rag+grounded', 'hybrid+grounded', 'oracle+grounded'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface EvalQuestion {
@@ -26,6 +31,8 @@ export interface QuestionRecord {
   /** Whether the gold paragraph was among what the LM read (memories or passages); null in base. */
   gold_in_context: boolean | null;
   sources: string[];
+  /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
+  citation?: { document_id: string | null; text: string; correct: boolean } | null;
 }
 
 export const exactMatch = (prediction: string, golds: string[]) => Number(golds.some((g) => normalizeAnswer(g) === normalizeAnswer(prediction)));
@@ -33,28 +40,35 @@ export const bestF1 = (prediction: string, golds: string[]) => Math.max(0, ...go
 
 /** One question through the service: its HTTP API for the API's modes, its answer path for the oracle. */
 export async function answerQuestion(running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number): Promise<QuestionRecord> {
+  const [plain, variant] = mode.split('+') as [(typeof PLAIN)[number], string | undefined];
+  const grounded = variant === 'grounded';
+  const gold = documentId(q.paragraph.id);
   let prediction: string;
   let ms: number;
   let promptTokens: number;
   let sources: string[] = [];
-  if (mode === 'oracle') {
+  let cited: { document_id: string | null; text: string } | null = null;
+  if (plain === 'oracle') {
     const t0 = performance.now();
-    const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context] });
+    const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded });
     ms = performance.now() - t0;
     prediction = r.answer ?? '';
     promptTokens = r.promptTokens;
-    sources = [documentId(q.paragraph.id)];
+    sources = [gold];
+    cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
-    const res = await client.post('/v1/answers', { question: q.question, mode, max_tokens: maxTokens });
+    const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded });
     if (res.status !== 200) throw new Error(`POST /v1/answers (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     prediction = res.body.answer ?? '';
     ms = res.ms;
     promptTokens = res.body.usage.prompt_tokens;
     sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
+    cited = res.body.citations[0] ?? null;
   }
   return {
     id: q.id, question: q.question, golds: q.answers, prediction,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens,
-    gold_in_context: mode === 'base' ? null : sources.includes(documentId(q.paragraph.id)), sources,
+    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources,
+    ...(grounded ? { citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) } } : {}),
   };
 }

@@ -10,6 +10,9 @@ export interface ModeSummary {
   median_ms: number;
   mean_prompt_tokens: number;
   mean_answer_words: number;
+  /** Grounded modes: share of answers with a cited span, and of those, the share whose span lies in the gold paragraph and contains a gold answer. */
+  cited?: number;
+  citation_precision?: number | null;
 }
 
 const points = (xs: number[]) => Number(((100 * xs.reduce((a, b) => a + b, 0)) / Math.max(xs.length, 1)).toFixed(1));
@@ -26,7 +29,14 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
     median_ms: sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0,
     mean_prompt_tokens: mean(records.map((r) => r.prompt_tokens)),
     mean_answer_words: mean(records.map((r) => r.prediction.split(/\s+/).filter(Boolean).length)),
+    ...(records.some((r) => r.citation !== undefined) ? citationShares(records) : {}),
   };
+}
+
+function citationShares(records: QuestionRecord[]) {
+  const cited = records.filter((r) => r.citation);
+  const share = (k: number, n: number) => (n ? Number((k / n).toFixed(3)) : null);
+  return { cited: share(cited.length, records.length) ?? 0, citation_precision: share(cited.filter((r) => r.citation!.correct).length, cited.length) };
 }
 
 /**

@@ -1,7 +1,12 @@
 import * as ort from 'onnxruntime-node';
-import { int64, type Bundle } from '../bundle/index.ts';
+import { int64, release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
+import { spanStarts, type Grounding, type Span } from './grounding.ts';
 import { pastFeeds } from './past.ts';
+
+/** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
+const GROUNDED_STARTS = 8;
+const GROUNDED_SAME_FIRST = 3;
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -11,6 +16,8 @@ export interface GenerateOptions {
   ignoreStop?: boolean;
   /** Stops decoding before the next token once it fires (deadline, client gone). */
   signal?: AbortSignal;
+  /** Answer with the likeliest span of these texts instead of free text (lm/grounding.ts). */
+  grounding?: Grounding;
 }
 
 export interface Generation {
@@ -21,6 +28,8 @@ export interface Generation {
   meanTokenProb: number;
   firstTokenMs: number;
   totalMs: number;
+  /** Grounded answers: where the answer was copied from. */
+  span: Span | null;
 }
 
 /**
@@ -51,6 +60,13 @@ export class Generator {
     // prepare: the prefix occupies positions 0..P-1, so the prompt starts at P.
     let past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const P = prefix ? prefix.length : 0;
+    if (options.grounding) {
+      try {
+        return await this.groundedAnswer(promptIds, past, P, options.grounding, started, options);
+      } finally {
+        if (!prefix) for (const t of past) t.dispose?.();
+      }
+    }
     let input = promptIds;
     let position = P;
     const tokens: number[] = [];
@@ -110,6 +126,95 @@ export class Generator {
       meanTokenProb: tokens.length ? probSum / tokens.length : 0,
       firstTokenMs,
       totalMs: performance.now() - started,
+      span: null,
+    };
+  }
+
+  /** One LM pass over `ids` after `past`, the first of them at `position`. */
+  private forward(ids: number[], past: ort.Tensor[], position: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: int64(ids, [1, ids.length]),
+      attention_mask: int64(new Array(position + ids.length).fill(1), [1, position + ids.length]),
+      position_ids: int64(ids.map((_, i) => position + i), [1, ids.length]),
+    };
+    for (let l = 0; l < this.bundle.manifest.dims.lm_layers; l++) {
+      feeds[`past_key_values.${l}.key`] = past[2 * l];
+      feeds[`past_key_values.${l}.value`] = past[2 * l + 1];
+    }
+    return this.bundle.sessions.lm.run(feeds);
+  }
+
+  /**
+   * Span scoring: the answer is the span of the texts the LM finds likeliest as a whole answer, by
+   * length-normalised log-probability of its tokens and of stopping after them. One prefill; then the
+   * GROUNDED_STARTS word starts whose first token the LM likes best are each read once, teacher-forced
+   * over their next MAX_SPAN_WORDS words, which scores every length from that start at once.
+   */
+  private async groundedAnswer(promptIds: number[], past: ort.Tensor[], P: number, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation> {
+    const { lm_layers: L, lm_vocab: V } = this.bundle.manifest.dims;
+    const tok = this.bundle.lmTokenizer;
+    const prefill = await this.forward(promptIds, past, P);
+    const firstTokenMs = performance.now() - started;
+    const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
+    const firstRow = logSoftmaxRow(prefill.logits.data as Float32Array, promptIds.length - 1, V);
+    prefill.logits.dispose?.();
+    // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
+    const firsts = spanStarts(grounding.texts).map((s) => {
+      const id = tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0];
+      return { s, id, logp: firstRow(id) };
+    }).sort((a, b) => b.logp - a.logp);
+    const perFirst = new Map<number, number>();
+    const chosen = firsts.filter((f) => {
+      const n = perFirst.get(f.id) ?? 0;
+      perFirst.set(f.id, n + 1);
+      return n < GROUNDED_SAME_FIRST;
+    }).slice(0, GROUNDED_STARTS);
+    let best: { score: number; span: Span; ids: number[]; tokenLogp: number } | null = null;
+    try {
+      for (const { s } of chosen) {
+        if (options.signal?.aborted) break;
+        const text = grounding.texts[s.text];
+        const ids = tok.encode(text.slice(s.start, s.ends[s.ends.length - 1]), false);
+        const out = await this.forward(ids, present, P + promptIds.length);
+        const rows = ids.map((_, j) => logSoftmaxRow(out.logits.data as Float32Array, j, V));
+        release(...Object.values(out));
+        for (const end of s.ends) {
+          const prefixIds = tok.encode(text.slice(s.start, end), false);
+          const n = prefixIds.length;
+          if (n > ids.length || prefixIds.some((id, j) => id !== ids[j])) continue; // not a token prefix of the read span
+          let tokenLogp = firstRow(ids[0]);
+          for (let j = 1; j < n; j++) tokenLogp += rows[j - 1](ids[j]);
+          const stop = logSumExp([...this.stop].map((id) => rows[n - 1](id))) + grounding.stopBias;
+          const score = (tokenLogp + stop) / (n + 1);
+          if (!best || score > best.score) best = { score, span: { text: s.text, start: s.start, end }, ids: prefixIds, tokenLogp };
+        }
+      }
+    } finally {
+      release(...present);
+    }
+    const text = best ? grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim() : '';
+    if (text) options.onText?.(text);
+    return {
+      text, tokens: best?.ids ?? [], promptTokens: promptIds.length,
+      meanTokenProb: best ? Math.exp(best.tokenLogp / best.ids.length) : 0,
+      firstTokenMs, totalMs: performance.now() - started, span: best?.span ?? null,
     };
   }
 }
+
+/** Log-softmax of one row of logits [n, V], as a lookup by token id. */
+function logSoftmaxRow(logits: Float32Array, row: number, V: number): (id: number) => number {
+  const offset = row * V;
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(logits[offset + v] - max);
+  const logZ = max + Math.log(sum);
+  const copy = logits.slice(offset, offset + V); // the tensor is released after the rows are made
+  return (id) => copy[id] - logZ;
+}
+
+const logSumExp = (xs: number[]) => {
+  const max = Math.max(...xs);
+  return max + Math.log(xs.reduce((s, x) => s + Math.exp(x - max), 0));
+};

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 
 const USAGE = `Asks the service a question and prints the answer and its sources.
 
-  npm run ask -- "QUESTION" [--mode mac|rag|hybrid|base] [--url URL] [--key KEY] [--collection C] [--max-tokens N]
+  npm run ask -- "QUESTION" [--mode mac|rag|hybrid|base] [--grounded] [--url URL] [--key KEY] [--collection C] [--max-tokens N]
+
+--grounded copies the answer from a passage read and prints the cited span.
 
 --url and --key default to $MAC_URL (else http://localhost:8080) and $MAC_API_KEY.`;
 
@@ -14,6 +16,7 @@ const { values, positionals } = parseArgs({
     key: { type: 'string', default: process.env.MAC_API_KEY },
     collection: { type: 'string' },
     'max-tokens': { type: 'string', default: '32' },
+    grounded: { type: 'boolean' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -23,6 +26,7 @@ if (values.help || !positionals.length) {
 }
 const body = {
   question: positionals.join(' '), mode: values.mode, max_tokens: Number(values['max-tokens']),
+  ...(values.grounded !== undefined ? { grounded: values.grounded } : {}),
   ...(values.collection ? { filter: { collection: values.collection } } : {}),
 };
 const r = await fetch(`${values.url!.replace(/\/$/, '')}/v1/answers`, {
@@ -35,5 +39,6 @@ if (!r.ok) {
   process.exit(1);
 }
 console.log(a.abstained ? `(no answer: ${a.abstain_reason})` : a.answer);
+for (const c of a.citations) console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${c.text}"`);
 for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}`);
 console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);

@@ -25,6 +25,10 @@ export const configSchema = z.object({
   MAX_CONCURRENT_ANSWERS: num(1),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
+  // Grounded decoding (answers copied from the passages read, with a cited span): the default when a
+  // request does not say, and the stop token's bias (above 0: shorter answers). docs/experiments.md.
+  GROUNDED: z.stringbool().default(false),
+  GROUNDED_STOP_BIAS: num(0),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
   // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).

@@ -49,6 +49,10 @@ const round = (x: number) => Math.round(x * 10) / 10;
 export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
   return {
     answer: r.answer,
+    grounded: r.citations.length > 0,
+    citations: r.citations.map(({ candidate, start, end, text }) => ({
+      document_id: candidate?.passage.documentId ?? null, version: candidate?.passage.version ?? null, passage_id: candidate?.passage.id ?? null, start, end, text,
+    })),
     abstained: r.answer === null,
     abstain_reason: r.abstainReason,
     confidence: Number(r.confidence.toFixed(4)),
@@ -67,12 +71,13 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
 }
 
 /** Answers in-process: memory -> aggregator -> frozen LM; each answer is counted in the store's hourly rollup. */
-export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string, store: MemoryStore): AnswersPort {
+export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string, store: MemoryStore, groundedByDefault = false): AnswersPort {
   return {
     async answer(req: AnswerRequest, { filter, caller, onText, signal: gone }) {
       try {
         const result = await scheduler.run((signal) =>
-          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal }), gone, caller);
+          answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal,
+            grounded: req.grounded ?? groundedByDefault }), gone, caller);
         store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {

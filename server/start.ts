@@ -55,7 +55,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const lm = await ThreadedLm.start(bundle, config.THREADS);
   const answerer = new Answerer(
     { store, index, encoder, lm, manifest },
-    { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword' },
+    { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword', groundedStopBias: config.GROUNDED_STOP_BIAS },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
   const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS);
@@ -91,7 +91,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
     documents: localDocuments(store, index, { notifyIngest, forgotten }),
-    answers: localAnswers(answerer, scheduler, manifest.bundle_id, store),
+    answers: localAnswers(answerer, scheduler, manifest.bundle_id, store, config.GROUNDED),
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
     replay: { firstUse: async (signature, expiresAt, now) => store.firstUseOfSignature(signature, expiresAt, now) },

@@ -56,6 +56,19 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     }
   });
 
+  it.each(['rag', 'mac', 'hybrid'] as const)('grounds a %s answer in a passage it read and cites the span', async (mode) => {
+    const body = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: true })).json();
+    expect(body.grounded).toBe(true);
+    expect(body.citations).toHaveLength(1);
+    const [citation] = body.citations;
+    expect(body.answer).toBe(citation.text);
+    expect(body.sources.map((s: any) => s.passage_id)).toContain(citation.passage_id);
+    const { passages } = await (await api.get(`/v1/documents/${citation.document_id}/passages`)).json();
+    expect(passages.find((p: any) => p.passage_id === citation.passage_id).text.slice(citation.start, citation.end)).toBe(citation.text);
+    const plain = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4 })).json();
+    expect(plain).toMatchObject({ grounded: false, citations: [] });
+  });
+
   it('streams tokens by server-sent events, ending with the full answer', async () => {
     const res = await api.post('/v1/answers', { question: 'Where does the Nile flow?', stream: true, max_tokens: 3 });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);

@@ -37,4 +37,18 @@ describe('smoke on the real default bundle', () => {
       else expect(body.sources.map((s: any) => s.document_id)).toContain(row.id);
     }
   }, 120_000);
+
+  it.each(['rag', 'mac'] as const)('grounds %s answers: the answer is the cited span of a passage it read', async (mode) => {
+    for (const row of rows.slice(0, 3)) {
+      const body = await (await api.post('/v1/answers', { question: row.qas[0].question, mode, max_tokens: 16, top_k: 3, grounded: true })).json();
+      expect(body.grounded).toBe(true);
+      const [citation] = body.citations;
+      expect(body.answer).toBe(citation.text);
+      expect(body.sources.map((s: any) => s.passage_id)).toContain(citation.passage_id);
+      const { passages } = await (await api.get(`/v1/documents/${encodeURIComponent(citation.document_id)}/passages`)).json();
+      const text = passages.find((p: any) => p.passage_id === citation.passage_id).text;
+      expect(text.slice(citation.start, citation.end)).toBe(citation.text);
+      console.log(`${mode} grounded: ${JSON.stringify(row.qas[0].question)} -> ${JSON.stringify(body.answer)} (gold ${JSON.stringify(row.qas[0].answers[0])})`);
+    }
+  }, 120_000);
 });

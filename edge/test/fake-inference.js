@@ -40,7 +40,7 @@ export default {
       state.lastAnswer = req;
       if (req.question.length > 500) return json({ error: { code: 'prompt_too_long', message: 'too long' } }, 422);
       const answer = {
-        answer: `answer from ${replica}`, abstained: false, abstain_reason: null, confidence: 0.9, mode: req.mode, sources: [],
+        answer: `answer from ${replica}`, grounded: false, citations: [], abstained: false, abstain_reason: null, confidence: 0.9, mode: req.mode, sources: [],
         timings_ms: { encode: 1, retrieve: 1, aggregate: 1, generate: 1, first_token: 1, total: 4 },
         usage: { prompt_tokens: 10, completion_tokens: 3, memories: 0 }, bundle_id: 'fake-bundle',
       };
