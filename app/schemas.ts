@@ -120,7 +120,7 @@ export const answerRequestSchema = z.strictObject({
   top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default 3)'),
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
-  grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: the server\'s GROUNDED)'),
+  grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
     .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM'),

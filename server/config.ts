@@ -25,9 +25,14 @@ export const configSchema = z.object({
   MAX_CONCURRENT_ANSWERS: num(1),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
-  // Grounded decoding (answers copied from the passages read, with a cited span): the default when a
-  // request does not say, and the stop token's bias (above 0: shorter answers). docs/experiments.md.
-  GROUNDED: z.stringbool().default(false),
+  // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request
+  // does not say, and the stop's bias (above 0: shorter answers). Chosen by measurement: results/README.md.
+  GROUNDED: z.string().default('rag,hybrid').transform((s, ctx) => {
+    const modes = s.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = modes.filter((m) => !['mac', 'rag', 'hybrid'].includes(m));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `GROUNDED lists modes with passages to copy from (mac, rag, hybrid), not ${bad.join(', ')}` });
+    return new Set(modes);
+  }),
   GROUNDED_STOP_BIAS: num(0),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the

@@ -71,13 +71,13 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
 }
 
 /** Answers in-process: memory -> aggregator -> frozen LM; each answer is counted in the store's hourly rollup. */
-export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string, store: MemoryStore, groundedByDefault = false): AnswersPort {
+export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bundleId: string, store: MemoryStore, groundedModes: ReadonlySet<string> = new Set()): AnswersPort {
   return {
     async answer(req: AnswerRequest, { filter, caller, onText, signal: gone }) {
       try {
         const result = await scheduler.run((signal) =>
           answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal,
-            grounded: req.grounded ?? groundedByDefault }), gone, caller);
+            grounded: req.grounded ?? groundedModes.has(req.mode) }), gone, caller);
         store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import type { QuestionRecord } from './modes.ts';
+import { pairedDifference, summarize } from './score.ts';
+
+const USAGE = `npm run eval:compare -- A.jsonl B.jsonl
+
+Pairs two answer logs of \`npm run eval\` (one mode each, any runs) by question id and prints each one's
+EM/F1 on the questions both answered, and the paired-bootstrap F1 difference A - B with its 95% interval.`;
+
+const read = (path: string): Map<string, QuestionRecord> =>
+  new Map(readFileSync(path, 'utf8').split('\n').slice(1).filter((l) => l.trim()).map((l) => JSON.parse(l) as QuestionRecord).map((r) => [r.id, r]));
+
+const [a, b] = process.argv.slice(2);
+if (!a || !b) {
+  console.log(USAGE);
+  process.exit(2);
+}
+const left = read(a);
+const right = read(b);
+const both = [...left.keys()].filter((id) => right.has(id));
+const [l, r] = [both.map((id) => left.get(id)!), both.map((id) => right.get(id)!)];
+for (const [path, records] of [[a, l], [b, r]] as const) {
+  const s = summarize(records);
+  console.log(`${path}: n ${s.n}, EM ${s.em}, F1 ${s.f1}, answer words ${s.mean_answer_words}, median ${s.median_ms} ms`);
+}
+const d = pairedDifference(l, r);
+console.log(`F1 difference A - B: ${d.diff} [${d.low}, ${d.high}] (n ${both.length})`);
