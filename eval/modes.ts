@@ -31,6 +31,9 @@ export interface QuestionRecord {
   /** Whether the gold paragraph was among what the LM read (memories or passages); null in base. */
   gold_in_context: boolean | null;
   sources: string[];
+  /** The service's confidence, and the best retrieval similarity among the sources (null without retrieval): a calibrator's features. */
+  confidence?: number;
+  similarity?: number | null;
   /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
   citation?: { document_id: string | null; text: string; correct: boolean } | null;
 }
@@ -48,6 +51,8 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let promptTokens: number;
   let sources: string[] = [];
   let cited: { document_id: string | null; text: string } | null = null;
+  let confidence: number;
+  let similarity: number | null = null;
   if (plain === 'oracle') {
     const t0 = performance.now();
     const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded });
@@ -55,6 +60,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     prediction = r.answer ?? '';
     promptTokens = r.promptTokens;
     sources = [gold];
+    confidence = r.confidence;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
     const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded });
@@ -63,12 +69,14 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     ms = res.ms;
     promptTokens = res.body.usage.prompt_tokens;
     sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
+    confidence = res.body.confidence;
+    similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     cited = res.body.citations[0] ?? null;
   }
   return {
     id: q.id, question: q.question, golds: q.answers, prediction,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens,
-    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources,
+    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, similarity,
     ...(grounded ? { citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) } } : {}),
   };
 }
