@@ -61,11 +61,11 @@ export class Generator {
     let past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const P = prefix ? prefix.length : 0;
     if (options.grounding) {
-      try {
-        return await this.groundedAnswer(promptIds, past, P, options.grounding, started, options);
-      } finally {
+      const grounded = await this.groundedAnswer(promptIds, past, P, options.grounding, started, options);
+      if (grounded) {
         if (!prefix) for (const t of past) t.dispose?.();
-      }
+        return grounded;
+      } // no word in the texts to copy: answer freely
     }
     let input = promptIds;
     let position = P;
@@ -150,41 +150,42 @@ export class Generator {
    * GROUNDED_STARTS word starts whose first token the LM likes best are each read once, teacher-forced
    * over their next MAX_SPAN_WORDS words, which scores every length from that start at once.
    */
-  private async groundedAnswer(promptIds: number[], past: ort.Tensor[], P: number, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation> {
+  private async groundedAnswer(promptIds: number[], past: ort.Tensor[], P: number, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
+    const starts = spanStarts(grounding.texts);
+    if (!starts.length) return null;
     const { lm_layers: L, lm_vocab: V } = this.bundle.manifest.dims;
     const tok = this.bundle.lmTokenizer;
+    const stops = [...this.stop];
     const prefill = await this.forward(promptIds, past, P);
     const firstTokenMs = performance.now() - started;
     const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
-    const firstRow = logSoftmaxRow(prefill.logits.data as Float32Array, promptIds.length - 1, V);
-    prefill.logits.dispose?.();
     // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
-    const firsts = spanStarts(grounding.texts).map((s) => {
-      const id = tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0];
-      return { s, id, logp: firstRow(id) };
-    }).sort((a, b) => b.logp - a.logp);
+    const firstIds = starts.map((s) => tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0]);
+    const firstLogp = logProbs(prefill.logits.data as Float32Array, promptIds.length - 1, V, firstIds);
+    prefill.logits.dispose?.();
     const perFirst = new Map<number, number>();
-    const chosen = firsts.filter((f) => {
+    const chosen = starts.map((s, i) => ({ s, logp: firstLogp[i], id: firstIds[i] })).sort((a, b) => b.logp - a.logp).filter((f) => {
       const n = perFirst.get(f.id) ?? 0;
       perFirst.set(f.id, n + 1);
       return n < GROUNDED_SAME_FIRST;
     }).slice(0, GROUNDED_STARTS);
     let best: { score: number; span: Span; ids: number[]; tokenLogp: number } | null = null;
     try {
-      for (const { s } of chosen) {
+      for (const { s, logp: first } of chosen) {
         if (options.signal?.aborted) break;
         const text = grounding.texts[s.text];
         const ids = tok.encode(text.slice(s.start, s.ends[s.ends.length - 1]), false);
         const out = await this.forward(ids, present, P + promptIds.length);
-        const rows = ids.map((_, j) => logSoftmaxRow(out.logits.data as Float32Array, j, V));
+        // row j predicts token j + 1: its log-probability, then those of the stop tokens
+        const rows = ids.map((_, j) => logProbs(out.logits.data as Float32Array, j, V, [ids[j + 1] ?? stops[0], ...stops]));
         release(...Object.values(out));
         for (const end of s.ends) {
           const prefixIds = tok.encode(text.slice(s.start, end), false);
           const n = prefixIds.length;
           if (n > ids.length || prefixIds.some((id, j) => id !== ids[j])) continue; // not a token prefix of the read span
-          let tokenLogp = firstRow(ids[0]);
-          for (let j = 1; j < n; j++) tokenLogp += rows[j - 1](ids[j]);
-          const stop = logSumExp([...this.stop].map((id) => rows[n - 1](id))) + grounding.stopBias;
+          let tokenLogp = first;
+          for (let j = 1; j < n; j++) tokenLogp += rows[j - 1][0];
+          const stop = logSumExp(rows[n - 1].slice(1)) + grounding.stopBias;
           const score = (tokenLogp + stop) / (n + 1);
           if (!best || score > best.score) best = { score, span: { text: s.text, start: s.start, end }, ids: prefixIds, tokenLogp };
         }
@@ -192,26 +193,25 @@ export class Generator {
     } finally {
       release(...present);
     }
-    const text = best ? grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim() : '';
-    if (text) options.onText?.(text);
+    if (!best) return null;
+    const text = grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim();
+    options.onText?.(text);
     return {
-      text, tokens: best?.ids ?? [], promptTokens: promptIds.length,
-      meanTokenProb: best ? Math.exp(best.tokenLogp / best.ids.length) : 0,
-      firstTokenMs, totalMs: performance.now() - started, span: best?.span ?? null,
+      text, tokens: best.ids, promptTokens: promptIds.length, meanTokenProb: Math.exp(best.tokenLogp / best.ids.length),
+      firstTokenMs, totalMs: performance.now() - started, span: best.span,
     };
   }
 }
 
-/** Log-softmax of one row of logits [n, V], as a lookup by token id. */
-function logSoftmaxRow(logits: Float32Array, row: number, V: number): (id: number) => number {
+/** Log-probabilities of the `ids` under one row of logits [n, V]. */
+function logProbs(logits: Float32Array, row: number, V: number, ids: number[]): number[] {
   const offset = row * V;
   let max = -Infinity;
   for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
   let sum = 0;
   for (let v = 0; v < V; v++) sum += Math.exp(logits[offset + v] - max);
   const logZ = max + Math.log(sum);
-  const copy = logits.slice(offset, offset + V); // the tensor is released after the rows are made
-  return (id) => copy[id] - logZ;
+  return ids.map((id) => logits[offset + id] - logZ);
 }
 
 const logSumExp = (xs: number[]) => {

@@ -48,7 +48,6 @@ describe('smoke on the real default bundle', () => {
       const { passages } = await (await api.get(`/v1/documents/${encodeURIComponent(citation.document_id)}/passages`)).json();
       const text = passages.find((p: any) => p.passage_id === citation.passage_id).text;
       expect(text.slice(citation.start, citation.end)).toBe(citation.text);
-      console.log(`${mode} grounded: ${JSON.stringify(row.qas[0].question)} -> ${JSON.stringify(body.answer)} (gold ${JSON.stringify(row.qas[0].answers[0])})`);
     }
   }, 120_000);
 });
