@@ -66,6 +66,7 @@ export class ModelThread {
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve, reject, onEvent: opts.onEvent });
       this.worker.postMessage({ id, request }, opts.transfer ?? []);
+      if (opts.signal?.aborted) cancel(); // gone before the call was sent: stop it at its first step
     }).finally(() => opts.signal?.removeEventListener('abort', cancel));
   }
 
