@@ -11,6 +11,8 @@ export interface RefillReport {
   inSync: boolean;
   enqueued: number;
   deleted: number;
+  /** The replica could not be read or written this run (down, restarting); the next run tries again. */
+  error?: string;
 }
 
 /**
@@ -29,34 +31,42 @@ export async function refillReplicas(env: Env, inference: InferenceClient, budge
   for (const name of inference.replicaNames) {
     const report: RefillReport = { replica: name, inSync: false, enqueued: 0, deleted: 0 };
     reports.push(report);
-    const first = await inference.holdings(name, '', PAGE);
-    if (first.indexed === edgeIndexed) {
-      report.inSync = true;
-      continue;
+    try {
+      await refillReplica(env, inference, name, edgeIndexed, budget, report);
+    } catch (err) {
+      report.error = (err as Error).message;
     }
-    const edge = walk(async (after) => (await d1(env.DB, holdingsQuery(after, PAGE)).all<Holding>()).results);
-    const replica = walk(async (after) => (after === '' ? first : await inference.holdings(name, after, PAGE)).documents);
-    const missing: IngestMessage[] = [];
-    let e = await edge.next();
-    let r = await replica.next();
-    while ((!e.done || !r.done) && missing.length + report.deleted < budget) {
-      if (!r.done && (e.done || r.value.id < e.value.id)) {
-        await inference.delete(r.value.id, name); // D1 holds no live document of this id
-        report.deleted++;
-        r = await replica.next();
-        continue;
-      }
-      const held = !r.done && r.value.id === e.value!.id ? r.value : null;
-      if (e.value!.status === 'indexed' && held?.content_sha256 !== e.value!.content_sha256) {
-        missing.push({ documentId: e.value!.id, version: e.value!.current_version, replica: name });
-      }
-      e = await edge.next();
-      if (held) r = await replica.next();
-    }
-    for (let i = 0; i < missing.length; i += 100) await env.INGEST_QUEUE.sendBatch(missing.slice(i, i + 100).map((body) => ({ body })));
-    report.enqueued = missing.length;
   }
   return reports;
+}
+
+async function refillReplica(env: Env, inference: InferenceClient, name: string, edgeIndexed: number, budget: number, report: RefillReport): Promise<void> {
+  const first = await inference.holdings(name, '', PAGE);
+  if (first.indexed === edgeIndexed) {
+    report.inSync = true;
+    return;
+  }
+  const edge = walk(async (after) => (await d1(env.DB, holdingsQuery(after, PAGE)).all<Holding>()).results);
+  const replica = walk(async (after) => (after === '' ? first : await inference.holdings(name, after, PAGE)).documents);
+  const missing: IngestMessage[] = [];
+  let e = await edge.next();
+  let r = await replica.next();
+  while ((!e.done || !r.done) && missing.length + report.deleted < budget) {
+    if (!r.done && (e.done || r.value.id < e.value.id)) {
+      await inference.delete(r.value.id, name); // D1 holds no live document of this id
+      report.deleted++;
+      r = await replica.next();
+      continue;
+    }
+    const held = !r.done && r.value.id === e.value!.id ? r.value : null;
+    if (e.value!.status === 'indexed' && held?.content_sha256 !== e.value!.content_sha256) {
+      missing.push({ documentId: e.value!.id, version: e.value!.current_version, replica: name });
+    }
+    e = await edge.next();
+    if (held) r = await replica.next();
+  }
+  for (let i = 0; i < missing.length; i += 100) await env.INGEST_QUEUE.sendBatch(missing.slice(i, i + 100).map((body) => ({ body })));
+  report.enqueued = missing.length;
 }
 
 /** Every row of a paged, id-ordered listing, one at a time. */

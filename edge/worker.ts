@@ -62,6 +62,8 @@ export default {
     await sweep(env, Date.now());
     // Replicas that came back empty or missed writes are refilled from D1 and R2 through the queue.
     const reports = await refillReplicas(env, build(env).inference);
-    for (const r of reports.filter((x) => !x.inSync)) console.log(`refill ${r.replica}: ${r.enqueued} documents queued, ${r.deleted} deleted`);
+    for (const r of reports.filter((x) => !x.inSync)) {
+      console.log(`refill ${r.replica}: ${r.error ? `failed (${r.error}); ` : ''}${r.enqueued} documents queued, ${r.deleted} deleted`);
+    }
   },
 } satisfies ExportedHandler<Env, IngestMessage>;
