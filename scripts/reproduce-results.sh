@@ -10,6 +10,15 @@ run() { echo "+ $*"; "$@"; }
 # Answer quality in every mode, through the service's own path (resumable; a larger --limit extends it).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-squad-1.1-validation \
   --limit 500 --modes mac,base,oracle,rag,hybrid --threads 1
+# Grounded answers (span scoring, stop bias 0, chosen on training questions: docs/experiments.md).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
+  --limit 500 --modes oracle+grounded,rag+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
+  --limit 100 --modes mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
+  --limit 50 --modes hybrid+grounded --threads 2
+# Prompt injection: leaks in every mode (results/injection.md).
+run npm run eval:injection -- --out results/injection --threads 2
 # Does the memory's content reach the answer: answer NLL with the right vs a wrong memory. The shipped
 # (trained) memory, then the training-free baselines: the same LM reading passages without adapters.
 run npm run eval:gap -- --data "$data/squad-1.1-validation.jsonl" --out results/memory-gap/trained-words-64-relative \
@@ -29,3 +38,5 @@ OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed and bytes.
 run npm run bench -- --out results/bench-memory.json --sections ingest,memory
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
+# Under load: the after run (the before run is the same command in a worktree of 9fb7b3c).
+run npm run bench -- --out results/load-after.json --sections load --load-seconds 60
