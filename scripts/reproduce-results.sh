@@ -17,6 +17,8 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 100 --modes mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 50 --modes hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
+  --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
 # Prompt injection: leaks in every mode (results/injection.md).
 run npm run eval:injection -- --out results/injection --threads 2
 # Does the memory's content reach the answer: answer NLL with the right vs a wrong memory. The shipped
