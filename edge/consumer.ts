@@ -35,9 +35,7 @@ export async function ingestOne({ documentId, version }: IngestMessage, env: Env
   if (!row || row.version_status !== 'queued' || row.current_version !== version) return 'skipped';
   const passages = await inference.index(await documentBody(row, env));
   await env.DB.batch(indexedStatements(documentId, version, passages, Date.now()).map((st) => d1(env.DB, st)));
-  // A delete that landed while the replicas encoded: they may hold the document again, so forget it.
-  const after = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(documentId).first<{ status: DocumentStatus }>();
-  if (after?.status === 'deleted') await inference.delete(documentId);
+  await forgetIfDeletedMeanwhile(env, inference, documentId);
   return 'indexed';
 }
 
@@ -47,9 +45,14 @@ export async function refillOne({ documentId, version, replica }: IngestMessage,
   // Replaced or deleted since the refill was planned: the ingestion queue or the delete covers it.
   if (!row || row.version_status !== 'indexed' || row.current_version !== version || row.status === 'deleted') return 'skipped';
   await inference.index(await documentBody(row, env), replica);
-  const after = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(documentId).first<{ status: DocumentStatus }>();
-  if (after?.status === 'deleted') await inference.delete(documentId, replica);
+  await forgetIfDeletedMeanwhile(env, inference, documentId, replica);
   return 'indexed';
+}
+
+/** A delete that landed while the replicas encoded: they may hold the document again, so forget it (on `only`, or all). */
+async function forgetIfDeletedMeanwhile(env: Env, inference: InferenceClient, documentId: string, only?: string): Promise<void> {
+  const after = await env.DB.prepare('SELECT status FROM documents WHERE id = ?').bind(documentId).first<{ status: DocumentStatus }>();
+  if (after?.status === 'deleted') await inference.delete(documentId, only);
 }
 
 /** The ingestion queue: failures retry with backoff; after max_retries the message goes to the dead-letter queue. */

@@ -74,17 +74,8 @@ export class Generator {
     let firstTokenMs = 0;
     let emitted = '';
     for (let step = 0; step < options.maxNewTokens && !options.signal?.aborted; step++) {
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: int64(input, [1, input.length]),
-        attention_mask: int64(new Array(position + input.length).fill(1), [1, position + input.length]),
-        position_ids: int64(input.map((_, i) => position + i), [1, input.length]),
-      };
-      for (let l = 0; l < L; l++) {
-        feeds[`past_key_values.${l}.key`] = past[2 * l];
-        feeds[`past_key_values.${l}.value`] = past[2 * l + 1];
-      }
       // forward
-      const out = await this.bundle.sessions.lm.run(feeds);
+      const out = await this.forward(input, past, position);
       // pick: greedy over the last position's logits, with its softmax probability
       const logits = out.logits.data as Float32Array;
       const offset = (input.length - 1) * V;
