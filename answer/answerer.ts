@@ -3,6 +3,7 @@ import { buildPrompt, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
+import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import type { AnswerLm } from './lm.ts';
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
@@ -23,6 +24,8 @@ export interface AnswerOptions {
   signal?: AbortSignal;
   /** Copy the answer from the passages read (in the prompt, or behind the memories in mac) and cite the span. */
   grounded?: boolean;
+  /** Abstain below this calibrated confidence (0: never); absent: the service's setting. */
+  abstainBelowConfidence?: number;
 }
 
 export interface AnswerSettings {
@@ -35,6 +38,8 @@ export interface AnswerSettings {
   keywordRetrieval: boolean;
   /** Grounded decoding's stop bias (lm/generate.ts Grounding). */
   groundedStopBias: number;
+  /** Below this calibrated confidence, abstain: `auto` is each mode's fitted threshold. */
+  abstainBelowConfidence: number | 'auto';
 }
 
 export interface SourceWeight {
@@ -57,7 +62,11 @@ export interface AnswerResult {
   /** Grounded answers: the span cited (empty when no span fit and the answer was written freely). */
   citations: Citation[];
   abstainReason: string | null;
+  /** The calibrated probability that the answer is right; the token probability where the mode has no calibration. */
   confidence: number;
+  calibrated: boolean;
+  /** Mean probability of the answer's tokens (the calibrator's main signal). */
+  tokenProb: number;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };
@@ -69,7 +78,7 @@ export interface AnswerResult {
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
-    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest },
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null },
     private readonly settings: AnswerSettings,
   ) {}
 
@@ -99,7 +108,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
@@ -133,11 +142,12 @@ export class Answerer {
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
     timings.total = performance.now() - t0;
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
+    const judged = this.judge(opts, { tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text });
     return {
-      answer: gen.text,
-      citations,
-      abstainReason: null,
-      confidence: gen.meanTokenProb,
+      answer: judged.abstainReason ? null : gen.text,
+      citations: judged.abstainReason ? [] : citations,
+      ...judged,
+      tokenProb: gen.meanTokenProb,
       mode: opts.mode,
       sources: used.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
@@ -145,5 +155,17 @@ export class Answerer {
       completionTokens: gen.tokens.length,
       memories: memoryCandidates.length,
     };
+  }
+
+  /** Calibrated confidence, and the abstention it calls for (a reason) when below the threshold. */
+  private judge(opts: AnswerOptions, signals: AnswerSignals) {
+    const calibrator = this.deps.calibrator;
+    const key = Calibrator.key(opts.mode, Boolean(opts.grounded));
+    const p = calibrator?.probability(key, signals) ?? null;
+    if (p === null) return { confidence: signals.tokenProb, calibrated: false, abstainReason: null };
+    const setting = this.settings.abstainBelowConfidence;
+    const threshold = opts.abstainBelowConfidence ?? (setting === 'auto' ? calibrator!.threshold(key)! : setting);
+    const abstainReason = p < threshold ? `the answer is likely wrong (calibrated confidence ${p.toFixed(3)} < ${threshold})` : null;
+    return { confidence: p, calibrated: true, abstainReason };
   }
 }

@@ -3,3 +3,4 @@ export { selectCandidates, type Candidate } from './candidates.ts';
 export { AnswerScheduler, SchedulerError, type SchedulerOptions } from './scheduler.ts';
 export { LocalLm, type AnswerLm, type LmGeneration } from './lm.ts';
 export { ThreadedLm } from './lm-thread.ts';
+export { Calibrator, type AnswerSignals, type CalibrationFile } from './calibrator.ts';

@@ -121,6 +121,8 @@ export const answerRequestSchema = z.strictObject({
   max_tokens: z.number().int().min(1).max(256).default(32),
   stream: z.boolean().default(false),
   grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
+  abstain_below_confidence: z.number().min(0).max(1).optional()
+    .describe('abstain when the calibrated confidence is below this (0: never); default: the server\'s ABSTAIN_BELOW_CONFIDENCE'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
     .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM'),
@@ -168,7 +170,9 @@ export const answerResponseSchema = z.object({
   citations: z.array(citationSchema),
   abstained: z.boolean(),
   abstain_reason: z.string().nullable(),
-  confidence: z.number(),
+  confidence: z.number().describe('the probability that the answer is right (calibrated), or the token probability where `calibrated` is false'),
+  calibrated: z.boolean().describe('whether `confidence` comes from the bundle\'s calibration for this mode'),
+  token_probability: z.number().describe('mean probability of the answer\'s tokens under the LM'),
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),
   timings_ms: z.object({

@@ -2,16 +2,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readSquad, toDocument } from '../bench/squad.ts';
+import { Calibrator } from '../answer/index.ts';
+import { BundleError } from '../bundle/index.ts';
+import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
-import { MODES, answerQuestion, type Mode, type QuestionRecord } from './modes.ts';
+import { MODES, answerQuestion, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
+import { scoreRecords, selectiveSummary } from './selective.ts';
 
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
@@ -29,6 +32,9 @@ questions; the memory bank under --work is reused.
   --out PATH         results path without extension
   --modes LIST       ${MODES.join(',')} (default: all)
   --limit N          questions, first N in file order (default 500)
+  --per-kind N       instead of --limit: the first N answerable and the first N unanswerable questions
+                     in file order (SQuAD 2.0 files; an empty answer list marks an unanswerable one)
+  --title T          ask only questions on this article (repeatable); every paragraph is still ingested
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's, 3)
@@ -43,6 +49,8 @@ interface Args {
   out: string;
   modes: Mode[];
   limit: number;
+  perKind?: number;
+  titles?: string[];
   maxTokens: number;
   macTopK?: number;
   ragTopK?: number;
@@ -58,7 +66,7 @@ function parse(argv: string[]): Args {
     args: argv,
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
-      limit: { type: 'string', default: '500' }, 'max-tokens': { type: 'string', default: '16' },
+      limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -73,7 +81,8 @@ function parse(argv: string[]): Args {
   if (unknown.length) throw new Error(`unknown mode ${unknown.join(', ')}: choose from ${MODES.join(', ')}`);
   const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
   return {
-    data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!,
+    data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']),
+    titles: values.title,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
@@ -86,7 +95,7 @@ async function main() {
   const args = parse(process.argv.slice(2));
   const dataText = readFileSync(args.data, 'utf8');
   const paragraphs = readSquad(args.data);
-  const questions = paragraphs.flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p }))).slice(0, args.limit);
+  const questions = selectQuestions(paragraphs, args);
   const manifest = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8'));
   const bundleId = manifest.bundle_id as string;
   const format = memoryFormat(manifest, manifest.memory.codec);
@@ -117,6 +126,9 @@ async function main() {
       note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
       ingest = await ingestAll(client, docs, 50, 'ingest');
     }
+    const calibrator = loadCalibrator(args.bundle, bundleId);
+    const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
+    const selective: Record<string, ReturnType<typeof selectiveSummary>> = {};
     const summaries: Record<string, ModeSummary> = {};
     const answered = new Map<Mode, Map<string, QuestionRecord>>();
     for (const mode of args.modes) {
@@ -136,6 +148,8 @@ async function main() {
       answered.set(mode, mine);
       summaries[mode] = summarize([...mine.values()]);
       note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
+      const scored = calibrator && scoreRecords(calibrator, mode, [...mine.values()], gate);
+      if (scored) selective[mode] = selectiveSummary(scored, calibrator!.threshold(mode)!);
       const compare = (a: Mode, b: Mode) => {
         if (!answered.has(a) || !answered.has(b)) return undefined;
         const both = [...answered.get(a)!.keys()].filter((id) => answered.get(b)!.has(id));
@@ -145,12 +159,36 @@ async function main() {
         mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac'),
         ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
       };
-      write(args, store, { settings: { ...settings, limit: args.limit }, ingest, summaries, comparisons });
+      write(args, store, { settings: { ...settings, limit: args.limit, per_kind: args.perKind ?? null, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
     }
   } finally {
     if (running) await running.close();
     else store.close();
   }
+}
+
+/** The bundle's calibration (eval/selective.ts scores each mode's answers with it), if it has one for this bundle. */
+function loadCalibrator(bundleDir: string, bundleId: string): Calibrator | null {
+  try {
+    return Calibrator.load(bundleDir, bundleId);
+  } catch (err) {
+    if (!(err instanceof BundleError)) throw err;
+    note(`no calibration figures: ${err.message}`);
+    return null;
+  }
+}
+
+/** The questions asked, in file order: the first --limit, or the first --per-kind of each kind; only the --title articles. */
+function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion[] {
+  const wanted = args.titles && new Set(args.titles);
+  const unknown = args.titles?.filter((t) => !paragraphs.some((p) => p.title === t)) ?? [];
+  if (unknown.length) throw new Error(`--title: no article ${unknown.join(', ')} in ${args.data}`);
+  const all = paragraphs.filter((p) => !wanted || wanted.has(p.title)).flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p })));
+  if (args.perKind === undefined) return all.slice(0, args.limit);
+  const answerable = all.filter((q) => q.answers.length).slice(0, args.perKind);
+  const unanswerable = all.filter((q) => !q.answers.length).slice(0, args.perKind);
+  const chosen = new Set([...answerable, ...unanswerable]);
+  return all.filter((q) => chosen.has(q));
 }
 
 /** The ingestion figures of an earlier run of the same report, kept when --report-only asks nothing new. */
@@ -168,6 +206,8 @@ interface EvalResult {
   summaries: Record<string, ModeSummary>;
   /** Paired-bootstrap F1 differences in points, with 95% intervals. */
   comparisons: Record<string, { n: number; diff: number; low: number; high: number } | undefined>;
+  /** Calibration and selective answering, per mode with a calibration (eval/selective.ts). */
+  selective: Record<string, ReturnType<typeof selectiveSummary>>;
 }
 
 function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: EvalResult) {
@@ -190,7 +230,30 @@ function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: Eva
     '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | answer words | cited | citation precision |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
       Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}] (n ${c!.n})`).join('; '), '',
+    ...selectiveTable(result.selective),
   ].join('\n'));
+}
+
+function selectiveTable(selective: EvalResult['selective']): string[] {
+  const modes = Object.entries(selective);
+  if (!modes.length) return [];
+  const cell = (x: number | null) => (x === null ? '–' : String(x));
+  return [
+    '## Calibrated confidence and selective answering', '',
+    'ECE and AUROC (for "F1 >= 0.5") over the answerable questions; at the mode\'s default threshold (the bundle\'s calibration.json, ' +
+      'with the service\'s similarity gate ABSTAIN_BELOW): shares answered, F1 of the answerable questions answered vs all of them, and SQuAD 2.0 F1 ' +
+      '(an abstention on an unanswerable question scores 1).', '',
+    '| mode | ECE | AUROC | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...modes.map(([mode, s]) => {
+      const t = s.at_default_threshold;
+      return `| ${mode} | ${s.ece} | ${cell(s.auroc)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} |`;
+    }), '',
+    'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
+    `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,
+    `|---|${modes[0][1].risk_coverage.map(() => '---').join('|')}|`,
+    ...modes.map(([mode, s]) => `| ${mode} | ${s.risk_coverage.map((p) => p.f1).join(' | ')} |`), '',
+  ];
 }
 
 await main();

@@ -24,6 +24,8 @@ export interface QuestionRecord {
   question: string;
   golds: string[];
   prediction: string;
+  /** The service declined to answer (prediction empty). */
+  abstained?: boolean;
   em: number;
   f1: number;
   ms: number;
@@ -31,8 +33,10 @@ export interface QuestionRecord {
   /** Whether the gold paragraph was among what the LM read (memories or passages); null in base. */
   gold_in_context: boolean | null;
   sources: string[];
-  /** The service's confidence, and the best retrieval similarity among the sources (null without retrieval): a calibrator's features. */
+  /** The service's confidence (calibrated where the bundle has a calibration), the answer's token probability, and the best
+   * retrieval similarity among the sources (null without retrieval): the last two, with the answer's length, are the calibrator's features. */
   confidence?: number;
+  token_prob?: number;
   similarity?: number | null;
   /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
   citation?: { document_id: string | null; text: string; correct: boolean } | null;
@@ -47,36 +51,42 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   const grounded = variant === 'grounded';
   const gold = documentId(q.paragraph.id);
   let prediction: string;
+  let abstained: boolean;
   let ms: number;
   let promptTokens: number;
   let sources: string[] = [];
   let cited: { document_id: string | null; text: string } | null = null;
   let confidence: number;
+  let tokenProb: number;
   let similarity: number | null = null;
   if (plain === 'oracle') {
     const t0 = performance.now();
-    const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded });
+    const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded, abstainBelowConfidence: 0 });
     ms = performance.now() - t0;
     prediction = r.answer ?? '';
+    abstained = r.answer === null;
     promptTokens = r.promptTokens;
     sources = [gold];
     confidence = r.confidence;
+    tokenProb = r.tokenProb;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
-    const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded });
+    const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded, abstain_below_confidence: 0 });
     if (res.status !== 200) throw new Error(`POST /v1/answers (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     prediction = res.body.answer ?? '';
+    abstained = res.body.answer === null;
     ms = res.ms;
     promptTokens = res.body.usage.prompt_tokens;
     sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
     confidence = res.body.confidence;
+    tokenProb = res.body.token_probability;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     cited = res.body.citations[0] ?? null;
   }
   return {
-    id: q.id, question: q.question, golds: q.answers, prediction,
+    id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens,
-    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, similarity,
+    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? { citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) } } : {}),
   };
 }

@@ -32,8 +32,8 @@ export class UptakeProber {
     const target = this.deps.store.recentlyIndexed(20).find((d) => !probed.has(`${d.documentId}#${d.version}`));
     const probe = target && makeProbe(target.text);
     if (!target || !probe) return null;
-    const withMemory = await this.deps.answerer.answer({ question: probe.question, mode: 'mac', maxTokens });
-    const without = await this.deps.answerer.answer({ question: probe.question, mode: 'base', maxTokens });
+    const withMemory = await this.deps.answerer.answer({ question: probe.question, mode: 'mac', maxTokens, abstainBelowConfidence: 0 });
+    const without = await this.deps.answerer.answer({ question: probe.question, mode: 'base', maxTokens, abstainBelowConfidence: 0 });
     const record: ProbeRecord = {
       documentId: target.documentId, version: target.version, question: probe.question, expected: probe.expected,
       answer: withMemory.answer ?? '', f1: tokenF1(withMemory.answer ?? '', probe.expected), baseF1: tokenF1(without.answer ?? '', probe.expected), at: Date.now(),

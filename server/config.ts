@@ -35,6 +35,14 @@ export const configSchema = z.object({
   }),
   GROUNDED_STOP_BIAS: num(0),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
+  // Abstain when the calibrated confidence (the bundle's calibration.json) is below this: `auto` takes each
+  // mode's threshold fitted with the calibration, a number in [0, 1] one for every mode, 0 never.
+  ABSTAIN_BELOW_CONFIDENCE: z.string().default('auto').transform((s, ctx) => {
+    if (s === 'auto') return s;
+    const x = Number(s);
+    if (s.trim() === '' || !(x >= 0 && x <= 1)) ctx.addIssue({ code: 'custom', message: `ABSTAIN_BELOW_CONFIDENCE is 'auto' or a number from 0 to 1, not '${s}'` });
+    return x;
+  }),
   // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
   // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).
   RETRIEVAL: z.enum(['vector', 'vector+keyword', 'hybrid']).default('vector').transform((r) => {

@@ -56,6 +56,8 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     abstained: r.answer === null,
     abstain_reason: r.abstainReason,
     confidence: Number(r.confidence.toFixed(4)),
+    calibrated: r.calibrated,
+    token_probability: Number(r.tokenProb.toFixed(4)),
     mode: r.mode,
     sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
@@ -77,7 +79,7 @@ export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bun
       try {
         const result = await scheduler.run((signal) =>
           answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal,
-            grounded: req.grounded ?? groundedModes.has(req.mode) }), gone, caller);
+            abstainBelowConfidence: req.abstain_below_confidence, grounded: req.grounded ?? groundedModes.has(req.mode) }), gone, caller);
         store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {

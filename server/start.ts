@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { Answerer, AnswerScheduler, ThreadedLm } from '../answer/index.ts';
+import { Answerer, AnswerScheduler, Calibrator, ThreadedLm } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
@@ -53,9 +53,16 @@ export async function startService(config: Config): Promise<RunningService> {
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
   const lm = await ThreadedLm.start(bundle, config.THREADS);
+  const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id);
+  log(calibrator
+    ? `calibrated confidence for ${Object.keys(calibrator.file.modes).join(', ')}; abstaining below ${config.ABSTAIN_BELOW_CONFIDENCE === 'auto' ? "each mode's fitted threshold" : config.ABSTAIN_BELOW_CONFIDENCE}`
+    : 'no calibration.json in the bundle: confidence is the token probability, and ABSTAIN_BELOW_CONFIDENCE does not apply');
   const answerer = new Answerer(
-    { store, index, encoder, lm, manifest },
-    { macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword', groundedStopBias: config.GROUNDED_STOP_BIAS },
+    { store, index, encoder, lm, manifest, calibrator },
+    {
+      macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword',
+      groundedStopBias: config.GROUNDED_STOP_BIAS, abstainBelowConfidence: config.ABSTAIN_BELOW_CONFIDENCE,
+    },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
   const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS);

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BundleError } from '../bundle/index.ts';
+
+/**
+ * Calibrated confidence: the probability that an answer is right (token F1 >= 0.5 against the gold),
+ * from what the answer path already knows: how sure the LM was of its tokens, how similar the best
+ * source was, and how long the answer is. One logistic model per answer mode (`rag+grounded` apart from
+ * `rag`), fitted offline on reserved training questions by `npm run calibrate` and stored in the bundle
+ * as calibration.json with the fit data's hash. Each mode also carries the threshold below which it
+ * abstains by default (chosen on the same reserved questions, unanswerable ones included).
+ */
+
+/** What an answer tells about itself; all a calibrator reads. */
+export interface AnswerSignals {
+  /** Mean probability of the answer's tokens (the grounded span's, or the greedy choices'). */
+  tokenProb: number;
+  /** Cosine similarity of the best source read; null without retrieval (base, given passages). */
+  similarity: number | null;
+  answer: string;
+}
+
+export const FEATURES = ['token_logit', 'similarity', 'log_words'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+export function featureValues(s: AnswerSignals): Record<Feature, number> {
+  const p = clamp(s.tokenProb, 1e-4, 1 - 1e-4);
+  return {
+    token_logit: Math.log(p / (1 - p)),
+    similarity: s.similarity ?? 0,
+    log_words: Math.log1p(s.answer.split(/\s+/).filter(Boolean).length),
+  };
+}
+
+const modeSchema = z.object({
+  features: z.array(z.enum(FEATURES)).min(1),
+  mean: z.array(z.number()),
+  std: z.array(z.number().positive()),
+  coef: z.array(z.number()),
+  intercept: z.number(),
+  /** Abstain below this calibrated probability unless the server or request says otherwise. */
+  threshold: z.number().min(0).max(1),
+  /** Answerable fit questions, and how many of them the mode answered right. */
+  n: z.number().int(),
+  positives: z.number().int(),
+}).refine((m) => [m.mean, m.std, m.coef].every((a) => a.length === m.features.length), 'mean, std and coef need one value per feature');
+export type ModeCalibration = z.infer<typeof modeSchema>;
+
+export const calibrationSchema = z.object({
+  format: z.literal('mac-calibration'),
+  version: z.literal(1),
+  /** The bundle whose answers were fitted; another bundle's answers are not calibrated by it. */
+  bundle_id: z.string(),
+  target: z.string(),
+  /** Where the fit came from: command, data file and hash, articles, the answer settings of the run. */
+  fit: z.record(z.string(), z.unknown()),
+  modes: z.record(z.string(), modeSchema),
+});
+export type CalibrationFile = z.infer<typeof calibrationSchema>;
+
+export const CALIBRATION_FILE = 'calibration.json';
+
+export class Calibrator {
+  constructor(readonly file: CalibrationFile) {}
+
+  /** The bundle's calibration.json, or null where it has none (confidence is then the raw token probability). */
+  static load(bundleDir: string, bundleId: string): Calibrator | null {
+    const path = join(bundleDir, CALIBRATION_FILE);
+    if (!existsSync(path)) return null;
+    const parsed = calibrationSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (!parsed.success) throw new BundleError(`${path} is not a calibration file: ${z.prettifyError(parsed.error)}. Refit it with \`npm run calibrate\` or delete it.`);
+    if (parsed.data.bundle_id !== bundleId) {
+      throw new BundleError(`${path} was fitted on the answers of bundle ${parsed.data.bundle_id}, not of this bundle (${bundleId}): ` +
+        'refit it on this bundle (`npm run calibrate`, docs in results/README.md) or delete it to answer with uncalibrated confidence.');
+    }
+    return new Calibrator(parsed.data);
+  }
+
+  /** `rag+grounded`, `mac`, ...: the key a mode's calibration is stored under. */
+  static key(mode: string, grounded: boolean): string {
+    return grounded ? `${mode}+grounded` : mode;
+  }
+
+  has(key: string): boolean {
+    return key in this.file.modes;
+  }
+
+  threshold(key: string): number | null {
+    return this.file.modes[key]?.threshold ?? null;
+  }
+
+  /** The probability that the answer is right; null for a mode without a fit. */
+  probability(key: string, signals: AnswerSignals): number | null {
+    const m = this.file.modes[key];
+    if (!m) return null;
+    const values = featureValues(signals);
+    const z = m.features.reduce((s, f, i) => s + m.coef[i] * ((values[f] - m.mean[i]) / m.std[i]), m.intercept);
+    return 1 / (1 + Math.exp(-z));
+  }
+}

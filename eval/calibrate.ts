@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CALIBRATION_FILE, Calibrator, FEATURES, featureValues, type CalibrationFile } from '../answer/calibrator.ts';
+import { commandLine, gitRevision } from '../bench/report.ts';
+import { note } from '../bench/progress.ts';
+import { configSchema } from '../server/index.ts';
+import { fitLogistic } from './logistic.ts';
+import type { QuestionRecord } from './modes.ts';
+import { chooseThreshold, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf } from './selective.ts';
+
+const USAGE = `npm run calibrate -- --records results/NAME [--bundle bundles/default] [--out weights/calibration.json]
+
+Fits the calibrated confidence of every service mode answered in an \`npm run eval\` run (results/NAME/<mode>.jsonl):
+a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over ${FEATURES.join(', ')}; and each
+mode's default abstention threshold on all of them (unanswerable ones included: Youden's J). Run it on
+reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
+into the bundle) and the bundle's own ${CALIBRATION_FILE}.`;
+
+const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
+
+function main() {
+  const { values } = parseArgs({
+    options: { records: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' }, out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help || !values.records) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const dir = values.records.replace(/\.json$/, '');
+  const run = JSON.parse(readFileSync(`${dir}.json`, 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
+  const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
+  const file: CalibrationFile = {
+    format: 'mac-calibration', version: 1, bundle_id: manifest.bundle_id, target: `token F1 >= ${RIGHT_F1} against the best gold answer`,
+    fit: {
+      command: commandLine(process.argv.slice(2), 'calibrate', 'eval/calibrate.ts'), git: gitRevision(), records: dir, eval_command: run.command,
+      data: run.settings.data, data_sha256: run.settings.data_sha256, titles: run.settings.titles, per_kind: run.settings.per_kind,
+      similarity_gate: gate, threshold_rule: "Youden's J: share of answerable questions answered - share of unanswerable ones answered",
+      records_sha256: {} as Record<string, string>,
+    },
+    modes: {},
+  };
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    const mode = name.replace(/\.jsonl$/, '');
+    if (!SERVICE_MODES.test(mode)) continue;
+    const text = readFileSync(join(dir, name), 'utf8');
+    const [header, ...lines] = text.split('\n').filter((l) => l.trim());
+    const settings = JSON.parse(header).settings;
+    if (settings.bundle_id !== manifest.bundle_id) throw new Error(`${dir}/${name} holds answers of bundle ${settings.bundle_id}, not ${manifest.bundle_id}: rerun the evaluation`);
+    const records = lines.map((l) => JSON.parse(l) as QuestionRecord);
+    const answerable = records.filter((r) => r.golds.length && (r.token_prob ?? r.confidence) !== undefined);
+    if (answerable.length < 20 || answerable.every((r) => isRight(r.f1) === isRight(answerable[0].f1))) {
+      note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
+      continue;
+    }
+    const features = mode.startsWith('base') ? FEATURES.filter((f) => f !== 'similarity') : [...FEATURES];
+    const fit = fitLogistic(answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f])), answerable.map((r) => Number(isRight(r.f1))));
+    file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: answerable.filter((r) => isRight(r.f1)).length };
+    const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;
+    file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
+    (file.fit.records_sha256 as Record<string, string>)[mode] = createHash('sha256').update(text).digest('hex');
+    const s = selectiveSummary(scored, file.modes[mode].threshold);
+    note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other; ` +
+      `fit AUROC ${s.auroc}, ECE ${s.ece}; threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
+  }
+  if (!Object.keys(file.modes).length) throw new Error(`${dir} holds no answer log of a service mode (base, mac, rag, hybrid, +grounded)`);
+  writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
+  copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
+  note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
+}
+
+main();

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CALIBRATION_FILE, Calibrator, type CalibrationFile } from '../answer/calibrator.ts';
+import { BundleError } from '../bundle/index.ts';
+import { fitLogistic, sigmoid } from './logistic.ts';
+import { atThreshold, auroc, chooseThreshold, ece, riskCoverage, type Scored } from './selective.ts';
+
+const s = (p: number, f1: number, answerable = true, gated = false): Scored => ({ p, f1, answerable, gated });
+
+describe('logistic fit', () => {
+  it('recovers the weights that generated the labels', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rows = Array.from({ length: 4000 }, () => [random() * 4 - 2, random() * 4 - 2]);
+    const labels = rows.map(([a, b]) => Number(random() < sigmoid(2 * a - b + 0.5)));
+    const fit = fitLogistic(rows, labels, 0);
+    // back from standardised features to the raw ones
+    const coef = fit.coef.map((c, j) => c / fit.std[j]);
+    expect(coef[0]).toBeCloseTo(2, 0);
+    expect(coef[1]).toBeCloseTo(-1, 0);
+    expect(fit.intercept - fit.coef.reduce((t, c, j) => t + (c * fit.mean[j]) / fit.std[j], 0)).toBeCloseTo(0.5, 0);
+  });
+});
+
+describe('selective answering measures', () => {
+  it('AUROC is 1 for a perfect ranking, 0.5 for ties, and counts half for tied pairs', () => {
+    expect(auroc([s(0.9, 1), s(0.8, 1), s(0.2, 0), s(0.1, 0)])).toBe(1);
+    expect(auroc([s(0.5, 1), s(0.5, 0)])).toBe(0.5);
+    expect(auroc([s(0.9, 1), s(0.5, 0), s(0.5, 1)])).toBe(0.75);
+    expect(auroc([s(0.9, 1)])).toBeNull();
+  });
+
+  it('ECE is 0 when each bin right share equals its mean probability, and the gap otherwise', () => {
+    expect(ece([s(0.25, 1), s(0.25, 0), s(0.25, 0), s(0.25, 0)])).toBe(0);
+    expect(ece([s(0.95, 0), s(0.95, 0)])).toBeCloseTo(0.95);
+  });
+
+  it('abstaining below a threshold trades coverage for the F1 of what is answered', () => {
+    const scored = [s(0.9, 1), s(0.6, 0.5), s(0.3, 0), s(0.2, 0), s(0.1, 0, false), s(0.8, 0, false), s(0.95, 1, true, true)];
+    const at = atThreshold(scored, 0.5);
+    expect(at.answerable_answered).toBe(0.4); // 0.9 and 0.6 of 5 (the gated one never answers)
+    expect(at.unanswerable_abstained).toBe(0.5);
+    expect(at.f1_answered).toBe(75);
+    expect(at.f1_answerable).toBe(50);
+    expect(at.f1_ratio).toBe(1.5);
+    // SQuAD 2.0 F1: answered answerable 1 + 0.5, the abstained unanswerable 1, over 7
+    expect(at.squad2_f1).toBe(35.7);
+    expect(riskCoverage(scored, [0.2, 1]).map((p) => p.f1)).toEqual([100, 50]);
+  });
+
+  it('chooses the threshold that best separates answerable from unanswerable questions', () => {
+    const scored = [s(0.9, 1), s(0.7, 0), s(0.6, 0), s(0.4, 0, false), s(0.3, 0, false), s(0.65, 0, false)];
+    expect(chooseThreshold(scored)).toBe(0.6);
+    expect(chooseThreshold([s(0.9, 1), s(0.1, 0)])).toBe(0); // no unanswerable questions: never abstain
+  });
+});
+
+describe('calibrator', () => {
+  const file: CalibrationFile = {
+    format: 'mac-calibration', version: 1, bundle_id: 'b-1', target: 'F1 >= 0.5', fit: {},
+    modes: { 'rag+grounded': { features: ['token_logit', 'log_words'], mean: [0, 1], std: [1, 1], coef: [1, -1], intercept: 0.5, threshold: 0.3, n: 10, positives: 3 } },
+  };
+
+  it('scores an answer from its token probability and length, per mode', () => {
+    const c = new Calibrator(file);
+    // token_logit = logit(0.5) = 0; log_words = log1p(1 word)
+    const p = c.probability('rag+grounded', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' })!;
+    expect(p).toBeCloseTo(sigmoid(0.5 - (Math.log(2) - 1)), 6);
+    expect(c.probability('rag', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' })).toBeNull();
+    expect(c.threshold('rag+grounded')).toBe(0.3);
+    expect(Calibrator.key('rag', true)).toBe('rag+grounded');
+  });
+
+  it('refuses a calibration fitted on another bundle, saying how to fix it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
+    expect(Calibrator.load(dir, 'b-1')).toBeNull();
+    writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify(file));
+    expect(Calibrator.load(dir, 'b-1')!.has('rag+grounded')).toBe(true);
+    expect(() => Calibrator.load(dir, 'b-2')).toThrow(BundleError);
+    expect(() => Calibrator.load(dir, 'b-2')).toThrow(/npm run calibrate/);
+    writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ ...file, modes: { x: { features: ['nope'] } } }));
+    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/not a calibration file/);
+  });
+});

@@ -1,0 +1,131 @@
+import { Calibrator } from '../answer/calibrator.ts';
+import type { QuestionRecord } from './modes.ts';
+
+/**
+ * Calibration and selective answering, measured on answer logs: each answer's calibrated probability
+ * (the service's own Calibrator over the signals the log records), then how well it ranks right answers
+ * (AUROC), how well its probabilities match the share right (ECE), and what abstaining below a threshold
+ * does to coverage, to the F1 of what is answered, and to unanswerable questions (SQuAD 2.0).
+ */
+export interface Scored {
+  /** Calibrated probability that the answer is right. */
+  p: number;
+  f1: number;
+  answerable: boolean;
+  /** Abstained before any answer was written (the service's similarity gate, ABSTAIN_BELOW). */
+  gated: boolean;
+}
+
+/** "Right": token F1 of at least 0.5 against the best gold answer (the calibrator's target). */
+export const RIGHT_F1 = 0.5;
+export const isRight = (f1: number) => f1 >= RIGHT_F1;
+
+/** A logged answer's signals (logs written before calibration recorded the token probability as `confidence`). */
+export const signalsOf = (r: QuestionRecord) => ({ tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction });
+
+/** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals. */
+export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
+  if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;
+  return records.map((r) => ({
+    p: calibrator.probability(key, signalsOf(r))!,
+    f1: r.f1,
+    answerable: r.golds.length > 0,
+    gated: r.similarity !== null && r.similarity !== undefined && r.similarity < similarityGate,
+  }));
+}
+
+/** Expected calibration error: equal-width bins of p, |mean p - share right| weighted by the bin's size. */
+export function ece(scored: Scored[], bins = 10): number {
+  const groups = Array.from({ length: bins }, () => ({ p: 0, right: 0, n: 0 }));
+  for (const s of scored) {
+    const g = groups[Math.min(bins - 1, Math.floor(s.p * bins))];
+    g.p += s.p;
+    g.right += Number(isRight(s.f1));
+    g.n++;
+  }
+  return groups.reduce((sum, g) => sum + (g.n ? Math.abs(g.p - g.right) : 0), 0) / Math.max(scored.length, 1);
+}
+
+/** Area under the ROC curve of p for "right" (ties count half): 0.5 is chance. */
+export function auroc(scored: Scored[]): number | null {
+  const sorted = [...scored].sort((a, b) => a.p - b.p);
+  let rankSum = 0;
+  let positives = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j].p === sorted[i].p) j++;
+    const rank = (i + 1 + j) / 2; // mean 1-based rank of the tie group
+    for (let k = i; k < j; k++) if (isRight(sorted[k].f1)) (rankSum += rank), positives++;
+    i = j;
+  }
+  const negatives = sorted.length - positives;
+  if (!positives || !negatives) return null;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** What abstaining below `threshold` does: shares answered, and F1 of the answered vs all answerable questions. */
+const answeredAt = (s: Scored, threshold: number) => !s.gated && s.p >= threshold;
+
+export function atThreshold(scored: Scored[], threshold: number) {
+  const answered = (s: Scored) => answeredAt(s, threshold);
+  const answerable = scored.filter((s) => s.answerable);
+  const unanswerable = scored.filter((s) => !s.answerable);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const f1Answered = mean(answerable.filter(answered).map((s) => s.f1));
+  const f1All = mean(answerable.map((s) => s.f1));
+  const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
+  const r1 = (x: number | null) => (x === null ? null : Number((100 * x).toFixed(1)));
+  return {
+    threshold: r3(threshold),
+    answered: r3(mean(scored.map((s) => Number(answered(s))))),
+    answerable_answered: r3(mean(answerable.map((s) => Number(answered(s))))),
+    unanswerable_abstained: unanswerable.length ? r3(mean(unanswerable.map((s) => Number(!answered(s))))) : null,
+    /** F1 points of the answerable questions answered, and of all answerable ones (an abstention scores 0 there). */
+    f1_answered: r1(f1Answered),
+    f1_answerable: r1(f1All),
+    f1_ratio: f1Answered !== null && f1All ? r3(f1Answered / f1All) : null,
+    /** SQuAD 2.0's own F1: an abstention on an unanswerable question scores 1, an answer to one 0. */
+    squad2_f1: unanswerable.length ? r1(mean(scored.map((s) => (answered(s) ? (s.answerable ? s.f1 : 0) : Number(!s.answerable))))) : null,
+  };
+}
+
+/** F1 of the answered share when only the most confident `coverage` of the answerable questions is answered. */
+export function riskCoverage(scored: Scored[], coverages = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]) {
+  const ranked = scored.filter((s) => s.answerable).sort((a, b) => b.p - a.p);
+  return coverages.map((c) => {
+    const top = ranked.slice(0, Math.max(1, Math.round(c * ranked.length)));
+    return { coverage: c, threshold: Number(top[top.length - 1].p.toFixed(3)), f1: Number(((100 * top.reduce((s, x) => s + x.f1, 0)) / top.length).toFixed(1)) };
+  });
+}
+
+/**
+ * The default threshold: the one that best separates answerable questions answered from unanswerable
+ * ones abstained on (Youden's J = share of answerable answered - share of unanswerable answered); without
+ * unanswerable questions, 0 (never abstain on confidence).
+ */
+export function chooseThreshold(scored: Scored[]): number {
+  if (!scored.some((s) => !s.answerable) || !scored.some((s) => s.answerable)) return 0;
+  const share = (xs: Scored[], t: number) => xs.filter((s) => answeredAt(s, t)).length / xs.length;
+  const answerable = scored.filter((s) => s.answerable);
+  const unanswerable = scored.filter((s) => !s.answerable);
+  let best = { t: 0, j: -Infinity };
+  for (const t of [0, ...new Set(scored.map((s) => s.p))].sort((a, b) => a - b)) {
+    const j = share(answerable, t) - share(unanswerable, t);
+    if (j > best.j) best = { t, j };
+  }
+  return best.t;
+}
+
+/** Every figure of one mode's log: calibration (answerable questions), risk-coverage, and the default threshold's effect. */
+export function selectiveSummary(scored: Scored[], threshold: number) {
+  const answerable = scored.filter((s) => s.answerable);
+  const a = auroc(answerable);
+  return {
+    ece: Number(ece(answerable).toFixed(3)),
+    auroc: a === null ? null : Number(a.toFixed(3)),
+    mean_confidence: Number((answerable.reduce((s, x) => s + x.p, 0) / Math.max(answerable.length, 1)).toFixed(3)),
+    share_right: Number((answerable.filter((s) => isRight(s.f1)).length / Math.max(answerable.length, 1)).toFixed(3)),
+    risk_coverage: riskCoverage(scored),
+    at_default_threshold: atThreshold(scored, threshold),
+  };
+}
