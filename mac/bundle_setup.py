@@ -1,7 +1,7 @@
 """Builds the default bundle from the committed weights, unless an up-to-date one is already there.
 
     python -m mac.bundle_setup --out bundles/default [--memory-encoder weights/memory-encoder-words-64.pt] \
-        [--lm-quant grid|rtn|none] [--encoder-quant int8|none]
+        [--lm-quant grid|rtn|none] [--encoder-quant int8|none] [--calibration weights/calibration.json]
 
 --memory-encoder gives the trained adapters the LM reads passages with (mac/train.py); without it
 the LM reads them as it is (the training-free memory).
@@ -11,6 +11,10 @@ Q4_1 layers and 8-bit Q8_0 head back into MatMulNBits exactly; `rtn` rounds to 4
 on long prompts); `none` keeps the fp32 export. --encoder-quant int8 (default) stores the passage
 encoder's weights in int8 per channel (ingestion 1.4x faster, same recall and F1: README, "Ingestion");
 `none` keeps it fp32. The fp32 export is an intermediate that is removed once the bundle is complete.
+
+--calibration installs the calibrated confidence fitted on this bundle's answers (`npm run calibrate`) as
+the bundle's calibration.json; one fitted on another bundle is left out, with a warning (the service then
+reports uncalibrated confidence).
 """
 import argparse
 import json
@@ -46,13 +50,35 @@ def main():
     ap.add_argument("--encoder-quant", choices=ENCODER_QUANT, default="int8")
     ap.add_argument("--memory-encoder", type=Path, default=None,
                     help="trained memory-encoder adapters (mac/train.py); without: the LM encodes memories as is")
+    ap.add_argument("--calibration", type=Path, default=None, help="calibration.json fitted on this bundle (npm run calibrate)")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.memory_encoder is None or args.memory_encoder.exists(), (
         f"{args.memory_encoder} not found: train one with `python -m mac.train` (mac/experiments/)")
     if not args.force and up_to_date(args.out, args.lm_quant, args.encoder_quant, args.memory_encoder):
         print(f"{args.out} is up to date")
+    else:
+        build(args)
+    install_calibration(args.out, args.calibration)
+
+
+def install_calibration(out: Path, calibration: Path | None):
+    installed = out / "calibration.json"
+    if calibration is None or not calibration.exists():
+        print(f"no calibration given: {out} answers with uncalibrated confidence")
         return
+    fitted_on = json.loads(calibration.read_text())["bundle_id"]
+    bundle = json.loads((out / "manifest.json").read_text())["bundle_id"]
+    if fitted_on == bundle:
+        shutil.copyfile(calibration, installed)
+        print(f"{installed}: calibrated confidence installed")
+        return
+    installed.unlink(missing_ok=True)
+    print(f"warning: {calibration} was fitted on bundle {fitted_on}, not {bundle}: not installed, so answers carry "
+          "uncalibrated confidence. Refit it on this bundle: `npm run calibrate` (results/README.md)")
+
+
+def build(args):
     steps = [lambda src, dst: quantize_bundle(src, dst, args.lm_quant)] if args.lm_quant != "none" else []
     steps += [quantize_encoder] if args.encoder_quant != "none" else []
     # Each step derives a new bundle folder from the last; all but the final one are removed.

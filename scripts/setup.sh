@@ -51,6 +51,7 @@ else
 fi
 
 step "Default bundle (SmolLM2-135M-Instruct + the trained memory encoder)"
-scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --out bundles/default
+# calibration.json: the calibrated confidence fitted on this bundle's answers (npm run calibrate)
+scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --calibration weights/calibration.json --out bundles/default
 echo
 echo "Setup done. Start the service with: npm start"

@@ -34,6 +34,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash', models: ['encoder'] });
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
+  const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
   const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
@@ -53,7 +54,6 @@ export async function startService(config: Config): Promise<RunningService> {
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
   const lm = await ThreadedLm.start(bundle, config.THREADS);
-  const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id);
   log(calibrator
     ? `calibrated confidence for ${Object.keys(calibrator.file.modes).join(', ')}; abstaining below ${config.ABSTAIN_BELOW_CONFIDENCE === 'auto' ? "each mode's fitted threshold" : config.ABSTAIN_BELOW_CONFIDENCE}`
     : 'no calibration.json in the bundle: confidence is the token probability, and ABSTAIN_BELOW_CONFIDENCE does not apply');

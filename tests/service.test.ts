@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { sign } from '../app/index.ts';
 import type { RunningService } from '../server/index.ts';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { client, startTestService, tempDir, waitIndexed } from './helpers.ts';
+import { client, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
 
 const dataDir = tempDir('mac-service');
 
@@ -256,5 +256,41 @@ describe('abstention', () => {
     } finally {
       await svc.close();
     }
+  });
+
+  it('abstains below the calibrated confidence: the bundle\'s threshold per mode, or the request\'s', async () => {
+    // The tiny bundle's files beside a calibration that rates every rag+grounded answer at sigmoid(0) = 0.5.
+    const bundle = tempDir('calibrated-bundle');
+    for (const f of readdirSync(TINY_BUNDLE)) symlinkSync(join(TINY_BUNDLE, f), join(bundle, f));
+    const bundleId = JSON.parse(readFileSync(join(TINY_BUNDLE, 'manifest.json'), 'utf8')).bundle_id;
+    const rag = { features: ['token_logit'], mean: [0], std: [1], coef: [0], intercept: 0, threshold: 0.6, n: 100, positives: 50 };
+    writeFileSync(join(bundle, 'calibration.json'), JSON.stringify({ format: 'mac-calibration', version: 1, bundle_id: bundleId, target: 'F1 >= 0.5', fit: {}, modes: { 'rag+grounded': rag } }));
+    const svc = await startTestService({ BUNDLE_DIR: bundle });
+    try {
+      const api = client(svc.url);
+      await api.post('/v1/documents', { id: 'd', text: EIFFEL });
+      await waitIndexed(api, 'd');
+      const ask = async (extra: object) => (await api.post('/v1/answers', { question: 'When was the tower finished?', mode: 'rag', max_tokens: 4, ...extra })).json();
+      const low = await ask({ grounded: true });
+      expect(low).toMatchObject({ abstained: true, answer: null, calibrated: true, confidence: 0.5, citations: [] });
+      expect(low.abstain_reason).toMatch(/calibrated confidence 0.500 < 0.6/);
+      expect(low.sources.length).toBeGreaterThan(0);
+      const asked = await ask({ grounded: true, abstain_below_confidence: 0.4 });
+      expect(asked).toMatchObject({ abstained: false, calibrated: true, confidence: 0.5 });
+      expect(asked.answer).toBeTruthy();
+      // plain rag has no fit: its confidence is the token probability, and it never abstains on it
+      const plain = await ask({ grounded: false, abstain_below_confidence: 0.99 });
+      expect(plain).toMatchObject({ abstained: false, calibrated: false });
+      expect(plain.confidence).toBe(plain.token_probability);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('refuses at start-up a calibration fitted on another bundle', async () => {
+    const bundle = tempDir('miscalibrated-bundle');
+    for (const f of readdirSync(TINY_BUNDLE)) symlinkSync(join(TINY_BUNDLE, f), join(bundle, f));
+    writeFileSync(join(bundle, 'calibration.json'), JSON.stringify({ format: 'mac-calibration', version: 1, bundle_id: 'another', target: '', fit: {}, modes: {} }));
+    await expect(startTestService({ BUNDLE_DIR: bundle })).rejects.toThrow(/fitted on the answers of bundle another.*npm run calibrate/);
   });
 });

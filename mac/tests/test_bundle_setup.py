@@ -1,0 +1,28 @@
+import json
+
+from mac.bundle_setup import install_calibration
+
+
+def _bundle(tmp_path, bundle_id):
+    out = tmp_path / "bundle"
+    out.mkdir(exist_ok=True)
+    (out / "manifest.json").write_text(json.dumps({"bundle_id": bundle_id}))
+    return out
+
+
+def test_installs_a_calibration_fitted_on_this_bundle(tmp_path):
+    out = _bundle(tmp_path, "b-1")
+    calibration = tmp_path / "calibration.json"
+    calibration.write_text(json.dumps({"bundle_id": "b-1", "modes": {}}))
+    install_calibration(out, calibration)
+    assert json.loads((out / "calibration.json").read_text())["bundle_id"] == "b-1"
+
+
+def test_leaves_out_one_fitted_on_another_bundle(tmp_path, capsys):
+    out = _bundle(tmp_path, "b-2")
+    (out / "calibration.json").write_text("{}")  # an older install must not survive either
+    calibration = tmp_path / "calibration.json"
+    calibration.write_text(json.dumps({"bundle_id": "b-1", "modes": {}}))
+    install_calibration(out, calibration)
+    assert not (out / "calibration.json").exists()
+    assert "npm run calibrate" in capsys.readouterr().out
