@@ -113,10 +113,13 @@ export class Answerer {
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
-    // The sources the answer reads, in retrieval order; a source's weight is its share of their similarity.
+    // What the answer read, in retrieval order. Its sources: the passages in the prompt, and the memories
+    // relevant enough to answer from (ABSTAIN_BELOW); a source's weight is its share of their similarity.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
-    const totalSimilarity = used.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
+    const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
+    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow);
+    const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     const passages = opts.givenPassages ?? promptCandidates.map((c) => c.passage.text);
     const room = manifest.limits.max_lm_tokens - opts.maxTokens;
     let history = opts.history ?? [];
@@ -141,7 +144,6 @@ export class Answerer {
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
     timings.total = performance.now() - t0;
-    const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
     const judged = this.judge(opts, { tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text });
     return {
       answer: judged.abstainReason ? null : gen.text,
@@ -149,7 +151,7 @@ export class Answerer {
       ...judged,
       tokenProb: gen.meanTokenProb,
       mode: opts.mode,
-      sources: used.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
+      sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
       promptTokens: gen.promptTokens,
       completionTokens: gen.tokens.length,

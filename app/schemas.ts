@@ -153,6 +153,7 @@ export const sourceSchema = z.object({
   similarity: z.number(),
   weight: z.number().describe('its share of the retrieval similarity among the sources the answer read'),
   in_prompt: z.boolean(),
+  cited: z.boolean().describe('a grounded answer\'s citation is a span of this passage'),
 });
 
 export const citationSchema = z.object({

@@ -40,5 +40,5 @@ if (!r.ok) {
 }
 console.log(a.abstained ? `(no answer: ${a.abstain_reason})` : a.answer);
 for (const c of a.citations) console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${c.text}"`);
-for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}`);
+for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}${s.cited ? ' [cited]' : ''}`);
 console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);

@@ -62,6 +62,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
       similarity: Number(similarity.toFixed(4)), weight: Number(weight.toFixed(4)), in_prompt: inPrompt,
+      cited: r.citations.some((c) => c.candidate?.passage.id === passage.id),
     })),
     timings_ms: {
       encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),
