@@ -113,13 +113,10 @@ export class Answerer {
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
-    // What the answer read, in retrieval order. Its sources: the passages in the prompt, and the memories
-    // relevant enough to answer from (ABSTAIN_BELOW); a source's weight is its share of their similarity.
+    // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
-    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow);
-    const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     const passages = opts.givenPassages ?? promptCandidates.map((c) => c.passage.text);
     const room = manifest.limits.max_lm_tokens - opts.maxTokens;
     let history = opts.history ?? [];
@@ -140,6 +137,11 @@ export class Answerer {
     const citations: Citation[] = gen.span
       ? [{ candidate: groundTo[gen.span.text].candidate, start: gen.span.start, end: gen.span.end, text: groundTo[gen.span.text].text.slice(gen.span.start, gen.span.end) }]
       : [];
+    // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
+    // and the passage cited; a source's weight is its share of their similarity.
+    const cited = citations[0]?.candidate?.passage.id;
+    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === cited);
+    const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
