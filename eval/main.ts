@@ -243,11 +243,11 @@ function selectiveTable(selective: EvalResult['selective']): string[] {
     'ECE and AUROC (for "F1 >= 0.5") over the answerable questions; at the mode\'s default threshold (the bundle\'s calibration.json, ' +
       'with the service\'s similarity gate ABSTAIN_BELOW): shares answered, F1 of the answerable questions answered vs all of them, and SQuAD 2.0 F1 ' +
       '(an abstention on an unanswerable question scores 1).', '',
-    '| mode | ECE | AUROC | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | ECE | AUROC | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 | citation precision (answered) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...modes.map(([mode, s]) => {
       const t = s.at_default_threshold;
-      return `| ${mode} | ${s.ece} | ${cell(s.auroc)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} |`;
+      return `| ${mode} | ${s.ece} | ${cell(s.auroc)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} |`;
     }), '',
     'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
     `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,
