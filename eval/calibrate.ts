@@ -6,9 +6,9 @@ import { CALIBRATION_FILE, Calibrator, FEATURES, featureValues, type Calibration
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
-import { fitLogistic } from './logistic.ts';
+import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
-import { chooseThreshold, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf } from './selective.ts';
+import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--bundle bundles/default] [--out weights/calibration.json]
 
@@ -39,6 +39,8 @@ function main() {
       data: run.settings.data, data_sha256: run.settings.data_sha256, titles: run.settings.titles, per_kind: run.settings.per_kind,
       similarity_gate: gate, threshold_rule: "Youden's J: share of answerable questions answered - share of unanswerable ones answered",
       records_sha256: {} as Record<string, string>,
+      /** Out-of-fold figures on the fit questions (5 folds): what the fit promises before validation. */
+      cross_validation: {} as Record<string, { auroc: number | null; ece: number }>,
     },
     modes: {},
   };
@@ -56,19 +58,38 @@ function main() {
       continue;
     }
     const features = mode.startsWith('base') ? FEATURES.filter((f) => f !== 'similarity') : [...FEATURES];
-    const fit = fitLogistic(answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f])), answerable.map((r) => Number(isRight(r.f1))));
+    const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
+    const labels = answerable.map((r) => Number(isRight(r.f1)));
+    const fit = fitLogistic(rows, labels);
+    (file.fit.cross_validation as Record<string, object>)[mode] = crossValidate(rows, labels, answerable.map((r) => r.f1));
     file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: answerable.filter((r) => isRight(r.f1)).length };
     const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;
     file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
     (file.fit.records_sha256 as Record<string, string>)[mode] = createHash('sha256').update(text).digest('hex');
     const s = selectiveSummary(scored, file.modes[mode].threshold);
+    const cv = (file.fit.cross_validation as Record<string, { auroc: number | null; ece: number }>)[mode];
     note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other; ` +
-      `fit AUROC ${s.auroc}, ECE ${s.ece}; threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
+      `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece}; threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
   }
   if (!Object.keys(file.modes).length) throw new Error(`${dir} holds no answer log of a service mode (base, mac, rag, hybrid, +grounded)`);
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
+}
+
+/** Out-of-fold probabilities (k interleaved folds) scored as validation would score them. */
+function crossValidate(rows: number[][], labels: number[], f1: number[], k = 5) {
+  const folds = Array.from({ length: k }, (_, fold) => {
+    const train = rows.map((_, j) => j).filter((j) => j % k !== fold);
+    return fitLogistic(train.map((j) => rows[j]), train.map((j) => labels[j]));
+  });
+  const scored: Scored[] = rows.map((row, i) => {
+    const fit = folds[i % k];
+    const z = row.reduce((s, v, c) => s + fit.coef[c] * ((v - fit.mean[c]) / fit.std[c]), fit.intercept);
+    return { p: sigmoid(z), f1: f1[i], answerable: true, gated: false };
+  });
+  const a = auroc(scored);
+  return { auroc: a === null ? null : Number(a.toFixed(3)), ece: Number(ece(scored).toFixed(3)) };
 }
 
 main();
