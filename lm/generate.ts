@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
-import { int64, release, type Bundle } from '../bundle/index.ts';
+import { release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 import { spanStarts, type Grounding, type Span } from './grounding.ts';
-import { pastFeeds } from './past.ts';
+import { lmFeeds, logProbs, pastFeeds } from './past.ts';
 
 /** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
 const GROUNDED_STARTS = 8;
@@ -123,16 +123,7 @@ export class Generator {
 
   /** One LM pass over `ids` after `past`, the first of them at `position`. */
   private forward(ids: number[], past: ort.Tensor[], position: number): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: int64(ids, [1, ids.length]),
-      attention_mask: int64(new Array(position + ids.length).fill(1), [1, position + ids.length]),
-      position_ids: int64(ids.map((_, i) => position + i), [1, ids.length]),
-    };
-    for (let l = 0; l < this.bundle.manifest.dims.lm_layers; l++) {
-      feeds[`past_key_values.${l}.key`] = past[2 * l];
-      feeds[`past_key_values.${l}.value`] = past[2 * l + 1];
-    }
-    return this.bundle.sessions.lm.run(feeds);
+    return this.bundle.sessions.lm.run(lmFeeds(this.bundle.manifest, ids, past, position));
   }
 
   /**
@@ -192,17 +183,6 @@ export class Generator {
       firstTokenMs, totalMs: performance.now() - started, span: best.span,
     };
   }
-}
-
-/** Log-probabilities of the `ids` under one row of logits [n, V]. */
-function logProbs(logits: Float32Array, row: number, V: number, ids: number[]): number[] {
-  const offset = row * V;
-  let max = -Infinity;
-  for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
-  let sum = 0;
-  for (let v = 0; v < V; v++) sum += Math.exp(logits[offset + v] - max);
-  const logZ = max + Math.log(sum);
-  return ids.map((id) => logits[offset + id] - logZ);
 }
 
 const logSumExp = (xs: number[]) => {

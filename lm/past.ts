@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { Manifest } from '../bundle/index.ts';
+import { int64, type Manifest } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 
 /**
@@ -14,4 +14,29 @@ export function pastFeeds(manifest: Manifest, prefix: Prefix | null): Record<str
     feeds[`past_key_values.${l}.value`] = prefix ? prefix.values[l] : new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
   }
   return feeds;
+}
+
+/** One LM pass's feeds: `ids` after `past` (key, value per layer, in layer order), the first of them at `position`. */
+export function lmFeeds(manifest: Manifest, ids: number[], past: ort.Tensor[], position: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: int64(ids, [1, ids.length]),
+    attention_mask: int64(new Array(position + ids.length).fill(1), [1, position + ids.length]),
+    position_ids: int64(ids.map((_, i) => position + i), [1, ids.length]),
+  };
+  for (let l = 0; l < manifest.dims.lm_layers; l++) {
+    feeds[`past_key_values.${l}.key`] = past[2 * l];
+    feeds[`past_key_values.${l}.value`] = past[2 * l + 1];
+  }
+  return feeds;
+}
+
+/** Log-probabilities of the `ids` under one row of logits [n, V]. */
+export function logProbs(logits: Float32Array, row: number, V: number, ids: number[]): number[] {
+  const offset = row * V;
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(logits[offset + v] - max);
+  const logZ = max + Math.log(sum);
+  return ids.map((id) => logits[offset + id] - logZ);
 }
