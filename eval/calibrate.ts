@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALIBRATION_FILE, Calibrator, FEATURES, featureValues, type CalibrationFile } from '../answer/calibrator.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
+import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--bundle bundles/default] [--out weights/calibration.json]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--bundle bundles/default] [--out weights/calibration.json]
 
-Fits the calibrated confidence of every service mode answered in an \`npm run eval\` run (results/NAME/<mode>.jsonl):
+Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over ${FEATURES.join(', ')}; and each
 mode's default abstention threshold on all of them (unanswerable ones included: Youden's J). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
@@ -22,36 +23,39 @@ const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
 
 function main() {
   const { values } = parseArgs({
-    options: { records: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' }, out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      records: { type: 'string', multiple: true }, bundle: { type: 'string', default: 'bundles/default' },
+      out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (values.help || !values.records) {
+  if (values.help || !values.records?.length) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  const dir = values.records.replace(/\.json$/, '');
-  const run = JSON.parse(readFileSync(`${dir}.json`, 'utf8'));
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
+  const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
+  const titleOf = new Map(runs.flatMap((run) => readSquad(run.data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
   const file: CalibrationFile = {
     format: 'mac-calibration', version: 1, bundle_id: manifest.bundle_id, target: `token F1 >= ${RIGHT_F1} against the best gold answer`,
     fit: {
-      command: commandLine(process.argv.slice(2), 'calibrate', 'eval/calibrate.ts'), git: gitRevision(), records: dir, eval_command: run.command,
-      data: run.settings.data, data_sha256: run.settings.data_sha256, titles: run.settings.titles, per_kind: run.settings.per_kind,
+      command: commandLine(process.argv.slice(2), 'calibrate', 'eval/calibrate.ts'), git: gitRevision(),
+      runs: runs.map(({ dir, command, data, dataSha256, logs }) => ({
+        records: dir, eval_command: command, data, data_sha256: dataSha256,
+        logs_sha256: Object.fromEntries(Object.entries(logs).map(([mode, log]) => [mode, log.sha256])),
+      })),
       similarity_gate: gate, threshold_rule: "Youden's J: share of answerable questions answered - share of unanswerable ones answered",
-      records_sha256: {} as Record<string, string>,
+      /** Per mode, the fit questions' articles: answerable and unanswerable questions of each. */
+      articles: {} as Record<string, Record<string, [number, number]>>,
       /** Out-of-fold figures on the fit questions (5 folds): what the fit promises before validation. */
       cross_validation: {} as Record<string, { auroc: number | null; ece: number }>,
     },
     modes: {},
   };
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
-    const mode = name.replace(/\.jsonl$/, '');
-    if (!SERVICE_MODES.test(mode)) continue;
-    const text = readFileSync(join(dir, name), 'utf8');
-    const [header, ...lines] = text.split('\n').filter((l) => l.trim());
-    const settings = JSON.parse(header).settings;
-    if (settings.bundle_id !== manifest.bundle_id) throw new Error(`${dir}/${name} holds answers of bundle ${settings.bundle_id}, not ${manifest.bundle_id}: rerun the evaluation`);
-    const records = lines.map((l) => JSON.parse(l) as QuestionRecord);
+  const modes = [...new Set(runs.flatMap((run) => Object.keys(run.logs)))].sort();
+  for (const mode of modes) {
+    const byId = new Map(runs.flatMap((run) => run.logs[mode]?.records ?? []).map((r) => [r.id, r]));
+    const records = [...byId.values()];
     const answerable = records.filter((r) => r.golds.length && (r.token_prob ?? r.confidence) !== undefined);
     if (answerable.length < 20 || answerable.every((r) => isRight(r.f1) === isRight(answerable[0].f1))) {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
@@ -61,20 +65,37 @@ function main() {
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
-    (file.fit.cross_validation as Record<string, object>)[mode] = crossValidate(rows, labels, answerable.map((r) => r.f1));
-    file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: answerable.filter((r) => isRight(r.f1)).length };
+    const cv = crossValidate(rows, labels, answerable.map((r) => r.f1));
+    (file.fit.cross_validation as Record<string, object>)[mode] = cv;
+    const articles: Record<string, [number, number]> = {};
+    for (const r of records) (articles[titleOf.get(r.id) ?? '?'] ??= [0, 0])[r.golds.length ? 0 : 1]++;
+    (file.fit.articles as Record<string, object>)[mode] = articles;
+    file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: labels.filter(Boolean).length };
     const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;
     file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
-    (file.fit.records_sha256 as Record<string, string>)[mode] = createHash('sha256').update(text).digest('hex');
     const s = selectiveSummary(scored, file.modes[mode].threshold);
-    const cv = (file.fit.cross_validation as Record<string, { auroc: number | null; ece: number }>)[mode];
-    note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other; ` +
+    note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other, ${Object.keys(articles).length} articles; ` +
       `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece}; threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
   }
-  if (!Object.keys(file.modes).length) throw new Error(`${dir} holds no answer log of a service mode (base, mac, rag, hybrid, +grounded)`);
+  if (!Object.keys(file.modes).length) throw new Error(`${values.records.join(', ')}: no answer log of a service mode (base, mac, rag, hybrid, +grounded) to fit`);
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
+}
+
+/** One `npm run eval` run: its command and data, and each service mode's answer log (checked to be this bundle's). */
+function readRun(dir: string, bundleId: string) {
+  const run = JSON.parse(readFileSync(`${dir}.json`, 'utf8'));
+  const logs: Record<string, { records: QuestionRecord[]; sha256: string }> = {};
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
+    const mode = name.replace(/\.jsonl$/, '');
+    if (!SERVICE_MODES.test(mode)) continue;
+    const text = readFileSync(join(dir, name), 'utf8');
+    const [header, ...lines] = text.split('\n').filter((l) => l.trim());
+    if (JSON.parse(header).settings.bundle_id !== bundleId) throw new Error(`${dir}/${name} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
+    logs[mode] = { records: lines.map((l) => JSON.parse(l) as QuestionRecord), sha256: createHash('sha256').update(text).digest('hex') };
+  }
+  return { dir, command: run.command as string, data: run.settings.data as string, dataSha256: run.settings.data_sha256 as string, logs };
 }
 
 /** Out-of-fold probabilities (k interleaved folds) scored as validation would score them. */

@@ -34,6 +34,7 @@ questions; the memory bank under --work is reused.
   --limit N          questions, first N in file order (default 500)
   --per-kind N       instead of --limit: the first N answerable and the first N unanswerable questions
                      in file order (SQuAD 2.0 files; an empty answer list marks an unanswerable one)
+  --each-article     apply --per-kind to each article (its first N of each kind) instead of the whole file
   --title T          ask only questions on this article (repeatable); every paragraph is still ingested
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
@@ -50,6 +51,7 @@ interface Args {
   modes: Mode[];
   limit: number;
   perKind?: number;
+  eachArticle: boolean;
   titles?: string[];
   maxTokens: number;
   macTopK?: number;
@@ -66,7 +68,7 @@ function parse(argv: string[]): Args {
     args: argv,
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
-      limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
+      limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -81,7 +83,7 @@ function parse(argv: string[]): Args {
   if (unknown.length) throw new Error(`unknown mode ${unknown.join(', ')}: choose from ${MODES.join(', ')}`);
   const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
   return {
-    data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']),
+    data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']), eachArticle: values['each-article']!,
     titles: values.title,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
@@ -159,7 +161,7 @@ async function main() {
         mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac'),
         ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
       };
-      write(args, store, { settings: { ...settings, limit: args.limit, per_kind: args.perKind ?? null, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
+      write(args, store, { settings: { ...settings, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
     }
   } finally {
     if (running) await running.close();
@@ -185,9 +187,12 @@ function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion
   if (unknown.length) throw new Error(`--title: no article ${unknown.join(', ')} in ${args.data}`);
   const all = paragraphs.filter((p) => !wanted || wanted.has(p.title)).flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p })));
   if (args.perKind === undefined) return all.slice(0, args.limit);
-  const answerable = all.filter((q) => q.answers.length).slice(0, args.perKind);
-  const unanswerable = all.filter((q) => !q.answers.length).slice(0, args.perKind);
-  const chosen = new Set([...answerable, ...unanswerable]);
+  const byArticle = new Map<string, EvalQuestion[]>();
+  for (const q of all) byArticle.set(q.paragraph.title, [...(byArticle.get(q.paragraph.title) ?? []), q]);
+  const groups = args.eachArticle ? [...byArticle.values()] : [all];
+  const chosen = new Set(groups.flatMap((qs) => [
+    ...qs.filter((q) => q.answers.length).slice(0, args.perKind), ...qs.filter((q) => !q.answers.length).slice(0, args.perKind),
+  ]));
   return all.filter((q) => chosen.has(q));
 }
 
