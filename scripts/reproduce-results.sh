@@ -17,18 +17,24 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 100 --modes mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes hybrid+grounded --threads 1
-# Calibrated confidence: fitted on two reserved training articles (answerable and unanswerable questions),
-# installed in the bundle (weights/calibration.json), then measured on validation (the summaries above).
+# Calibrated confidence: fitted on eight reserved training articles (answerable and unanswerable questions;
+# the memory encoder trained on squad-1.1-train-full.jsonl, which shares none of them), installed in the
+# bundle and committed (weights/calibration.json), then measured on validation (the summary below).
+reserved="--title Jacksonville,_Florida --title Sky_(United_Kingdom)"
+more="--title Black_Death --title Construction --title Geology --title Harvard_University --title Pharmacy --title Prime_number"
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train \
-  --title 'Jacksonville,_Florida' --title 'Sky_(United_Kingdom)' --per-kind 150 --modes rag+grounded --threads 1
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train \
-  --title 'Jacksonville,_Florida' --title 'Sky_(United_Kingdom)' --per-kind 100 --modes hybrid+grounded --threads 1
-run npm run calibrate -- --records results/eval-calibration-squad-2.0-train
+  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-more \
+  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
-# Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation questions.
+# Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
+# questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 1
+  --per-kind 250 --modes rag+grounded --threads 1
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation-hybrid \
+  --work runs/eval/squad2-hybrid --per-kind 100 --modes hybrid+grounded --threads 1
 # Prompt injection: leaks in every mode (results/injection.md).
 run npm run eval:injection -- --out results/injection --threads 2
 # Does the memory's content reach the answer: answer NLL with the right vs a wrong memory. The shipped
