@@ -35,7 +35,7 @@ function main() {
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
-  const titleOf = new Map(runs.flatMap((run) => readSquad(run.data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
+  const titleOf = new Map([...new Set(runs.map((run) => run.data))].flatMap((data) => readSquad(data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
   const file: CalibrationFile = {
     format: 'mac-calibration', version: 1, bundle_id: manifest.bundle_id, target: `token F1 >= ${RIGHT_F1} against the best gold answer`,
     fit: {

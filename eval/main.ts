@@ -187,9 +187,7 @@ function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion
   if (unknown.length) throw new Error(`--title: no article ${unknown.join(', ')} in ${args.data}`);
   const all = paragraphs.filter((p) => !wanted || wanted.has(p.title)).flatMap((p) => p.qas.map((q) => ({ ...q, paragraph: p })));
   if (args.perKind === undefined) return all.slice(0, args.limit);
-  const byArticle = new Map<string, EvalQuestion[]>();
-  for (const q of all) byArticle.set(q.paragraph.title, [...(byArticle.get(q.paragraph.title) ?? []), q]);
-  const groups = args.eachArticle ? [...byArticle.values()] : [all];
+  const groups = args.eachArticle ? [...new Set(all.map((q) => q.paragraph.title))].map((t) => all.filter((q) => q.paragraph.title === t)) : [all];
   const chosen = new Set(groups.flatMap((qs) => [
     ...qs.filter((q) => q.answers.length).slice(0, args.perKind), ...qs.filter((q) => !q.answers.length).slice(0, args.perKind),
   ]));
