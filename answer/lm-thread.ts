@@ -12,9 +12,12 @@ import type { AnswerLm, LmGeneration } from './lm.ts';
 export class ThreadedLm implements AnswerLm {
   private constructor(private readonly bundle: Bundle, private readonly thread: ModelThread) {}
 
-  /** `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`. */
-  static async start(bundle: Bundle, threads: number): Promise<ThreadedLm> {
-    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads }));
+  /**
+   * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`, and
+   * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts).
+   */
+  static async start(bundle: Bundle, threads: number, maxBatch = 8): Promise<ThreadedLm> {
+    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch }));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

@@ -19,9 +19,9 @@ export class LocalLm implements AnswerLm {
   private readonly concatenator: MemoryConcatenator;
   private readonly generator: Generator;
 
-  constructor(bundle: Bundle) {
+  constructor(bundle: Bundle, options: { maxBatch?: number } = {}) {
     this.concatenator = new MemoryConcatenator(bundle);
-    this.generator = new Generator(bundle);
+    this.generator = new Generator(bundle, options);
   }
 
   promptTokens(prompt: string): number[] {

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 import { spanStarts, type Grounding, type Span } from './grounding.ts';
-import { lmFeeds, logProbs, pastFeeds } from './past.ts';
+import { DecodeBatcher } from './batcher.ts';
+import { logProbs, pastFeeds } from './past.ts';
 
 /** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
 const GROUNDED_STARTS = 8;
@@ -33,21 +34,28 @@ export interface Generation {
 }
 
 /**
- * Greedy decoding with a KV cache: prepare -> forward -> pick -> stop -> update. The prefix (the
- * aggregated modulation) is the initial past; each step's `present` becomes the next step's past and the
- * previous one is released, so exactly one cache is alive at a time.
+ * Greedy decoding with a KV cache: prepare -> forward -> pick -> stop -> step. The prefix (the
+ * aggregated modulation) is the prompt pass's past; the prompt's cache then joins the decode batch
+ * (lm/batcher.ts), where each step feeds the picked token of every generation in flight in one pass.
  */
 export class Generator {
   private readonly stop: Set<number>;
+  private readonly batcher: DecodeBatcher;
 
-  constructor(private readonly bundle: Bundle) {
+  /** `maxBatch`: decode steps of at most this many concurrent generations run as one pass (1: batching off). */
+  constructor(private readonly bundle: Bundle, options: { maxBatch?: number } = {}) {
     this.stop = new Set(bundle.manifest.prompt.stop_token_ids);
+    this.batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, options.maxBatch ?? 8);
+  }
+
+  /** Decode passes run and rows stepped (their ratio is the mean batch). */
+  get batchStats() {
+    return this.batcher.stats;
   }
 
   promptTokens(prompt: string): number[] {
     return this.bundle.lmTokenizer.encode(prompt, false);
   }
-
 
   async generate(prompt: string, prefix: Prefix | null, options: GenerateOptions): Promise<Generation> {
     const started = performance.now();
@@ -58,7 +66,7 @@ export class Generator {
       throw new RangeError(`prompt of ${promptIds.length} tokens + ${options.maxNewTokens} new exceeds the LM's ${maxTotal}`);
     }
     // prepare: the prefix occupies positions 0..P-1, so the prompt starts at P.
-    let past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
+    const past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const P = prefix ? prefix.length : 0;
     if (options.grounding) {
       const grounded = await this.groundedAnswer(promptIds, past, P, options.grounding, started, options);
@@ -67,53 +75,46 @@ export class Generator {
         return grounded;
       } // no word in the texts to copy: answer freely
     }
-    let input = promptIds;
-    let position = P;
+    if (options.signal?.aborted || options.maxNewTokens <= 0) return this.finish([], 0, promptIds.length, 0, started);
+    // forward: the prompt in one pass; then one step per token, batched with the other answers in flight
+    const prefill = await this.batcher.forward(promptIds, past, P);
+    if (!prefix) release(...past);
+    const firstTokenMs = performance.now() - started;
+    const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
+    let logits = (prefill.logits.data as Float32Array).subarray((promptIds.length - 1) * V, promptIds.length * V);
+    const sequence = this.batcher.join(present, P + promptIds.length);
     const tokens: number[] = [];
     let probSum = 0;
-    let firstTokenMs = 0;
     let emitted = '';
-    for (let step = 0; step < options.maxNewTokens && !options.signal?.aborted; step++) {
-      // forward
-      const out = await this.forward(input, past, position);
-      // pick: greedy over the last position's logits, with its softmax probability
-      const logits = out.logits.data as Float32Array;
-      const offset = (input.length - 1) * V;
-      let best = 0;
-      let bestLogit = -Infinity;
-      for (let v = 0; v < V; v++) {
-        if (logits[offset + v] > bestLogit) {
-          bestLogit = logits[offset + v];
-          best = v;
+    try {
+      for (;;) {
+        // pick: greedy, with its softmax probability
+        const { best, prob } = greedy(logits);
+        // stop
+        if (this.stop.has(best) && !options.ignoreStop) break;
+        probSum += prob;
+        tokens.push(best);
+        if (options.onText) {
+          const text = this.bundle.lmTokenizer.decode(tokens);
+          if (text.length > emitted.length && !text.endsWith('\uFFFD')) {
+            options.onText(text.slice(emitted.length));
+            emitted = text;
+          }
         }
+        if (tokens.length >= options.maxNewTokens || options.signal?.aborted) break;
+        logits = await sequence.step(best);
       }
-      let denom = 0;
-      for (let v = 0; v < V; v++) denom += Math.exp(logits[offset + v] - bestLogit);
-      out.logits.dispose?.();
-      // update: the new cache replaces the old one; the prefix tensors belong to the caller.
-      if (step > 0 || !prefix) for (const t of past) t.dispose?.();
-      past = Array.from({ length: L }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
-      position += input.length;
-      if (step === 0) firstTokenMs = performance.now() - started;
-      // stop
-      if (this.stop.has(best) && !options.ignoreStop) break;
-      probSum += 1 / denom;
-      tokens.push(best);
-      input = [best];
-      if (options.onText) {
-        const text = this.bundle.lmTokenizer.decode(tokens);
-        if (text.length > emitted.length && !text.endsWith('\uFFFD')) {
-          options.onText(text.slice(emitted.length));
-          emitted = text;
-        }
-      }
+    } finally {
+      sequence.leave();
     }
-    for (const t of past) t.dispose?.();
-    const text = this.bundle.lmTokenizer.decode(tokens).trim();
+    return this.finish(tokens, probSum, promptIds.length, firstTokenMs, started);
+  }
+
+  private finish(tokens: number[], probSum: number, promptTokens: number, firstTokenMs: number, started: number): Generation {
     return {
-      text,
+      text: this.bundle.lmTokenizer.decode(tokens).trim(),
       tokens,
-      promptTokens: promptIds.length,
+      promptTokens,
       meanTokenProb: tokens.length ? probSum / tokens.length : 0,
       firstTokenMs,
       totalMs: performance.now() - started,
@@ -121,9 +122,9 @@ export class Generator {
     };
   }
 
-  /** One LM pass over `ids` after `past`, the first of them at `position`. */
+  /** One LM pass over `ids` after `past`, the first of them at `position` (queued with the other answers' passes). */
   private forward(ids: number[], past: ort.Tensor[], position: number): Promise<ort.InferenceSession.OnnxValueMapType> {
-    return this.bundle.sessions.lm.run(lmFeeds(this.bundle.manifest, ids, past, position));
+    return this.batcher.forward(ids, past, position);
   }
 
   /**
@@ -183,6 +184,15 @@ export class Generator {
       firstTokenMs, totalMs: performance.now() - started, span: best.span,
     };
   }
+}
+
+/** The likeliest token of one row of logits and its softmax probability. */
+function greedy(logits: Float32Array): { best: number; prob: number } {
+  let best = 0;
+  for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+  let denom = 0;
+  for (let v = 0; v < logits.length; v++) denom += Math.exp(logits[v] - logits[best]);
+  return { best, prob: 1 / denom };
 }
 
 const logSumExp = (xs: number[]) => {

@@ -21,8 +21,10 @@ export const configSchema = z.object({
   MAC_TOP_K: z.coerce.number().int().positive().optional(),
   RAG_TOP_K: num(3),
   // Answers generated at once, answers allowed to wait (beyond: 429 with Retry-After), and one answer's
-  // wall-clock limit, waiting included (beyond: 504). Model work shares the cores, so one at a time.
-  MAX_CONCURRENT_ANSWERS: num(1),
+  // wall-clock limit, waiting included (beyond: 504). The LM runs one pass at a time; the decode steps of
+  // up to DECODE_BATCH answers in flight run as one pass (continuous batching; 1 turns it off).
+  MAX_CONCURRENT_ANSWERS: num(8),
+  DECODE_BATCH: z.coerce.number().int().min(1).default(8),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
   // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request
