@@ -5,18 +5,24 @@ import type { SquadQuestion } from './squad.ts';
 import { percentile, round } from './stats.ts';
 
 /**
- * The one load command: 8 clients for `seconds` on the answer section's memory.
- * - 6 answer clients, each sequential, cycling the modes MODES with max_tokens MAX_TOKENS;
- * - 2 ingestion clients, each posting one new document every INGEST_EVERY_MS;
+ * The one load command: for `seconds`, on the answer section's memory,
+ * - ANSWER_CLIENTS answer clients, each sequential, cycling the mix's modes with max_tokens MAX_TOKENS;
+ * - INGEST_CLIENTS ingestion clients, each posting one new document every INGEST_EVERY_MS;
  * - and a liveness probe: GET /healthz every HEALTH_EVERY_MS, as an orchestrator would.
  * A 429 (with Retry-After) is the documented answer to a full line: counted, not an error.
+ *
+ * Two mixes: `decode` (mac and base: short prompts, so the time is decode steps, what batching speeds up)
+ * and `rag` (rag and hybrid: long prompts and grounded span reading, mostly prefill). The section runs
+ * each mix with continuous batching on (DECODE_BATCH=8) and off (DECODE_BATCH=1), same service, same data.
  */
-const ANSWER_CLIENTS = 6;
+const ANSWER_CLIENTS = 8;
 const INGEST_CLIENTS = 2;
-const MODES = ['mac', 'base', 'rag'] as const;
+export const MIXES = { decode: ['mac', 'base'], rag: ['rag', 'hybrid'] } as const;
+export type Mix = keyof typeof MIXES;
 const MAX_TOKENS = 32;
 const INGEST_EVERY_MS = 1000;
 const HEALTH_EVERY_MS = 100;
+const BATCH_ON = 8;
 const TOPICS = ['river', 'bridge', 'festival', 'election', 'museum', 'satellite', 'harbour', 'orchestra'];
 
 interface Log {
@@ -28,9 +34,34 @@ interface Log {
 const newLog = (): Log => ({ latencyMs: [], errors: new Map(), refused: 0 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runLoad(svc: BenchService, questions: SquadQuestion[], seconds: number): Promise<Section> {
+const summary = (log: Log, elapsed: number) => ({
+  ok: log.latencyMs.length, per_s: round(log.latencyMs.length / elapsed, 2),
+  p50_ms: round(percentile(log.latencyMs, 0.5)), p99_ms: round(percentile(log.latencyMs, 0.99)), max_ms: round(Math.max(0, ...log.latencyMs)),
+  refused_429: log.refused, errors: [...log.errors.values()].reduce((a, b) => a + b, 0), error_kinds: Object.fromEntries(log.errors),
+});
+type Summary = ReturnType<typeof summary>;
+
+export interface LoadRun {
+  mix: Mix;
+  modes: readonly string[];
+  decode_batch: number | null;
+  seconds: number;
+  elapsed_seconds: number;
+  answers: Summary;
+  answers_by_mode: Record<string, Summary>;
+  documents: Summary;
+  healthz: Summary;
+  ingestion_lag: { documents: number; indexed: number; not_indexed_after_60s: number; p50_ms: number | null; p99_ms: number | null; max_ms: number | null };
+  passages_at_start: number;
+  queue_depth_after: number;
+  errors: number;
+}
+
+/** One run of the load command with one mix against a running service. */
+export async function runLoad(svc: BenchService, questions: SquadQuestion[], seconds: number, mix: Mix = 'decode', decodeBatch: number | null = null): Promise<LoadRun> {
+  const modes = MIXES[mix];
   const before = (await svc.api.get('/v1/freshness')).body;
-  const answers = Object.fromEntries(MODES.map((m) => [m, newLog()])) as Record<(typeof MODES)[number], Log>;
+  const answers = Object.fromEntries(modes.map((m) => [m, newLog()])) as Record<string, Log>;
   const ingest = newLog();
   const health = newLog();
   const posted: string[] = [];
@@ -38,15 +69,16 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
   const deadline = started + seconds * 1000;
   const runId = Date.now().toString(36);
   let asked = 0;
-  const answered = () => MODES.reduce((s, m) => s + answers[m].latencyMs.length, 0);
-  const ticker = setInterval(() => note(`load: ${answered()} answers, ${posted.length} documents posted, ${health.latencyMs.length} health probes`), 10_000);
+  const answered = () => modes.reduce((s, m) => s + answers[m].latencyMs.length, 0);
+  const label = `load ${mix}${decodeBatch === null ? '' : `, DECODE_BATCH=${decodeBatch}`}`;
+  const ticker = setInterval(() => note(`${label}: ${answered()} answers, ${posted.length} documents posted, ${health.latencyMs.length} health probes`), 10_000);
 
   // A request in flight at the deadline still finishes and counts; elapsed time runs to the last one.
-  const answerClient = async (client: number) => {
+  const answerClient = async () => {
     while (performance.now() < deadline) {
       const n = asked++;
       const q = questions[n % questions.length];
-      const mode = MODES[(n + client) % MODES.length];
+      const mode = modes[n % modes.length];
       const res = await attempt(() => svc.api.post('/v1/answers', { question: q.question, mode, max_tokens: MAX_TOKENS }));
       record(answers[mode], res);
       if (!(res instanceof Error) && res.status === 429) await sleep(1000 * (Number(res.headers['retry-after']) || 1));
@@ -74,7 +106,7 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
   };
   try {
     await Promise.all([
-      ...Array.from({ length: ANSWER_CLIENTS }, (_, c) => answerClient(c)),
+      ...Array.from({ length: ANSWER_CLIENTS }, () => answerClient()),
       ...Array.from({ length: INGEST_CLIENTS }, (_, c) => ingestClient(c)),
       healthProbe(),
     ]);
@@ -84,52 +116,69 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
   const elapsed = (performance.now() - started) / 1000;
   const lag = await ingestionLag(svc.api, posted, 60_000);
   const after = (await svc.api.get('/v1/freshness')).body;
-
-  const summary = (log: Log) => ({
-    ok: log.latencyMs.length, per_s: round(log.latencyMs.length / elapsed, 2),
-    p50_ms: round(percentile(log.latencyMs, 0.5)), p99_ms: round(percentile(log.latencyMs, 0.99)), max_ms: round(Math.max(0, ...log.latencyMs)),
-    refused_429: log.refused, errors: [...log.errors.values()].reduce((a, b) => a + b, 0), error_kinds: Object.fromEntries(log.errors),
-  });
   const all = newLog();
-  for (const m of MODES) {
+  for (const m of modes) {
     all.latencyMs.push(...answers[m].latencyMs);
     all.refused += answers[m].refused;
     for (const [k, v] of answers[m].errors) all.errors.set(k, (all.errors.get(k) ?? 0) + v);
   }
-  const byMode = Object.fromEntries(MODES.map((m) => [m, summary(answers[m])]));
-  const a = summary(all);
-  const d = summary(ingest);
-  const h = summary(health);
-  const data = {
-    seconds, elapsed_seconds: round(elapsed), answer_clients: ANSWER_CLIENTS, modes: MODES, max_tokens: MAX_TOKENS,
-    ingest_clients: INGEST_CLIENTS, ingest_every_ms: INGEST_EVERY_MS, health_every_ms: HEALTH_EVERY_MS,
-    answers: a, answers_by_mode: byMode, documents: d, healthz: h,
-    ingestion_lag: { documents: posted.length, indexed: lag.ms.length, not_indexed_after_60s: lag.missing, p50_ms: round(percentile(lag.ms, 0.5)), p99_ms: round(percentile(lag.ms, 0.99)) },
-    queue_depth_after: after.queue.depth,
+  const a = summary(all, elapsed);
+  const d = summary(ingest, elapsed);
+  const h = summary(health, elapsed);
+  return {
+    mix, modes, decode_batch: decodeBatch, seconds, elapsed_seconds: round(elapsed)!,
+    answers: a, answers_by_mode: Object.fromEntries(modes.map((m) => [m, summary(answers[m], elapsed)])), documents: d, healthz: h,
+    ingestion_lag: { documents: posted.length, indexed: lag.ms.length, not_indexed_after_60s: lag.missing, p50_ms: round(percentile(lag.ms, 0.5)), p99_ms: round(percentile(lag.ms, 0.99)), max_ms: round(Math.max(0, ...lag.ms)) },
+    passages_at_start: before.passages, queue_depth_after: after.queue.depth,
     errors: a.errors + d.errors + h.errors,
   };
-  const row = (name: string, s: ReturnType<typeof summary>) => [name, s.ok, s.per_s, s.p50_ms, s.p99_ms, s.max_ms, s.refused_429, s.errors];
+}
+
+/**
+ * The load section: each mix with batching on, then off, the service restarted between runs on the same
+ * data (`restart` takes the service's environment overrides and returns it running).
+ */
+export async function runLoadSection(restart: (env: Record<string, string>) => Promise<BenchService>, questions: SquadQuestion[], seconds: number): Promise<Section> {
+  const runs: LoadRun[] = [];
+  for (const mix of Object.keys(MIXES) as Mix[]) {
+    for (const batch of [BATCH_ON, 1]) {
+      const svc = await restart({ DECODE_BATCH: String(batch), MAX_CONCURRENT_ANSWERS: String(ANSWER_CLIENTS) });
+      runs.push(await runLoad(svc, questions, seconds, mix, batch));
+    }
+  }
+  const find = (mix: Mix, batch: number) => runs.find((r) => r.mix === mix && r.decode_batch === batch)!;
+  const ratio = (mix: Mix) => round((find(mix, BATCH_ON).answers.per_s ?? 0) / Math.max(1e-9, find(mix, 1).answers.per_s ?? 0), 2)!;
+  const decodeOn = find('decode', BATCH_ON);
+  const decodeOff = find('decode', 1);
+  const errors = runs.reduce((s, r) => s + r.errors, 0);
+  const healthP99 = Math.max(...runs.map((r) => r.healthz.p99_ms ?? 0));
+  const runLabel = (r: LoadRun) => `${r.mix} (${r.modes.join('/')}), batching ${r.decode_batch === 1 ? 'off' : `on (${r.decode_batch})`}`;
   return {
     name: 'load',
-    data,
+    data: { seconds, answer_clients: ANSWER_CLIENTS, max_tokens: MAX_TOKENS, ingest_clients: INGEST_CLIENTS, ingest_every_ms: INGEST_EVERY_MS, health_every_ms: HEALTH_EVERY_MS, mixes: MIXES, runs, answers_per_s_ratio: { decode: ratio('decode'), rag: ratio('rag') }, errors },
     tables: [{
-      title: `${seconds} s on loopback: ${ANSWER_CLIENTS} answer clients (${MODES.join('/')} in turn, max_tokens ${MAX_TOKENS}) + ` +
-        `${INGEST_CLIENTS} ingestion clients (one document per ${INGEST_EVERY_MS} ms each) + GET /healthz every ${HEALTH_EVERY_MS} ms`,
-      columns: ['traffic', 'ok', 'per s', 'p50 ms', 'p99 ms', 'max ms', '429', 'errors'],
-      rows: [
-        row('answers, all modes', a),
-        ...MODES.map((m) => row(`answers, ${m}`, byMode[m])),
-        row('documents posted (202)', d),
-        row('GET /healthz', h),
-        ['ingestion lag (202 to indexed)', lag.ms.length, null, data.ingestion_lag.p50_ms, data.ingestion_lag.p99_ms, round(Math.max(0, ...lag.ms)), null, lag.missing],
-      ],
+      title: `${seconds} s per run on loopback: ${ANSWER_CLIENTS} answer clients (the mix's modes in turn, max_tokens ${MAX_TOKENS}, MAX_CONCURRENT_ANSWERS=${ANSWER_CLIENTS}) + ` +
+        `${INGEST_CLIENTS} ingestion clients (one document per ${INGEST_EVERY_MS} ms each) + GET /healthz every ${HEALTH_EVERY_MS} ms; DECODE_BATCH=${BATCH_ON} (on) vs 1 (off)`,
+      columns: ['run', 'answers', 'answers/s', 'p50 ms', 'p99 ms', '429', 'errors', 'documents (202)', 'ingestion lag p99 ms', '/healthz p99 ms'],
+      rows: runs.map((r) => [runLabel(r), r.answers.ok, r.answers.per_s, r.answers.p50_ms, r.answers.p99_ms, r.answers.refused_429, r.errors, r.documents.ok, r.ingestion_lag.p99_ms, r.healthz.p99_ms]),
+    }, {
+      title: 'By mode',
+      columns: ['run', 'mode', 'answers', 'answers/s', 'p50 ms', 'p99 ms'],
+      rows: runs.flatMap((r) => r.modes.map((m) => [runLabel(r), m, r.answers_by_mode[m].ok, r.answers_by_mode[m].per_s, r.answers_by_mode[m].p50_ms, r.answers_by_mode[m].p99_ms])),
     }],
-    targets: [{ name: 'GET /healthz p99 under mixed load (ms)', value: h.p99_ms, target: '< 100', met: h.p99_ms === null ? null : h.p99_ms < 100 }],
+    targets: [
+      { name: 'decode-heavy mix answers/s, batching on / off', value: ratio('decode'), target: '>= 2.5x', met: ratio('decode') >= 2.5 },
+      { name: 'decode-heavy mix answer p99 (ms), batching on vs off', value: `${decodeOn.answers.p99_ms} vs ${decodeOff.answers.p99_ms}`, target: 'lower with batching', met: (decodeOn.answers.p99_ms ?? Infinity) < (decodeOff.answers.p99_ms ?? 0) },
+      { name: 'rag mix answers/s, batching on / off', value: ratio('rag'), target: 'reported', met: null },
+      { name: 'errors other than documented 429s, all load runs', value: errors, target: '0', met: errors === 0 },
+      { name: 'GET /healthz p99 under mixed load, worst run (ms)', value: healthP99, target: '< 100', met: healthP99 < 100 },
+    ],
     notes: [
-      `memory at the start: ${before.documents.indexed} documents, ${before.passages} passages (the answer section's); ingestion queue left at the end: ${after.queue.depth}`,
+      `memory at the start of each run: ${runs.map((r) => r.passages_at_start).join(', ')} passages (the answer section's SQuAD paragraphs, plus each earlier run's load documents)`,
       'an error is any non-2xx answer other than a documented 429, or a failed connection; each answer client sends its next request when the previous one returns (after Retry-After on a 429)',
-      'ingestion lag: received_at to indexed_at of each posted version, read back after the run (waiting up to 60 s for the last ones; the "errors" cell counts versions still not indexed)',
-      ...(data.errors ? [`error kinds: answers ${JSON.stringify(a.error_kinds)}, documents ${JSON.stringify(d.error_kinds)}, healthz ${JSON.stringify(h.error_kinds)}`] : []),
+      'ingestion lag: received_at to indexed_at of each posted version, read back after the run (waiting up to 60 s for the last ones)',
+      'rag and hybrid answer grounded by default (GROUNDED): the likeliest span of the passages read, scored after one prefill, with no decode steps to batch',
+      ...runs.filter((r) => r.errors).map((r) => `error kinds in ${runLabel(r)}: answers ${JSON.stringify(r.answers.error_kinds)}, documents ${JSON.stringify(r.documents.error_kinds)}, healthz ${JSON.stringify(r.healthz.error_kinds)}`),
     ],
   };
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { runAnswer } from './answer.ts';
 import { runDecode } from './decode.ts';
 import { runIngest } from './ingest.ts';
-import { runLoad } from './load.ts';
+import { runLoadSection } from './load.ts';
 import { runMemory } from './memory.ts';
 import { note } from './progress.ts';
 import { commandLine, gitRevision, machine, markdownPath, writeReport, type Meta, type Section } from './report.ts';
@@ -110,7 +110,10 @@ const run: Record<SectionName, () => Promise<Section>> = {
     const { svc, setup } = await squadService();
     return runAnswer(svc, questions, setup);
   },
-  load: async () => runLoad((await squadService()).svc, questions, loadSeconds),
+  load: async () => {
+    const service = await squadService();
+    return runLoadSection(async (env) => (service.svc = await service.svc.restart(env)), questions, loadSeconds);
+  },
   decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   ingest: () => runIngest(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   memory: () => runMemory(bundleDir, paragraphs),

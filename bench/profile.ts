@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Bundle, ModelName } from '../bundle/index.ts';
+import { createSession, type Bundle, type ModelName } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
 import { Generator } from '../lm/index.ts';
 import { round } from './stats.ts';
@@ -32,7 +32,7 @@ async function profileSession(bundle: Bundle, model: ModelName, threads: number,
   const spec = bundle.manifest.models[model];
   if (!spec) throw new Error(`bundle ${bundle.dir} has no ${model} model`);
   const dir = mkdtempSync(join(tmpdir(), `mac-${model}-profile-`));
-  const session = await ort.InferenceSession.create(join(bundle.dir, spec.file), {
+  const session = await createSession(bundle.dir, bundle.manifest, model, {
     executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all',
     enableProfiling: true, profileFilePrefix: join(dir, model),
   });

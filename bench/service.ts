@@ -10,11 +10,12 @@ export interface BenchService {
   dataDir: string;
   /** Stops the service; the data directory is removed unless `keepData`. */
   close(opts?: { keepData?: boolean }): Promise<void>;
+  /** Stops it and starts it again on the same data with these settings (on top of the first start's). */
+  restart(env: Record<string, string>): Promise<BenchService>;
 }
 
-/** The real service in-process on a free loopback port, with its own empty memory bank. */
-export async function startBenchService(bundleDir: string, env: Record<string, string> = {}): Promise<BenchService> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-'));
+/** The real service in-process on a free loopback port, with its own empty memory bank (or `dataDir`'s). */
+export async function startBenchService(bundleDir: string, env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-'))): Promise<BenchService> {
   let running: RunningService;
   try {
     running = await startService(readConfig({
@@ -32,6 +33,10 @@ export async function startBenchService(bundleDir: string, env: Record<string, s
     async close(opts = {}) {
       await running.close();
       if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async restart(more) {
+      await running.close();
+      return startBenchService(bundleDir, { ...env, ...more }, dataDir);
     },
   };
 }

@@ -1,4 +1,5 @@
-export { loadBundle, type Bundle, type LoadOptions } from './load.ts';
+export { createSession, loadBundle, type Bundle, type LoadOptions } from './load.ts';
+export { qkvOutput } from './step-outputs.ts';
 export { BundleError, REBUILD_HINT } from './errors.ts';
 export type { Manifest, MemorySpec, ModelName } from './manifest.ts';
 export type { TextTokenizer } from './tokenizer.ts';

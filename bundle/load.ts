@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { BundleError, REBUILD_HINT } from './errors.ts';
 import { manifestSchema, type Manifest, type ModelName } from './manifest.ts';
+import { qkvOutput, withQkvOutputs } from './step-outputs.ts';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export interface Bundle {
@@ -60,11 +61,11 @@ async function checkFiles(dir: string, manifest: Manifest, verifyHashes: boolean
   }
 }
 
-function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest): void {
+function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest, added: string[] = []): void {
   const spec = manifest.models[name]!;
   const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
   const wantIn = spec.inputs.map((s) => s.name);
-  const wantOut = spec.outputs.map((s) => s.name);
+  const wantOut = [...spec.outputs.map((s) => s.name), ...added];
   if (!same(session.inputNames, wantIn) || !same(session.outputNames, wantOut)) {
     throw new BundleError(
       `${spec.file} does not match the manifest: inputs [${session.inputNames.join(', ')}] vs [${wantIn.join(', ')}], ` +
@@ -77,6 +78,33 @@ function checkSignature(name: ModelName, session: ort.InferenceSession, manifest
 function notLoaded(name: ModelName): ort.InferenceSession {
   const fail = () => Promise.reject(new Error(`the ${name} session is not loaded on this thread (loadBundle's models option)`));
   return { run: fail, release: async () => {} } as unknown as ort.InferenceSession;
+}
+
+/**
+ * One model's session, checked against the manifest. The LM's carries the decode step's outputs
+ * (bundle/step-outputs.ts) and answers with the manifest's outputs unless a run names others.
+ */
+export async function createSession(dir: string, manifest: Manifest, name: ModelName, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const spec = manifest.models[name]!;
+  if (name !== 'lm') {
+    const session = await ort.InferenceSession.create(join(dir, spec.file), options);
+    checkSignature(name, session, manifest);
+    return session;
+  }
+  if (manifest.lm_graph !== 'fused') {
+    throw new BundleError(`${spec.file} is a ${manifest.lm_graph ?? 'traced'} LM graph; decoding reads the fused graph's attention projections (mac/fused_lm.py). ${REBUILD_HINT}`);
+  }
+  const added = Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l));
+  const session = await ort.InferenceSession.create(withQkvOutputs(readFileSync(join(dir, spec.file)), manifest.dims.lm_layers), options);
+  checkSignature(name, session, manifest, added);
+  const outputs = spec.outputs.map((o) => o.name);
+  return new Proxy(session, {
+    get(target, prop) {
+      if (prop === 'run') return (feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType) => target.run(feeds, fetches ?? outputs);
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Loads and checks a bundle; throws BundleError (with a fix) if anything is missing or mismatched. */
@@ -103,10 +131,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
       sessions[name] = notLoaded(name);
       continue;
     }
-    const opts = name === 'encoder' ? noSpinning : sessionOptions;
-    const session = await ort.InferenceSession.create(join(dir, spec.file), opts);
-    checkSignature(name, session, manifest);
-    sessions[name] = session;
+    sessions[name] = await createSession(dir, manifest, name, name === 'encoder' ? noSpinning : sessionOptions);
   }
   if (manifest.memory.encoder && !sessions.memory_encoder) {
     throw new BundleError(`The manifest's memory names an encoder (${manifest.memory.encoder.file}) but models has no memory_encoder. ${REBUILD_HINT}`);

@@ -1,33 +1,33 @@
 import * as ort from 'onnxruntime-node';
-import { int64, release, type Manifest } from '../bundle/index.ts';
+import { BundleError, int64, qkvOutput, REBUILD_HINT, type Manifest } from '../bundle/index.ts';
 import { lmFeeds } from './past.ts';
+import { rotateKey } from './rope.ts';
 
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
-/** Where a sequence's cache lives: row `row` of a [rows, H_kv, width, D] tensor per layer key/value, its first `length` positions valid. */
+/** Where a sequence's cache lives: row `row` of a [rows, H_kv, width, D] array per layer key/value, its first `length` positions valid. */
 interface CacheRow {
-  tensors: ort.Tensor[];
-  rows: number;
+  data: Float32Array[];
   row: number;
   width: number;
 }
 
 /** A generation's place in the decode batch, from its prefill until it leaves. */
 export class Sequence {
-  /** Valid positions in its cache (prefix + prompt + tokens fed so far). */
-  length: number;
   cache: CacheRow;
   /** The token waiting for the next step, and who gets its logits row. */
   pending: { token: number; resolve: (logits: Float32Array) => void; reject: (err: Error) => void } | null = null;
   left = false;
 
-  constructor(private readonly batcher: DecodeBatcher, present: ort.Tensor[], length: number) {
-    this.length = length;
-    this.cache = { tensors: present, rows: 1, row: 0, width: length };
+  /** `length`: valid positions (prefix + prompt + tokens fed); `capacity`: the most it may reach. */
+  constructor(private readonly batcher: DecodeBatcher, present: ort.Tensor[], public length: number, readonly capacity: number) {
+    this.cache = { data: present.map((t) => t.data as Float32Array), row: 0, width: length };
   }
 
   /** Feeds `token` at the next position; resolves with the logits [V] of the position after it (valid until the next step). */
   step(token: number): Promise<Float32Array> {
+    if (this.left) return Promise.reject(new Error('the sequence has left the batch'));
+    if (this.length >= this.capacity) return Promise.reject(new RangeError(`the sequence is at its capacity of ${this.capacity} positions`));
     return new Promise((resolve, reject) => {
       this.pending = { token, resolve, reject };
       this.batcher.wake();
@@ -48,10 +48,12 @@ export class Sequence {
  * leaves when it stops, between steps). Exclusive passes (prefills, span reading) and batched steps take
  * turns, so a long prefill delays the batch by one pass, not by the whole answer.
  *
- * The batch's cache is one [B, H_kv, W, D] tensor per layer key/value, each row right-padded: row b holds
- * its sequence's positions 0..length-1 and the attention mask marks them, which is how GroupQueryAttention
- * reads each row's own length (and places its next token at that position). Each step's present becomes
- * the next step's past as it is; only when the rows change is the cache copied into a new layout.
+ * The batch's cache is one [B, H_kv, W, D] array per layer key/value, W the largest capacity of its rows,
+ * each row right-padded: row b holds its sequence's positions 0..length-1 and the attention mask marks
+ * them, which is how GroupQueryAttention reads each row's own length and places its token. A step fetches
+ * only the logits and each layer's query/key/value projection of the new token (bundle/step-outputs.ts),
+ * and writes the key (rotated to its position) and the value into the cache in place: no step copies the
+ * cache. Only when the rows change is the cache laid out anew.
  * `maxBatch` 1 turns batching off: sequences then decode one at a time, the next joining when one leaves.
  */
 export class DecodeBatcher {
@@ -59,14 +61,20 @@ export class DecodeBatcher {
   /** Sequences in the batch, in row order, and those waiting for a row. */
   private rows: Sequence[] = [];
   private readonly joining: Sequence[] = [];
+  private tensors: ort.Tensor[] = [];
   private busy = false;
   private woken = false;
   private lastWasStep = false;
-  /** Steps run and rows stepped: the mean batch size is their ratio. */
+  private readonly fetches: string[];
+  private readonly invFreq: readonly number[];
+  /** Steps run, rows stepped (their ratio is the mean batch), and cache layouts made. */
   readonly stats = { steps: 0, rowsStepped: 0, relayouts: 0 };
 
   constructor(private readonly session: ort.InferenceSession, private readonly manifest: Manifest, private readonly maxBatch: number) {
     if (!(maxBatch >= 1)) throw new RangeError(`maxBatch must be at least 1, got ${maxBatch}`);
+    if (!manifest.memory.rope_inv_freq) throw new BundleError(`The manifest has no memory.rope_inv_freq: decoding cannot rotate the new keys. ${REBUILD_HINT}`);
+    this.invFreq = manifest.memory.rope_inv_freq;
+    this.fetches = ['logits', ...Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l))];
   }
 
   /** One pass over `ids` after `past`, the first at `position`, queued behind the pass in flight. */
@@ -77,22 +85,22 @@ export class DecodeBatcher {
     });
   }
 
-  /** Adds a prefilled sequence; its `present` (one [1, H_kv, length, D] tensor per layer key/value) now belongs to the batcher. */
-  join(present: ort.Tensor[], length: number): Sequence {
-    const seq = new Sequence(this, present, length);
+  /**
+   * Adds a prefilled sequence: `present` (one [1, H_kv, length, D] tensor per layer key/value, read once it
+   * has a row) and the most positions it may reach, `capacity` (its length plus the tokens it may still feed).
+   */
+  join(present: ort.Tensor[], length: number, capacity: number): Sequence {
+    const seq = new Sequence(this, present, length, Math.max(capacity, length));
     this.joining.push(seq);
     return seq;
   }
 
-  /** @internal a sequence left: fail its pending step, free what only it held. */
+  /** @internal a sequence left: fail its pending step; it is dropped from the rows at the next step. */
   dropped(seq: Sequence): void {
     seq.pending?.reject(new Error('the sequence left the batch'));
     seq.pending = null;
     const waiting = this.joining.indexOf(seq);
-    if (waiting >= 0) {
-      this.joining.splice(waiting, 1);
-      this.releaseUnused(seq.cache.tensors);
-    }
+    if (waiting >= 0) this.joining.splice(waiting, 1);
     this.wake();
   }
 
@@ -144,10 +152,9 @@ export class DecodeBatcher {
     this.rows = stepping;
     const B = stepping.length;
     const width = stepping[0].cache.width;
-    const { lm_vocab: V, lm_layers: L } = this.manifest.dims;
     const mask = new Array<number>(B * (width + 1)).fill(0);
     stepping.forEach((s, b) => mask.fill(1, b * (width + 1), b * (width + 1) + s.length + 1));
-    const feeds = lmFeeds(this.manifest, [], stepping[0].cache.tensors, 0);
+    const feeds = lmFeeds(this.manifest, [], this.tensors, 0);
     feeds.input_ids = int64(stepping.map((s) => s.pending!.token), [B, 1]);
     feeds.attention_mask = int64(mask, [B, width + 1]);
     feeds.position_ids = int64(stepping.map((s) => s.length), [B, 1]);
@@ -155,47 +162,58 @@ export class DecodeBatcher {
     stepping.forEach((s) => (s.pending = null));
     let out: Outputs;
     try {
-      out = await this.session.run(feeds);
+      out = await this.session.run(feeds, this.fetches);
     } catch (err) {
       for (const w of waiting) w.reject(err as Error);
       return;
     }
     this.stats.steps++;
     this.stats.rowsStepped += B;
-    const present = Array.from({ length: L }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
-    const old = stepping[0].cache.tensors;
-    for (const [b, s] of stepping.entries()) {
-      s.length++;
-      s.cache = { tensors: present, rows: B, row: b, width: width + 1 };
-    }
-    this.releaseUnused(old);
+    this.append(stepping, out);
+    const V = this.manifest.dims.lm_vocab;
     const logits = out.logits.data as Float32Array;
     waiting.forEach((w, b) => w.resolve(logits.subarray(b * V, (b + 1) * V)));
   }
 
-  /** Releases a cache's tensors unless a sequence still reads its row from them. */
-  private releaseUnused(tensors: ort.Tensor[]): void {
-    if (![...this.rows, ...this.joining].some((s) => !s.left && s.cache.tensors === tensors)) release(...tensors);
+  /** Writes each row's new key (rotated to its position) and value from the step's projections into the cache. */
+  private append(rows: Sequence[], out: Outputs): void {
+    const { lm_layers: L, lm_kv_heads: Hkv, lm_head_dim: D } = this.manifest.dims;
+    for (let l = 0; l < L; l++) {
+      const qkv = out[qkvOutput(l)];
+      const stride = qkv.dims[2] as number; // (H + 2 H_kv) D per row
+      const keysAt = stride - 2 * Hkv * D;
+      const data = qkv.data as Float32Array;
+      const [keys, values] = [this.tensors[2 * l].data as Float32Array, this.tensors[2 * l + 1].data as Float32Array];
+      rows.forEach((s, b) => {
+        for (let h = 0; h < Hkv; h++) {
+          const to = ((b * Hkv + h) * s.cache.width + s.length) * D;
+          keys.set(data.subarray(b * stride + keysAt + h * D, b * stride + keysAt + (h + 1) * D), to);
+          rotateKey(keys, to, s.length, this.invFreq);
+          values.set(data.subarray(b * stride + keysAt + (Hkv + h) * D, b * stride + keysAt + (Hkv + h + 1) * D), to);
+        }
+      });
+    }
+    for (const s of rows) s.length++;
   }
 
-  /** Copies the rows' caches into one right-padded [B, H_kv, W, D] tensor per layer key/value, W the longest row. */
+  /** Copies the rows' caches into one right-padded [B, H_kv, W, D] array per layer key/value, W the largest capacity. */
   private relayout(rows: Sequence[]): void {
     this.stats.relayouts++;
     const { lm_layers: L, lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
-    const width = Math.max(...rows.map((s) => s.length));
-    const tensors = Array.from({ length: 2 * L }, (_, i) => {
-      const data = new Float32Array(rows.length * H * width * D);
+    const width = Math.max(...rows.map((s) => s.capacity));
+    const data = Array.from({ length: 2 * L }, (_, i) => {
+      const buf = new Float32Array(rows.length * H * width * D);
       rows.forEach((s, b) => {
-        const src = s.cache.tensors[i].data as Float32Array;
+        const src = s.cache.data[i];
         for (let h = 0; h < H; h++) {
           const from = ((s.cache.row * H + h) * s.cache.width) * D;
-          data.set(src.subarray(from, from + s.length * D), ((b * H + h) * width) * D);
+          buf.set(src.subarray(from, from + s.length * D), ((b * H + h) * width) * D);
         }
       });
-      return new ort.Tensor('float32', data, [rows.length, H, width, D]);
+      return buf;
     });
-    const old = new Set([...this.rows, ...rows].map((s) => s.cache.tensors));
-    rows.forEach((s, b) => (s.cache = { tensors, rows: rows.length, row: b, width }));
-    for (const t of old) this.releaseUnused(t);
+    // the old arrays stay with any parked row that still reads from them; nothing else holds them
+    rows.forEach((s, b) => (s.cache = { data, row: b, width }));
+    this.tensors = data.map((d) => new ort.Tensor('float32', d, [rows.length, H, width, D]));
   }
 }

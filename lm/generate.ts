@@ -82,7 +82,7 @@ export class Generator {
     const firstTokenMs = performance.now() - started;
     const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
     let logits = (prefill.logits.data as Float32Array).subarray((promptIds.length - 1) * V, promptIds.length * V);
-    const sequence = this.batcher.join(present, P + promptIds.length);
+    const sequence = this.batcher.join(present, P + promptIds.length, P + promptIds.length + options.maxNewTokens);
     const tokens: number[] = [];
     let probSum = 0;
     let emitted = '';
