@@ -45,8 +45,9 @@ export class Sequence {
 /**
  * One LM session shared by every generation in flight: passes run one at a time, and the decode steps of
  * all sequences in the batch run as one pass (continuous batching: a sequence joins after its prefill and
- * leaves when it stops, between steps). Exclusive passes (prefills, span reading) and batched steps take
- * turns, so a long prefill delays the batch by one pass, not by the whole answer.
+ * leaves when it stops, between steps). Exclusive passes (prefills, span reading) and batched steps share
+ * the LM's time equally while both wait: a prefill (hundreds of ms) runs only once the batch has had as
+ * much time since, so answers in flight keep decoding while new ones arrive, and new ones still start.
  *
  * The batch's cache is one [B, H_kv, W, D] array per layer key/value, W the largest capacity of its rows,
  * each row right-padded: row b holds its sequence's positions 0..length-1 and the attention mask marks
@@ -64,7 +65,8 @@ export class DecodeBatcher {
   private tensors: ort.Tensor[] = [];
   private busy = false;
   private woken = false;
-  private lastWasStep = false;
+  /** LM time spent on exclusive passes minus time spent on steps while both waited (ms): who goes next. */
+  private owed = 0;
   private readonly fetches: string[];
   private readonly invFreq: readonly number[];
   /** Steps run, rows stepped (their ratio is the mean batch), and cache layouts made. */
@@ -117,19 +119,23 @@ export class DecodeBatcher {
   private async pump(): Promise<void> {
     if (this.busy) return;
     const stepReady = this.rows.some((s) => s.pending) || this.joining.some((s) => s.pending);
-    const takeExclusive = this.exclusive.length > 0 && (!stepReady || this.lastWasStep);
+    const takeExclusive = this.exclusive.length > 0 && (!stepReady || this.owed <= 0);
     if (!takeExclusive && !stepReady) return;
+    const contended = this.exclusive.length > 0 && stepReady;
     this.busy = true;
+    const started = performance.now();
     try {
       if (takeExclusive) {
         const job = this.exclusive.shift()!;
-        this.lastWasStep = false;
         await job.run().then(job.resolve, job.reject);
       } else {
-        this.lastWasStep = true;
         await this.step();
       }
     } finally {
+      const ms = performance.now() - started;
+      // only time spent while the other side waited counts; an idle side is owed nothing
+      if (contended) this.owed += takeExclusive ? ms : -ms;
+      else this.owed = 0;
       this.busy = false;
       this.wake();
     }
