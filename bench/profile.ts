@@ -32,7 +32,7 @@ async function profileSession(bundle: Bundle, model: ModelName, threads: number,
   const spec = bundle.manifest.models[model];
   if (!spec) throw new Error(`bundle ${bundle.dir} has no ${model} model`);
   const dir = mkdtempSync(join(tmpdir(), `mac-${model}-profile-`));
-  const session = await createSession(bundle.dir, bundle.manifest, model, {
+  const { session } = await createSession(bundle.dir, bundle.manifest, model, {
     executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all',
     enableProfiling: true, profileFilePrefix: join(dir, model),
   });

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { BundleError, REBUILD_HINT } from './errors.ts';
 import { manifestSchema, type Manifest, type ModelName } from './manifest.ts';
-import { qkvOutput, withQkvOutputs } from './step-outputs.ts';
+import { qkvOutput, readRotaryTables, withQkvOutputs, type RotaryTables } from './lm-graph.ts';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export interface Bundle {
@@ -13,6 +13,8 @@ export interface Bundle {
   manifest: Manifest;
   /** One session per model the manifest lists (memory_encoder only where the bundle has one). */
   sessions: Record<Exclude<ModelName, 'memory_encoder'>, ort.InferenceSession> & { memory_encoder?: ort.InferenceSession };
+  /** The LM graph's rotary tables, where this thread loaded the LM (decoding rotates new keys with them). */
+  lmRotary: RotaryTables | null;
   lmTokenizer: TextTokenizer;
   encoderTokenizer: TextTokenizer;
   close(): Promise<void>;
@@ -82,29 +84,38 @@ function notLoaded(name: ModelName): ort.InferenceSession {
 
 /**
  * One model's session, checked against the manifest. The LM's carries the decode step's outputs
- * (bundle/step-outputs.ts) and answers with the manifest's outputs unless a run names others.
+ * (bundle/lm-graph.ts) and answers with the manifest's outputs unless a run names others; its graph's
+ * rotary tables come with it.
  */
-export async function createSession(dir: string, manifest: Manifest, name: ModelName, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+export async function createSession(dir: string, manifest: Manifest, name: ModelName, options: ort.InferenceSession.SessionOptions): Promise<{ session: ort.InferenceSession; rotary: RotaryTables | null }> {
   const spec = manifest.models[name]!;
   if (name !== 'lm') {
     const session = await ort.InferenceSession.create(join(dir, spec.file), options);
     checkSignature(name, session, manifest);
-    return session;
+    return { session, rotary: null };
   }
   if (manifest.lm_graph !== 'fused') {
     throw new BundleError(`${spec.file} is a ${manifest.lm_graph ?? 'traced'} LM graph; decoding reads the fused graph's attention projections (mac/fused_lm.py). ${REBUILD_HINT}`);
   }
   const added = Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l));
-  const session = await ort.InferenceSession.create(withQkvOutputs(readFileSync(join(dir, spec.file)), manifest.dims.lm_layers), options);
+  const bytes = readFileSync(join(dir, spec.file));
+  const session = await ort.InferenceSession.create(withQkvOutputs(bytes, manifest.dims.lm_layers), options);
   checkSignature(name, session, manifest, added);
+  let rotary: RotaryTables;
+  try {
+    rotary = readRotaryTables(bytes, manifest.dims.lm_head_dim);
+  } catch (err) {
+    throw new BundleError(`${spec.file}: ${(err as Error).message}. ${REBUILD_HINT}`);
+  }
   const outputs = spec.outputs.map((o) => o.name);
-  return new Proxy(session, {
+  const wrapped = new Proxy(session, {
     get(target, prop) {
       if (prop === 'run') return (feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType) => target.run(feeds, fetches ?? outputs);
       const value = Reflect.get(target, prop);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  return { session: wrapped, rotary };
 }
 
 /** Loads and checks a bundle; throws BundleError (with a fix) if anything is missing or mismatched. */
@@ -122,6 +133,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // to back while decoding, where spinning pays, so it keeps it.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const sessions = {} as Bundle['sessions'];
+  let lmRotary: RotaryTables | null = null;
   const wanted = new Set(options.models ?? (Object.keys(manifest.models) as ModelName[]));
   if (wanted.has('memory_encoder') && !manifest.models.memory_encoder) wanted.add('lm');
   for (const name of Object.keys(manifest.models) as ModelName[]) {
@@ -131,7 +143,9 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
       sessions[name] = notLoaded(name);
       continue;
     }
-    sessions[name] = await createSession(dir, manifest, name, name === 'encoder' ? noSpinning : sessionOptions);
+    const loaded = await createSession(dir, manifest, name, name === 'encoder' ? noSpinning : sessionOptions);
+    sessions[name] = loaded.session;
+    lmRotary ??= loaded.rotary;
   }
   if (manifest.memory.encoder && !sessions.memory_encoder) {
     throw new BundleError(`The manifest's memory names an encoder (${manifest.memory.encoder.file}) but models has no memory_encoder. ${REBUILD_HINT}`);
@@ -145,6 +159,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
     dir,
     manifest,
     sessions,
+    lmRotary,
     lmTokenizer: loadTokenizer(join(dir, manifest.tokenizers.lm)),
     encoderTokenizer: loadTokenizer(join(dir, manifest.tokenizers.encoder)),
     async close() {

@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { BundleError, int64, qkvOutput, REBUILD_HINT, type Manifest } from '../bundle/index.ts';
+import { int64, qkvOutput, rotateNewKey, type Manifest, type RotaryTables } from '../bundle/index.ts';
 import { lmFeeds } from './past.ts';
-import { rotateKey } from './rope.ts';
 
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
@@ -68,14 +67,11 @@ export class DecodeBatcher {
   /** LM time spent on exclusive passes minus time spent on steps while both waited (ms): who goes next. */
   private owed = 0;
   private readonly fetches: string[];
-  private readonly invFreq: readonly number[];
   /** Steps run, rows stepped (their ratio is the mean batch), and cache layouts made. */
   readonly stats = { steps: 0, rowsStepped: 0, relayouts: 0 };
 
-  constructor(private readonly session: ort.InferenceSession, private readonly manifest: Manifest, private readonly maxBatch: number) {
+  constructor(private readonly session: ort.InferenceSession, private readonly manifest: Manifest, private readonly rotary: RotaryTables, private readonly maxBatch: number) {
     if (!(maxBatch >= 1)) throw new RangeError(`maxBatch must be at least 1, got ${maxBatch}`);
-    if (!manifest.memory.rope_inv_freq) throw new BundleError(`The manifest has no memory.rope_inv_freq: decoding cannot rotate the new keys. ${REBUILD_HINT}`);
-    this.invFreq = manifest.memory.rope_inv_freq;
     this.fetches = ['logits', ...Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l))];
   }
 
@@ -193,8 +189,7 @@ export class DecodeBatcher {
       rows.forEach((s, b) => {
         for (let h = 0; h < Hkv; h++) {
           const to = ((b * Hkv + h) * s.cache.width + s.length) * D;
-          keys.set(data.subarray(b * stride + keysAt + h * D, b * stride + keysAt + (h + 1) * D), to);
-          rotateKey(keys, to, s.length, this.invFreq);
+          rotateNewKey(data, b * stride + keysAt + h * D, keys, to, s.length, this.rotary);
           values.set(data.subarray(b * stride + keysAt + (Hkv + h) * D, b * stride + keysAt + (Hkv + h + 1) * D), to);
         }
       });

@@ -45,7 +45,8 @@ export class Generator {
   /** `maxBatch`: decode steps of at most this many concurrent generations run as one pass (1: batching off). */
   constructor(private readonly bundle: Bundle, options: { maxBatch?: number } = {}) {
     this.stop = new Set(bundle.manifest.prompt.stop_token_ids);
-    this.batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, options.maxBatch ?? 8);
+    if (!bundle.lmRotary) throw new Error(`the LM is not loaded on this thread (loadBundle's models option)`);
+    this.batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, bundle.lmRotary, options.maxBatch ?? 8);
   }
 
   /** Decode passes run and rows stepped (their ratio is the mean batch). */

@@ -47,9 +47,25 @@ describe('continuous batching of decode steps (tiny bundle)', () => {
     return rows;
   }
 
+  it('alone, a sequence steps to exactly the logits of the plain loop (its new keys rotated as the graph rotates them)', async () => {
+    const fed = [100, 200, 300, 400, 500, 600];
+    for (const job of [jobs[0], jobs[3]]) {
+      const batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, bundle.lmRotary!, 1);
+      const ids = promptIds(job);
+      const start = job.memory ? prefix.length : 0;
+      const past = Object.values(pastFeeds(bundle.manifest, job.memory ? prefix : null));
+      const seq = batcher.join(presents(await batcher.forward(ids, past, start)), start + ids.length, start + ids.length + fed.length);
+      const got: Float32Array[] = [];
+      for (const token of fed) got.push((await seq.step(token)).slice());
+      seq.leave();
+      const want = await reference(job, fed);
+      want.forEach((row, k) => expect(maxDiff(got[k], row)).toBe(0));
+    }
+  });
+
   it('steps rows of different lengths, joining and leaving between steps, exactly as each alone', async () => {
     const fed = [100, 200, 300, 400];
-    const batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, 8);
+    const batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, bundle.lmRotary!, 8);
     const prefill = async (job: (typeof jobs)[number]) => {
       const ids = promptIds(job);
       const past = Object.values(pastFeeds(bundle.manifest, job.memory ? prefix : null));
