@@ -53,8 +53,9 @@ done
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 --threads 1
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
 OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
-# Speed and bytes.
-run npm run bench -- --out results/bench-memory.json --sections ingest,memory
+# Speed, load and bytes (on a quiet machine: nothing else running).
+run npm run bench -- --out results/bench.json --sections answer,load,decode,ingest,memory
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
-# Under load: the after run (the before run is the same command in a worktree of 9fb7b3c).
-run npm run bench -- --out results/load-after.json --sections load --load-seconds 60
+# Decoding through the batcher gives the same answers (results/decode-quality/README.md: the before run is
+# the same command in a worktree of 76dfa92).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/quality/new --limit 500 --modes mac,base --threads 1
