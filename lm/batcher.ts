@@ -48,12 +48,13 @@ export class Sequence {
  * the LM's time equally while both wait: a prefill (hundreds of ms) runs only once the batch has had as
  * much time since, so answers in flight keep decoding while new ones arrive, and new ones still start.
  *
- * The batch's cache is one [B, H_kv, W, D] array per layer key/value, W the largest capacity of its rows,
- * each row right-padded: row b holds its sequence's positions 0..length-1 and the attention mask marks
- * them, which is how GroupQueryAttention reads each row's own length and places its token. A step fetches
- * only the logits and each layer's query/key/value projection of the new token (bundle/step-outputs.ts),
- * and writes the key (rotated to its position) and the value into the cache in place: no step copies the
- * cache. Only when the rows change is the cache laid out anew.
+ * The batch's cache is a slab of one [maxBatch, H_kv, W, D] array per layer key/value, W at least the
+ * largest capacity of its rows; rows 0..B-1 are in use, each right-padded: row b holds its sequence's
+ * positions 0..length-1 and the attention mask marks them, which is how GroupQueryAttention reads each
+ * row's own length and places its token. A step passes the first B rows as they lie, fetches only the
+ * logits and each layer's query/key/value projection of the new token (bundle/lm-graph.ts), and writes the
+ * key (rotated to its position) and the value into the slab in place: no step copies the cache. A row
+ * that joins or leaves costs one row's copy (arrange).
  * `maxBatch` 1 turns batching off: sequences then decode one at a time, the next joining when one leaves.
  */
 export class DecodeBatcher {
@@ -61,6 +62,9 @@ export class DecodeBatcher {
   /** Sequences in the batch, in row order, and those waiting for a row. */
   private rows: Sequence[] = [];
   private readonly joining: Sequence[] = [];
+  /** The batch's cache: one [maxBatch, H_kv, width, D] array per layer key/value, rows 0..B-1 in use. */
+  private slab: Float32Array[] = [];
+  private width = 0;
   private tensors: ort.Tensor[] = [];
   private busy = false;
   private woken = false;
@@ -139,23 +143,15 @@ export class DecodeBatcher {
 
   /** One decode pass over every row with a token waiting (admitting waiting sequences while there is room). */
   private async step(): Promise<void> {
-    const kept = this.rows.filter((s) => !s.left);
-    // a row with no token yet (its caller is still busy) steps out and waits with the joiners, cache kept
-    const parked = kept.filter((s) => !s.pending);
-    const stepping = kept.filter((s) => s.pending);
-    while (stepping.length < this.maxBatch) {
-      const i = this.joining.findIndex((s) => s.pending);
-      if (i < 0) break;
-      stepping.push(...this.joining.splice(i, 1));
-    }
-    this.joining.unshift(...parked);
+    this.arrange();
+    const stepping = this.rows;
     if (!stepping.length) return;
-    if (stepping.length !== this.rows.length || stepping.some((s, i) => s !== this.rows[i])) this.relayout(stepping);
-    this.rows = stepping;
     const B = stepping.length;
-    const width = stepping[0].cache.width;
+    const width = this.width;
+    const { lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
     const mask = new Array<number>(B * (width + 1)).fill(0);
     stepping.forEach((s, b) => mask.fill(1, b * (width + 1), b * (width + 1) + s.length + 1));
+    this.tensors = this.slab.map((d) => new ort.Tensor('float32', d.subarray(0, B * H * width * D), [B, H, width, D]));
     const feeds = lmFeeds(this.manifest, [], this.tensors, 0);
     feeds.input_ids = int64(stepping.map((s) => s.pending!.token), [B, 1]);
     feeds.attention_mask = int64(mask, [B, width + 1]);
@@ -175,6 +171,64 @@ export class DecodeBatcher {
     const V = this.manifest.dims.lm_vocab;
     const logits = out.logits.data as Float32Array;
     waiting.forEach((w, b) => w.resolve(logits.subarray(b * V, (b + 1) * V)));
+  }
+
+  /**
+   * Makes the rows the sequences to step, packed at the front of the slab: a row that left is filled by
+   * the last row, a row with no token yet is copied out to wait with the joiners, a joiner is copied into
+   * the next free row. Each is one row's copy; only a joiner wider than the slab lays it out anew.
+   */
+  private arrange(): void {
+    const rows = this.rows;
+    for (let b = rows.length - 1; b >= 0; b--) {
+      const s = rows[b];
+      if (!s.left && s.pending) continue;
+      if (!s.left) {
+        s.cache = this.copyOut(s);
+        this.joining.unshift(s); // waits with the joiners, its cache its own
+      }
+      const last = rows.pop()!;
+      if (last !== s) {
+        this.copyRow(last, b);
+        rows[b] = last;
+      }
+    }
+    const admit: Sequence[] = [];
+    while (rows.length + admit.length < this.maxBatch) {
+      const i = this.joining.findIndex((s) => s.pending);
+      if (i < 0) break;
+      admit.push(...this.joining.splice(i, 1));
+    }
+    if (!admit.length) return;
+    const need = Math.max(...[...rows, ...admit].map((s) => s.capacity));
+    // a new slab when the rows outgrow it, or when an empty batch restarts with rows much narrower
+    if (!this.slab.length || need > this.width || (!rows.length && 2 * need < this.width)) this.relayout([...rows, ...admit], need);
+    else for (const s of admit) this.copyRow(s, rows.push(s) - 1);
+  }
+
+  /** A row's valid positions copied out of the slab into arrays of its own ([1, H_kv, length, D] each). */
+  private copyOut(s: Sequence): CacheRow {
+    const { lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
+    const data = s.cache.data.map(() => new Float32Array(H * s.length * D));
+    this.copy(s, data, 0, s.length);
+    return { data, row: 0, width: s.length };
+  }
+
+  /** Copies sequence `s`'s cache into row `row` of the slab. */
+  private copyRow(s: Sequence, row: number): void {
+    this.copy(s, this.slab, row, this.width);
+    s.cache = { data: this.slab, row, width: this.width };
+  }
+
+  private copy(s: Sequence, into: Float32Array[], row: number, width: number): void {
+    const { lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
+    into.forEach((dst, i) => {
+      const src = s.cache.data[i];
+      for (let h = 0; h < H; h++) {
+        const from = ((s.cache.row * H + h) * s.cache.width) * D;
+        dst.set(src.subarray(from, from + s.length * D), ((row * H + h) * width) * D);
+      }
+    });
   }
 
   /** Writes each row's new key (rotated to its position) and value from the step's projections into the cache. */
@@ -197,24 +251,18 @@ export class DecodeBatcher {
     for (const s of rows) s.length++;
   }
 
-  /** Copies the rows' caches into one right-padded [B, H_kv, W, D] array per layer key/value, W the largest capacity. */
-  private relayout(rows: Sequence[]): void {
+  /** A new slab for `maxBatch` rows of `need` positions (rounded up to 64), the rows copied in. */
+  private relayout(rows: Sequence[], need: number): void {
     this.stats.relayouts++;
     const { lm_layers: L, lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
-    const width = Math.max(...rows.map((s) => s.capacity));
-    const data = Array.from({ length: 2 * L }, (_, i) => {
-      const buf = new Float32Array(rows.length * H * width * D);
-      rows.forEach((s, b) => {
-        const src = s.cache.data[i];
-        for (let h = 0; h < H; h++) {
-          const from = ((s.cache.row * H + h) * s.cache.width) * D;
-          buf.set(src.subarray(from, from + s.length * D), ((b * H + h) * width) * D);
-        }
-      });
-      return buf;
+    const width = Math.min(Math.ceil(need / 64) * 64, Math.max(need, this.manifest.limits.max_lm_tokens));
+    const slab = Array.from({ length: 2 * L }, () => new Float32Array(this.maxBatch * H * width * D));
+    rows.forEach((s, b) => {
+      this.copy(s, slab, b, width);
     });
-    // the old arrays stay with any parked row that still reads from them; nothing else holds them
-    rows.forEach((s, b) => (s.cache = { data, row: b, width }));
-    this.tensors = data.map((d) => new ort.Tensor('float32', d, [rows.length, H, width, D]));
+    this.slab = slab;
+    this.width = width;
+    rows.forEach((s, b) => (s.cache = { data: slab, row: b, width }));
+    this.rows = rows;
   }
 }
