@@ -55,6 +55,7 @@ run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out resul
 OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed, load and bytes (on a quiet machine: nothing else running).
 run npm run bench -- --out results/bench.json --sections answer,load,decode,ingest,memory
+run npm run bench -- --out results/bench-load.json --sections load --load-seconds 60
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
 # Decoding through the batcher gives the same answers (results/decode-quality/README.md: the before run is
 # the same command in a worktree of 76dfa92).
