@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadBundle, type Bundle, type Manifest } from '../bundle/index.ts';
 import { DecodeBatcher } from '../lm/batcher.ts';
-import { pastFeeds } from '../lm/past.ts';
+import { pastFeeds, presentsOf } from '../lm/past.ts';
 import { buildPrompt, Generator } from '../lm/index.ts';
 import { profileDecode } from './profile.ts';
 import { note } from './progress.ts';
@@ -50,13 +50,12 @@ const perSecond = (tokens: number, ms: number) => Number(((tokens * 1000) / ms).
  * pass (1: one sequence after another, as without batching). Decoded tokens per second.
  */
 async function concurrentDecode(bundle: Bundle, prompts: string[], maxBatch: number, steps: number): Promise<number> {
-  const { lm_layers: L } = bundle.manifest.dims;
   const batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, bundle.lmRotary!, maxBatch);
   const sequences = [];
   for (const prompt of prompts) {
     const ids = bundle.lmTokenizer.encode(prompt, false);
     const out = await batcher.forward(ids, Object.values(pastFeeds(bundle.manifest, null)), 0);
-    sequences.push(batcher.join(Array.from({ length: L }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat(), ids.length, ids.length + steps));
+    sequences.push(batcher.join(presentsOf(bundle.manifest, out), ids.length, ids.length + steps));
   }
   const t0 = performance.now();
   await Promise.all(sequences.map(async (s, i) => {

@@ -65,7 +65,6 @@ export class DecodeBatcher {
   /** The batch's cache: one [maxBatch, H_kv, width, D] array per layer key/value, rows 0..B-1 in use. */
   private slab: Float32Array[] = [];
   private width = 0;
-  private tensors: ort.Tensor[] = [];
   private busy = false;
   private woken = false;
   /** LM time spent on exclusive passes minus time spent on steps while both waited (ms): who goes next. */
@@ -151,8 +150,8 @@ export class DecodeBatcher {
     const { lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
     const mask = new Array<number>(B * (width + 1)).fill(0);
     stepping.forEach((s, b) => mask.fill(1, b * (width + 1), b * (width + 1) + s.length + 1));
-    this.tensors = this.slab.map((d) => new ort.Tensor('float32', d.subarray(0, B * H * width * D), [B, H, width, D]));
-    const feeds = lmFeeds(this.manifest, [], this.tensors, 0);
+    const past = this.slab.map((d) => new ort.Tensor('float32', d.subarray(0, B * H * width * D), [B, H, width, D]));
+    const feeds = lmFeeds(this.manifest, [], past, 0);
     feeds.input_ids = int64(stepping.map((s) => s.pending!.token), [B, 1]);
     feeds.attention_mask = int64(mask, [B, width + 1]);
     feeds.position_ids = int64(stepping.map((s) => s.length), [B, 1]);
@@ -239,7 +238,7 @@ export class DecodeBatcher {
       const stride = qkv.dims[2] as number; // (H + 2 H_kv) D per row
       const keysAt = stride - 2 * Hkv * D;
       const data = qkv.data as Float32Array;
-      const [keys, values] = [this.tensors[2 * l].data as Float32Array, this.tensors[2 * l + 1].data as Float32Array];
+      const [keys, values] = [this.slab[2 * l], this.slab[2 * l + 1]];
       rows.forEach((s, b) => {
         for (let h = 0; h < Hkv; h++) {
           const to = ((b * Hkv + h) * s.cache.width + s.length) * D;

@@ -3,7 +3,7 @@ import { release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 import { spanStarts, type Grounding, type Span } from './grounding.ts';
 import { DecodeBatcher } from './batcher.ts';
-import { logProbs, pastFeeds } from './past.ts';
+import { logProbs, pastFeeds, presentsOf } from './past.ts';
 
 /** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
 const GROUNDED_STARTS = 8;
@@ -60,7 +60,7 @@ export class Generator {
 
   async generate(prompt: string, prefix: Prefix | null, options: GenerateOptions): Promise<Generation> {
     const started = performance.now();
-    const { lm_layers: L, lm_vocab: V } = this.bundle.manifest.dims;
+    const { lm_vocab: V } = this.bundle.manifest.dims;
     const promptIds = this.promptTokens(prompt);
     const maxTotal = this.bundle.manifest.limits.max_lm_tokens;
     if (promptIds.length + options.maxNewTokens > maxTotal) {
@@ -81,7 +81,7 @@ export class Generator {
     const prefill = await this.batcher.forward(promptIds, past, P);
     if (!prefix) release(...past);
     const firstTokenMs = performance.now() - started;
-    const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
+    const present = presentsOf(this.bundle.manifest, prefill);
     let logits = (prefill.logits.data as Float32Array).subarray((promptIds.length - 1) * V, promptIds.length * V);
     const sequence = this.batcher.join(present, P + promptIds.length, P + promptIds.length + options.maxNewTokens);
     const tokens: number[] = [];
@@ -137,12 +137,12 @@ export class Generator {
   private async groundedAnswer(promptIds: number[], past: ort.Tensor[], P: number, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
     const starts = spanStarts(grounding.texts);
     if (!starts.length) return null;
-    const { lm_layers: L, lm_vocab: V } = this.bundle.manifest.dims;
+    const { lm_vocab: V } = this.bundle.manifest.dims;
     const tok = this.bundle.lmTokenizer;
     const stops = [...this.stop];
     const prefill = await this.forward(promptIds, past, P);
     const firstTokenMs = performance.now() - started;
-    const present = Array.from({ length: L }, (_, l) => [prefill[`present.${l}.key`], prefill[`present.${l}.value`]]).flat();
+    const present = presentsOf(this.bundle.manifest, prefill);
     // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
     const firstIds = starts.map((s) => tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0]);
     const firstLogp = logProbs(prefill.logits.data as Float32Array, promptIds.length - 1, V, firstIds);

@@ -16,6 +16,11 @@ export function pastFeeds(manifest: Manifest, prefix: Prefix | null): Record<str
   return feeds;
 }
 
+/** A pass's cache: its `present.{l}.key/value` outputs, key and value per layer, in layer order (the next pass's past). */
+export function presentsOf(manifest: Manifest, out: Record<string, ort.Tensor>): ort.Tensor[] {
+  return Array.from({ length: manifest.dims.lm_layers }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
+}
+
 /** One LM pass's feeds: `ids` after `past` (key, value per layer, in layer order), the first of them at `position`. */
 export function lmFeeds(manifest: Manifest, ids: number[], past: ort.Tensor[], position: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {

@@ -6,7 +6,7 @@ import { buildPrompt, Generator, type Generation } from '../lm/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 import * as ort from 'onnxruntime-node';
 import { DecodeBatcher } from '../lm/batcher.ts';
-import { lmFeeds, pastFeeds } from '../lm/past.ts';
+import { lmFeeds, pastFeeds, presentsOf } from '../lm/past.ts';
 import { TINY_BUNDLE } from './helpers.ts';
 
 // Continuous batching must not change an answer: each sequence stepped in a batch with others (rows of
@@ -31,7 +31,7 @@ describe('continuous batching of decode steps (tiny bundle)', () => {
   afterAll(async () => bundle?.close());
 
   const promptIds = (job: (typeof jobs)[number]) => bundle.lmTokenizer.encode(buildPrompt(bundle.manifest, job.question, job.passages), false);
-  const presents = (out: Record<string, ort.Tensor>) => Array.from({ length: bundle.manifest.dims.lm_layers }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
+  const presents = (out: Record<string, ort.Tensor>) => presentsOf(bundle.manifest, out);
 
   /** The logits after feeding `fed` to a job's prompt, read without the batcher: one session.run per token on its own cache. */
   async function reference(job: (typeof jobs)[number], fed: number[]): Promise<Float32Array[]> {

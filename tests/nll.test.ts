@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, release, type Bundle } from '../bundle/index.ts';
 import { answerNll, buildPrompt } from '../lm/index.ts';
-import { lmFeeds, logProbs, pastFeeds } from '../lm/past.ts';
+import { lmFeeds, logProbs, pastFeeds, presentsOf } from '../lm/past.ts';
 import { TINY_BUNDLE } from './helpers.ts';
 
 // The answer NLL that judges the memory (eval/gap.ts) scores the answer in one teacher-forced pass; the
@@ -27,7 +27,7 @@ describe('answer NLL (tiny bundle)', () => {
       const rows = (out.logits.dims[1] as number) - 1;
       total -= logProbs(out.logits.data as Float32Array, rows, manifest.dims.lm_vocab, [id])[0];
       release(...past, out.logits);
-      past = Array.from({ length: manifest.dims.lm_layers }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
+      past = presentsOf(manifest, out);
       out = await bundle.sessions.lm.run(lmFeeds(manifest, [id], past, position++));
     }
     release(...Object.values(out), ...past);
