@@ -71,6 +71,8 @@ export interface AnswerResult {
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };
   promptTokens: number;
+  /** Of the prompt's tokens, those whose pass a recent prompt's served (the LM's prompt cache). */
+  cachedTokens: number;
   completionTokens: number;
   memories: number;
 }
@@ -108,7 +110,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
@@ -156,6 +158,7 @@ export class Answerer {
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
       promptTokens: gen.promptTokens,
+      cachedTokens: gen.cachedTokens,
       completionTokens: gen.tokens.length,
       memories: memoryCandidates.length,
     };

@@ -13,11 +13,13 @@ export class ThreadedLm implements AnswerLm {
   private constructor(private readonly bundle: Bundle, private readonly thread: ModelThread) {}
 
   /**
-   * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`, and
-   * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts).
+   * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`,
+   * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts) and keeps recent
+   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts).
    */
-  static async start(bundle: Bundle, threads: number, maxBatch = 8): Promise<ThreadedLm> {
-    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch }));
+  static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number }): Promise<ThreadedLm> {
+    const { threads, maxBatch = 8, promptCacheBytes = 0 } = options;
+    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes }));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

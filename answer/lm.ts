@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MemoryConcatenator } from '../aggregator/index.ts';
 import type { Bundle } from '../bundle/index.ts';
 import { Generator, type GenerateOptions, type Generation } from '../lm/index.ts';
@@ -19,7 +20,8 @@ export class LocalLm implements AnswerLm {
   private readonly concatenator: MemoryConcatenator;
   private readonly generator: Generator;
 
-  constructor(bundle: Bundle, options: { maxBatch?: number } = {}) {
+  /** Options: the Generator's (continuous batching, prompt cache). */
+  constructor(bundle: Bundle, options: { maxBatch?: number; promptCacheBytes?: number } = {}) {
     this.concatenator = new MemoryConcatenator(bundle);
     this.generator = new Generator(bundle, options);
   }
@@ -33,9 +35,16 @@ export class LocalLm implements AnswerLm {
     const prefix = memories.length ? this.concatenator.concat(memories.map((m) => decodeModulation(m.bytes, m.codec))) : null;
     const aggregateMs = performance.now() - t0;
     try {
-      return { ...(await this.generator.generate(prompt, prefix, options)), aggregateMs };
+      return { ...(await this.generator.generate(prompt, prefix, { ...options, prefixId: prefix ? prefixId(memories) : undefined })), aggregateMs };
     } finally {
       for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();
     }
   }
+}
+
+/** The memories' identity, by content and order: the same prefix, whatever ids or versions they are stored under. */
+function prefixId(memories: StoredMemory[]): string {
+  const hash = createHash('sha1');
+  for (const m of memories) hash.update(m.codec).update(m.bytes);
+  return hash.digest('hex');
 }

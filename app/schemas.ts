@@ -179,7 +179,12 @@ export const answerResponseSchema = z.object({
   timings_ms: z.object({
     encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), first_token: z.number(), total: z.number(),
   }),
-  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), memories: z.number().int() }),
+  usage: z.object({
+    prompt_tokens: z.number().int(),
+    cached_tokens: z.number().int().describe('of the prompt tokens, those the LM\'s prompt cache served (a recent prompt began the same way)'),
+    completion_tokens: z.number().int(),
+    memories: z.number().int(),
+  }),
   bundle_id: z.string(),
 });
 export type AnswerResponse = z.infer<typeof answerResponseSchema>;

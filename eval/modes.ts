@@ -30,6 +30,8 @@ export interface QuestionRecord {
   f1: number;
   ms: number;
   prompt_tokens: number;
+  /** Of those, the tokens the LM's prompt cache served (absent in logs written before it). */
+  cached_tokens?: number;
   /** Whether the gold paragraph was among what the LM read (memories or passages); null in base. */
   gold_in_context: boolean | null;
   sources: string[];
@@ -54,6 +56,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let abstained: boolean;
   let ms: number;
   let promptTokens: number;
+  let cachedTokens: number;
   let sources: string[] = [];
   let cited: { document_id: string | null; text: string } | null = null;
   let confidence: number;
@@ -66,6 +69,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     prediction = r.answer ?? '';
     abstained = r.answer === null;
     promptTokens = r.promptTokens;
+    cachedTokens = r.cachedTokens;
     sources = [gold];
     confidence = r.confidence;
     tokenProb = r.tokenProb;
@@ -77,6 +81,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     abstained = res.body.answer === null;
     ms = res.ms;
     promptTokens = res.body.usage.prompt_tokens;
+    cachedTokens = res.body.usage.cached_tokens;
     sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
     confidence = res.body.confidence;
     tokenProb = res.body.token_probability;
@@ -85,7 +90,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   }
   return {
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
-    em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens,
+    em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? { citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) } } : {}),
   };

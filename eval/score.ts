@@ -11,6 +11,8 @@ export interface ModeSummary {
   gold_in_context: number | null;
   median_ms: number;
   mean_prompt_tokens: number;
+  /** Share of the prompt tokens the LM's prompt cache served, asked in this order (null: not recorded). */
+  prompt_cached: number | null;
   mean_answer_words: number;
   /** Grounded modes: share of answers with a cited span, and of those, the share whose span lies in the gold paragraph and contains a gold answer. */
   cited?: number;
@@ -32,6 +34,8 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
     gold_in_context: withGold.length ? Number((withGold.filter((r) => r.gold_in_context).length / withGold.length).toFixed(3)) : null,
     median_ms: sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0,
     mean_prompt_tokens: mean(records.map((r) => r.prompt_tokens)),
+    prompt_cached: records.length && records.every((r) => r.cached_tokens !== undefined)
+      ? Number((records.reduce((s, r) => s + r.cached_tokens!, 0) / Math.max(records.reduce((s, r) => s + r.prompt_tokens, 0), 1)).toFixed(3)) : null,
     mean_answer_words: mean(records.map((r) => r.prediction.split(/\s+/).filter(Boolean).length)),
     ...(records.some((r) => r.citation !== undefined) ? citationShares(records) : {}),
   };

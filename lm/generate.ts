@@ -4,6 +4,9 @@ import type { Prefix } from '../aggregator/index.ts';
 import { spanStarts, type Grounding, type Span } from './grounding.ts';
 import { DecodeBatcher } from './batcher.ts';
 import { logProbs, pastFeeds, presentsOf } from './past.ts';
+import { PromptCache } from './prompt-cache.ts';
+
+type Outputs = ort.InferenceSession.OnnxValueMapType;
 
 /** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
 const GROUNDED_STARTS = 8;
@@ -19,12 +22,16 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Answer with the likeliest span of these texts instead of free text (lm/grounding.ts). */
   grounding?: Grounding;
+  /** Names the prefix's content (one id, one prefix): prompt passes after it may then be reused (lm/prompt-cache.ts). */
+  prefixId?: string;
 }
 
 export interface Generation {
   text: string;
   tokens: number[];
   promptTokens: number;
+  /** Of the prompt's tokens, those whose pass was reused from a recent prompt's (lm/prompt-cache.ts). */
+  cachedTokens: number;
   /** Mean probability the model gave its own greedy choices: a cheap confidence signal. */
   meanTokenProb: number;
   firstTokenMs: number;
@@ -41,17 +48,27 @@ export interface Generation {
 export class Generator {
   private readonly stop: Set<number>;
   private readonly batcher: DecodeBatcher;
+  private readonly cache: PromptCache;
 
-  /** `maxBatch`: decode steps of at most this many concurrent generations run as one pass (1: batching off). */
-  constructor(private readonly bundle: Bundle, options: { maxBatch?: number } = {}) {
+  /**
+   * `maxBatch`: decode steps of at most this many concurrent generations run as one pass (1: batching off);
+   * `promptCacheBytes`: recent prompt passes kept for prompts that begin the same way (0: none).
+   */
+  constructor(private readonly bundle: Bundle, options: { maxBatch?: number; promptCacheBytes?: number } = {}) {
     this.stop = new Set(bundle.manifest.prompt.stop_token_ids);
     if (!bundle.lmRotary) throw new Error(`the LM is not loaded on this thread (loadBundle's models option)`);
     this.batcher = new DecodeBatcher(bundle.sessions.lm, bundle.manifest, bundle.lmRotary, options.maxBatch ?? 8);
+    this.cache = new PromptCache(bundle.manifest, options.promptCacheBytes ?? 0);
   }
 
   /** Decode passes run and rows stepped (their ratio is the mean batch). */
   get batchStats() {
     return this.batcher.stats;
+  }
+
+  /** Prompt cache lookups, hits and tokens reused. */
+  get promptCacheStats() {
+    return { ...this.cache.stats, ...this.cache.size };
   }
 
   promptTokens(prompt: string): number[] {
@@ -66,24 +83,17 @@ export class Generator {
     if (promptIds.length + options.maxNewTokens > maxTotal) {
       throw new RangeError(`prompt of ${promptIds.length} tokens + ${options.maxNewTokens} new exceeds the LM's ${maxTotal}`);
     }
-    // prepare: the prefix occupies positions 0..P-1, so the prompt starts at P.
-    const past: ort.Tensor[] = Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
-    const P = prefix ? prefix.length : 0;
     if (options.grounding) {
-      const grounded = await this.groundedAnswer(promptIds, past, P, options.grounding, started, options);
-      if (grounded) {
-        if (!prefix) for (const t of past) t.dispose?.();
-        return grounded;
-      } // no word in the texts to copy: answer freely
+      const grounded = await this.groundedAnswer(promptIds, prefix, options.grounding, started, options);
+      if (grounded) return grounded; // else no word in the texts to copy: answer freely
     }
-    if (options.signal?.aborted || options.maxNewTokens <= 0) return this.finish([], 0, promptIds.length, 0, started);
+    if (options.signal?.aborted || options.maxNewTokens <= 0) return this.finish([], 0, promptIds.length, 0, 0, started);
     // forward: the prompt in one pass; then one step per token, batched with the other answers in flight
-    const prefill = await this.batcher.forward(promptIds, past, P);
-    if (!prefix) release(...past);
+    const prefill = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
-    const present = presentsOf(this.bundle.manifest, prefill);
-    let logits = (prefill.logits.data as Float32Array).subarray((promptIds.length - 1) * V, promptIds.length * V);
-    const sequence = this.batcher.join(present, P + promptIds.length, P + promptIds.length + options.maxNewTokens);
+    let logits = (prefill.out.logits.data as Float32Array).subarray((prefill.fed - 1) * V, prefill.fed * V);
+    const P = prefix ? prefix.length : 0;
+    const sequence = this.batcher.join(prefill.present, P + promptIds.length, P + promptIds.length + options.maxNewTokens);
     const tokens: number[] = [];
     let probSum = 0;
     let emitted = '';
@@ -108,14 +118,15 @@ export class Generator {
     } finally {
       sequence.leave();
     }
-    return this.finish(tokens, probSum, promptIds.length, firstTokenMs, started);
+    return this.finish(tokens, probSum, promptIds.length, prefill.reused, firstTokenMs, started);
   }
 
-  private finish(tokens: number[], probSum: number, promptTokens: number, firstTokenMs: number, started: number): Generation {
+  private finish(tokens: number[], probSum: number, promptTokens: number, cachedTokens: number, firstTokenMs: number, started: number): Generation {
     return {
       text: this.bundle.lmTokenizer.decode(tokens).trim(),
       tokens,
       promptTokens,
+      cachedTokens,
       meanTokenProb: tokens.length ? probSum / tokens.length : 0,
       firstTokenMs,
       totalMs: performance.now() - started,
@@ -124,8 +135,25 @@ export class Generator {
   }
 
   /** One LM pass over `ids` after `past`, the first of them at `position` (queued with the other answers' passes). */
-  private forward(ids: number[], past: ort.Tensor[], position: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private forward(ids: number[], past: ort.Tensor[], position: number): Promise<Outputs> {
     return this.batcher.forward(ids, past, position);
+  }
+
+  /**
+   * The prompt pass (the prefix occupies positions 0..P-1, so the prompt starts at P), over only the
+   * tokens after the longest beginning a recent prompt after the same prefix shared; its cache is kept in
+   * turn. `fed`: the tokens the pass ran over (its logits' rows); `present`: the whole prompt's cache.
+   */
+  private async prefill(ids: number[], prefix: Prefix | null, prefixId: string | undefined): Promise<{ out: Outputs; present: ort.Tensor[]; fed: number; reused: number }> {
+    const key = prefix ? prefixId ?? null : ''; // a prefix nobody named cannot be matched
+    const hit = key === null ? null : this.cache.lookup(key, ids);
+    const reused = hit?.reused ?? 0;
+    const past = hit ? hit.past : Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
+    const out = await this.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused);
+    if (hit || !prefix) release(...past); // the prefix's tensors are the caller's
+    const present = presentsOf(this.bundle.manifest, out);
+    if (key !== null) this.cache.store(key, ids, present);
+    return { out, present, fed: ids.length - reused, reused };
   }
 
   /**
@@ -134,18 +162,18 @@ export class Generator {
    * GROUNDED_STARTS word starts whose first token the LM likes best are each read once, teacher-forced
    * over their next MAX_SPAN_WORDS words, which scores every length from that start at once.
    */
-  private async groundedAnswer(promptIds: number[], past: ort.Tensor[], P: number, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
+  private async groundedAnswer(promptIds: number[], prefix: Prefix | null, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
     const starts = spanStarts(grounding.texts);
     if (!starts.length) return null;
     const { lm_vocab: V } = this.bundle.manifest.dims;
     const tok = this.bundle.lmTokenizer;
     const stops = [...this.stop];
-    const prefill = await this.forward(promptIds, past, P);
+    const P = prefix ? prefix.length : 0;
+    const { out: prefill, present, fed, reused } = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
-    const present = presentsOf(this.bundle.manifest, prefill);
     // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
     const firstIds = starts.map((s) => tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0]);
-    const firstLogp = logProbs(prefill.logits.data as Float32Array, promptIds.length - 1, V, firstIds);
+    const firstLogp = logProbs(prefill.logits.data as Float32Array, fed - 1, V, firstIds);
     prefill.logits.dispose?.();
     const perFirst = new Map<number, number>();
     const chosen = starts.map((s, i) => ({ s, logp: firstLogp[i], id: firstIds[i] })).sort((a, b) => b.logp - a.logp).filter((f) => {
@@ -181,7 +209,7 @@ export class Generator {
     const text = grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim();
     options.onText?.(text);
     return {
-      text, tokens: best.ids, promptTokens: promptIds.length, meanTokenProb: Math.exp(best.tokenLogp / best.ids.length),
+      text, tokens: best.ids, promptTokens: promptIds.length, cachedTokens: reused, meanTokenProb: Math.exp(best.tokenLogp / best.ids.length),
       firstTokenMs, totalMs: performance.now() - started, span: best.span,
     };
   }

@@ -25,6 +25,8 @@ export const configSchema = z.object({
   // up to DECODE_BATCH answers in flight run as one pass (continuous batching; 1 turns it off).
   MAX_CONCURRENT_ANSWERS: num(8),
   DECODE_BATCH: z.coerce.number().int().min(1).default(8),
+  // Recent prompt passes kept (MB) so a prompt that begins as one of them did runs over the rest only (0: off).
+  PROMPT_CACHE_MB: z.coerce.number().min(0).default(256),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
   // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request

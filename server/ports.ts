@@ -68,7 +68,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
       encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),
       generate: round(r.timings.generate), first_token: round(r.timings.firstToken), total: round(r.timings.total),
     },
-    usage: { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, memories: r.memories },
+    usage: { prompt_tokens: r.promptTokens, cached_tokens: r.cachedTokens, completion_tokens: r.completionTokens, memories: r.memories },
     bundle_id: bundleId,
   };
 }

@@ -2,11 +2,19 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { readJson } from '../body.ts';
 import { ApiError, ErrorCode } from '../errors.ts';
-import { answerRequestSchema, type AnswerRequest } from '../schemas.ts';
+import { answerRequestSchema, type AnswerRequest, type AnswerResponse } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
 import { untilFirstText } from './early.ts';
 import type { AnswerContext } from '../ports.ts';
 import type { Services } from '../services.ts';
+
+/** An answer given, in the metrics: its outcome, latency, and prompt tokens (those the LM's prompt cache served apart). */
+export function countAnswer(s: Services, r: AnswerResponse): void {
+  s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode: r.mode, outcome: r.abstained ? 'abstained' : 'answered' });
+  s.metrics.observe('mac_answer_seconds', 'Answer latency', r.timings_ms.total / 1000, { mode: r.mode });
+  s.metrics.inc('mac_prompt_tokens_total', 'Prompt tokens read by the LM', { mode: r.mode }, r.usage.prompt_tokens);
+  s.metrics.inc('mac_prompt_tokens_cached_total', 'Prompt tokens whose pass a recent prompt served (PROMPT_CACHE_MB)', { mode: r.mode }, r.usage.cached_tokens);
+}
 
 /** The QA endpoint; with `stream: true`, server-sent events: `token` pieces, then `answer` (the full response). */
 export function answerRoutes(s: Services) {
@@ -19,8 +27,7 @@ export function answerRoutes(s: Services) {
       if (outcome) s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode: req.mode, outcome });
       throw err;
     }
-    s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode: req.mode, outcome: response.abstained ? 'abstained' : 'answered' });
-    s.metrics.observe('mac_answer_seconds', 'Answer latency', response.timings_ms.total / 1000, { mode: req.mode });
+    countAnswer(s, response);
     return response;
   };
   return new Hono().post('/', async (c) => {

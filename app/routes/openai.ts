@@ -6,6 +6,7 @@ import { ApiError, ErrorCode } from '../errors.ts';
 import { chatRequestSchema, LIMITS, MODES, type AnswerResponse, type Mode } from '../schemas.ts';
 import { documentFilter } from '../scope.ts';
 import { untilFirstText } from './early.ts';
+import { countAnswer } from './answers.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -38,9 +39,9 @@ export function openAiRoutes(s: Services) {
     const finish = (r: AnswerResponse) => (r.usage.completion_tokens >= maxTokens ? 'length' : 'stop');
     const usage = (r: AnswerResponse) => ({
       prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,
+      prompt_tokens_details: { cached_tokens: r.usage.cached_tokens },
     });
-    const count = (r: AnswerResponse) =>
-      s.metrics.inc('mac_answers_total', 'Answers by mode and outcome', { mode, outcome: r.abstained ? 'abstained' : 'answered' });
+    const count = (r: AnswerResponse) => countAnswer(s, r);
     if (!req.stream) {
       const r = await answer();
       count(r);
