@@ -54,6 +54,7 @@ export interface LoadRun {
   ingestion_lag: { documents: number; indexed: number; not_indexed_after_60s: number; p50_ms: number | null; p99_ms: number | null; max_ms: number | null };
   passages_at_start: number;
   queue_depth_after: number;
+  tokens: { completion_mean: number | null; prompt_mean: number | null; share_cached: number | null };
   errors: number;
 }
 
@@ -65,6 +66,8 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
   const ingest = newLog();
   const health = newLog();
   const posted: string[] = [];
+  // what the answers cost: their tokens, and the prompt tokens the LM's prompt cache served
+  const usage = { answers: 0, prompt: 0, cached: 0, completion: 0 };
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const runId = Date.now().toString(36);
@@ -80,7 +83,12 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
       const q = questions[n % questions.length];
       const mode = modes[n % modes.length];
       const res = await attempt(() => svc.api.post('/v1/answers', { question: q.question, mode, max_tokens: MAX_TOKENS }));
-      record(answers[mode], res);
+      if (record(answers[mode], res) && !(res instanceof Error)) {
+        usage.answers++;
+        usage.prompt += res.body.usage.prompt_tokens;
+        usage.cached += res.body.usage.cached_tokens;
+        usage.completion += res.body.usage.completion_tokens;
+      }
       if (!(res instanceof Error) && res.status === 429) await sleep(1000 * (Number(res.headers['retry-after']) || 1));
     }
   };
@@ -130,6 +138,7 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
     answers: a, answers_by_mode: Object.fromEntries(modes.map((m) => [m, summary(answers[m], elapsed)])), documents: d, healthz: h,
     ingestion_lag: { documents: posted.length, indexed: lag.ms.length, not_indexed_after_60s: lag.missing, p50_ms: round(percentile(lag.ms, 0.5)), p99_ms: round(percentile(lag.ms, 0.99)), max_ms: round(Math.max(0, ...lag.ms)) },
     passages_at_start: before.passages, queue_depth_after: after.queue.depth,
+    tokens: { completion_mean: round(usage.completion / Math.max(usage.answers, 1), 1), prompt_mean: round(usage.prompt / Math.max(usage.answers, 1), 1), share_cached: round(usage.cached / Math.max(usage.prompt, 1), 3) },
     errors: a.errors + d.errors + h.errors,
   };
 }
@@ -159,8 +168,8 @@ export async function runLoadSection(restart: (env: Record<string, string>) => P
     tables: [{
       title: `${seconds} s per run on loopback: ${ANSWER_CLIENTS} answer clients (the mix's modes in turn, max_tokens ${MAX_TOKENS}, MAX_CONCURRENT_ANSWERS=${ANSWER_CLIENTS}) + ` +
         `${INGEST_CLIENTS} ingestion clients (one document per ${INGEST_EVERY_MS} ms each) + GET /healthz every ${HEALTH_EVERY_MS} ms; DECODE_BATCH=${BATCH_ON} (on) vs 1 (off)`,
-      columns: ['run', 'answers', 'answers/s', 'p50 ms', 'p99 ms', '429', 'errors', 'documents (202)', 'ingestion lag p99 ms', '/healthz p99 ms'],
-      rows: runs.map((r) => [runLabel(r), r.answers.ok, r.answers.per_s, r.answers.p50_ms, r.answers.p99_ms, r.answers.refused_429, r.errors, r.documents.ok, r.ingestion_lag.p99_ms, r.healthz.p99_ms]),
+      columns: ['run', 'answers', 'answers/s', 'p50 ms', 'p99 ms', '429', 'errors', 'documents (202)', 'ingestion lag p99 ms', '/healthz p99 ms', 'completion tokens', 'prompt share cached'],
+      rows: runs.map((r) => [runLabel(r), r.answers.ok, r.answers.per_s, r.answers.p50_ms, r.answers.p99_ms, r.answers.refused_429, r.errors, r.documents.ok, r.ingestion_lag.p99_ms, r.healthz.p99_ms, r.tokens.completion_mean, r.tokens.share_cached]),
     }, {
       title: 'By mode',
       columns: ['run', 'mode', 'answers', 'answers/s', 'p50 ms', 'p99 ms'],

@@ -10,12 +10,12 @@ export interface BenchService {
   dataDir: string;
   /** Stops the service; the data directory is removed unless `keepData`. */
   close(opts?: { keepData?: boolean }): Promise<void>;
-  /** Stops it and starts it again on the same data with these settings (on top of the first start's). */
+  /** Stops it and starts it again on the same data with these settings on top of the first start's (not of earlier restarts'). */
   restart(env: Record<string, string>): Promise<BenchService>;
 }
 
 /** The real service in-process on a free loopback port, with its own empty memory bank (or `dataDir`'s). */
-export async function startBenchService(bundleDir: string, env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-'))): Promise<BenchService> {
+export async function startBenchService(bundleDir: string, env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-')), first = env): Promise<BenchService> {
   let running: RunningService;
   try {
     running = await startService(readConfig({
@@ -36,7 +36,7 @@ export async function startBenchService(bundleDir: string, env: Record<string, s
     },
     async restart(more) {
       await running.close();
-      return startBenchService(bundleDir, { ...env, ...more }, dataDir);
+      return startBenchService(bundleDir, { ...first, ...more }, dataDir, first);
     },
   };
 }
