@@ -15,11 +15,11 @@ export class ThreadedLm implements AnswerLm {
   /**
    * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`,
    * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts) and keeps recent
-   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts).
+   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts); `spinWait`: loadBundle's `lmSpinWait`.
    */
-  static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number }): Promise<ThreadedLm> {
-    const { threads, maxBatch = 8, promptCacheBytes = 0 } = options;
-    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes }));
+  static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number; spinWait?: boolean }): Promise<ThreadedLm> {
+    const { threads, maxBatch = 8, promptCacheBytes = 0, spinWait = true } = options;
+    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes, spinWait }));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

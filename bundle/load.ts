@@ -30,6 +30,8 @@ export interface LoadOptions {
    * `memory_encoder` names whichever model makes passage memories: the LM where the bundle has none.
    */
   models?: ModelName[];
+  /** The LM session's idle threads spin for work between passes (default true; see loadBundle). */
+  lmSpinWait?: boolean;
 }
 
 function readManifest(dir: string): Manifest {
@@ -130,8 +132,11 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // The retrieval encoder runs once per passage between other sessions' runs. A session's idle threads spin
   // for work after each run, and spun against the other session's: 58 ms per paragraph with spinning,
   // 36 ms without (2 cores, in-process, measured beside the previous memory's amortizer). The LM runs back
-  // to back while decoding, where spinning pays, so it keeps it.
+  // to back while decoding, where spinning pays (alone: 2.15 vs 1.79 answers/s under the load command
+  // without ingestion), so it keeps it unless told not to: beside continuous ingestion its spinning threads
+  // and the encoder's contend for the cores (1.11 vs 1.44 answers/s with it; LM_SPIN_WAIT, results/README.md).
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const spins = (name: ModelName) => name !== 'encoder' && (name !== 'lm' || (options.lmSpinWait ?? true));
   const sessions = {} as Bundle['sessions'];
   let lmRotary: RotaryTables | null = null;
   const wanted = new Set(options.models ?? (Object.keys(manifest.models) as ModelName[]));
@@ -143,7 +148,7 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
       sessions[name] = notLoaded(name);
       continue;
     }
-    const loaded = await createSession(dir, manifest, name, name === 'encoder' ? noSpinning : sessionOptions);
+    const loaded = await createSession(dir, manifest, name, spins(name) ? sessionOptions : noSpinning);
     sessions[name] = loaded.session;
     lmRotary ??= loaded.rotary;
   }
