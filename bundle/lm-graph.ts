@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
 /**
  * What decoding takes from the bytes of the bundle's fused LM graph (mac/fused_lm.py), without
  * re-exporting it: one more output per layer, and the graph's own rotary tables.
@@ -21,15 +23,26 @@
  */
 export const qkvOutput = (layer: number) => `layers.${layer}.qkv`;
 
-export function withQkvOutputs(model: Uint8Array, layers: number): Uint8Array {
+export function readWithQkvOutputs(path: string, layers: number): Uint8Array {
   const FLOAT = 1;
   const outputs = Array.from({ length: layers }, (_, l) =>
     field(12, message([field(1, utf8(qkvOutput(l))), field(2, message([field(1, message([varintField(1, FLOAT)]))]))])),
   );
   const extra = field(7, message(outputs));
-  const out = new Uint8Array(model.length + extra.length);
-  out.set(model);
-  out.set(extra, model.length);
+  // read straight into a buffer with room for the addition: the file is hundreds of MB, so no second copy
+  const size = statSync(path).size;
+  const out = new Uint8Array(size + extra.length);
+  const fd = openSync(path, 'r');
+  try {
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, out, at, size - at, at);
+      if (n <= 0) throw new Error(`${path} ended after ${at} of ${size} bytes`);
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  out.set(extra, size);
   return out;
 }
 
@@ -106,7 +119,7 @@ function* fields(buf: Uint8Array, start: number, end: number, only?: number): Ge
   }
 }
 
-// Protobuf encoding, just what withQkvOutputs needs: length-delimited fields (wire type 2) and varints (0).
+// Protobuf encoding, just what readWithQkvOutputs needs: length-delimited fields (wire type 2) and varints (0).
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (parts: Uint8Array[]) => concat(parts);
 const field = (num: number, payload: Uint8Array) => concat([varint((num << 3) | 2), varint(payload.length), payload]);

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { BundleError, REBUILD_HINT } from './errors.ts';
 import { manifestSchema, type Manifest, type ModelName } from './manifest.ts';
-import { qkvOutput, readRotaryTables, withQkvOutputs, type RotaryTables } from './lm-graph.ts';
+import { qkvOutput, readRotaryTables, readWithQkvOutputs, type RotaryTables } from './lm-graph.ts';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export interface Bundle {
@@ -100,8 +100,8 @@ export async function createSession(dir: string, manifest: Manifest, name: Model
     throw new BundleError(`${spec.file} is a ${manifest.lm_graph ?? 'traced'} LM graph; decoding reads the fused graph's attention projections (mac/fused_lm.py). ${REBUILD_HINT}`);
   }
   const added = Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l));
-  const bytes = readFileSync(join(dir, spec.file));
-  const session = await ort.InferenceSession.create(withQkvOutputs(bytes, manifest.dims.lm_layers), options);
+  const bytes = readWithQkvOutputs(join(dir, spec.file), manifest.dims.lm_layers);
+  const session = await ort.InferenceSession.create(bytes, options);
   checkSignature(name, session, manifest, added);
   let rotary: RotaryTables;
   try {
