@@ -133,8 +133,8 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // for work after each run, and spun against the other session's: 58 ms per paragraph with spinning,
   // 36 ms without (2 cores, in-process, measured beside the previous memory's amortizer). The LM runs back
   // to back while decoding, where spinning pays (alone: 2.15 vs 1.79 answers/s under the load command
-  // without ingestion), so it keeps it unless told not to: beside continuous ingestion its spinning threads
-  // and the encoder's contend for the cores (1.11 vs 1.44 answers/s with it; LM_SPIN_WAIT, results/README.md).
+  // without ingestion), so it keeps it unless told not to (LM_SPIN_WAIT): beside continuous ingestion every
+  // session's spinning threads contend for the cores (results/README.md, "Under load").
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const spins = (name: ModelName) => name !== 'encoder' && (name !== 'lm' || (options.lmSpinWait ?? true));
   const sessions = {} as Bundle['sessions'];

@@ -27,7 +27,7 @@ export const configSchema = z.object({
   DECODE_BATCH: z.coerce.number().int().min(1).default(8),
   // Recent prompt passes kept (MB) so a prompt that begins as one of them did runs over the rest only (0: off).
   PROMPT_CACHE_MB: z.coerce.number().min(0).default(256),
-  // The LM's idle threads spin for work between passes: faster alone, slower beside continuous ingestion.
+  // The LM's idle threads spin for work between passes: faster alone; beside heavy ingestion see results/README.md.
   LM_SPIN_WAIT: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
