@@ -203,7 +203,7 @@ export class Generator {
         }
       }
     } finally {
-      release(...present);
+      release(...present); // the tensors only: the prompt cache keeps their arrays (dispose drops a reference)
     }
     if (!best) return null;
     const text = grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim();

@@ -41,10 +41,9 @@ export function openAiRoutes(s: Services) {
       prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.prompt_tokens + r.usage.completion_tokens,
       prompt_tokens_details: { cached_tokens: r.usage.cached_tokens },
     });
-    const count = (r: AnswerResponse) => countAnswer(s, r);
     if (!req.stream) {
       const r = await answer();
-      count(r);
+      countAnswer(s, r);
       return c.json({
         id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: mode,
         choices: [{ index: 0, message: { role: 'assistant', content: r.answer ?? '', refusal: r.abstained ? r.abstain_reason : null }, finish_reason: finish(r), logprobs: null }],
@@ -76,7 +75,7 @@ export function openAiRoutes(s: Services) {
           return text ? chunk({ content: text }, null) : undefined;
         });
         const r = await streamed.done;
-        count(r);
+        countAnswer(s, r);
         await chunk({}, finish(r), { usage: usage(r), sources: r.sources });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
