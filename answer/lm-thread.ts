@@ -15,7 +15,7 @@ export class ThreadedLm implements AnswerLm {
   /**
    * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`,
    * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts) and keeps recent
-   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts); `spinWait`: loadBundle's `lmSpinWait`.
+   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts); `spinWait`: loadBundle's.
    */
   static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number; spinWait?: boolean }): Promise<ThreadedLm> {
     const { threads, maxBatch = 8, promptCacheBytes = 0, spinWait = true } = options;

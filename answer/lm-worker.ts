@@ -13,7 +13,7 @@ interface GenerateCall {
   grounding?: Grounding;
 }
 
-const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'], lmSpinWait: threadData.spinWait });
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'], spinWait: threadData.spinWait });
 const lm = new LocalLm(bundle, { maxBatch: threadData.maxBatch, promptCacheBytes: threadData.promptCacheBytes });
 serveCalls<GenerateCall>(async ({ request: r, signal, emit }) => ({
   result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined, grounding: r.grounding }),

@@ -45,8 +45,8 @@ export interface LoadRun {
   mix: Mix;
   modes: readonly string[];
   decode_batch: number | null;
-  /** LM_SPIN_WAIT of the run (the service default unless the section set it). */
-  lm_spin_wait: boolean;
+  /** SPIN_WAIT of the run (the service default unless the section set it). */
+  spin_wait: boolean;
   seconds: number;
   elapsed_seconds: number;
   answers: Summary;
@@ -61,7 +61,7 @@ export interface LoadRun {
 }
 
 /** One run of the load command with one mix against a running service. */
-export async function runLoad(svc: BenchService, questions: SquadQuestion[], seconds: number, mix: Mix = 'decode', decodeBatch: number | null = null, lmSpinWait = true): Promise<LoadRun> {
+export async function runLoad(svc: BenchService, questions: SquadQuestion[], seconds: number, mix: Mix = 'decode', decodeBatch: number | null = null, spinWait = true): Promise<LoadRun> {
   const modes = MIXES[mix];
   const before = (await svc.api.get('/v1/freshness')).body;
   const answers = Object.fromEntries(modes.map((m) => [m, newLog()])) as Record<string, Log>;
@@ -136,7 +136,7 @@ export async function runLoad(svc: BenchService, questions: SquadQuestion[], sec
   const d = summary(ingest, elapsed);
   const h = summary(health, elapsed);
   return {
-    mix, modes, decode_batch: decodeBatch, lm_spin_wait: lmSpinWait, seconds, elapsed_seconds: round(elapsed)!,
+    mix, modes, decode_batch: decodeBatch, spin_wait: spinWait, seconds, elapsed_seconds: round(elapsed)!,
     answers: a, answers_by_mode: Object.fromEntries(modes.map((m) => [m, summary(answers[m], elapsed)])), documents: d, healthz: h,
     ingestion_lag: { documents: posted.length, indexed: lag.ms.length, not_indexed_after_60s: lag.missing, p50_ms: round(percentile(lag.ms, 0.5)), p99_ms: round(percentile(lag.ms, 0.99)), max_ms: round(Math.max(0, ...lag.ms)) },
     passages_at_start: before.passages, queue_depth_after: after.queue.depth,
@@ -157,16 +157,16 @@ export async function runLoadSection(restart: (env: Record<string, string>) => P
       runs.push(await runLoad(svc, questions, seconds, mix, batch));
     }
   }
-  // the LM's threads not spinning between passes, beside the ingestion (LM_SPIN_WAIT=false)
-  const svc = await restart({ DECODE_BATCH: String(BATCH_ON), MAX_CONCURRENT_ANSWERS: String(ANSWER_CLIENTS), LM_SPIN_WAIT: 'false' });
+  // the model threads not spinning between passes, beside the ingestion (SPIN_WAIT=false)
+  const svc = await restart({ DECODE_BATCH: String(BATCH_ON), MAX_CONCURRENT_ANSWERS: String(ANSWER_CLIENTS), SPIN_WAIT: 'false' });
   runs.push(await runLoad(svc, questions, seconds, 'decode', BATCH_ON, false));
-  const find = (mix: Mix, batch: number) => runs.find((r) => r.mix === mix && r.decode_batch === batch && r.lm_spin_wait)!;
+  const find = (mix: Mix, batch: number) => runs.find((r) => r.mix === mix && r.decode_batch === batch && r.spin_wait)!;
   const ratio = (mix: Mix) => round((find(mix, BATCH_ON).answers.per_s ?? 0) / Math.max(1e-9, find(mix, 1).answers.per_s ?? 0), 2)!;
   const decodeOn = find('decode', BATCH_ON);
   const decodeOff = find('decode', 1);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const healthP99 = Math.max(...runs.map((r) => r.healthz.p99_ms ?? 0));
-  const runLabel = (r: LoadRun) => `${r.mix} (${r.modes.join('/')}), batching ${r.decode_batch === 1 ? 'off' : `on (${r.decode_batch})`}${r.lm_spin_wait ? '' : ', LM_SPIN_WAIT=false'}`;
+  const runLabel = (r: LoadRun) => `${r.mix} (${r.modes.join('/')}), batching ${r.decode_batch === 1 ? 'off' : `on (${r.decode_batch})`}${r.spin_wait ? '' : ', SPIN_WAIT=false'}`;
   return {
     name: 'load',
     data: { seconds, answer_clients: ANSWER_CLIENTS, max_tokens: MAX_TOKENS, ingest_clients: INGEST_CLIENTS, ingest_every_ms: INGEST_EVERY_MS, health_every_ms: HEALTH_EVERY_MS, mixes: MIXES, runs, answers_per_s_ratio: { decode: ratio('decode'), rag: ratio('rag') }, errors },
@@ -184,7 +184,7 @@ export async function runLoadSection(restart: (env: Record<string, string>) => P
       { name: 'decode-heavy mix answers/s, batching on / off', value: ratio('decode'), target: '>= 2.5x', met: ratio('decode') >= 2.5 },
       { name: 'decode-heavy mix answer p99 (ms), batching on vs off', value: `${decodeOn.answers.p99_ms} vs ${decodeOff.answers.p99_ms}`, target: 'lower with batching', met: (decodeOn.answers.p99_ms ?? Infinity) < (decodeOff.answers.p99_ms ?? 0) },
       { name: 'rag mix answers/s, batching on / off', value: ratio('rag'), target: 'reported', met: null },
-      { name: 'decode-heavy mix answers/s, batching on, LM_SPIN_WAIT false / true', value: round((runs[runs.length - 1].answers.per_s ?? 0) / Math.max(1e-9, decodeOn.answers.per_s ?? 0), 2), target: 'reported', met: null },
+      { name: 'decode-heavy mix answers/s, batching on, SPIN_WAIT false / true', value: round((runs[runs.length - 1].answers.per_s ?? 0) / Math.max(1e-9, decodeOn.answers.per_s ?? 0), 2), target: 'reported', met: null },
       { name: 'errors other than documented 429s, all load runs', value: errors, target: '0', met: errors === 0 },
       { name: 'GET /healthz p99 under mixed load, worst run (ms)', value: healthP99, target: '< 100', met: healthP99 < 100 },
     ],

@@ -30,8 +30,8 @@ export interface LoadOptions {
    * `memory_encoder` names whichever model makes passage memories: the LM where the bundle has none.
    */
   models?: ModelName[];
-  /** The LM session's idle threads spin for work between passes (default true; see loadBundle). */
-  lmSpinWait?: boolean;
+  /** The LM's and the memory encoder's idle threads spin for work between passes (default true; see loadBundle). */
+  spinWait?: boolean;
 }
 
 function readManifest(dir: string): Manifest {
@@ -131,12 +131,12 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   };
   // The retrieval encoder runs once per passage between other sessions' runs. A session's idle threads spin
   // for work after each run, and spun against the other session's: 58 ms per paragraph with spinning,
-  // 36 ms without (2 cores, in-process, measured beside the previous memory's amortizer). The LM runs back
-  // to back while decoding, where spinning pays (alone: 2.15 vs 1.79 answers/s under the load command
-  // without ingestion), so it keeps it unless told not to (LM_SPIN_WAIT): beside continuous ingestion every
-  // session's spinning threads contend for the cores (results/README.md, "Under load").
+  // 36 ms without (2 cores, in-process, measured beside the previous memory's amortizer), so it never
+  // spins. The LM and the memory encoder run back to back, where spinning pays when they run alone
+  // (2.15 vs 1.79 answers/s under the load command without ingestion); beside continuous ingestion the
+  // two threads' spinning contends for the cores (SPIN_WAIT=false: results/README.md, "Under load").
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const spins = (name: ModelName) => name !== 'encoder' && (name !== 'lm' || (options.lmSpinWait ?? true));
+  const spins = (name: ModelName) => name !== 'encoder' && (options.spinWait ?? true);
   const sessions = {} as Bundle['sessions'];
   let lmRotary: RotaryTables | null = null;
   const wanted = new Set(options.models ?? (Object.keys(manifest.models) as ModelName[]));

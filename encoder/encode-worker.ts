@@ -4,7 +4,7 @@ import { OnnxEncoder } from './onnx-encoder.ts';
 import type { EncodedPassage } from './types.ts';
 
 /** The encoding thread: its own retrieval-encoder and memory-encoder sessions; passages in, embeddings and memories out. */
-const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['encoder', 'memory_encoder'] });
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['encoder', 'memory_encoder'], spinWait: threadData.spinWait });
 const encoder = new OnnxEncoder(bundle);
 serveCalls<string[]>(async ({ request: texts }) => {
   const passages: EncodedPassage[] = await encoder.encodePassages(texts);

@@ -16,9 +16,9 @@ export class ThreadedEncoder implements Encoder {
     this.maxPassageTokens = local.maxPassageTokens;
   }
 
-  /** Starts the thread and waits until its sessions are loaded. */
-  static async start(local: OnnxEncoder, bundleDir: string, threads: number): Promise<ThreadedEncoder> {
-    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), { bundleDir, threads }));
+  /** Starts the thread and waits until its sessions are loaded; `spinWait`: loadBundle's. */
+  static async start(local: OnnxEncoder, bundleDir: string, threads: number, spinWait = true): Promise<ThreadedEncoder> {
+    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), { bundleDir, threads, spinWait }));
   }
 
   countTokens(text: string): number {

@@ -27,8 +27,9 @@ export const configSchema = z.object({
   DECODE_BATCH: z.coerce.number().int().min(1).default(8),
   // Recent prompt passes kept (MB) so a prompt that begins as one of them did runs over the rest only (0: off).
   PROMPT_CACHE_MB: z.coerce.number().min(0).default(256),
-  // The LM's idle threads spin for work between passes: faster alone; beside heavy ingestion see results/README.md.
-  LM_SPIN_WAIT: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  // The LM's and the memory encoder's idle threads spin for work between passes: faster alone; beside
+  // continuous ingestion they contend for the cores (results/README.md, "Under load").
+  SPIN_WAIT: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
   // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request
@@ -69,6 +70,10 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  if (env.LM_SPIN_WAIT !== undefined) {
+    console.warn('LM_SPIN_WAIT is deprecated: use SPIN_WAIT (the LM and the memory encoder together)');
+    env = { SPIN_WAIT: env.LM_SPIN_WAIT, ...env };
+  }
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;

@@ -53,7 +53,7 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
-  const lm = await ThreadedLm.start(bundle, { threads: config.THREADS, maxBatch: config.DECODE_BATCH, promptCacheBytes: config.PROMPT_CACHE_MB * 2 ** 20, spinWait: config.LM_SPIN_WAIT });
+  const lm = await ThreadedLm.start(bundle, { threads: config.THREADS, maxBatch: config.DECODE_BATCH, promptCacheBytes: config.PROMPT_CACHE_MB * 2 ** 20, spinWait: config.SPIN_WAIT });
   log(calibrator
     ? `calibrated confidence for ${Object.keys(calibrator.file.modes).join(', ')}; abstaining below ${config.ABSTAIN_BELOW_CONFIDENCE === 'auto' ? "each mode's fitted threshold" : config.ABSTAIN_BELOW_CONFIDENCE}`
     : 'no calibration.json in the bundle: confidence is the token probability, and ABSTAIN_BELOW_CONFIDENCE does not apply');
@@ -65,7 +65,7 @@ export async function startService(config: Config): Promise<RunningService> {
     },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
-  const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS);
+  const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS, config.SPIN_WAIT);
   const worker = new IngestWorker({ store, index, encoder: passageEncoder }, {
     batchJobs: config.WORKER_BATCH, maxAttempts: config.WORKER_MAX_ATTEMPTS, idleMs: 1000,
     onIndexed: (_job, passages, ms) => {
