@@ -19,11 +19,14 @@ export interface AnswerLm {
 export class LocalLm implements AnswerLm {
   private readonly concatenator: MemoryConcatenator;
   private readonly generator: Generator;
+  /** Whether prompt passes are cached: only then are memories hashed to name their prefix. */
+  private readonly caching: boolean;
 
   /** Options: the Generator's (continuous batching, prompt cache). */
   constructor(bundle: Bundle, options: { maxBatch?: number; promptCacheBytes?: number } = {}) {
     this.concatenator = new MemoryConcatenator(bundle);
     this.generator = new Generator(bundle, options);
+    this.caching = (options.promptCacheBytes ?? 0) > 0;
   }
 
   promptTokens(prompt: string): number[] {
@@ -35,7 +38,7 @@ export class LocalLm implements AnswerLm {
     const prefix = memories.length ? this.concatenator.concat(memories.map((m) => decodeModulation(m.bytes, m.codec))) : null;
     const aggregateMs = performance.now() - t0;
     try {
-      return { ...(await this.generator.generate(prompt, prefix, { ...options, prefixId: prefix ? prefixId(memories) : undefined })), aggregateMs };
+      return { ...(await this.generator.generate(prompt, prefix, { ...options, prefixId: prefix && this.caching ? prefixId(memories) : undefined })), aggregateMs };
     } finally {
       for (const t of prefix ? [...prefix.keys, ...prefix.values] : []) t.dispose?.();
     }

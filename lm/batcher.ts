@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { int64, qkvOutput, rotateNewKey, type Manifest, type RotaryTables } from '../bundle/index.ts';
-import { lmFeeds } from './past.ts';
+import { lmFeeds, namedPast } from './past.ts';
 
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
@@ -151,10 +151,12 @@ export class DecodeBatcher {
     const mask = new Array<number>(B * (width + 1)).fill(0);
     stepping.forEach((s, b) => mask.fill(1, b * (width + 1), b * (width + 1) + s.length + 1));
     const past = this.slab.map((d) => new ort.Tensor('float32', d.subarray(0, B * H * width * D), [B, H, width, D]));
-    const feeds = lmFeeds(this.manifest, [], past, 0);
-    feeds.input_ids = int64(stepping.map((s) => s.pending!.token), [B, 1]);
-    feeds.attention_mask = int64(mask, [B, width + 1]);
-    feeds.position_ids = int64(stepping.map((s) => s.length), [B, 1]);
+    const feeds = {
+      input_ids: int64(stepping.map((s) => s.pending!.token), [B, 1]),
+      attention_mask: int64(mask, [B, width + 1]),
+      position_ids: int64(stepping.map((s) => s.length), [B, 1]),
+      ...namedPast(this.manifest, past),
+    };
     const waiting = stepping.map((s) => s.pending!);
     stepping.forEach((s) => (s.pending = null));
     let out: Outputs;

@@ -23,11 +23,17 @@ export function presentsOf(manifest: Manifest, out: Record<string, ort.Tensor>):
 
 /** One LM pass's feeds: `ids` after `past` (key, value per layer, in layer order), the first of them at `position`. */
 export function lmFeeds(manifest: Manifest, ids: number[], past: ort.Tensor[], position: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {
+  return {
     input_ids: int64(ids, [1, ids.length]),
     attention_mask: int64(new Array(position + ids.length).fill(1), [1, position + ids.length]),
     position_ids: int64(ids.map((_, i) => position + i), [1, ids.length]),
+    ...namedPast(manifest, past),
   };
+}
+
+/** The `past_key_values.{l}.key/value` feeds of a cache held as key, value per layer, in layer order. */
+export function namedPast(manifest: Manifest, past: ort.Tensor[]): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
   for (let l = 0; l < manifest.dims.lm_layers; l++) {
     feeds[`past_key_values.${l}.key`] = past[2 * l];
     feeds[`past_key_values.${l}.value`] = past[2 * l + 1];
