@@ -108,7 +108,7 @@ export async function runDecode(bundleDir: string, paragraphs: SquadParagraph[],
     if (/eval time/.test(message)) timings.push(message.trim());
     if (/load_backend/.test(message)) backend = message.trim().split('/').pop() ?? ''; // which CPU build ggml picked (haswell: AVX2/FMA)
   } });
-  const llamaCpu = `${backend}; ${String(llama.systemInfo).trim()}`;
+  const llamaCpu = [backend, String(llama.systemInfo).trim()].filter(Boolean).join('; ');
   const model = await llama.loadModel({ modelPath: smollmGguf(), gpuLayers: 0 });
   const theirs: { prefill: number; decode: number }[] = [];
   const theirTimer: { prefill: number; decode: number }[] = [];
