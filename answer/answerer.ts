@@ -100,8 +100,8 @@ export class Answerer {
       const question = await encoder.encodeQuestion(opts.question);
       timings.encode = performance.now() - t0;
       const t1 = performance.now();
-      // hybrid reads the best ragK passages as text and the next macK as memories
-      const k = opts.mode === 'hybrid' ? ragK + macK : useMemory ? macK : ragK;
+      // hybrid reads the best ragK passages as text and the best macK as memories
+      const k = opts.mode === 'hybrid' ? Math.max(ragK, macK) : useMemory ? macK : ragK;
       candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval, opts.filter);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
@@ -113,7 +113,7 @@ export class Answerer {
         return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
-    const memoryCandidates = opts.mode === 'hybrid' ? candidates.slice(ragK, ragK + macK) : useMemory ? candidates.slice(0, macK) : [];
+    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
@@ -130,10 +130,11 @@ export class Answerer {
     const t3 = performance.now();
     // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
     const memories = memoryCandidates.map((c) => c.passage.memory);
-    // Grounded: the answer is a span of what was read, passages in the prompt first, then the memories' texts.
+    // Grounded: the answer is a span of what was read, passages in the prompt first, then the texts of the
+    // memories not also in the prompt (hybrid reads its best passage both ways).
     const groundTo = opts.givenPassages
       ? opts.givenPassages.map((text) => ({ candidate: null, text }))
-      : [...promptCandidates, ...memoryCandidates].map((c) => ({ candidate: c, text: c.passage.text }));
+      : [...promptCandidates, ...memoryCandidates.filter((c) => !inPrompt.has(c.passage.id))].map((c) => ({ candidate: c, text: c.passage.text }));
     const grounding = opts.grounded && groundTo.length ? { texts: groundTo.map((g) => g.text), stopBias: this.settings.groundedStopBias } : undefined;
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal, grounding });
     const citations: Citation[] = gen.span
