@@ -164,6 +164,7 @@ export async function runLoadSection(restart: (env: Record<string, string>) => P
   const ratio = (mix: Mix) => round((find(mix, BATCH_ON).answers.per_s ?? 0) / Math.max(1e-9, find(mix, 1).answers.per_s ?? 0), 2)!;
   const decodeOn = find('decode', BATCH_ON);
   const decodeOff = find('decode', 1);
+  const noSpin = runs.find((r) => !r.spin_wait)!;
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const healthP99 = Math.max(...runs.map((r) => r.healthz.p99_ms ?? 0));
   const runLabel = (r: LoadRun) => `${r.mix} (${r.modes.join('/')}), batching ${r.decode_batch === 1 ? 'off' : `on (${r.decode_batch})`}${r.spin_wait ? '' : ', SPIN_WAIT=false'}`;
@@ -184,7 +185,7 @@ export async function runLoadSection(restart: (env: Record<string, string>) => P
       { name: 'decode-heavy mix answers/s, batching on / off', value: ratio('decode'), target: '>= 2.5x', met: ratio('decode') >= 2.5 },
       { name: 'decode-heavy mix answer p99 (ms), batching on vs off', value: `${decodeOn.answers.p99_ms} vs ${decodeOff.answers.p99_ms}`, target: 'lower with batching', met: (decodeOn.answers.p99_ms ?? Infinity) < (decodeOff.answers.p99_ms ?? 0) },
       { name: 'rag mix answers/s, batching on / off', value: ratio('rag'), target: 'reported', met: null },
-      { name: 'decode-heavy mix answers/s, batching on, SPIN_WAIT false / true', value: round((runs[runs.length - 1].answers.per_s ?? 0) / Math.max(1e-9, decodeOn.answers.per_s ?? 0), 2), target: 'reported', met: null },
+      { name: 'decode-heavy mix answers/s, batching on, SPIN_WAIT false / true', value: round((noSpin.answers.per_s ?? 0) / Math.max(1e-9, decodeOn.answers.per_s ?? 0), 2), target: 'reported', met: null },
       { name: 'errors other than documented 429s, all load runs', value: errors, target: '0', met: errors === 0 },
       { name: 'GET /healthz p99 under mixed load, worst run (ms)', value: healthP99, target: '< 100', met: healthP99 < 100 },
     ],

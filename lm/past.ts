@@ -8,12 +8,9 @@ import type { Prefix } from '../aggregator/index.ts';
  */
 export function pastFeeds(manifest: Manifest, prefix: Prefix | null): Record<string, ort.Tensor> {
   const { lm_layers: L, lm_kv_heads: H, lm_head_dim: D } = manifest.dims;
-  const feeds: Record<string, ort.Tensor> = {};
-  for (let l = 0; l < L; l++) {
-    feeds[`past_key_values.${l}.key`] = prefix ? prefix.keys[l] : new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
-    feeds[`past_key_values.${l}.value`] = prefix ? prefix.values[l] : new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
-  }
-  return feeds;
+  const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
+  const past = Array.from({ length: L }, (_, l) => (prefix ? [prefix.keys[l], prefix.values[l]] : [empty(), empty()])).flat();
+  return namedPast(manifest, past);
 }
 
 /** A pass's cache: its `present.{l}.key/value` outputs, key and value per layer, in layer order (the next pass's past). */
