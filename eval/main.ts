@@ -38,12 +38,13 @@ questions; the memory bank under --work is reused.
   --title T          ask only questions on this article (repeatable); every paragraph is still ingested
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
-  --rag-top-k N      passages in the prompt for rag (default: the service's, 3)
+  --rag-top-k N      passages in the prompt for rag (default: the service's RAG_TOP_K, 1)
   --bundle DIR       model bundle (default bundles/default)
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
   --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
-  --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n)`;
+  --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n;
+                     logs are only read, and a log answered with other settings is named)`;
 
 interface Args {
   data: string;
@@ -108,7 +109,8 @@ async function main() {
 
   const settings = {
     bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
-    mac_top_k: args.macTopK ?? null, rag_top_k: args.ragTopK ?? null,
+    // The values in effect, not "the default": a changed default must not pass for the same settings.
+    mac_top_k: args.macTopK ?? manifest.memory.fused, rag_top_k: args.ragTopK ?? configSchema.shape.RAG_TOP_K.parse(undefined),
   };
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
@@ -134,7 +136,7 @@ async function main() {
     const summaries: Record<string, ModeSummary> = {};
     const answered = new Map<Mode, Map<string, QuestionRecord>>();
     for (const mode of args.modes) {
-      const log = new ModeLog(join(args.out, `${mode}.jsonl`), modeSettings(mode));
+      const log = new ModeLog(join(args.out, `${mode}.jsonl`), modeSettings(mode), { readOnly: args.reportOnly, warn: note });
       if (running && client) {
         const done = log.records();
         const bar = progressBar(mode, questions.length);
