@@ -9,13 +9,14 @@ import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
-import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, type Scored } from './selective.ts';
+import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--bundle bundles/default] [--out weights/calibration.json]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over ${FEATURES.join(', ')}; and each
-mode's default abstention threshold on all of them (unanswerable ones included: Youden's J). Run it on
+mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
+answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
 into the bundle) and the bundle's own ${CALIBRATION_FILE}.`;
 
@@ -44,7 +45,7 @@ function main() {
         records: dir, eval_command: command, data, data_sha256: dataSha256,
         logs_sha256: Object.fromEntries(Object.entries(logs).map(([mode, log]) => [mode, log.sha256])),
       })),
-      similarity_gate: gate, threshold_rule: "Youden's J: share of answerable questions answered - share of unanswerable ones answered",
+      similarity_gate: gate, threshold_rule: THRESHOLD_RULE,
       /** Per mode, the fit questions' articles: answerable and unanswerable questions of each. */
       articles: {} as Record<string, Record<string, [number, number]>>,
       /** Out-of-fold figures on the fit questions (5 folds): what the fit promises before validation. */

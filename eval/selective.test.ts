@@ -55,6 +55,13 @@ describe('selective answering measures', () => {
     expect(chooseThreshold(scored)).toBe(0.6);
     expect(chooseThreshold([s(0.9, 1), s(0.1, 0)])).toBe(0); // no unanswerable questions: never abstain
   });
+
+  it('prefers the threshold whose worse side is best over the best sum', () => {
+    const answerable = [0.9, 0.8, 0.3, 0.2, 0.1].map((p) => s(p, 1));
+    const unanswerable = [0.25, 0.15, 0.05].map((p) => s(p, 0, false));
+    // at 0.3: 60% answered, 100% abstained (sum best); at 0.2: 80% answered, 67% abstained (worse side best)
+    expect(chooseThreshold([...answerable, ...unanswerable])).toBe(0.2);
+  });
 });
 
 describe('calibrator', () => {

@@ -104,19 +104,23 @@ export function riskCoverage(scored: Scored[], coverages = [0.1, 0.2, 0.3, 0.4, 
 }
 
 /**
- * The default threshold: the one that best separates answerable questions answered from unanswerable
- * ones abstained on (Youden's J = share of answerable answered - share of unanswerable answered); without
- * unanswerable questions, 0 (never abstain on confidence).
+ * The default threshold: the one whose worse side is best, of the share of answerable questions answered
+ * and the share of unanswerable ones abstained on (a user wants both high; ties go to the larger sum,
+ * Youden's J); without unanswerable questions, 0 (never abstain on confidence).
  */
+export const THRESHOLD_RULE = 'max-min: the larger of min(share of answerable questions answered, share of unanswerable ones abstained on); ties: the larger sum';
+
 export function chooseThreshold(scored: Scored[]): number {
   if (!scored.some((s) => !s.answerable) || !scored.some((s) => s.answerable)) return 0;
   const share = (xs: Scored[], t: number) => xs.filter((s) => answeredAt(s, t)).length / xs.length;
   const answerable = scored.filter((s) => s.answerable);
   const unanswerable = scored.filter((s) => !s.answerable);
-  let best = { t: 0, j: -Infinity };
+  let best = { t: 0, worse: -Infinity, sum: -Infinity };
   for (const t of [0, ...new Set(scored.map((s) => s.p))].sort((a, b) => a - b)) {
-    const j = share(answerable, t) - share(unanswerable, t);
-    if (j > best.j) best = { t, j };
+    const answered = share(answerable, t);
+    const abstained = 1 - share(unanswerable, t);
+    const worse = Math.min(answered, abstained);
+    if (worse > best.worse || (worse === best.worse && answered + abstained > best.sum)) best = { t, worse, sum: answered + abstained };
   }
   return best.t;
 }
