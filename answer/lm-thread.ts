@@ -1,5 +1,5 @@
 import type { Bundle } from '../bundle/index.ts';
-import { ModelThread } from '../bundle/thread.ts';
+import { ModelThread, type SpinSetting, type ThreadActivity } from '../bundle/thread.ts';
 import type { GenerateOptions } from '../lm/index.ts';
 import type { StoredMemory } from '../memory/index.ts';
 import type { AnswerLm, LmGeneration } from './lm.ts';
@@ -15,11 +15,13 @@ export class ThreadedLm implements AnswerLm {
   /**
    * `bundle` (any models loaded) tokenizes here; the thread loads its own LM session from `bundleDir`,
    * batches the decode steps of up to `maxBatch` concurrent generations (lm/batcher.ts) and keeps recent
-   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts); `spinWait`: loadBundle's.
+   * prompt passes in `promptCacheBytes` (lm/prompt-cache.ts); `spinWait`: SPIN_WAIT (`auto` needs
+   * `activity`, the thread's slot among the model threads).
    */
-  static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number; spinWait?: boolean }): Promise<ThreadedLm> {
-    const { threads, maxBatch = 8, promptCacheBytes = 0, spinWait = true } = options;
-    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes, spinWait }));
+  static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number; spinWait?: SpinSetting; activity?: ThreadActivity }): Promise<ThreadedLm> {
+    const { threads, maxBatch = 8, promptCacheBytes = 0, spinWait = true, activity } = options;
+    const data = { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes, spinWait, activity: activity && { buffer: activity.buffer, slot: activity.slot } };
+    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), data));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

@@ -1,5 +1,5 @@
 import { loadBundle } from '../bundle/index.ts';
-import { serveCalls, threadData } from '../bundle/thread.ts';
+import { serveCalls, threadData, threadSpinWait } from '../bundle/thread.ts';
 import type { Grounding } from '../lm/index.ts';
 import type { StoredMemory } from '../memory/index.ts';
 import { LocalLm } from './lm.ts';
@@ -13,7 +13,7 @@ interface GenerateCall {
   grounding?: Grounding;
 }
 
-const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'], spinWait: threadData.spinWait });
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'], spinWait: threadSpinWait(threadData.spinWait) });
 const lm = new LocalLm(bundle, { maxBatch: threadData.maxBatch, promptCacheBytes: threadData.promptCacheBytes });
 serveCalls<GenerateCall>(async ({ request: r, signal, emit }) => ({
   result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined, grounding: r.grounding }),

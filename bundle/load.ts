@@ -30,8 +30,12 @@ export interface LoadOptions {
    * `memory_encoder` names whichever model makes passage memories: the LM where the bundle has none.
    */
   models?: ModelName[];
-  /** The LM's and the memory encoder's idle threads spin for work between passes (default true; see loadBundle). */
-  spinWait?: boolean;
+  /**
+   * The LM's and the memory encoder's idle threads spin for work between passes (default true; see
+   * loadBundle). A function decides at each run: the session is then loaded twice, spinning and not, and
+   * each run goes to the one it asks for.
+   */
+  spinWait?: boolean | (() => boolean);
 }
 
 function readManifest(dir: string): Manifest {
@@ -120,6 +124,18 @@ export async function createSession(dir: string, manifest: Manifest, name: Model
   return { session: wrapped, rotary };
 }
 
+/** One session to its callers; each run goes to `spinning` when `spin()` says so, else to `still`. */
+export function switchSessions(spinning: ort.InferenceSession, still: ort.InferenceSession, spin: () => boolean): ort.InferenceSession {
+  return new Proxy(spinning, {
+    get(target, prop) {
+      if (prop === 'run') return (...args: Parameters<ort.InferenceSession['run']>) => (spin() ? spinning : still).run(...args);
+      if (prop === 'release') return () => Promise.all([spinning.release(), still.release()]).then(() => {});
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Loads and checks a bundle; throws BundleError (with a fix) if anything is missing or mismatched. */
 export async function loadBundle(dir: string, options: LoadOptions = {}): Promise<Bundle> {
   const manifest = readManifest(dir);
@@ -135,8 +151,10 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
   // spins. The LM and the memory encoder run back to back, where spinning pays when they run alone
   // (2.15 vs 1.79 answers/s under the load command without ingestion); beside continuous ingestion the
   // two threads' spinning contends for the cores (SPIN_WAIT=false: results/README.md, "Under load").
+  // SPIN_WAIT=auto (a function here) spins only while the other model thread is idle: both sessions loaded.
   const noSpinning = { ...sessionOptions, extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const spins = (name: ModelName) => name !== 'encoder' && (options.spinWait ?? true);
+  const spinWait = options.spinWait ?? true;
+  const spins = (name: ModelName) => name !== 'encoder' && spinWait !== false;
   const sessions = {} as Bundle['sessions'];
   let lmRotary: RotaryTables | null = null;
   const wanted = new Set(options.models ?? (Object.keys(manifest.models) as ModelName[]));
@@ -149,7 +167,9 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
       continue;
     }
     const loaded = await createSession(dir, manifest, name, spins(name) ? sessionOptions : noSpinning);
-    sessions[name] = loaded.session;
+    sessions[name] = spins(name) && typeof spinWait === 'function'
+      ? switchSessions(loaded.session, (await createSession(dir, manifest, name, noSpinning)).session, spinWait)
+      : loaded.session;
     lmRotary ??= loaded.rotary;
   }
   if (manifest.memory.encoder && !sessions.memory_encoder) {

@@ -81,6 +81,38 @@ export class ModelThread {
   }
 }
 
+/**
+ * Calls in flight on each model thread, in one SharedArrayBuffer the threads share (one Int32 per
+ * thread, Atomics): a thread's sessions can see whether another model thread is working right now.
+ */
+export class ThreadActivity {
+  private readonly counts: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer, readonly slot: number) {
+    this.counts = new Int32Array(buffer);
+    if (slot < 0 || slot >= this.counts.length) throw new RangeError(`activity slot ${slot} of ${this.counts.length}`);
+  }
+
+  /** The shared counters for `threads` model threads (slots 0..threads-1). */
+  static buffer(threads: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(4 * threads);
+  }
+
+  begin(): void {
+    Atomics.add(this.counts, this.slot, 1);
+  }
+
+  end(): void {
+    Atomics.sub(this.counts, this.slot, 1);
+  }
+
+  /** Whether any other thread has a call in flight. */
+  othersBusy(): boolean {
+    for (let i = 0; i < this.counts.length; i++) if (i !== this.slot && Atomics.load(this.counts, i) > 0) return true;
+    return false;
+  }
+}
+
 export interface ThreadCall<Req> {
   request: Req;
   /** Fires when the caller cancels the call. */
@@ -89,20 +121,26 @@ export interface ThreadCall<Req> {
   emit(event: unknown): void;
 }
 
-/** The thread's side: answers each call with `handle`; a result's `transfer` buffers are moved, not copied. */
+/**
+ * The thread's side: answers each call with `handle`; a result's `transfer` buffers are moved, not copied.
+ * Each call counts in the thread's activity slot while it runs (when it was started with one).
+ */
 export function serveCalls<Req>(handle: (call: ThreadCall<Req>) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>): void {
   const port = parentPort!;
   const running = new Map<number, AbortController>();
+  const activity = threadActivity();
   port.on('message', async (m: { id: number; request: Req } | { cancel: number }) => {
     if ('cancel' in m) return running.get(m.cancel)?.abort();
     const controller = new AbortController();
     running.set(m.id, controller);
+    activity?.begin();
     try {
       const { result, transfer } = await handle({ request: m.request, signal: controller.signal, emit: (event) => port.postMessage({ id: m.id, event }) });
       port.postMessage({ id: m.id, result }, transfer ?? []);
     } catch (err) {
       port.postMessage({ id: m.id, error: (err as Error).message, range: err instanceof RangeError });
     } finally {
+      activity?.end();
       running.delete(m.id);
     }
   });
@@ -111,3 +149,23 @@ export function serveCalls<Req>(handle: (call: ThreadCall<Req>) => Promise<{ res
 
 /** What the thread was started with (ModelThread.start's data). */
 export const threadData = workerData as Record<string, any>;
+
+/** This thread's activity counters (ModelThread.start's `activity` data), if it was given a slot. */
+export function threadActivity(): ThreadActivity | null {
+  const a = threadData?.activity as { buffer: SharedArrayBuffer; slot: number } | undefined;
+  return a ? new ThreadActivity(a.buffer, a.slot) : null;
+}
+
+/**
+ * A thread's spin setting as loadBundle takes it: `auto` spins only while no other model thread is
+ * working (bundle/load.ts), read from this thread's activity slot.
+ */
+export function threadSpinWait(setting: SpinSetting): boolean | (() => boolean) {
+  if (setting !== 'auto') return setting;
+  const activity = threadActivity();
+  if (!activity) throw new Error('SPIN_WAIT=auto needs the thread started with an activity slot');
+  return () => !activity.othersBusy();
+}
+
+/** SPIN_WAIT: spin always, never, or only while the other model thread is idle. */
+export type SpinSetting = boolean | 'auto';

@@ -1,10 +1,10 @@
 import { loadBundle } from '../bundle/index.ts';
-import { serveCalls, threadData } from '../bundle/thread.ts';
+import { serveCalls, threadData, threadSpinWait } from '../bundle/thread.ts';
 import { OnnxEncoder } from './onnx-encoder.ts';
 import type { EncodedPassage } from './types.ts';
 
 /** The encoding thread: its own retrieval-encoder and memory-encoder sessions; passages in, embeddings and memories out. */
-const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['encoder', 'memory_encoder'], spinWait: threadData.spinWait });
+const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['encoder', 'memory_encoder'], spinWait: threadSpinWait(threadData.spinWait) });
 const encoder = new OnnxEncoder(bundle);
 serveCalls<string[]>(async ({ request: texts }) => {
   const passages: EncodedPassage[] = await encoder.encodePassages(texts);

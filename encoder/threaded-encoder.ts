@@ -1,4 +1,4 @@
-import { ModelThread } from '../bundle/thread.ts';
+import { ModelThread, type SpinSetting, type ThreadActivity } from '../bundle/thread.ts';
 import type { OnnxEncoder } from './onnx-encoder.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
@@ -16,9 +16,10 @@ export class ThreadedEncoder implements Encoder {
     this.maxPassageTokens = local.maxPassageTokens;
   }
 
-  /** Starts the thread and waits until its sessions are loaded; `spinWait`: loadBundle's. */
-  static async start(local: OnnxEncoder, bundleDir: string, threads: number, spinWait = true): Promise<ThreadedEncoder> {
-    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), { bundleDir, threads, spinWait }));
+  /** Starts the thread and waits until its sessions are loaded; `spinWait`: SPIN_WAIT (`auto` needs `activity`, the thread's slot). */
+  static async start(local: OnnxEncoder, bundleDir: string, threads: number, spinWait: SpinSetting = true, activity?: ThreadActivity): Promise<ThreadedEncoder> {
+    const data = { bundleDir, threads, spinWait, activity: activity && { buffer: activity.buffer, slot: activity.slot } };
+    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), data));
   }
 
   countTokens(text: string): number {

@@ -2,9 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { readConfig } from './config.ts';
 
 describe('configuration', () => {
-  it('spins by default; SPIN_WAIT=false stops it; the old LM_SPIN_WAIT is read with a warning', () => {
-    expect(readConfig({}).SPIN_WAIT).toBe(true);
+  it('spins while the other model thread is idle by default (auto); true and false always and never; the old LM_SPIN_WAIT is read with a warning', () => {
+    expect(readConfig({}).SPIN_WAIT).toBe('auto');
     expect(readConfig({ SPIN_WAIT: 'false' }).SPIN_WAIT).toBe(false);
+    expect(readConfig({ SPIN_WAIT: 'true' }).SPIN_WAIT).toBe(true);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect(readConfig({ LM_SPIN_WAIT: 'false' }).SPIN_WAIT).toBe(false);
     expect(readConfig({ LM_SPIN_WAIT: 'false', SPIN_WAIT: 'true' }).SPIN_WAIT).toBe(true); // the new name wins

@@ -30,8 +30,9 @@ export const configSchema = z.object({
   // Recent prompt passes kept (MB) so a prompt that begins as one of them did runs over the rest only (0: off).
   PROMPT_CACHE_MB: z.coerce.number().min(0).default(256),
   // The LM's and the memory encoder's idle threads spin for work between passes: faster alone; beside
-  // continuous ingestion they contend for the cores (results/README.md, "Under load").
-  SPIN_WAIT: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  // continuous ingestion they contend for the cores (results/README.md, "Under load"). auto: a thread
+  // spins only while the other model thread is idle.
+  SPIN_WAIT: z.enum(['true', 'false', 'auto']).default('auto').transform((s) => (s === 'auto' ? s : s === 'true')),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
   // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Answerer, AnswerScheduler, Calibrator, ThreadedLm } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
+import { ThreadActivity } from '../bundle/thread.ts';
 import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
 import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
@@ -53,7 +54,11 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
-  const lm = await ThreadedLm.start(bundle, { threads: config.THREADS, maxBatch: config.DECODE_BATCH, promptCacheBytes: config.PROMPT_CACHE_MB * 2 ** 20, spinWait: config.SPIN_WAIT });
+  // The two model threads (LM, encoding) count their calls in flight where the other can see them (SPIN_WAIT=auto).
+  const activity = ThreadActivity.buffer(2);
+  const lm = await ThreadedLm.start(bundle, {
+    threads: config.THREADS, maxBatch: config.DECODE_BATCH, promptCacheBytes: config.PROMPT_CACHE_MB * 2 ** 20, spinWait: config.SPIN_WAIT, activity: new ThreadActivity(activity, 0),
+  });
   log(calibrator
     ? `calibrated confidence for ${Object.keys(calibrator.file.modes).join(', ')}; abstaining below ${config.ABSTAIN_BELOW_CONFIDENCE === 'auto' ? "each mode's fitted threshold" : config.ABSTAIN_BELOW_CONFIDENCE}`
     : 'no calibration.json in the bundle: confidence is the token probability, and ABSTAIN_BELOW_CONFIDENCE does not apply');
@@ -65,7 +70,7 @@ export async function startService(config: Config): Promise<RunningService> {
     },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.
-  const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS, config.SPIN_WAIT);
+  const passageEncoder = await ThreadedEncoder.start(encoder, config.BUNDLE_DIR, config.THREADS, config.SPIN_WAIT, new ThreadActivity(activity, 1));
   const worker = new IngestWorker({ store, index, encoder: passageEncoder }, {
     batchJobs: config.WORKER_BATCH, maxAttempts: config.WORKER_MAX_ATTEMPTS, idleMs: 1000,
     onIndexed: (_job, passages, ms) => {
