@@ -103,13 +103,14 @@ export function riskCoverage(scored: Scored[], coverages = [0.1, 0.2, 0.3, 0.4, 
   });
 }
 
+/** How chooseThreshold picks, as calibration.json records it. */
+export const THRESHOLD_RULE = 'max-min: the larger of min(share of answerable questions answered, share of unanswerable ones abstained on); ties: the larger sum';
+
 /**
  * The default threshold: the one whose worse side is best, of the share of answerable questions answered
  * and the share of unanswerable ones abstained on (a user wants both high; ties go to the larger sum,
  * Youden's J); without unanswerable questions, 0 (never abstain on confidence).
  */
-export const THRESHOLD_RULE = 'max-min: the larger of min(share of answerable questions answered, share of unanswerable ones abstained on); ties: the larger sum';
-
 export function chooseThreshold(scored: Scored[]): number {
   if (!scored.some((s) => !s.answerable) || !scored.some((s) => s.answerable)) return 0;
   const share = (xs: Scored[], t: number) => xs.filter((s) => answeredAt(s, t)).length / xs.length;
