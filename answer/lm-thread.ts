@@ -20,8 +20,8 @@ export class ThreadedLm implements AnswerLm {
    */
   static async start(bundle: Bundle, options: { threads: number; maxBatch?: number; promptCacheBytes?: number; spinWait?: SpinSetting; activity?: ThreadActivity }): Promise<ThreadedLm> {
     const { threads, maxBatch = 8, promptCacheBytes = 0, spinWait = true, activity } = options;
-    const data = { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes, spinWait, activity: activity && { buffer: activity.buffer, slot: activity.slot } };
-    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), data));
+    const data = { bundleDir: bundle.dir, threads, maxBatch, promptCacheBytes, spinWait };
+    return new ThreadedLm(bundle, await ModelThread.start('LM', new URL('./lm-worker.ts', import.meta.url), data, activity));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

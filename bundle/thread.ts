@@ -40,9 +40,13 @@ export class ModelThread {
     });
   }
 
-  /** Starts `module` (a TypeScript file that calls serveCalls) on a new thread; resolves once it is ready. */
-  static async start(name: string, module: URL, data: Record<string, unknown>): Promise<ModelThread> {
-    const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), { workerData: { ...data, module: module.href } });
+  /**
+   * Starts `module` (a TypeScript file that calls serveCalls) on a new thread; resolves once it is ready.
+   * `activity`: the thread's slot among the model threads (its calls are counted there).
+   */
+  static async start(name: string, module: URL, data: Record<string, unknown>, activity?: ThreadActivity): Promise<ModelThread> {
+    const slot = activity && { buffer: activity.buffer, slot: activity.slot };
+    const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), { workerData: { ...data, activity: slot, module: module.href } });
     await new Promise<void>((resolve, reject) => {
       const failed = (err: Error) => reject(err);
       const early = (code: number) => reject(new Error(`the ${name} thread exited with code ${code} before it was ready`));

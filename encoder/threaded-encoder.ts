@@ -18,8 +18,7 @@ export class ThreadedEncoder implements Encoder {
 
   /** Starts the thread and waits until its sessions are loaded; `spinWait`: SPIN_WAIT (`auto` needs `activity`, the thread's slot). */
   static async start(local: OnnxEncoder, bundleDir: string, threads: number, spinWait: SpinSetting = true, activity?: ThreadActivity): Promise<ThreadedEncoder> {
-    const data = { bundleDir, threads, spinWait, activity: activity && { buffer: activity.buffer, slot: activity.slot } };
-    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), data));
+    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), { bundleDir, threads, spinWait }, activity));
   }
 
   countTokens(text: string): number {
