@@ -9,20 +9,21 @@ import { runIngest } from './ingest.ts';
 import { runLoadSection } from './load.ts';
 import { runMemory } from './memory.ts';
 import { runPromptCache } from './prompt-cache.ts';
+import { runSpin } from './spin.ts';
 import { note } from './progress.ts';
 import { commandLine, gitRevision, machine, markdownPath, writeReport, type Meta, type Section } from './report.ts';
 import { runScale, type ScaleData } from './scale.ts';
 import { ingestAll, startBenchService, type BenchService, type IngestRun } from './service.ts';
 import { firstQuestions, readSquad, toDocument } from './squad.ts';
 
-const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load,prompt-cache]
+const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load,prompt-cache,spin]
                  [--questions N] [--scale-n N] [--scale-data fitted|uniform] [--scale-fit FILE.jsonl]
                  [--load-seconds S] [--threads N] [--squad FILE.jsonl]
 Writes FILE.json and FILE.md after every section, so a stopped run keeps the sections it finished.`;
-const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load', 'prompt-cache'] as const;
+const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load', 'prompt-cache', 'spin'] as const;
 type SectionName = (typeof SECTIONS)[number];
-// load and prompt-cache reuse the answer section's service and memory, so they run next; scale is the heaviest, so it runs last.
-const RUN_ORDER: SectionName[] = ['answer', 'load', 'prompt-cache', 'decode', 'ingest', 'memory', 'scale'];
+// load, prompt-cache and spin reuse the answer section's service and memory, so they run next; scale is the heaviest, so it runs last.
+const RUN_ORDER: SectionName[] = ['answer', 'load', 'prompt-cache', 'spin', 'decode', 'ingest', 'memory', 'scale'];
 
 const { values: args } = parseArgs({
   options: {
@@ -86,7 +87,7 @@ const sections: Section[] = [];
 const failures: Record<string, string> = {};
 const save = (finished: boolean) => writeReport(out, meta, sections, failures, finished);
 
-// The answer, load and prompt-cache sections share one service whose memory holds every SQuAD paragraph.
+// The answer, load, prompt-cache and spin sections share one service whose memory holds every SQuAD paragraph.
 let shared: { svc: BenchService; setup: IngestRun } | null = null;
 async function squadService() {
   if (!shared) {
@@ -119,6 +120,10 @@ const run: Record<SectionName, () => Promise<Section>> = {
     const service = await squadService();
     return runPromptCache(async (env) => (service.svc = await service.svc.restart(env)), questions);
   },
+  spin: async () => {
+    const service = await squadService();
+    return runSpin(async (env) => (service.svc = await service.svc.restart(env)), questions);
+  },
   decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   ingest: () => runIngest(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   memory: () => runMemory(bundleDir, paragraphs),
@@ -140,7 +145,7 @@ async function realEmbeddings(file: string): Promise<ScaleData> {
 save(false);
 note(`writing ${out} and ${markdownPath(out)}`);
 for (const name of RUN_ORDER.filter((s) => selected.includes(s))) {
-  if (!['answer', 'load', 'prompt-cache'].includes(name)) await closeSquadService();
+  if (!['answer', 'load', 'prompt-cache', 'spin'].includes(name)) await closeSquadService();
   note(`section ${name}: start`);
   const t0 = performance.now();
   try {
