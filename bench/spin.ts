@@ -22,7 +22,7 @@ export async function runSpin(restart: (env: Record<string, string>) => Promise<
   const ms = Object.fromEntries(SETTINGS.map((s) => [s, Object.fromEntries(MODES.map((m) => [m, [] as number[]]))])) as Record<string, Record<string, number[]>>;
   const startSeconds: Record<string, number[]> = Object.fromEntries(SETTINGS.map((s) => [s, []]));
   let errors = 0;
-  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+  for (let pass = 1; pass <= ROUNDS; pass++) {
     for (const spin of SETTINGS) {
       const t0 = performance.now();
       const svc = await restart({ SPIN_WAIT: spin });
@@ -30,7 +30,7 @@ export async function runSpin(restart: (env: Record<string, string>) => Promise<
       // one unmeasured question per mode pays for the sessions' first runs
       for (const mode of MODES) await svc.api.post('/v1/answers', { question: 'What is this about?', mode, max_tokens: 1 });
       for (const mode of MODES) {
-        note(`spin: round ${round_}, SPIN_WAIT=${spin}, ${mode}, ${asked.length} questions`);
+        note(`spin: round ${pass}, SPIN_WAIT=${spin}, ${mode}, ${asked.length} questions`);
         for (const q of asked) {
           const res = await svc.api.post('/v1/answers', { question: q.question, mode, max_tokens: MAX_TOKENS });
           if (res.status === 200) ms[spin][mode].push(res.body.timings_ms.total);
@@ -39,11 +39,10 @@ export async function runSpin(restart: (env: Record<string, string>) => Promise<
       }
     }
   }
+  const latency = (xs: number[]) => ({ p50_ms: round(median(xs)), mean_ms: round(xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1)) });
   const rows = SETTINGS.map((spin) => ({
-    spin_wait: spin,
-    restart_s: round(median(startSeconds[spin]), 1),
-    ...Object.fromEntries(MODES.map((m) => [m, { p50_ms: round(median(ms[spin][m])), mean_ms: round(ms[spin][m].reduce((a, b) => a + b, 0) / Math.max(ms[spin][m].length, 1)) }])),
-  })) as ({ spin_wait: string; restart_s: number | null } & Record<(typeof MODES)[number], { p50_ms: number | null; mean_ms: number | null }>)[];
+    spin_wait: spin, restart_s: round(median(startSeconds[spin]), 1), mac: latency(ms[spin].mac), base: latency(ms[spin].base),
+  }));
   const auto = rows.find((r) => r.spin_wait === 'auto')!;
   const on = rows.find((r) => r.spin_wait === 'true')!;
   const meanRatio = round(MODES.reduce((s, m) => s + auto[m].mean_ms! / on[m].mean_ms!, 0) / MODES.length, 2);
