@@ -17,18 +17,23 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 100 --modes mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes hybrid+grounded --threads 1
-# Calibrated confidence: fitted on sixteen reserved training articles (answerable and unanswerable questions;
+# Calibrated confidence: fitted on 27 reserved training articles (answerable and unanswerable questions;
 # the memory encoder trained on squad-1.1-train-full.jsonl, which shares none of them), installed in the
 # bundle and committed (weights/calibration.json), then measured on validation (the summary below).
 reserved="--title Jacksonville,_Florida --title Sky_(United_Kingdom)"
 more="--title Black_Death --title Construction --title Geology --title Harvard_University --title Pharmacy --title Prime_number"
 more="$more --title Amazon_rainforest --title Packet_switching --title Intergovernmental_Panel_on_Climate_Change --title Civil_disobedience"
 more="$more --title University_of_Chicago --title Southern_California --title Scottish_Parliament --title Islamism"
+rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
+rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train \
   $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-more \
   $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-rest \
+  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more \
+  --records results/eval-calibration-squad-2.0-train-rest
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
