@@ -1,6 +1,6 @@
 import { note } from './progress.ts';
 import type { Section } from './report.ts';
-import type { BenchService } from './service.ts';
+import { warmUp, type BenchService } from './service.ts';
 import type { SquadQuestion } from './squad.ts';
 import { median, round } from './stats.ts';
 
@@ -47,8 +47,7 @@ export async function runPromptCache(restart: (env: Record<string, string>) => P
   const results: Partial<Record<'off' | 'on', Record<string, Run>>> = {};
   for (const setting of ['off', 'on'] as const) {
     const svc = await restart(setting === 'off' ? { PROMPT_CACHE_MB: '0' } : {});
-    // one unmeasured question per mode pays for the sessions' first runs, on a question not in the set
-    for (const mode of MODES) await svc.api.post('/v1/answers', { question: 'What is this about?', mode, max_tokens: 1 });
+    await warmUp(svc.api, MODES);
     const byMode: Record<string, Run> = {};
     for (const mode of MODES) {
       note(`prompt-cache: ${mode}, cache ${setting}, ${questions.length} questions`);

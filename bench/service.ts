@@ -43,6 +43,11 @@ export async function startBenchService(bundleDir: string, env: Record<string, s
 
 export type Api = ReturnType<typeof api>;
 
+/** One unmeasured answer per mode, on a question no run asks: pays for the sessions' first runs. */
+export async function warmUp(client: Api, modes: readonly string[]): Promise<void> {
+  for (const mode of modes) await client.post('/v1/answers', { question: 'What is this about?', mode, max_tokens: 1 });
+}
+
 export interface Timed<T = any> {
   status: number;
   body: T;

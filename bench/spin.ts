@@ -1,6 +1,6 @@
 import { note } from './progress.ts';
 import type { Section } from './report.ts';
-import type { BenchService } from './service.ts';
+import { warmUp, type BenchService } from './service.ts';
 import type { SquadQuestion } from './squad.ts';
 import { median, round } from './stats.ts';
 
@@ -27,8 +27,7 @@ export async function runSpin(restart: (env: Record<string, string>) => Promise<
       const t0 = performance.now();
       const svc = await restart({ SPIN_WAIT: spin });
       startSeconds[spin].push((performance.now() - t0) / 1000);
-      // one unmeasured question per mode pays for the sessions' first runs
-      for (const mode of MODES) await svc.api.post('/v1/answers', { question: 'What is this about?', mode, max_tokens: 1 });
+      await warmUp(svc.api, MODES);
       for (const mode of MODES) {
         note(`spin: round ${pass}, SPIN_WAIT=${spin}, ${mode}, ${asked.length} questions`);
         for (const q of asked) {
