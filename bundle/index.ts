@@ -1,5 +1,5 @@
 export { createSession, loadBundle, type Bundle, type LoadOptions } from './load.ts';
-export { qkvOutput, rotateNewKey, type RotaryTables } from './lm-graph.ts';
+export { LOGITS_FROM, qkvOutput, rotateNewKey, type RotaryTables } from './lm-graph.ts';
 export { BundleError, REBUILD_HINT } from './errors.ts';
 export type { Manifest, MemorySpec, ModelName } from './manifest.ts';
 export type { TextTokenizer } from './tokenizer.ts';

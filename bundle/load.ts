@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { BundleError, REBUILD_HINT } from './errors.ts';
 import { manifestSchema, type Manifest, type ModelName } from './manifest.ts';
-import { qkvOutput, readRotaryTables, readWithQkvOutputs, type RotaryTables } from './lm-graph.ts';
+import { LOGITS_FROM, qkvOutput, readDecodingGraph, readRotaryTables, type RotaryTables } from './lm-graph.ts';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export interface Bundle {
@@ -69,11 +69,11 @@ async function checkFiles(dir: string, manifest: Manifest, verifyHashes: boolean
   }
 }
 
-function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest, added: string[] = []): void {
+function checkSignature(name: ModelName, session: ort.InferenceSession, manifest: Manifest, added: { inputs: string[]; outputs: string[] } = { inputs: [], outputs: [] }): void {
   const spec = manifest.models[name]!;
   const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
-  const wantIn = spec.inputs.map((s) => s.name);
-  const wantOut = [...spec.outputs.map((s) => s.name), ...added];
+  const wantIn = [...spec.inputs.map((s) => s.name), ...added.inputs];
+  const wantOut = [...spec.outputs.map((s) => s.name), ...added.outputs];
   if (!same(session.inputNames, wantIn) || !same(session.outputNames, wantOut)) {
     throw new BundleError(
       `${spec.file} does not match the manifest: inputs [${session.inputNames.join(', ')}] vs [${wantIn.join(', ')}], ` +
@@ -103,8 +103,8 @@ export async function createSession(dir: string, manifest: Manifest, name: Model
   if (manifest.lm_graph !== 'fused') {
     throw new BundleError(`${spec.file} is a ${manifest.lm_graph ?? 'traced'} LM graph; decoding reads the fused graph's attention projections (mac/fused_lm.py). ${REBUILD_HINT}`);
   }
-  const added = Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l));
-  const bytes = readWithQkvOutputs(join(dir, spec.file), manifest.dims.lm_layers);
+  const added = { inputs: [LOGITS_FROM], outputs: Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l)) };
+  const bytes = readDecodingGraph(join(dir, spec.file), manifest.dims.lm_layers);
   const session = await ort.InferenceSession.create(bytes, options);
   checkSignature(name, session, manifest, added);
   let rotary: RotaryTables;

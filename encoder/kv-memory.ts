@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { blockOffset, int64, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
+import { blockOffset, int64, LOGITS_FROM, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
 import { neutralize, NEUTRALIZE_REVISION, pastFeeds, rotateKey } from '../lm/index.ts';
 import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
@@ -40,7 +40,8 @@ export class KvMemoryEncoder {
       position_ids: int64(ids.map((_, i) => i), [1, n]),
       ...pastFeeds(manifest, null),
     };
-    const out = await (sessions.memory_encoder ?? sessions.lm).run(feeds);
+    // the LM itself (no memory encoder) also computes logits: the fewest it can, the last position's
+    const out = sessions.memory_encoder ? await sessions.memory_encoder.run(feeds) : await sessions.lm.run({ ...feeds, [LOGITS_FROM]: int64([n - 1], [1]) });
     const slots = selectSlots(ids.map((id) => lmTokenizer.decode([id])), manifest.memory, this.headerTokens);
     const M = slots.length;
     // Keys move from their position in the passage to their place relative to the memory's end.

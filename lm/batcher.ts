@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { int64, qkvOutput, rotateNewKey, type Manifest, type RotaryTables } from '../bundle/index.ts';
+import { int64, LOGITS_FROM, qkvOutput, rotateNewKey, type Manifest, type RotaryTables } from '../bundle/index.ts';
 import { lmFeeds, namedPast } from './past.ts';
 
 type Outputs = ort.InferenceSession.OnnxValueMapType;
@@ -78,10 +78,10 @@ export class DecodeBatcher {
     this.fetches = ['logits', ...Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l))];
   }
 
-  /** One pass over `ids` after `past`, the first at `position`, queued behind the pass in flight. */
-  forward(ids: number[], past: ort.Tensor[], position: number): Promise<Outputs> {
+  /** One pass over `ids` after `past`, the first at `position`, logits from `logitsFrom` on (lmFeeds), queued behind the pass in flight. */
+  forward(ids: number[], past: ort.Tensor[], position: number, logitsFrom = 0): Promise<Outputs> {
     return new Promise((resolve, reject) => {
-      this.exclusive.push({ run: () => this.session.run(lmFeeds(this.manifest, ids, past, position)), resolve, reject });
+      this.exclusive.push({ run: () => this.session.run(lmFeeds(this.manifest, ids, past, position, logitsFrom)), resolve, reject });
       this.wake();
     });
   }
@@ -155,6 +155,7 @@ export class DecodeBatcher {
       input_ids: int64(stepping.map((s) => s.pending!.token), [B, 1]),
       attention_mask: int64(mask, [B, width + 1]),
       position_ids: int64(stepping.map((s) => s.length), [B, 1]),
+      [LOGITS_FROM]: int64([0], [1]),
       ...namedPast(this.manifest, past),
     };
     const waiting = stepping.map((s) => s.pending!);

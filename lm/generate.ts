@@ -91,7 +91,7 @@ export class Generator {
     // forward: the prompt in one pass; then one step per token, batched with the other answers in flight
     const prefill = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
-    let logits = (prefill.out.logits.data as Float32Array).subarray((prefill.fed - 1) * V, prefill.fed * V);
+    let logits = (prefill.out.logits.data as Float32Array).subarray(0, V);
     const P = prefix ? prefix.length : 0;
     const sequence = this.batcher.join(prefill.present, P + promptIds.length, P + promptIds.length + options.maxNewTokens);
     const tokens: number[] = [];
@@ -134,26 +134,28 @@ export class Generator {
     };
   }
 
-  /** One LM pass over `ids` after `past`, the first of them at `position` (queued with the other answers' passes). */
-  private forward(ids: number[], past: ort.Tensor[], position: number): Promise<Outputs> {
-    return this.batcher.forward(ids, past, position);
+  /** One LM pass over `ids` after `past`, the first of them at `position`, logits from `logitsFrom` on (queued with the other answers' passes). */
+  private forward(ids: number[], past: ort.Tensor[], position: number, logitsFrom = 0): Promise<Outputs> {
+    return this.batcher.forward(ids, past, position, logitsFrom);
   }
 
   /**
    * The prompt pass (the prefix occupies positions 0..P-1, so the prompt starts at P), over only the
    * tokens after the longest beginning a recent prompt after the same prefix shared; its cache is kept in
-   * turn. `fed`: the tokens the pass ran over (its logits' rows); `present`: the whole prompt's cache.
+   * turn. `out.logits`: the last position's only ([1, 1, V], the next token's); `present`: the whole
+   * prompt's cache; `reused`: the prompt tokens the cache served.
    */
-  private async prefill(ids: number[], prefix: Prefix | null, prefixId: string | undefined): Promise<{ out: Outputs; present: ort.Tensor[]; fed: number; reused: number }> {
+  private async prefill(ids: number[], prefix: Prefix | null, prefixId: string | undefined): Promise<{ out: Outputs; present: ort.Tensor[]; reused: number }> {
     const key = prefix ? prefixId ?? null : ''; // a prefix nobody named cannot be matched
     const hit = key === null ? null : this.cache.lookup(key, ids);
     const reused = hit?.reused ?? 0;
     const past = hit ? hit.past : Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
-    const out = await this.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused);
+    const fed = ids.length - reused;
+    const out = await this.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused, fed - 1);
     if (hit || !prefix) release(...past); // the prefix's tensors are the caller's
     const present = presentsOf(this.bundle.manifest, out);
     if (key !== null) this.cache.store(key, ids, present);
-    return { out, present, fed: ids.length - reused, reused };
+    return { out, present, reused };
   }
 
   /**
@@ -169,11 +171,11 @@ export class Generator {
     const tok = this.bundle.lmTokenizer;
     const stops = [...this.stop];
     const P = prefix ? prefix.length : 0;
-    const { out: prefill, present, fed, reused } = await this.prefill(promptIds, prefix, options.prefixId);
+    const { out: prefill, present, reused } = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
     // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
     const firstIds = starts.map((s) => tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0]);
-    const firstLogp = logProbs(prefill.logits.data as Float32Array, fed - 1, V, firstIds);
+    const firstLogp = logProbs(prefill.logits.data as Float32Array, 0, V, firstIds);
     prefill.logits.dispose?.();
     const perFirst = new Map<number, number>();
     const chosen = starts.map((s, i) => ({ s, logp: firstLogp[i], id: firstIds[i] })).sort((a, b) => b.logp - a.logp).filter((f) => {

@@ -13,11 +13,11 @@ export async function answerNll(bundle: Bundle, prompt: string, answer: string, 
   const answerIds = bundle.lmTokenizer.encode(answer + bundle.manifest.prompt.answer_suffix, false);
   const ids = [...promptIds, ...answerIds];
   const past = Object.values(pastFeeds(bundle.manifest, prefix));
-  const out = await bundle.sessions.lm.run(lmFeeds(bundle.manifest, ids, past, prefix?.length ?? 0));
+  // logits from the prompt's last token on: the token at t + 1 is predicted at t
+  const out = await bundle.sessions.lm.run(lmFeeds(bundle.manifest, ids, past, prefix?.length ?? 0, promptIds.length - 1));
   const logits = out.logits.data as Float32Array;
   let total = 0;
-  // the token at t + 1 is predicted at t
-  for (let j = 0; j < answerIds.length; j++) total -= logProbs(logits, promptIds.length - 1 + j, V, [answerIds[j]])[0];
+  for (let j = 0; j < answerIds.length; j++) total -= logProbs(logits, j, V, [answerIds[j]])[0];
   release(...Object.values(out));
   return total / answerIds.length;
 }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { int64, type Manifest } from '../bundle/index.ts';
+import { int64, LOGITS_FROM, type Manifest } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
 
 /**
@@ -18,12 +18,16 @@ export function presentsOf(manifest: Manifest, out: Record<string, ort.Tensor>):
   return Array.from({ length: manifest.dims.lm_layers }, (_, l) => [out[`present.${l}.key`], out[`present.${l}.value`]]).flat();
 }
 
-/** One LM pass's feeds: `ids` after `past` (key, value per layer, in layer order), the first of them at `position`. */
-export function lmFeeds(manifest: Manifest, ids: number[], past: ort.Tensor[], position: number): Record<string, ort.Tensor> {
+/**
+ * One LM pass's feeds: `ids` after `past` (key, value per layer, in layer order), the first of them at
+ * `position`; logits for the ids from `logitsFrom` on (0: all of them; `ids.length - 1`: the next token's only).
+ */
+export function lmFeeds(manifest: Manifest, ids: number[], past: ort.Tensor[], position: number, logitsFrom = 0): Record<string, ort.Tensor> {
   return {
     input_ids: int64(ids, [1, ids.length]),
     attention_mask: int64(new Array(position + ids.length).fill(1), [1, position + ids.length]),
     position_ids: int64(ids.map((_, i) => position + i), [1, ids.length]),
+    [LOGITS_FROM]: int64([logitsFrom], [1]),
     ...namedPast(manifest, past),
   };
 }
