@@ -78,10 +78,15 @@ export class DecodeBatcher {
     this.fetches = ['logits', ...Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l))];
   }
 
-  /** One pass over `ids` after `past`, the first at `position`, logits from `logitsFrom` on (lmFeeds), queued behind the pass in flight. */
-  forward(ids: number[], past: ort.Tensor[], position: number, logitsFrom = 0): Promise<Outputs> {
+  /**
+   * One pass over `ids` after `past`, the first at `position`, queued behind the pass in flight: logits
+   * from `logitsFrom` on (lmFeeds), and the cache too unless `logitsOnly` (onnxruntime-node copies every
+   * output fetched into a new array: a whole cache is ~46 KB a position).
+   */
+  forward(ids: number[], past: ort.Tensor[], position: number, { logitsFrom = 0, logitsOnly = false } = {}): Promise<Outputs> {
     return new Promise((resolve, reject) => {
-      this.exclusive.push({ run: () => this.session.run(lmFeeds(this.manifest, ids, past, position, logitsFrom)), resolve, reject });
+      const feeds = lmFeeds(this.manifest, ids, past, position, logitsFrom);
+      this.exclusive.push({ run: () => (logitsOnly ? this.session.run(feeds, ['logits']) : this.session.run(feeds)), resolve, reject });
       this.wake();
     });
   }

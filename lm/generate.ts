@@ -134,11 +134,6 @@ export class Generator {
     };
   }
 
-  /** One LM pass over `ids` after `past`, the first of them at `position`, logits from `logitsFrom` on (queued with the other answers' passes). */
-  private forward(ids: number[], past: ort.Tensor[], position: number, logitsFrom = 0): Promise<Outputs> {
-    return this.batcher.forward(ids, past, position, logitsFrom);
-  }
-
   /**
    * The prompt pass (the prefix occupies positions 0..P-1, so the prompt starts at P), over only the
    * tokens after the longest beginning a recent prompt after the same prefix shared; its cache is kept in
@@ -151,7 +146,7 @@ export class Generator {
     const reused = hit?.reused ?? 0;
     const past = hit ? hit.past : Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const fed = ids.length - reused;
-    const out = await this.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused, fed - 1);
+    const out = await this.batcher.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused, { logitsFrom: fed - 1 });
     if (hit || !prefix) release(...past); // the prefix's tensors are the caller's
     const present = presentsOf(this.bundle.manifest, out);
     if (key !== null) this.cache.store(key, ids, present);
@@ -189,7 +184,7 @@ export class Generator {
         if (options.signal?.aborted) break;
         const text = grounding.texts[s.text];
         const ids = tok.encode(text.slice(s.start, s.ends[s.ends.length - 1]), false);
-        const out = await this.forward(ids, present, P + promptIds.length);
+        const out = await this.batcher.forward(ids, present, P + promptIds.length, { logitsOnly: true });
         // row j predicts token j + 1: its log-probability, then those of the stop tokens
         const rows = ids.map((_, j) => logProbs(out.logits.data as Float32Array, j, V, [ids[j + 1] ?? stops[0], ...stops]));
         release(...Object.values(out));
