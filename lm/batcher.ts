@@ -85,8 +85,11 @@ export class DecodeBatcher {
    */
   forward(ids: number[], past: ort.Tensor[], position: number, { logitsFrom = 0, logitsOnly = false } = {}): Promise<Outputs> {
     return new Promise((resolve, reject) => {
-      const feeds = lmFeeds(this.manifest, ids, past, position, logitsFrom);
-      this.exclusive.push({ run: () => (logitsOnly ? this.session.run(feeds, ['logits']) : this.session.run(feeds)), resolve, reject });
+      const run = () => {
+        const feeds = lmFeeds(this.manifest, ids, past, position, logitsFrom);
+        return logitsOnly ? this.session.run(feeds, ['logits']) : this.session.run(feeds);
+      };
+      this.exclusive.push({ run, resolve, reject });
       this.wake();
     });
   }
