@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { createSession, type Bundle, type ModelName } from '../bundle/index.ts';
+import { createSessions, type Bundle, type ModelName } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
 import { Generator } from '../lm/index.ts';
 import { round } from './stats.ts';
@@ -32,10 +32,10 @@ async function profileSession(bundle: Bundle, model: ModelName, threads: number,
   const spec = bundle.manifest.models[model];
   if (!spec) throw new Error(`bundle ${bundle.dir} has no ${model} model`);
   const dir = mkdtempSync(join(tmpdir(), `mac-${model}-profile-`));
-  const { session } = await createSession(bundle.dir, bundle.manifest, model, {
+  const { sessions: [session] } = await createSessions(bundle.dir, bundle.manifest, model, [{
     executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all',
     enableProfiling: true, profileFilePrefix: join(dir, model),
-  });
+  }]);
   try {
     await work(session);
     session.endProfiling();

@@ -1,4 +1,4 @@
-export { createSession, loadBundle, type Bundle, type LoadOptions } from './load.ts';
+export { createSessions, loadBundle, type Bundle, type LoadOptions } from './load.ts';
 export { LOGITS_FROM, qkvOutput, rotateNewKey, type RotaryTables } from './lm-graph.ts';
 export { BundleError, REBUILD_HINT } from './errors.ts';
 export type { Manifest, MemorySpec, ModelName } from './manifest.ts';

@@ -89,24 +89,27 @@ function notLoaded(name: ModelName): ort.InferenceSession {
 }
 
 /**
- * One model's session, checked against the manifest. The LM's carries the decode step's outputs
- * (bundle/lm-graph.ts) and answers with the manifest's outputs unless a run names others; its graph's
- * rotary tables come with it.
+ * One model's sessions, one per entry of `optionsList` (the same model loaded with different settings),
+ * each checked against the manifest. The LM's carry the decode step's outputs and `logits_from` input
+ * (bundle/lm-graph.ts: its file read and rewritten once for all of them) and answer with the manifest's
+ * outputs unless a run names others; its graph's rotary tables come with them.
  */
-export async function createSession(dir: string, manifest: Manifest, name: ModelName, options: ort.InferenceSession.SessionOptions): Promise<{ session: ort.InferenceSession; rotary: RotaryTables | null }> {
+export async function createSessions(dir: string, manifest: Manifest, name: ModelName, optionsList: ort.InferenceSession.SessionOptions[]): Promise<{ sessions: ort.InferenceSession[]; rotary: RotaryTables | null }> {
   const spec = manifest.models[name]!;
   if (name !== 'lm') {
-    const session = await ort.InferenceSession.create(join(dir, spec.file), options);
-    checkSignature(name, session, manifest);
-    return { session, rotary: null };
+    const sessions: ort.InferenceSession[] = [];
+    for (const options of optionsList) {
+      const session = await ort.InferenceSession.create(join(dir, spec.file), options);
+      checkSignature(name, session, manifest);
+      sessions.push(session);
+    }
+    return { sessions, rotary: null };
   }
   if (manifest.lm_graph !== 'fused') {
     throw new BundleError(`${spec.file} is a ${manifest.lm_graph ?? 'traced'} LM graph; decoding reads the fused graph's attention projections (mac/fused_lm.py). ${REBUILD_HINT}`);
   }
   const added = { inputs: [LOGITS_FROM], outputs: Array.from({ length: manifest.dims.lm_layers }, (_, l) => qkvOutput(l)) };
   const bytes = readDecodingGraph(join(dir, spec.file), manifest.dims.lm_layers);
-  const session = await ort.InferenceSession.create(bytes, options);
-  checkSignature(name, session, manifest, added);
   let rotary: RotaryTables;
   try {
     rotary = readRotaryTables(bytes, manifest.dims.lm_head_dim);
@@ -114,14 +117,19 @@ export async function createSession(dir: string, manifest: Manifest, name: Model
     throw new BundleError(`${spec.file}: ${(err as Error).message}. ${REBUILD_HINT}`);
   }
   const outputs = spec.outputs.map((o) => o.name);
-  const wrapped = new Proxy(session, {
-    get(target, prop) {
-      if (prop === 'run') return (feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType) => target.run(feeds, fetches ?? outputs);
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { session: wrapped, rotary };
+  const sessions: ort.InferenceSession[] = [];
+  for (const options of optionsList) {
+    const session = await ort.InferenceSession.create(bytes, options);
+    checkSignature(name, session, manifest, added);
+    sessions.push(new Proxy(session, {
+      get(target, prop) {
+        if (prop === 'run') return (feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType) => target.run(feeds, fetches ?? outputs);
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }));
+  }
+  return { sessions, rotary };
 }
 
 /** One session to its callers; each run goes to `spinning` when `spin()` says so, else to `still`. */
@@ -166,10 +174,9 @@ export async function loadBundle(dir: string, options: LoadOptions = {}): Promis
       sessions[name] = notLoaded(name);
       continue;
     }
-    const loaded = await createSession(dir, manifest, name, spins(name) ? sessionOptions : noSpinning);
-    sessions[name] = spins(name) && typeof spinWait === 'function'
-      ? switchSessions(loaded.session, (await createSession(dir, manifest, name, noSpinning)).session, spinWait)
-      : loaded.session;
+    const switched = spins(name) && typeof spinWait === 'function';
+    const loaded = await createSessions(dir, manifest, name, switched ? [sessionOptions, noSpinning] : [spins(name) ? sessionOptions : noSpinning]);
+    sessions[name] = switched ? switchSessions(loaded.sessions[0], loaded.sessions[1], spinWait) : loaded.sessions[0];
     lmRotary ??= loaded.rotary;
   }
   if (manifest.memory.encoder && !sessions.memory_encoder) {
