@@ -61,9 +61,15 @@ run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out resul
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
 OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed, load and bytes (on a quiet machine: nothing else running).
-run npm run bench -- --out results/bench.json --sections answer,load,decode,ingest,memory
+run npm run bench -- --out results/bench.json --sections answer,load,prompt-cache,decode,ingest,memory
 run npm run bench -- --out results/bench-load.json --sections load --load-seconds 60
+run npm run bench -- --out results/bench-answer.json --sections answer
+run npm run bench -- --out results/bench-spin.json --sections spin
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
+# The LM head over the last position only gives the same answers (results/head-quality/README.md: set
+# beside results/eval-squad-1.1-validation and results/eval-layout-squad-1.1-validation).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/eval-check/all500 --limit 500 \
+  --modes mac,base,rag+grounded,hybrid+grounded --threads 2
 # Decoding through the batcher gives the same answers (results/decode-quality/README.md: the before run is
 # the same command in a worktree of 76dfa92).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/quality/new --limit 500 --modes mac,base --threads 1
