@@ -2,15 +2,21 @@ import type { DocumentFilter, MemoryStore, StoredPassage, VectorIndex } from '..
 
 export interface Candidate {
   passage: StoredPassage;
+  /** Cosine similarity of the question's and the passage's embeddings (abstention and confidence read it). */
   similarity: number;
 }
 
+/** How many passages each retriever proposes to the fusion (more when k asks for more). */
+const PROPOSALS = 32;
+
 /**
- * Candidate memories for a question: nearest neighbours by embedding, optionally fused with SQLite FTS5
- * keyword hits by reciprocal rank (RETRIEVAL=vector+keyword). SQLite has the last word: a passage forgotten after the
- * index answered is dropped here, so no answer can draw on a deleted document. A filter (collections,
- * metadata, ...) is applied inside the search: the index walks its graph for neighbours that match, so a
- * selective filter still yields k candidates.
+ * Candidate memories for a question: nearest neighbours by embedding, by default fused with SQLite FTS5
+ * keyword hits (RETRIEVAL=vector+keyword): hnswlib and FTS5 each propose their best passages, and every
+ * passage proposed is ranked by the sum of its two scores (cosine and BM25), each standardised over the
+ * proposals. SQLite has the last word: a passage forgotten after the index answered is dropped here, so
+ * no answer can draw on a deleted document. A filter (collections, metadata, ...) is applied inside the
+ * search: the index walks its graph for neighbours that match, so a selective filter still yields k
+ * candidates.
  */
 export function selectCandidates(
   store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, k: number, withKeywords: boolean, filter: DocumentFilter = {},
@@ -18,21 +24,37 @@ export function selectCandidates(
   const overfetch = k * 2 + 4;
   const allowed = store.passagesMatching(filter);
   if (allowed?.size === 0) return [];
-  const vector = index.search(embedding, overfetch, allowed ? (id) => allowed.has(id) : undefined);
-  let ranked = vector.map((n) => n.id);
-  if (withKeywords) {
-    const keyword = store.keywordSearch(question, allowed ? overfetch * 4 : overfetch).filter((h) => !allowed || allowed.has(h.id));
-    const score = new Map<number, number>();
-    const rrf = (ids: number[]) => ids.forEach((id, rank) => score.set(id, (score.get(id) ?? 0) + 1 / (60 + rank)));
-    rrf(ranked);
-    rrf(keyword.map((h) => h.id));
-    ranked = [...score.keys()].sort((a, b) => score.get(b)! - score.get(a)!);
-  }
+  const allow = allowed ? (id: number) => allowed.has(id) : undefined;
+  const ranked = withKeywords
+    ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed)
+    : index.search(embedding, overfetch, allow).map((n) => n.id);
   const passages = store.getPassages(ranked.slice(0, overfetch));
   return passages.slice(0, k).map((passage) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
   }));
+}
+
+/** The passages hnswlib and FTS5 propose, best first by standardised cosine + standardised BM25. */
+function fused(store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, m: number, allowed: Set<number> | null): number[] {
+  const dense = index.search(embedding, m, allowed ? (id) => allowed.has(id) : undefined);
+  const keyword = store.keywordSearch(question, allowed ? m * 4 : m).filter((h) => !allowed || allowed.has(h.id)).slice(0, m);
+  const bm25 = new Map(keyword.map((h) => [h.id, h.score]));
+  const unscored = dense.map((n) => n.id).filter((id) => !bm25.has(id));
+  for (const h of store.keywordSearch(question, unscored.length, unscored)) bm25.set(h.id, h.score);
+  const embeddings = store.embeddingsOf([...new Set([...dense.map((n) => n.id), ...keyword.map((h) => h.id)])]);
+  const ids = [...embeddings.keys()];
+  const cos = standardised(ids.map((id) => cosine(embedding, embeddings.get(id)!)));
+  const kw = standardised(ids.map((id) => bm25.get(id) ?? 0));
+  const score = new Map(ids.map((id, i) => [id, cos[i] + kw[i]]));
+  return ids.sort((a, b) => score.get(b)! - score.get(a)!);
+}
+
+/** (x - mean) / standard deviation; all zeros when the values do not vary. */
+function standardised(xs: number[]): number[] {
+  const mean = xs.reduce((s, x) => s + x, 0) / (xs.length || 1);
+  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length || 1));
+  return xs.map((x) => (sd > 1e-9 ? (x - mean) / sd : 0));
 }
 
 /** Both embeddings are L2-normalized, so the dot product is the cosine. */

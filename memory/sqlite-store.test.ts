@@ -55,7 +55,13 @@ describe('SqliteStore', () => {
     const [job] = s.claimJobs(1, 2);
     s.completeJob(job, [passage('Zebras graze on the savanna.')], 3);
     expect(s.keywordSearch('where do zebras graze?', 5)).toHaveLength(1);
+    const [id] = s.passageIds();
+    expect(s.keywordSearch('zebras', 5, [id + 1])).toEqual([]);
+    expect(s.keywordSearch('zebras', 5, [id]).map((h) => h.id)).toEqual([id]);
+    expect(s.keywordSearch('where is it?', 5)).toEqual([]); // only stopwords: no query
+    expect([...s.embeddingsOf([id, id + 1]).keys()]).toEqual([id]);
     s.deleteDocument('a', 4);
     expect(s.keywordSearch('zebras', 5)).toHaveLength(0);
+    expect(s.embeddingsOf([id]).size).toBe(0);
   });
 });

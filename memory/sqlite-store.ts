@@ -6,6 +6,7 @@ import {
   type CurrentVersion, type Holding, type Statement,
 } from '../core/lifecycle.ts';
 import { blobToFloat32, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
+import { keywordQuery } from './keywords.ts';
 import { SCHEMA } from './schema.ts';
 import type {
   CollectionSummary, CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
@@ -231,13 +232,21 @@ export class SqliteStore implements MemoryStore {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM passages').get() as Row).m;
   }
 
-  keywordSearch(query: string, k: number): { id: number; score: number }[] {
-    const terms = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-    if (!terms.length) return [];
-    const match = [...new Set(terms)].map((t) => `"${t}"`).join(' OR ');
-    return (this.db.prepare('SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?').all(match, k) as Row[]).map(
-      (r) => ({ id: r.id, score: -r.rank }),
-    );
+  keywordSearch(query: string, k: number, among?: number[]): { id: number; score: number }[] {
+    const match = keywordQuery(query);
+    if (!match || among?.length === 0) return [];
+    const rows = among
+      ? this.db.prepare(`SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ?
+          AND rowid IN (SELECT value FROM json_each(?)) ORDER BY rank LIMIT ?`).all(match, JSON.stringify(among), k)
+      : this.db.prepare('SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?').all(match, k);
+    return (rows as Row[]).map((r) => ({ id: r.id, score: -r.rank }));
+  }
+
+  embeddingsOf(ids: number[]): Map<number, Float32Array> {
+    if (!ids.length) return new Map();
+    const rows = this.db.prepare(`SELECT p.id, p.embedding FROM passages p JOIN documents d ON d.id = p.document_id
+      WHERE p.id IN (SELECT value FROM json_each(?)) AND d.status != 'deleted'`).all(JSON.stringify(ids)) as Row[];
+    return new Map(rows.map((r) => [r.id as number, blobToFloat32(r.embedding)]));
   }
 
   recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[] {

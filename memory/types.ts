@@ -79,7 +79,10 @@ export interface MemoryStore {
   passageEmbeddings(afterId: number, limit: number): { id: number; embedding: Float32Array }[];
   passageIds(): number[];
   maxPassageId(): number;
-  keywordSearch(query: string, k: number): { id: number; score: number }[];
+  /** SQLite FTS5 hits for the query's words by BM25 (higher is better), among the given passages when `among` is set. */
+  keywordSearch(query: string, k: number, among?: number[]): { id: number; score: number }[];
+  /** The embeddings of those of the passages that are live (their document not deleted). */
+  embeddingsOf(ids: number[]): Map<number, Float32Array>;
   recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[];
   recordProbe(probe: ProbeRecord): void;
   recentProbes(limit: number, collections?: readonly string[]): ProbeRecord[];

@@ -53,9 +53,10 @@ export const configSchema = z.object({
     if (s.trim() === '' || !(x >= 0 && x <= 1)) ctx.addIssue({ code: 'custom', message: `ABSTAIN_BELOW_CONFIDENCE is 'auto' or a number from 0 to 1, not '${s}'` });
     return x;
   }),
-  // How candidates are found: hnswlib alone, or fused with SQLite FTS5 keyword hits. `hybrid` is the
-  // old name of `vector+keyword` (accepted with a warning for one release: `hybrid` is an answer mode).
-  RETRIEVAL: z.enum(['vector', 'vector+keyword', 'hybrid']).default('vector').transform((r) => {
+  // How candidates are found: hnswlib fused with SQLite FTS5 keyword hits (answer/candidates.ts), or
+  // hnswlib alone. `hybrid` is the old name of `vector+keyword` (accepted with a warning for one
+  // release: `hybrid` is an answer mode).
+  RETRIEVAL: z.enum(['vector', 'vector+keyword', 'hybrid']).default('vector+keyword').transform((r) => {
     if (r !== 'hybrid') return r;
     console.warn("RETRIEVAL=hybrid is deprecated: use RETRIEVAL=vector+keyword ('hybrid' names the answer mode)");
     return 'vector+keyword' as const;
