@@ -39,6 +39,7 @@ questions; the memory bank under --work is reused.
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's RAG_TOP_K, 1)
+  --retrieval R      how candidates are found: vector+keyword or vector (default: the service's RETRIEVAL)
   --bundle DIR       model bundle (default bundles/default)
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
@@ -57,6 +58,7 @@ interface Args {
   maxTokens: number;
   macTopK?: number;
   ragTopK?: number;
+  retrieval?: string;
   bundle: string;
   work?: string;
   threads: number;
@@ -70,7 +72,7 @@ function parse(argv: string[]): Args {
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
-      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
+      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, retrieval: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -87,6 +89,7 @@ function parse(argv: string[]): Args {
     data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']), eachArticle: values['each-article']!,
     titles: values.title,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
+    retrieval: values.retrieval === undefined ? undefined : configSchema.shape.RETRIEVAL.parse(values.retrieval),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
   };
@@ -111,6 +114,7 @@ async function main() {
     bundle_id: bundleId, memory_format: format, data: args.data, data_sha256: dataSha, max_tokens: args.maxTokens,
     // The values in effect, not "the default": a changed default must not pass for the same settings.
     mac_top_k: args.macTopK ?? manifest.memory.fused, rag_top_k: args.ragTopK ?? configSchema.shape.RAG_TOP_K.parse(undefined),
+    retrieval: args.retrieval ?? configSchema.shape.RETRIEVAL.parse(undefined),
   };
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
@@ -120,6 +124,7 @@ async function main() {
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
+    RETRIEVAL: settings.retrieval,
   }));
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
   try {

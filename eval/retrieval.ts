@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { selectCandidates } from '../answer/candidates.ts';
+import { loadBundle } from '../bundle/index.ts';
+import { commandLine, gitRevision, machine } from '../bench/report.ts';
+import { note, progressBar } from '../bench/progress.ts';
+import { documentId, readSquad, toDocument } from '../bench/squad.ts';
+import { OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
+import { ExactIndex, SqliteStore } from '../memory/index.ts';
+
+const USAGE = `npm run eval:retrieval -- --data FILE [--limit N] [--out results/NAME.json] [--bundle bundles/default]
+
+Retrieval recall of the answer path's candidate selection (answer/candidates.ts), RETRIEVAL=vector against
+vector+keyword: every paragraph of a SQuAD-format file is split into passages as the ingestion worker splits
+it and stored with its retrieval embedding (the bundle's sentence encoder) in an in-memory SQLite store and
+an exact vector index (no memories: retrieval does not read them); then each answerable question (the first
+--limit, default all) is asked of both, and the rank of its own paragraph's first passage is recorded.
+Prints recall at 1, 3 and 8 and the selection's median time; --out writes them as JSON.`;
+
+const K = 8;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.data) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const paragraphs = readSquad(values.data);
+  const questions = paragraphs.flatMap((p) => p.qas.filter((q) => q.answers.length).map((q) => ({ question: q.question, gold: documentId(p.id) })))
+    .slice(0, values.limit ? Number(values.limit) : undefined);
+  const bundle = await loadBundle(values.bundle!, { models: ['encoder'] });
+  const encoder = new OnnxEncoder(bundle);
+  const store = new SqliteStore(':memory:');
+  const index = new ExactIndex(encoder.dim);
+  const ingest = progressBar('passages', paragraphs.length);
+  for (const [i, p] of paragraphs.entries()) {
+    store.upsertDocuments([toDocument(p)], 1);
+    const [job] = store.claimJobs(1, 2);
+    const texts = splitForEncoder(job.text, encoder);
+    const embeddings = await encoder.embedTexts(texts);
+    const { added } = store.completeJob(job, texts.map((text, j) => ({ text, embedding: embeddings[j], modulation: new Float32Array(0) })), 3);
+    added.forEach((a, j) => index.add(a.id, embeddings[j]));
+    ingest.update(i + 1);
+  }
+  ingest.done();
+  const methods = { vector: false, 'vector+keyword': true };
+  const ranks: Record<string, number[]> = { vector: [], 'vector+keyword': [] };
+  const ms: Record<string, number[]> = { vector: [], 'vector+keyword': [] };
+  const asking = progressBar('questions', questions.length);
+  for (const [i, q] of questions.entries()) {
+    const { embedding } = await encoder.encodeQuestion(q.question);
+    for (const [name, keywords] of Object.entries(methods)) {
+      const t0 = performance.now();
+      const candidates = selectCandidates(store, index, q.question, embedding, K, keywords);
+      ms[name].push(performance.now() - t0);
+      const rank = candidates.findIndex((c) => c.passage.documentId === q.gold);
+      ranks[name].push(rank < 0 ? K : rank);
+    }
+    asking.update(i + 1);
+  }
+  asking.done();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const recall = (rs: number[], k: number) => Number((rs.filter((r) => r < k).length / rs.length).toFixed(3));
+  const rows = Object.keys(methods).map((name) => ({
+    retrieval: name, recall_at_1: recall(ranks[name], 1), recall_at_3: recall(ranks[name], 3), recall_at_8: recall(ranks[name], 8),
+    median_selection_ms: Number(median(ms[name]).toFixed(2)),
+  }));
+  note(`${values.data}: ${paragraphs.length} paragraphs, ${store.passageIds().length} passages, ${questions.length} questions`);
+  console.log('| retrieval | recall@1 | recall@3 | recall@8 | median selection ms |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.retrieval} | ${r.recall_at_1} | ${r.recall_at_3} | ${r.recall_at_8} | ${r.median_selection_ms} |`);
+  if (values.out) {
+    writeFileSync(values.out, JSON.stringify({
+      command: commandLine(process.argv.slice(2), 'eval:retrieval', 'eval/retrieval.ts'), git: gitRevision(), machine: machine(),
+      data: values.data, paragraphs: paragraphs.length, passages: store.passageIds().length, questions: questions.length, rows,
+    }, null, 2) + '\n');
+  }
+}
+
+await main();
