@@ -26,7 +26,7 @@ export function selectCandidates(
   if (allowed?.size === 0) return [];
   const allow = allowed ? (id: number) => allowed.has(id) : undefined;
   const ranked = withKeywords
-    ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed)
+    ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed, allow)
     : index.search(embedding, overfetch, allow).map((n) => n.id);
   const passages = store.getPassages(ranked.slice(0, overfetch));
   return passages.slice(0, k).map((passage) => ({
@@ -36,8 +36,10 @@ export function selectCandidates(
 }
 
 /** The passages hnswlib and FTS5 propose, best first by standardised cosine + standardised BM25. */
-function fused(store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, m: number, allowed: Set<number> | null): number[] {
-  const dense = index.search(embedding, m, allowed ? (id) => allowed.has(id) : undefined);
+function fused(
+  store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, m: number, allowed: Set<number> | null, allow: ((id: number) => boolean) | undefined,
+): number[] {
+  const dense = index.search(embedding, m, allow);
   const keyword = store.keywordSearch(question, allowed ? m * 4 : m).filter((h) => !allowed || allowed.has(h.id)).slice(0, m);
   const bm25 = new Map(keyword.map((h) => [h.id, h.score]));
   const unscored = dense.map((n) => n.id).filter((id) => !bm25.has(id));
