@@ -36,6 +36,19 @@ run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --re
   --records results/eval-calibration-squad-2.0-train-rest
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
+# Retrieval: hnswlib and FTS5 fused (RETRIEVAL=vector+keyword, the default since the 18th session). The
+# committed logs of the answer runs above, except the calibration fit's, were answered with RETRIEVAL=vector
+# (before eval recorded the setting); rerun, they answer with the default. Recall of the selection, then answers.
+for f in squad-1.1-train squad-1.1-validation squad-2.0-validation; do
+  run npm run eval:retrieval -- --data "$data/$f.jsonl" --out "results/retrieval-$f.json"
+done
+run npm run eval:retrieval -- --data "$data/squad-1.1-train-full.jsonl" --limit 3000 --out results/retrieval-squad-1.1-train-full.json
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-retrieval-squad-1.1-validation \
+  --limit 500 --modes mac,rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-retrieval-squad-1.1-validation \
+  --limit 100 --modes mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-retrieval-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
