@@ -235,11 +235,10 @@ export class SqliteStore implements MemoryStore {
   keywordSearch(query: string, k: number, among?: number[]): { id: number; score: number }[] {
     const match = keywordQuery(query);
     if (!match || among?.length === 0) return [];
-    const rows = among
-      ? this.db.prepare(`SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ?
-          AND rowid IN (SELECT value FROM json_each(?)) ORDER BY rank LIMIT ?`).all(match, JSON.stringify(among), k)
-      : this.db.prepare('SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?').all(match, k);
-    return (rows as Row[]).map((r) => ({ id: r.id, score: -r.rank }));
+    const within = among ? 'AND rowid IN (SELECT value FROM json_each(?))' : '';
+    const args = among ? [match, JSON.stringify(among), k] : [match, k];
+    const rows = this.db.prepare(`SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ${within} ORDER BY rank LIMIT ?`).all(...args) as Row[];
+    return rows.map((r) => ({ id: r.id, score: -r.rank }));
   }
 
   embeddingsOf(ids: number[]): Map<number, Float32Array> {
