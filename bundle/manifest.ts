@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CODECS } from '../memory/types.ts';
 
 /** The Python/TypeScript contract: what `python -m mac.export` writes into manifest.json. */
 export const SUPPORTED_FORMAT = 'mac-bundle';
@@ -45,7 +46,7 @@ export const manifestSchema = z.object({
     selection: z.enum(['salient', 'words', 'uniform']),
     slots: z.number().int().positive(),
     placement: z.enum(['relative', 'compact']),
-    codec: z.enum(['q8', 'fp16', 'fp32']),
+    codec: z.enum(CODECS),
     fused: z.number().int().positive(),
     rope_inv_freq: z.array(z.number()).min(1),
     /** The trained memory encoder (the LM with adapters on its reading pass); absent: the LM reads as is. */

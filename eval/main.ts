@@ -40,6 +40,7 @@ questions; the memory bank under --work is reused.
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's RAG_TOP_K, 1)
   --retrieval R      how candidates are found: vector+keyword or vector (default: the service's RETRIEVAL)
+  --codec C          how memories are stored: q8, q4, fp16 or fp32 (default: the bundle's; its own memory bank)
   --bundle DIR       model bundle (default bundles/default)
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
@@ -59,6 +60,7 @@ interface Args {
   macTopK?: number;
   ragTopK?: number;
   retrieval?: string;
+  codec?: string;
   bundle: string;
   work?: string;
   threads: number;
@@ -72,7 +74,7 @@ function parse(argv: string[]): Args {
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
-      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, retrieval: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
+      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -90,6 +92,7 @@ function parse(argv: string[]): Args {
     titles: values.title,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
     retrieval: values.retrieval === undefined ? undefined : configSchema.shape.RETRIEVAL.parse(values.retrieval),
+    codec: values.codec === undefined ? undefined : configSchema.shape.MODULATION_CODEC.parse(values.codec),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
   };
@@ -104,7 +107,8 @@ async function main() {
   const questions = selectQuestions(paragraphs, args);
   const manifest = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8'));
   const bundleId = manifest.bundle_id as string;
-  const format = memoryFormat(manifest, manifest.memory.codec);
+  const codec = args.codec ?? manifest.memory.codec;
+  const format = memoryFormat(manifest, codec);
   const dataSha = sha256(dataText);
   const work = args.work ?? join('runs', 'eval', `${format}-${dataSha.slice(0, 8)}`);
   mkdirSync(work, { recursive: true });
@@ -124,7 +128,7 @@ async function main() {
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
-    RETRIEVAL: settings.retrieval,
+    RETRIEVAL: settings.retrieval, MODULATION_CODEC: codec,
   }));
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
   try {

@@ -1,11 +1,14 @@
 /**
- * Compact storage of passage memories (the LM's key/value vectors). `q8` keeps int8 values in groups of
- * 32 with one fp32 scale per group (the group's largest magnitude maps to 127): 36 bytes per 32 values.
- * A group never mixes two key or value vectors when the head dim is a multiple of 32 (64 here).
+ * Compact storage of passage memories (the LM's key/value vectors), in groups of 32 values; a group never
+ * mixes two key or value vectors when the head dim is a multiple of 32 (64 here).
+ * - `q8`: int8 values with one fp32 scale per group (the group's largest magnitude maps to 127): 36 bytes
+ *   per 32 values.
+ * - `q4`: 4-bit codes with an fp16 minimum and step per group (the group's range in 15 steps), after a
+ *   4-byte count: 20 bytes per 32 values, 0.56x of q8.
  */
-import type { Codec } from './types.ts';
+import { CODECS, type Codec } from './types.ts';
 
-export type { Codec };
+export { CODECS, type Codec };
 
 const GROUP = 32;
 
@@ -25,6 +28,7 @@ export function encodeModulation(values: Float32Array, codec: Codec): Buffer {
     }
     return out;
   }
+  if (codec === 'q4') return encodeQ4(values);
   const out = Buffer.alloc(values.length * 2);
   for (let i = 0; i < values.length; i++) out.writeUInt16LE(toHalf(values[i]), i * 2);
   return out;
@@ -47,8 +51,58 @@ export function decodeModulation(stored: Uint8Array, codec: Codec): Float32Array
     }
     return out;
   }
+  if (codec === 'q4') return decodeQ4(blob);
   const out = new Float32Array(blob.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = fromHalf(blob.readUInt16LE(i * 2));
+  for (let i = 0; i < out.length; i++) out[i] = HALF[blob.readUInt16LE(i * 2)];
+  return out;
+}
+
+/** Layout: uint32 count n, then per group an fp16 minimum and an fp16 step, then the codes, two per byte (low nibble first). */
+function encodeQ4(values: Float32Array): Buffer {
+  const n = values.length;
+  const groups = Math.ceil(n / GROUP);
+  const codes = 4 + groups * 4;
+  const out = Buffer.alloc(codes + Math.ceil(n / 2));
+  out.writeUInt32LE(n, 0);
+  for (let g = 0; g < groups; g++) {
+    const start = g * GROUP;
+    const end = Math.min(start + GROUP, n);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = start; i < end; i++) (lo = Math.min(lo, values[i])), (hi = Math.max(hi, values[i]));
+    // quantize against the minimum and step as they will be read back
+    const minHalf = toHalf(lo);
+    const min = HALF[minHalf];
+    const stepHalf = toHalf(Math.max(0, hi - min) / 15);
+    const step = HALF[stepHalf];
+    out.writeUInt16LE(minHalf, 4 + g * 4);
+    out.writeUInt16LE(stepHalf, 6 + g * 4);
+    for (let i = start; i < end; i++) {
+      const q = step > 0 ? Math.max(0, Math.min(15, Math.round((values[i] - min) / step))) : 0;
+      out[codes + (i >> 1)] |= i & 1 ? q << 4 : q;
+    }
+  }
+  return out;
+}
+
+function decodeQ4(blob: Buffer): Float32Array {
+  const n = blob.readUInt32LE(0);
+  const groups = Math.ceil(n / GROUP);
+  const codes = new Uint8Array(blob.buffer, blob.byteOffset + 4 + groups * 4, Math.ceil(n / 2));
+  const out = new Float32Array(n);
+  for (let g = 0; g < groups; g++) {
+    const min = HALF[blob.readUInt16LE(4 + g * 4)];
+    const step = HALF[blob.readUInt16LE(6 + g * 4)];
+    const end = Math.min((g + 1) * GROUP, n);
+    // two values per byte (groups start at even offsets, so a byte never spans two groups)
+    let i = g * GROUP;
+    for (; i + 1 < end; i += 2) {
+      const byte = codes[i >> 1];
+      out[i] = min + (byte & 15) * step;
+      out[i + 1] = min + (byte >> 4) * step;
+    }
+    if (i < end) out[i] = min + (codes[i >> 1] & 15) * step;
+  }
   return out;
 }
 
@@ -69,6 +123,9 @@ function toHalf(value: number): number {
   const rounded = (exp << 10) | (mantissa >>> 13);
   return sign | (rounded + ((mantissa >>> 12) & 1));
 }
+
+/** Every fp16 bit pattern's value, so decoding reads a table instead of computing powers. */
+const HALF = Float32Array.from({ length: 65536 }, (_, h) => fromHalf(h));
 
 function fromHalf(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

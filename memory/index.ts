@@ -1,4 +1,4 @@
-export { decodeModulation, encodeModulation, type Codec } from './codec.ts';
+export { CODECS, decodeModulation, encodeModulation, type Codec } from './codec.ts';
 export { HnswIndex, type HnswOptions } from './hnsw-index.ts';
 export { openIndex, saveSnapshot, type IndexSnapshotMeta, type OpenedIndex } from './open-index.ts';
 export { contentHash, SqliteStore } from './sqlite-store.ts';

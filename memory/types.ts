@@ -33,8 +33,9 @@ export interface StoredPassage {
   createdAt: number;
 }
 
-/** How passage memories are stored (memory/codec.ts). */
-export type Codec = 'q8' | 'fp16' | 'fp32';
+/** How passage memories can be stored (memory/codec.ts). */
+export const CODECS = ['q8', 'q4', 'fp16', 'fp32'] as const;
+export type Codec = (typeof CODECS)[number];
 
 export interface StoredMemory {
   codec: Codec;

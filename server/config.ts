@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CODECS } from '../memory/types.ts';
 
 const list = z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const num = (d: number) => z.coerce.number().default(d);
@@ -15,7 +16,7 @@ export const configSchema = z.object({
   WEBHOOK_TOLERANCE_S: num(300),
   MAX_BODY_BYTES: num(2 * 1024 * 1024),
   // Storage of passage memories; unset: the bundle's (manifest memory.codec).
-  MODULATION_CODEC: z.enum(['q8', 'fp16', 'fp32']).optional(),
+  MODULATION_CODEC: z.enum(CODECS).optional(),
   THREADS: num(0).describe('ONNX Runtime intra-op threads per model; 0 = all cores'),
   // Memories fused into the prefix (mac, hybrid); unset: the bundle's (manifest memory.fused).
   MAC_TOP_K: z.coerce.number().int().positive().optional(),
