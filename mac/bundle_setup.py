@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 from .base_models import sha256_file
-from .config import preset
+from .config import MemoryConfig, preset
 from .export import EXPORT_REVISION, FORMAT_VERSION, export_bundle
 from .quantize import ENCODER_INT8, describe, quantize_bundle, quantize_encoder
 
@@ -40,6 +40,7 @@ def up_to_date(out: Path, lm_quant: str, encoder_quant: str, memory_encoder: Pat
             and quantization.get("lm") == (None if lm_quant == "none" else describe(lm_quant))
             and quantization.get("encoder") == (None if encoder_quant == "none" else ENCODER_INT8)
             and m.get("memory", {}).get("encoder", {}).get("weights_sha256") == (memory_encoder and sha256_file(memory_encoder))
+            and m.get("memory", {}).get("codec") == MemoryConfig().codec
             and all((out / f).exists() and (out / f).stat().st_size == spec["bytes"] for f, spec in m["files"].items()))
 
 

@@ -38,8 +38,10 @@ class MemoryConfig:
     # Where the kept keys sit once memories are concatenated: "relative" keeps each key's distance to the
     # end of its own passage; "compact" renumbers the kept slots 0..slots-1.
     placement: str = "relative"
-    # "q8": int8 in groups of 32 values, one fp32 scale per group.
-    codec: str = "q8"
+    # How the service stores memories (memory/codec.ts): "q4" = 4-bit codes in groups of 32 values with an
+    # fp16 minimum and step per group (454,772 B per passage; the same F1 as "q8" on 500 validation
+    # questions in mac and hybrid: results/README.md); "q8" = int8, one fp32 scale per group (808,704 B).
+    codec: str = "q4"
     # How many of a question's retrieved memories are concatenated into the prefix the LM reads.
     fused: int = 1
 

@@ -6,7 +6,7 @@ import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
-import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
+import { CODECS, openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
@@ -45,8 +45,11 @@ export async function startService(config: Config): Promise<RunningService> {
   if (stale.length) {
     store.close();
     const held = stale.map(([f, n]) => `${n} passages of format '${f || 'unrecorded (an older release)'}'`).join(', ');
+    // A bank this bundle made with another codec (e.g. q8 before q4 became the default) can be read as it is.
+    const storedCodec = CODECS.find((c) => stale.every(([f]) => f === memoryFormat(manifest, c)));
     throw new BundleError(`The memory bank in ${config.DATA_DIR} holds ${held}; this bundle and codec make '${format}', and the two cannot be mixed. ` +
-      'Run `npm run reindex` (same DATA_DIR, BUNDLE_DIR and MODULATION_CODEC) to re-encode every passage from its stored text, or point DATA_DIR at an empty folder.');
+      (storedCodec ? `Set MODULATION_CODEC=${storedCodec} to keep reading it as stored, or run` : 'Run') +
+      ' `npm run reindex` (same DATA_DIR, BUNDLE_DIR and MODULATION_CODEC) to re-encode every passage from its stored text, or point DATA_DIR at an empty folder.');
   }
   const opened = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id);
   const index = opened.index;

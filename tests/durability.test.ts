@@ -132,7 +132,8 @@ describe('durability', () => {
     await waitIndexed(api, 'b');
     await svc.close();
 
-    await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q8-.*npm run reindex/s);
+    // the bundle's codec (q4) made them: the message names the setting that reads them as they are
+    await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q4-.*MODULATION_CODEC=q4 to keep reading it as stored.*npm run reindex/s);
     const env = { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, MODULATION_CODEC: 'fp16' };
     const reindexed = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env, encoding: 'utf8' });
     expect(reindexed.status).toBe(0);

@@ -26,3 +26,21 @@ def test_leaves_out_one_fitted_on_another_bundle(tmp_path, capsys):
     install_calibration(out, calibration)
     assert not (out / "calibration.json").exists()
     assert "npm run calibrate" in capsys.readouterr().out
+
+
+def test_a_bundle_storing_memories_with_another_codec_is_rebuilt(tmp_path):
+    from mac.bundle_setup import up_to_date
+    from mac.config import MemoryConfig
+    from mac.export import EXPORT_REVISION, FORMAT_VERSION
+    from mac.quantize import ENCODER_INT8, describe
+
+    def manifest(codec):
+        out = _bundle(tmp_path, "b-1")
+        (out / "manifest.json").write_text(json.dumps({
+            "format_version": FORMAT_VERSION, "export_revision": EXPORT_REVISION, "files": {},
+            "quantization": {"lm": describe("grid"), "encoder": ENCODER_INT8}, "memory": {"codec": codec},
+        }))
+        return out
+
+    assert up_to_date(manifest(MemoryConfig().codec), "grid", "int8", None)
+    assert not up_to_date(manifest("fp16"), "grid", "int8", None)
