@@ -69,7 +69,11 @@ function encodeQ4(values: Float32Array): Buffer {
     const end = Math.min(start + GROUP, n);
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = start; i < end; i++) (lo = Math.min(lo, values[i])), (hi = Math.max(hi, values[i]));
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
     // quantize against the minimum and step as they will be read back
     const minHalf = toHalf(lo);
     const min = HALF[minHalf];
@@ -77,8 +81,11 @@ function encodeQ4(values: Float32Array): Buffer {
     const step = HALF[stepHalf];
     out.writeUInt16LE(minHalf, 4 + g * 4);
     out.writeUInt16LE(stepHalf, 6 + g * 4);
+    if (step === 0) continue; // every code 0: the group is its minimum
+    const inv = 1 / step;
     for (let i = start; i < end; i++) {
-      const q = step > 0 ? Math.max(0, Math.min(15, Math.round((values[i] - min) / step))) : 0;
+      // values[i] - min >= 0 up to fp16's rounding of the minimum: rounding is flooring x + 0.5
+      const q = Math.max(0, Math.min(15, ((values[i] - min) * inv + 0.5) | 0));
       out[codes + (i >> 1)] |= i & 1 ? q << 4 : q;
     }
   }
