@@ -27,11 +27,11 @@ more="$more --title University_of_Chicago --title Southern_California --title Sc
 rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
 rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train \
-  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
+  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-more \
-  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-rest \
-  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
 run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more \
   --records results/eval-calibration-squad-2.0-train-rest
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
@@ -44,11 +44,18 @@ for f in squad-1.1-train squad-1.1-validation squad-2.0-validation; do
 done
 run npm run eval:retrieval -- --data "$data/squad-1.1-train-full.jsonl" --limit 3000 --out results/retrieval-squad-1.1-train-full.json
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-retrieval-squad-1.1-validation \
-  --limit 500 --modes mac,rag+grounded,hybrid+grounded --threads 2
+  --limit 500 --modes mac,rag+grounded,hybrid+grounded --codec q8 --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-retrieval-squad-1.1-validation \
-  --limit 100 --modes mac+grounded --threads 2
+  --limit 100 --modes mac+grounded --codec q8 --threads 2
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-retrieval-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
+# Memories stored in 4 bits (q4, the default since the 19th session; every run above stored q8, hence
+# --codec q8 where its logs are kept): the same F1 as q8 in mac and hybrid, and the bytes it takes.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-codec-q4-squad-1.1-validation \
+  --limit 500 --modes mac,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-codec-q4-squad-2.0-validation \
+  --per-kind 250 --modes hybrid+grounded --threads 2
+run npm run bench -- --out results/bench-memory.json --sections memory
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
