@@ -2,13 +2,15 @@ import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { memoryFormat, OnnxEncoder } from '../encoder/index.ts';
+import { CODECS } from './codec.ts';
 import { progressBar } from '../bench/progress.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 // `npm run reindex`: brings a memory bank to the bundle's memory format, then rebuilds the vector index.
-// Passages made with another format (an older bundle, other memory settings or codec) are re-encoded from
-// their stored text, each in its own transaction, so an interrupted run resumes where it stopped.
+// Passages this bundle made with another codec (MODULATION_CODEC) are converted from their stored memory,
+// without the encoder; passages of any other format (an older bundle, other memory settings) are
+// re-encoded from their stored text. Both go in small transactions, so an interrupted run resumes.
 const config = readConfig();
 const p = paths(config);
 if (!existsSync(p.database)) {
@@ -20,8 +22,18 @@ const { manifest } = bundle;
 const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
 const format = memoryFormat(manifest, codec);
 const store = new SqliteStore(p.database, codec, format);
-const toDo = [...store.memoryFormats()].filter(([f]) => f !== format).reduce((n, [, c]) => n + c, 0);
 const started = performance.now();
+let converted = 0;
+for (const [from, n] of store.memoryFormats()) {
+  const fromCodec = CODECS.find((c) => c !== codec && memoryFormat(manifest, c) === from);
+  if (!fromCodec) continue;
+  const bar = progressBar(`converting ${fromCodec} memories to ${codec}`, n);
+  let done = 0;
+  for (let k = store.convertMemories(from, 256); k; k = store.convertMemories(from, 256)) bar.update((done += k));
+  bar.done();
+  converted += done;
+}
+const toDo = [...store.memoryFormats()].filter(([f]) => f !== format).reduce((n, [, c]) => n + c, 0);
 if (toDo) {
   const encoder = new OnnxEncoder(bundle);
   const bar = progressBar(`re-encoding to ${format}`, toDo);
@@ -34,13 +46,13 @@ if (toDo) {
     }
   }
   bar.done();
-} else {
+} else if (!converted) {
   console.log(`every passage is already in format ${format}`);
 }
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
-console.log(`\n${toDo} passages re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+console.log(`\n${converted} passages converted to ${codec}, ${toDo} re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
 store.close();
 await bundle.close();

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeModulation } from './codec.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const passage = (text: string) => ({ text, modulation: new Float32Array(8).fill(0.5), embedding: Float32Array.of(1, 0, 0) });
@@ -47,6 +51,27 @@ describe('SqliteStore', () => {
     expect(again.attempts).toBe(3);
     s.failJob(again, 'boom', 6, 3);
     expect(s.getDocument('a')!.status).toBe('failed');
+  });
+
+  it('converts memories of another codec in place, keeping their embedding, and leaves other formats alone', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mac-convert-')), 'memory.sqlite');
+    const before = new SqliteStore(file, 'q8', 'kv-x-q8');
+    before.upsertDocuments([{ id: 'a', text: 'x' }, { id: 'b', text: 'y' }], 1);
+    const values = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
+    for (const job of before.claimJobs(2, 2)) before.completeJob(job, [{ ...passage(job.text), modulation: values }], 3);
+    before.close();
+    const after = new SqliteStore(file, 'q4', 'kv-x-q4');
+    expect(after.convertMemories('kv-other', 10)).toBe(0);
+    expect(after.convertMemories('kv-x-q8', 1)).toBe(1); // a batch at a time
+    expect(after.convertMemories('kv-x-q8', 10)).toBe(1);
+    expect(after.convertMemories('kv-x-q8', 10)).toBe(0);
+    expect([...after.memoryFormats()]).toEqual([['kv-x-q4', 2]]);
+    const [p] = after.getPassages(after.passageIds());
+    expect(p.memory.codec).toBe('q4');
+    expect(p.embedding).toEqual(Float32Array.of(1, 0, 0));
+    const back = decodeModulation(p.memory.bytes, 'q4');
+    expect(Math.max(...values.map((v, i) => Math.abs(v - back[i])))).toBeLessThan(2 / 15);
+    after.close();
   });
 
   it('finds passages by keyword (FTS5) and forgets them on delete', () => {

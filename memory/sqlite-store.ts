@@ -5,7 +5,7 @@ import {
   holdingsQuery, indexedCountQuery, indexedStatements, listQuery, planUpsert, toDocumentRecord, toDocumentSummary, tombstoneStatements, upsertStatements, versionsQuery,
   type CurrentVersion, type Holding, type Statement,
 } from '../core/lifecycle.ts';
-import { blobToFloat32, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
+import { blobToFloat32, decodeModulation, encodeModulation, float32ToBlob, type Codec } from './codec.ts';
 import { keywordQuery } from './keywords.ts';
 import { SCHEMA } from './schema.ts';
 import type {
@@ -64,6 +64,20 @@ export class SqliteStore implements MemoryStore {
   /** Passages whose memory was made with another format than this store's, in id order. */
   passagesToReencode(afterId: number, limit: number): { id: number; text: string }[] {
     return this.db.prepare('SELECT id, text FROM passages WHERE memory_format != ? AND id > ? ORDER BY id LIMIT ?').all(this.memoryFormat, afterId, limit) as { id: number; text: string }[];
+  }
+
+  /**
+   * Re-stores up to `limit` passages of `fromFormat` in this store's codec and format, without the encoder:
+   * for a format that differs from this store's in its codec alone (the caller knows). One transaction per
+   * call; returns how many were converted (0: none left).
+   */
+  convertMemories(fromFormat: string, limit: number): number {
+    const rows = this.db.prepare('SELECT id, codec, modulation FROM passages WHERE memory_format = ? LIMIT ?').all(fromFormat, limit) as Row[];
+    const update = this.db.prepare('UPDATE passages SET codec = ?, modulation = ?, memory_format = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const r of rows) update.run(this.codec, encodeModulation(decodeModulation(r.modulation, r.codec), this.codec), this.memoryFormat, r.id);
+    })();
+    return rows.length;
   }
 
   /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../app/index.ts';
 import { client, ROOT, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
@@ -73,7 +74,7 @@ describe('durability', () => {
 
     const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });
     expect(rebuilt.status).toBe(0);
-    expect(rebuilt.stdout).toMatch(/0 passages re-encoded, index rebuilt with 2 passages/);
+    expect(rebuilt.stdout).toMatch(/0 passages converted to q4, 0 re-encoded, index rebuilt with 2 passages/);
   });
 
   it('forgets a deleted document on every endpoint, before and after a restart', async () => {
@@ -123,7 +124,7 @@ describe('durability', () => {
     await second.close();
   });
 
-  it('refuses a memory bank of another memory format, and reindex re-encodes it from the stored text', async () => {
+  it('refuses a memory bank of another memory format; reindex converts another codec\'s memories and re-encodes other formats from the text', async () => {
     const data = tempDir('mac-format');
     const svc = await startTestService({ DATA_DIR: data });
     const api = client(svc.url);
@@ -135,9 +136,18 @@ describe('durability', () => {
     // the bundle's codec (q4) made them: the message names the setting that reads them as they are
     await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q4-.*MODULATION_CODEC=q4 to keep reading it as stored.*npm run reindex/s);
     const env = { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, MODULATION_CODEC: 'fp16' };
-    const reindexed = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env, encoding: 'utf8' });
-    expect(reindexed.status).toBe(0);
-    expect(reindexed.stdout).toMatch(/2 passages re-encoded, index rebuilt with 2 passages/);
+    const reindex = () => spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+    // another codec only: converted from the stored memories, no encoder pass
+    const converted = reindex();
+    expect(converted.status).toBe(0);
+    expect(converted.stdout).toMatch(/2 passages converted to fp16, 0 re-encoded, index rebuilt with 2 passages/);
+    // another format (as an older release left it): re-encoded from the stored text
+    const db = new Database(join(data, 'memory.sqlite'));
+    db.prepare("UPDATE passages SET memory_format = 'kv-older-release' WHERE id = (SELECT MIN(id) FROM passages)").run();
+    db.close();
+    const reencoded = reindex();
+    expect(reencoded.status).toBe(0);
+    expect(reencoded.stdout).toMatch(/0 passages converted to fp16, 1 re-encoded, index rebuilt with 2 passages/);
     const again = await startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' });
     const answer = await (await client(again.url).post('/v1/answers', { question: 'What colour are apples?', mode: 'mac', max_tokens: 2 })).json();
     expect(answer.sources.length).toBe(1);
