@@ -11,6 +11,7 @@ import { SqliteStore } from './sqlite-store.ts';
 // Passages this bundle made with another codec (MODULATION_CODEC) are converted from their stored memory,
 // without the encoder; passages of any other format (an older bundle, other memory settings) are
 // re-encoded from their stored text. Both go in small transactions, so an interrupted run resumes.
+// `--vacuum` then rewrites the file without the pages a smaller codec freed.
 const config = readConfig();
 const p = paths(config);
 if (!existsSync(p.database)) {
@@ -54,5 +55,13 @@ rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
 console.log(`\n${converted} passages converted to ${codec}, ${toDo} re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+const free = store.freeBytes();
+if (process.argv.includes('--vacuum')) {
+  store.vacuum();
+  console.log(`vacuumed: ${(free / 2 ** 30).toFixed(2)} GiB of free pages given back to the disk`);
+} else if (free > 64 * 1024 * 1024) {
+  console.log(`${(free / 2 ** 30).toFixed(2)} GiB of ${p.database} is free pages, which new passages reuse; ` +
+    '`npm run reindex -- --vacuum` (service stopped; needs free disk as large as the bank) gives them back to the disk.');
+}
 store.close();
 await bundle.close();

@@ -53,11 +53,11 @@ describe('SqliteStore', () => {
     expect(s.getDocument('a')!.status).toBe('failed');
   });
 
-  it('converts memories of another codec in place, keeping their embedding, and leaves other formats alone', () => {
+  it('converts memories of another codec in place, keeping their embedding, and leaves other formats alone; vacuum frees the space', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mac-convert-')), 'memory.sqlite');
     const before = new SqliteStore(file, 'q8', 'kv-x-q8');
     before.upsertDocuments([{ id: 'a', text: 'x' }, { id: 'b', text: 'y' }], 1);
-    const values = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
+    const values = Float32Array.from({ length: 32768 }, (_, i) => Math.sin(i));
     for (const job of before.claimJobs(2, 2)) before.completeJob(job, [{ ...passage(job.text), modulation: values }], 3);
     before.close();
     const after = new SqliteStore(file, 'q4', 'kv-x-q4');
@@ -71,6 +71,9 @@ describe('SqliteStore', () => {
     expect(p.embedding).toEqual(Float32Array.of(1, 0, 0));
     const back = decodeModulation(p.memory.bytes, 'q4');
     expect(Math.max(...values.map((v, i) => Math.abs(v - back[i])))).toBeLessThan(2 / 15);
+    expect(after.freeBytes()).toBeGreaterThan(0); // q4 takes fewer pages than q8 did
+    after.vacuum();
+    expect(after.freeBytes()).toBe(0);
     after.close();
   });
 

@@ -329,6 +329,16 @@ export class SqliteStore implements MemoryStore {
     return { passages: r.n, modulation: r.m, embedding: r.e, text: r.t };
   }
 
+  /** Bytes of free pages in the file: SQLite reuses them for new rows; vacuum() gives them back to the disk. */
+  freeBytes(): number {
+    return (this.db.pragma('freelist_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+  }
+
+  /** Rewrites the file without its free pages (needs free disk as large as the bank, and no other writer). */
+  vacuum(): void {
+    this.db.exec('VACUUM');
+  }
+
   close(): void {
     this.db.close();
   }
