@@ -27,11 +27,11 @@ more="$more --title University_of_Chicago --title Southern_California --title Sc
 rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
 rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train \
-  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
+  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-more \
-  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
+  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-rest \
-  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --codec q8 --threads 2
+  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more \
   --records results/eval-calibration-squad-2.0-train-rest
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
