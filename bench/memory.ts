@@ -1,14 +1,12 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CODECS, type Codec } from '../memory/index.ts';
+import { CODECS, encodeModulation } from '../memory/index.ts';
 import type { Section } from './report.ts';
 import { ingestAll, startBenchService } from './service.ts';
 import { toDocument, type SquadParagraph } from './squad.ts';
 import { round } from './stats.ts';
 
-/** q8: one int8 per value plus a 4-byte scale per group of 32; q4: a 4-bit code plus a 4-byte minimum and step per group (and a 4-byte count per memory). */
-const BYTES_PER_VALUE: Record<Codec, number> = { q8: 36 / 32, q4: 20 / 32, fp16: 2, fp32: 4 };
 /** Bytes per value are what the codec decides; a sample of this size shows them without a long ingest. */
 const SAMPLE_PARAGRAPHS = 40;
 /** The MAC paper's fp32 modulation per passage (T5/GPT-2 sized), the reference the compact format is measured against. */
@@ -44,7 +42,8 @@ export async function runMemory(bundleDir: string, paragraphs: SquadParagraph[])
     const modulation = per(r.modulation);
     rows.push({
       codec, passages: r.n, modulation_bytes: modulation, embedding_bytes: per(r.embedding), text_bytes: per(r.text),
-      expected_modulation_bytes: Math.round(values * BYTES_PER_VALUE[codec]) + (codec === 'q4' ? 4 : 0), sqlite_file_bytes: per(fileBytes),
+      // what the codec itself stores for a memory at full slots
+      expected_modulation_bytes: encodeModulation(new Float32Array(values), codec).length, sqlite_file_bytes: per(fileBytes),
       /** How many times the MAC paper's fp32 modulation this memory is (above 1: larger). */
       vs_paper_fp32: round(modulation / PAPER_FP32_BYTES, 1),
     });

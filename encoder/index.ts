@@ -1,4 +1,4 @@
-export { KvMemoryEncoder, memoryFormat } from './kv-memory.ts';
+export { codecOfFormat, KvMemoryEncoder, memoryFormat } from './kv-memory.ts';
 export { OnnxEncoder } from './onnx-encoder.ts';
 export { splitForEncoder, splitPassages } from './passages.ts';
 export { isSalient, selectSlots } from './slots.ts';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { blockOffset, int64, LOGITS_FROM, memoryLayout, release, type Bundle, type Manifest, type MemoryLayout } from '../bundle/index.ts';
 import { neutralize, NEUTRALIZE_REVISION, pastFeeds, rotateKey } from '../lm/index.ts';
+import { CODECS, type Codec } from '../memory/types.ts';
 import { SELECTION_REVISION, selectSlots } from './slots.ts';
 
 /**
@@ -75,4 +76,9 @@ export function memoryFormat(manifest: Manifest, codec: string): string {
     manifest.files['lm.onnx']?.sha256 ?? null, manifest.files['encoder.onnx']?.sha256 ?? null,
     ...(manifest.memory.encoder ? [manifest.memory.encoder.weights_sha256] : [])]);
   return `${kind}-${selection}-${slots}-${placement}-${codec}-${createHash('sha256').update(inputs).digest('hex').slice(0, 12)}`;
+}
+
+/** The codec with which this bundle makes `format`, if it makes it at all: such rows differ from another codec's in storage alone. */
+export function codecOfFormat(manifest: Manifest, format: string): Codec | undefined {
+  return CODECS.find((c) => memoryFormat(manifest, c) === format);
 }

@@ -1,8 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
-import { memoryFormat, OnnxEncoder } from '../encoder/index.ts';
-import { CODECS } from './codec.ts';
+import { codecOfFormat, memoryFormat, OnnxEncoder } from '../encoder/index.ts';
 import { progressBar } from '../bench/progress.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -26,7 +25,7 @@ const store = new SqliteStore(p.database, codec, format);
 const started = performance.now();
 let converted = 0;
 for (const [from, n] of store.memoryFormats()) {
-  const fromCodec = CODECS.find((c) => c !== codec && memoryFormat(manifest, c) === from);
+  const fromCodec = from === format ? undefined : codecOfFormat(manifest, from);
   if (!fromCodec) continue;
   const bar = progressBar(`converting ${fromCodec} memories to ${codec}`, n);
   let done = 0;

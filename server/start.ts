@@ -4,9 +4,9 @@ import { serve } from '@hono/node-server';
 import { Answerer, AnswerScheduler, Calibrator, ThreadedLm } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
-import { memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
+import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
-import { CODECS, openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
+import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
@@ -46,7 +46,7 @@ export async function startService(config: Config): Promise<RunningService> {
     store.close();
     const held = stale.map(([f, n]) => `${n} passages of format '${f || 'unrecorded (an older release)'}'`).join(', ');
     // A bank this bundle made with another codec (e.g. q8 before q4 became the default) can be read as it is.
-    const storedCodec = CODECS.find((c) => stale.every(([f]) => f === memoryFormat(manifest, c)));
+    const storedCodec = stale.length === 1 ? codecOfFormat(manifest, stale[0][0]) : undefined;
     throw new BundleError(`The memory bank in ${config.DATA_DIR} holds ${held}; this bundle and codec make '${format}', and the two cannot be mixed. ` +
       (storedCodec ? `Set MODULATION_CODEC=${storedCodec} to keep reading it as stored, or run` : 'Run') +
       ' `npm run reindex` (same DATA_DIR, BUNDLE_DIR and MODULATION_CODEC) to re-encode every passage from its stored text, or point DATA_DIR at an empty folder.');
