@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { createSessions, type Bundle, type ModelName } from '../bundle/index.ts';
-import { OnnxEncoder } from '../encoder/index.ts';
+import { KvMemoryEncoder, OnnxEncoder } from '../encoder/index.ts';
 import { Generator } from '../lm/index.ts';
 import { round } from './stats.ts';
 
@@ -121,5 +121,28 @@ export async function profileEncoder(bundle: Bundle, rounds: string[][], threads
     session_run_ms_per_passage: per(t.runUs),
     kernel_ms_per_passage: per(t.kernelUs),
     ops: opTable(t, passages).map((o) => ({ op: o.op, ms_per_passage: o.ms, nodes_per_passage: o.nodes, share: o.share })),
+  };
+}
+
+/**
+ * Where the memory pass's time goes: `passages` read by the memory encoder (the LM pass whose keys and
+ * values become each memory) one at a time, as the worker reads them, on a profiled session; the first
+ * pass is a warm-up and left out. Kernel time per operator type is in ms per passage.
+ */
+export async function profileMemoryEncoder(bundle: Bundle, passages: string[], threads: number) {
+  const model = bundle.manifest.models.memory_encoder ? 'memory_encoder' : 'lm';
+  let tokens = 0;
+  const t = await profileSession(bundle, model, threads, async (session) => {
+    const memory = new KvMemoryEncoder({ ...bundle, sessions: { ...bundle.sessions, [model]: session } });
+    for (const [i, text] of passages.entries()) {
+      if (i > 0) tokens += memory.contextTokens(text).length;
+      await memory.encode(text);
+    }
+  });
+  const n = Math.max(t.runs, 1);
+  return {
+    model, passages: t.runs, tokens_per_passage: round(tokens / n, 1),
+    session_run_ms_per_passage: round(t.runUs / n / 1000, 3), kernel_ms_per_passage: round(t.kernelUs / n / 1000, 3),
+    ops: opTable(t, n).map((o) => ({ op: o.op, ms_per_passage: o.ms, nodes_per_passage: o.nodes, share: o.share })),
   };
 }
