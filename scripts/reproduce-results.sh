@@ -56,6 +56,9 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-codec-q4-squad-2.0-validation \
   --per-kind 250 --modes hybrid+grounded --threads 2
 run npm run bench -- --out results/bench-memory.json --sections memory
+# The first 500 validation questions are two articles; the first 63 of each of the eight articles.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes base,mac,rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
