@@ -22,6 +22,12 @@ async function stageSeconds(client: Api): Promise<Record<string, number>> {
   return result;
 }
 
+/** A profile's eight costliest operators, as a report table's columns and rows. */
+const topOperators = (ops: Awaited<ReturnType<typeof profileEncoder>>['ops']) => ({
+  columns: ['operator', 'ms per passage', 'nodes per passage', 'share of kernel time'],
+  rows: ops.slice(0, 8).map((o) => [o.op, o.ms_per_passage, o.nodes_per_passage, o.share]),
+});
+
 /** The passages of each worker round, split as the worker splits documents. */
 async function workerRounds(bundleDir: string, texts: string[], threads: number) {
   const bundle = await loadBundle(bundleDir, { threads, verifyHashes: false });
@@ -81,13 +87,11 @@ export async function runIngest(bundleDir: string, paragraphs: SquadParagraph[],
       title: `Profile of the sentence encoder (the embedding) over the same passages in worker rounds of ${WORKER_BATCH} documents (onnxruntime profiler, ${profile.batches} batches): `
         + `${profile.session_run_ms_per_passage} ms per passage in session.run, ${profile.kernel_ms_per_passage} ms in kernels; `
         + `${profile.tokens_per_passage} tokens per passage, ${round((profile.padding_share ?? 0) * 100, 1)}% of the batch positions padding`,
-      columns: ['operator', 'ms per passage', 'nodes per passage', 'share of kernel time'],
-      rows: profile.ops.slice(0, 8).map((o) => [o.op, o.ms_per_passage, o.nodes_per_passage, o.share]),
+      ...topOperators(profile.ops),
     }, {
       title: `Profile of the memory pass (${memoryProfile.model}: the LM reading a passage, whose keys and values become its memory) over the first ${memoryProfile.passages} of those passages, one at a time: `
         + `${memoryProfile.session_run_ms_per_passage} ms per passage in session.run, ${memoryProfile.kernel_ms_per_passage} ms in kernels; ${memoryProfile.tokens_per_passage} tokens per passage`,
-      columns: ['operator', 'ms per passage', 'nodes per passage', 'share of kernel time'],
-      rows: memoryProfile.ops.slice(0, 8).map((o) => [o.op, o.ms_per_passage, o.nodes_per_passage, o.share]),
+      ...topOperators(memoryProfile.ops),
     }],
     targets: [{ name: 'ingestion paragraphs/s', value: paragraphsPerS, target: '>= 5', met: paragraphsPerS === null ? null : paragraphsPerS >= 5 }],
     notes: [

@@ -112,12 +112,19 @@ export async function profileEncoder(bundle: Bundle, rounds: string[][], threads
   const passages = measured.reduce((n, b) => n + b.rows, 0);
   const tokens = measured.reduce((n, b) => n + b.tokens, 0);
   const padded = measured.reduce((n, b) => n + b.rows * b.width, 0);
-  const per = (us: number) => round(us / Math.max(passages, 1) / 1000, 3);
   return {
     batches: t.runs,
     passages,
     tokens_per_passage: round(tokens / Math.max(passages, 1), 1),
     padding_share: round(1 - tokens / Math.max(padded, 1), 3),
+    ...perPassage(t, passages),
+  };
+}
+
+/** Session and kernel time, and kernel time per operator type, in ms per passage. */
+function perPassage(t: OpTimes, passages: number) {
+  const per = (us: number) => round(us / Math.max(passages, 1) / 1000, 3);
+  return {
     session_run_ms_per_passage: per(t.runUs),
     kernel_ms_per_passage: per(t.kernelUs),
     ops: opTable(t, passages).map((o) => ({ op: o.op, ms_per_passage: o.ms, nodes_per_passage: o.nodes, share: o.share })),
@@ -139,10 +146,5 @@ export async function profileMemoryEncoder(bundle: Bundle, passages: string[], t
       await memory.encode(text);
     }
   });
-  const n = Math.max(t.runs, 1);
-  return {
-    model, passages: t.runs, tokens_per_passage: round(tokens / n, 1),
-    session_run_ms_per_passage: round(t.runUs / n / 1000, 3), kernel_ms_per_passage: round(t.kernelUs / n / 1000, 3),
-    ops: opTable(t, n).map((o) => ({ op: o.op, ms_per_passage: o.ms, nodes_per_passage: o.nodes, share: o.share })),
-  };
+  return { model, passages: t.runs, tokens_per_passage: round(tokens / Math.max(t.runs, 1), 1), ...perPassage(t, t.runs) };
 }
