@@ -67,6 +67,8 @@ export interface AnswerResult {
   calibrated: boolean;
   /** Mean probability of the answer's tokens (the calibrator's main signal). */
   tokenProb: number;
+  /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it. */
+  spanShare: { span: number; overlapping: number } | null;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };
@@ -110,7 +112,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
@@ -149,12 +151,16 @@ export class Answerer {
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
     timings.total = performance.now() - t0;
-    const judged = this.judge(opts, { tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text });
+    const judged = this.judge(opts, {
+      tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
+      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping,
+    });
     return {
       answer: judged.abstainReason ? null : gen.text,
       citations: judged.abstainReason ? [] : citations,
       ...judged,
       tokenProb: gen.meanTokenProb,
+      spanShare: gen.spanShare,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,

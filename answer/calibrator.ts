@@ -19,19 +19,31 @@ export interface AnswerSignals {
   /** Cosine similarity of the best source read; null without retrieval (base, given passages). */
   similarity: number | null;
   answer: string;
+  /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it (lm/generate.ts). */
+  spanProb?: number | null;
+  regionProb?: number | null;
 }
 
-export const FEATURES = ['token_logit', 'similarity', 'log_words'] as const;
+export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit'] as const;
+/** What `npm run calibrate` fits unless told otherwise. */
+export const DEFAULT_FEATURES: readonly Feature[] = ['token_logit', 'similarity', 'log_words'];
 export type Feature = (typeof FEATURES)[number];
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+const logit = (p: number) => {
+  const q = clamp(p, 1e-4, 1 - 1e-4);
+  return Math.log(q / (1 - q));
+};
+
+/** An answer's features; a free-text answer (no span) reads as an even span share (logit 0). */
 export function featureValues(s: AnswerSignals): Record<Feature, number> {
-  const p = clamp(s.tokenProb, 1e-4, 1 - 1e-4);
   return {
-    token_logit: Math.log(p / (1 - p)),
+    token_logit: logit(s.tokenProb),
     similarity: s.similarity ?? 0,
     log_words: Math.log1p(s.answer.split(/\s+/).filter(Boolean).length),
+    span_logit: logit(s.spanProb ?? 0.5),
+    region_logit: logit(s.regionProb ?? 0.5),
   };
 }
 

@@ -174,6 +174,8 @@ export const answerResponseSchema = z.object({
   confidence: z.number().describe('the probability that the answer is right (calibrated), or the token probability where `calibrated` is false'),
   calibrated: z.boolean().describe('whether `confidence` comes from the bundle\'s calibration for this mode'),
   token_probability: z.number().describe('mean probability of the answer\'s tokens under the LM'),
+  span_probability: z.number().nullable().describe('grounded answers: the cited span\'s share of the probability the LM gave every candidate span as a whole answer; null for free text'),
+  region_probability: z.number().nullable().describe('grounded answers: the share of the candidate spans overlapping the cited one (how sure the LM is where the answer lies); null for free text'),
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),
   timings_ms: z.object({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALIBRATION_FILE, Calibrator, FEATURES, featureValues, type CalibrationFile } from '../answer/calibrator.ts';
+import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
@@ -11,21 +11,23 @@ import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--bundle bundles/default] [--out weights/calibration.json]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--bundle bundles/default] [--out weights/calibration.json]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
-a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over ${FEATURES.join(', ')}; and each
+a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
+of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span features); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
 into the bundle) and the bundle's own ${CALIBRATION_FILE}.`;
 
 const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
+const SPAN_FEATURES: readonly Feature[] = ['span_logit', 'region_logit'];
 
 function main() {
   const { values } = parseArgs({
     options: {
-      records: { type: 'string', multiple: true }, bundle: { type: 'string', default: 'bundles/default' },
+      records: { type: 'string', multiple: true }, features: { type: 'string', default: DEFAULT_FEATURES.join(',') }, bundle: { type: 'string', default: 'bundles/default' },
       out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -33,6 +35,9 @@ function main() {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
+  const wanted = values.features!.split(',').map((f) => f.trim()) as Feature[];
+  const unknown = wanted.filter((f) => !(FEATURES as readonly string[]).includes(f));
+  if (unknown.length) throw new Error(`--features: ${unknown.join(', ')} unknown (known: ${FEATURES.join(', ')})`);
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
@@ -62,7 +67,10 @@ function main() {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
       continue;
     }
-    const features = mode.startsWith('base') ? FEATURES.filter((f) => f !== 'similarity') : [...FEATURES];
+    const features = wanted.filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(SPAN_FEATURES.includes(f) && !mode.endsWith('+grounded')));
+    if (features.some((f) => SPAN_FEATURES.includes(f)) && answerable.some((r) => r.span_prob === undefined)) {
+      throw new Error(`${mode}: the span features need answer logs that record span_prob (answered since the span shares were logged): rerun the evaluation`);
+    }
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);

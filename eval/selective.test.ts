@@ -80,6 +80,14 @@ describe('calibrator', () => {
     expect(Calibrator.key('rag', true)).toBe('rag+grounded');
   });
 
+  it('reads the span share of a grounded answer as a logit, and a free answer\'s as even', () => {
+    const spanFile: CalibrationFile = { ...file, modes: { 'rag+grounded': { ...file.modes['rag+grounded'], features: ['span_logit'], mean: [0], std: [1], coef: [1], intercept: 0 } } };
+    const c = new Calibrator(spanFile);
+    const signals = { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' };
+    expect(c.probability('rag+grounded', { ...signals, spanProb: 0.8 })).toBeCloseTo(0.8, 6);
+    expect(c.probability('rag+grounded', { ...signals, spanProb: null })).toBeCloseTo(0.5, 6);
+  });
+
   it('refuses a calibration fitted on another bundle, saying how to fix it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
     expect(Calibrator.load(dir, 'b-1')).toBeNull();

@@ -23,7 +23,9 @@ export const RIGHT_F1 = 0.5;
 export const isRight = (f1: number) => f1 >= RIGHT_F1;
 
 /** A logged answer's signals (logs written before calibration recorded the token probability as `confidence`). */
-export const signalsOf = (r: QuestionRecord) => ({ tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction });
+export const signalsOf = (r: QuestionRecord) => ({
+  tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction, spanProb: r.span_prob, regionProb: r.region_prob,
+});
 
 /** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
-import { spanStarts, type Grounding, type Span } from './grounding.ts';
+import { logSumExp, spanShares, spanStarts, type Grounding, type Span, type SpanShare } from './grounding.ts';
 import { DecodeBatcher } from './batcher.ts';
 import { logProbs, pastFeeds, presentsOf } from './past.ts';
 import { PromptCache } from './prompt-cache.ts';
@@ -38,6 +38,11 @@ export interface Generation {
   totalMs: number;
   /** Grounded answers: where the answer was copied from. */
   span: Span | null;
+  /**
+   * Grounded answers: of the probability the LM gave all spans scored (each span's tokens and the stop
+   * after them), the share of the span chosen, and of the spans overlapping it (null for free text).
+   */
+  spanShare: SpanShare | null;
 }
 
 /**
@@ -131,6 +136,7 @@ export class Generator {
       firstTokenMs,
       totalMs: performance.now() - started,
       span: null,
+      spanShare: null,
     };
   }
 
@@ -179,6 +185,7 @@ export class Generator {
       return n < GROUNDED_SAME_FIRST;
     }).slice(0, GROUNDED_STARTS);
     let best: { score: number; span: Span; ids: number[]; tokenLogp: number } | null = null;
+    const scored: { span: Span; logp: number }[] = []; // every span's log-probability as a whole answer
     try {
       for (const { s, logp: first } of chosen) {
         if (options.signal?.aborted) break;
@@ -196,6 +203,7 @@ export class Generator {
           for (let j = 1; j < n; j++) tokenLogp += rows[j - 1][0];
           const stop = logSumExp(rows[n - 1].slice(1)) + grounding.stopBias;
           const score = (tokenLogp + stop) / (n + 1);
+          scored.push({ span: { text: s.text, start: s.start, end }, logp: tokenLogp + stop });
           if (!best || score > best.score) best = { score, span: { text: s.text, start: s.start, end }, ids: prefixIds, tokenLogp };
         }
       }
@@ -207,7 +215,7 @@ export class Generator {
     options.onText?.(text);
     return {
       text, tokens: best.ids, promptTokens: promptIds.length, cachedTokens: reused, meanTokenProb: Math.exp(best.tokenLogp / best.ids.length),
-      firstTokenMs, totalMs: performance.now() - started, span: best.span,
+      firstTokenMs, totalMs: performance.now() - started, span: best.span, spanShare: spanShares(scored, best.span),
     };
   }
 }
@@ -220,8 +228,3 @@ function greedy(logits: Float32Array): { best: number; prob: number } {
   for (let v = 0; v < logits.length; v++) denom += Math.exp(logits[v] - logits[best]);
   return { best, prob: 1 / denom };
 }
-
-const logSumExp = (xs: number[]) => {
-  const max = Math.max(...xs);
-  return max + Math.log(xs.reduce((s, x) => s + Math.exp(x - max), 0));
-};

@@ -52,3 +52,23 @@ export function spanStarts(texts: string[]): SpanStart[] {
   });
   return starts;
 }
+
+/** A grounded answer's certainty: the chosen span's share of the probability of every span scored, and the share of those overlapping it. */
+export interface SpanShare {
+  span: number;
+  overlapping: number;
+}
+
+/** The chosen span's share of the scored spans' probability, and the share of the spans overlapping it. */
+export function spanShares(scored: { span: Span; logp: number }[], chosen: Span): SpanShare {
+  const total = logSumExp(scored.map((c) => c.logp));
+  const share = (cs: { logp: number }[]) => cs.reduce((sum, c) => sum + Math.exp(c.logp - total), 0);
+  const same = (s: Span) => s.text === chosen.text && s.start === chosen.start && s.end === chosen.end;
+  const overlaps = (s: Span) => s.text === chosen.text && s.start < chosen.end && s.end > chosen.start;
+  return { span: share(scored.filter((c) => same(c.span))), overlapping: share(scored.filter((c) => overlaps(c.span))) };
+}
+
+export const logSumExp = (xs: number[]) => {
+  const max = Math.max(...xs);
+  return max + Math.log(xs.reduce((s, x) => s + Math.exp(x - max), 0));
+};

@@ -58,6 +58,8 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     confidence: Number(r.confidence.toFixed(4)),
     calibrated: r.calibrated,
     token_probability: Number(r.tokenProb.toFixed(4)),
+    span_probability: r.spanShare && Number(r.spanShare.span.toFixed(4)),
+    region_probability: r.spanShare && Number(r.spanShare.overlapping.toFixed(4)),
     mode: r.mode,
     sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
