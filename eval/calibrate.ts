@@ -11,11 +11,12 @@ import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--bundle bundles/default] [--out weights/calibration.json]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
-of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span features); and each
+of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span features; MODE=... sets one
+mode's); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
@@ -27,7 +28,7 @@ const SPAN_FEATURES: readonly Feature[] = ['span_logit', 'region_logit'];
 function main() {
   const { values } = parseArgs({
     options: {
-      records: { type: 'string', multiple: true }, features: { type: 'string', default: DEFAULT_FEATURES.join(',') }, bundle: { type: 'string', default: 'bundles/default' },
+      records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
       out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,9 +36,7 @@ function main() {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  const wanted = values.features!.split(',').map((f) => f.trim()) as Feature[];
-  const unknown = wanted.filter((f) => !(FEATURES as readonly string[]).includes(f));
-  if (unknown.length) throw new Error(`--features: ${unknown.join(', ')} unknown (known: ${FEATURES.join(', ')})`);
+  const featuresOf = parseFeatures(values.features!);
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
@@ -67,7 +66,7 @@ function main() {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
       continue;
     }
-    const features = wanted.filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(SPAN_FEATURES.includes(f) && !mode.endsWith('+grounded')));
+    const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(SPAN_FEATURES.includes(f) && !mode.endsWith('+grounded')));
     if (features.some((f) => SPAN_FEATURES.includes(f)) && answerable.some((r) => r.span_prob === undefined)) {
       throw new Error(`${mode}: the span features need answer logs that record span_prob (answered since the span shares were logged): rerun the evaluation`);
     }
@@ -90,6 +89,19 @@ function main() {
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
+}
+
+/** `--features a,b` (every mode) and `--features MODE=a,b` (that mode's): a mode's feature list. */
+function parseFeatures(options: string[]): (mode: string) => Feature[] {
+  const lists = new Map<string, Feature[]>();
+  for (const option of options) {
+    const [mode, list] = option.includes('=') ? option.split('=', 2) : ['', option];
+    const features = list.split(',').map((f) => f.trim()).filter(Boolean);
+    const unknown = features.filter((f) => !(FEATURES as readonly string[]).includes(f));
+    if (unknown.length || !features.length) throw new Error(`--features ${option}: ${unknown.join(', ') || 'no feature'} unknown (known: ${FEATURES.join(', ')})`);
+    lists.set(mode, features as Feature[]);
+  }
+  return (mode) => lists.get(mode) ?? lists.get('') ?? [...DEFAULT_FEATURES];
 }
 
 /** One `npm run eval` run: its command and data, and each service mode's answer log (checked to be this bundle's). */

@@ -62,11 +62,15 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(body.citations).toHaveLength(1);
     const [citation] = body.citations;
     expect(body.answer).toBe(citation.text);
+    // the cited span's share of the candidate spans' probability, within the share of those overlapping it
+    expect(body.span_probability).toBeGreaterThanOrEqual(0);
+    expect(body.span_probability).toBeLessThanOrEqual(body.region_probability);
+    expect(body.region_probability).toBeLessThanOrEqual(1);
     expect(body.sources.map((s: any) => s.passage_id)).toContain(citation.passage_id);
     const { passages } = await (await api.get(`/v1/documents/${citation.document_id}/passages`)).json();
     expect(passages.find((p: any) => p.passage_id === citation.passage_id).text.slice(citation.start, citation.end)).toBe(citation.text);
     const plain = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: false })).json();
-    expect(plain).toMatchObject({ grounded: false, citations: [] });
+    expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null });
     // unsaid: GROUNDED's modes (rag, hybrid) ground, mac answers from the memory alone
     const unsaid = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4 })).json();
     expect(unsaid.grounded).toBe(mode !== 'mac');
