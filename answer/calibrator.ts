@@ -100,6 +100,11 @@ export class Calibrator {
     return key in this.file.modes;
   }
 
+  /** The features a mode's fit reads (empty for a mode without a fit). */
+  features(key: string): readonly Feature[] {
+    return this.file.modes[key]?.features ?? [];
+  }
+
   threshold(key: string): number | null {
     return this.file.modes[key]?.threshold ?? null;
   }

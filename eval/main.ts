@@ -163,6 +163,7 @@ async function main() {
       note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
       const scored = calibrator && scoreRecords(calibrator, mode, [...mine.values()], gate);
       if (scored) selective[mode] = selectiveSummary(scored, calibrator!.threshold(mode)!);
+      else if (calibrator?.has(mode)) note(`${mode}: no calibration figures: its log lacks a signal the calibration reads (${calibrator.features(mode).join(', ')}); answer it again into a new --out`);
       const compare = (a: Mode, b: Mode) => {
         if (!answered.has(a) || !answered.has(b)) return undefined;
         const both = [...answered.get(a)!.keys()].filter((id) => answered.get(b)!.has(id));

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { CALIBRATION_FILE, Calibrator, type CalibrationFile } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
-import { atThreshold, auroc, chooseThreshold, ece, riskCoverage, type Scored } from './selective.ts';
+import type { QuestionRecord } from './modes.ts';
+import { atThreshold, auroc, chooseThreshold, ece, riskCoverage, scoreRecords, type Scored } from './selective.ts';
 
 const s = (p: number, f1: number, answerable = true, gated = false): Scored => ({ p, f1, answerable, gated });
 
@@ -86,6 +87,10 @@ describe('calibrator', () => {
     const signals = { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' };
     expect(c.probability('rag+grounded', { ...signals, spanProb: 0.8 })).toBeCloseTo(0.8, 6);
     expect(c.probability('rag+grounded', { ...signals, spanProb: null })).toBeCloseTo(0.5, 6);
+    // a log written before the span shares were recorded is not scored by a fit that reads them
+    const record = { id: 'q', question: 'Where?', golds: ['Paris'], prediction: 'Paris', em: 1, f1: 1, ms: 1, prompt_tokens: 1, gold_in_context: true, sources: [], token_prob: 0.5, similarity: 0.7 } as QuestionRecord;
+    expect(scoreRecords(c, 'rag+grounded', [record], 0.3)).toBeNull();
+    expect(scoreRecords(c, 'rag+grounded', [{ ...record, span_prob: 0.8, region_prob: 0.9 }], 0.3)![0].p).toBeCloseTo(0.8, 6);
   });
 
   it('refuses a calibration fitted on another bundle, saying how to fix it', () => {

@@ -27,9 +27,11 @@ export const signalsOf = (r: QuestionRecord) => ({
   tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction, spanProb: r.span_prob, regionProb: r.region_prob,
 });
 
-/** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals. */
+/** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals it reads. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
   if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;
+  const readsSpans = calibrator.features(key).some((f) => f === 'span_logit' || f === 'region_logit');
+  if (readsSpans && records.some((r) => r.span_prob === undefined)) return null; // a log from before the span shares were recorded
   return records.map((r) => ({
     p: calibrator.probability(key, signalsOf(r))!,
     f1: r.f1,
