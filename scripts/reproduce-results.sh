@@ -33,7 +33,8 @@ run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-cali
 run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-squad-2.0-train-rest \
   $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run calibrate -- --records results/eval-calibration-squad-2.0-train --records results/eval-calibration-squad-2.0-train-more \
-  --records results/eval-calibration-squad-2.0-train-rest
+  --records results/eval-calibration-squad-2.0-train-rest --features token_logit,similarity,log_words,span_logit \
+  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
 # Retrieval: hnswlib and FTS5 fused (RETRIEVAL=vector+keyword, the default since the 18th session). The
@@ -59,6 +60,12 @@ run npm run bench -- --out results/bench-memory.json --sections memory
 # The first 500 validation questions are two articles; the first 63 of each of the eight articles.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes base,mac,rag+grounded,hybrid+grounded --threads 2
+# Calibrated confidence as the service computes it (the cited span's share among the spans scored is one of
+# its signals since the 21st session, so the grounded modes' logs must record it): first 500, SQuAD 2.0 subset.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-confidence-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-confidence-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
