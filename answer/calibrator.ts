@@ -6,7 +6,8 @@ import { BundleError } from '../bundle/index.ts';
 /**
  * Calibrated confidence: the probability that an answer is right (token F1 >= 0.5 against the gold),
  * from what the answer path already knows: how sure the LM was of its tokens, how similar the best
- * source was, and how long the answer is. One logistic model per answer mode (`rag+grounded` apart from
+ * source was, how long the answer is, and (grounded answers) how much of the probability of every span
+ * scored went to the span cited. One logistic model per answer mode (`rag+grounded` apart from
  * `rag`), fitted offline on reserved training questions by `npm run calibrate` and stored in the bundle
  * as calibration.json with the fit data's hash. Each mode also carries the threshold below which it
  * abstains by default (chosen on the same reserved questions, unanswerable ones included).
