@@ -26,6 +26,8 @@ export interface AnswerSignals {
 }
 
 export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit'] as const;
+/** The features only a grounded answer has (lm/grounding.ts spanShares); answer logs from before them lack them. */
+export const SPAN_FEATURES: readonly Feature[] = ['span_logit', 'region_logit'];
 /** What `npm run calibrate` fits unless told otherwise. */
 export const DEFAULT_FEATURES: readonly Feature[] = ['token_logit', 'similarity', 'log_words'];
 export type Feature = (typeof FEATURES)[number];

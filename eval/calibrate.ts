@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
+import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, SPAN_FEATURES, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
@@ -23,7 +23,6 @@ reserved training questions, never on validation. Writes --out (committed; scrip
 into the bundle) and the bundle's own ${CALIBRATION_FILE}.`;
 
 const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
-const SPAN_FEATURES: readonly Feature[] = ['span_logit', 'region_logit'];
 
 function main() {
   const { values } = parseArgs({

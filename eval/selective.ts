@@ -1,4 +1,4 @@
-import { Calibrator } from '../answer/calibrator.ts';
+import { Calibrator, SPAN_FEATURES } from '../answer/calibrator.ts';
 import type { QuestionRecord } from './modes.ts';
 
 /**
@@ -30,7 +30,7 @@ export const signalsOf = (r: QuestionRecord) => ({
 /** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals it reads. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
   if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;
-  const readsSpans = calibrator.features(key).some((f) => f === 'span_logit' || f === 'region_logit');
+  const readsSpans = calibrator.features(key).some((f) => SPAN_FEATURES.includes(f));
   if (readsSpans && records.some((r) => r.span_prob === undefined)) return null; // a log from before the span shares were recorded
   return records.map((r) => ({
     p: calibrator.probability(key, signalsOf(r))!,
