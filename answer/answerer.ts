@@ -1,5 +1,5 @@
 import type { Encoder } from '../encoder/index.ts';
-import { buildPrompt, type Turn } from '../lm/index.ts';
+import { buildPrompt, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
@@ -68,7 +68,7 @@ export interface AnswerResult {
   /** Mean probability of the answer's tokens (the calibrator's main signal). */
   tokenProb: number;
   /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it. */
-  spanShare: { span: number; overlapping: number } | null;
+  spanShare: SpanShare | null;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };

@@ -101,7 +101,9 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
-    ...(grounded ? { span_prob: spanProb, region_prob: regionProb } : {}),
-    ...(grounded ? { citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) } } : {}),
+    ...(grounded ? {
+      span_prob: spanProb, region_prob: regionProb,
+      citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) },
+    } : {}),
   };
 }

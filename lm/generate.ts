@@ -202,9 +202,10 @@ export class Generator {
           let tokenLogp = first;
           for (let j = 1; j < n; j++) tokenLogp += rows[j - 1][0];
           const stop = logSumExp(rows[n - 1].slice(1)) + grounding.stopBias;
+          const span = { text: s.text, start: s.start, end };
           const score = (tokenLogp + stop) / (n + 1);
-          scored.push({ span: { text: s.text, start: s.start, end }, logp: tokenLogp + stop });
-          if (!best || score > best.score) best = { score, span: { text: s.text, start: s.start, end }, ids: prefixIds, tokenLogp };
+          scored.push({ span, logp: tokenLogp + stop });
+          if (!best || score > best.score) best = { score, span, ids: prefixIds, tokenLogp };
         }
       }
     } finally {

@@ -1,5 +1,5 @@
 export { Generator, type GenerateOptions, type Generation } from './generate.ts';
-export { spanStarts, type Grounding, type Span } from './grounding.ts';
+export { spanStarts, type Grounding, type Span, type SpanShare } from './grounding.ts';
 export { buildPrompt, type Turn } from './prompt.ts';
 export { rotateKey } from './rope.ts';
 export { answerNll } from './nll.ts';
