@@ -32,17 +32,25 @@ from .prompt import ANSWER_SUFFIX, CONTEXT, PASSAGE_SEPARATOR, QUESTION_TURN, ST
 
 FORMAT = "mac-bundle"
 FORMAT_VERSION = 1
-# Bumped when the exporter writes different graphs for the same weights, so set-up rebuilds old bundles.
-EXPORT_REVISION = 5
+# Bumped when the exporter writes different graphs (or ids) for the same weights, so set-up rebuilds old bundles.
+EXPORT_REVISION = 6
 OPSET = 17
 # Stated parity tolerances (max abs difference, ONNX Runtime vs PyTorch, fp32 on CPU). LM logits are
 # O(10-30) and pass through 30 layers of differently fused kernels: 1e-2 absolute is ~1e-4 relative.
 TOLERANCE = {"encoder": 1e-4, "lm": 1e-2, "memory_encoder": 1e-2}
 
 
+# The building machine's PyTorch outputs for the parity test: they differ in the last bits from one CPU to
+# another (AVX2 and AVX-512 sum in different orders), the models and tokenizers do not.
+MACHINE_DEPENDENT = ("parity.json",)
+
+
 def bundle_id(manifest: dict) -> str:
-    """The bundle's name plus a digest of every file's hash: two bundles share an id only if byte-identical."""
-    digest = json.dumps(manifest["files"], sort_keys=True).encode()
+    """The bundle's name plus a digest of its models' and tokenizers' hashes: two bundles share an id only if
+    those are byte-identical, so the same weights and exporter give the same id on every machine, and what
+    is fitted to a bundle (calibration.json, answer logs) holds wherever it is rebuilt."""
+    files = {name: spec for name, spec in manifest["files"].items() if name not in MACHINE_DEPENDENT}
+    digest = json.dumps(files, sort_keys=True).encode()
     return f"{manifest['name']}-{hashlib.sha256(digest).hexdigest()[:12]}"
 
 

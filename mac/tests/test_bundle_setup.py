@@ -44,3 +44,14 @@ def test_a_bundle_storing_memories_with_another_codec_is_rebuilt(tmp_path):
 
     assert up_to_date(manifest(MemoryConfig().codec), "grid", "int8", None)
     assert not up_to_date(manifest("fp16"), "grid", "int8", None)
+
+
+def test_the_bundle_id_names_the_models_not_the_machine_that_built_them():
+    from mac.export import bundle_id
+
+    def manifest(lm: str, parity: str) -> dict:
+        return {"name": "b", "files": {"lm.onnx": {"sha256": lm, "bytes": 1}, "parity.json": {"sha256": parity, "bytes": 1}}}
+
+    # parity.json holds the building CPU's PyTorch outputs: another CPU writes other last bits, same bundle
+    assert bundle_id(manifest("lm-1", "avx2")) == bundle_id(manifest("lm-1", "avx512"))
+    assert bundle_id(manifest("lm-1", "avx2")) != bundle_id(manifest("lm-2", "avx2"))
