@@ -22,6 +22,10 @@ function startProcess(env: Record<string, string>): Promise<{ child: ChildProces
   });
 }
 
+/** Runs one of the repository's command-line tools to completion (reindex, backup) with these settings. */
+const runCli = (script: string, args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+
 const children: ChildProcess[] = [];
 afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
 
@@ -72,7 +76,7 @@ describe('durability', () => {
     expect(again.index.size()).toBe(2);
     await again.close();
 
-    const rebuilt = spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }, encoding: 'utf8' });
+    const rebuilt = runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE });
     expect(rebuilt.status).toBe(0);
     expect(rebuilt.stdout).toMatch(/0 passages converted to q4, 0 re-encoded, index rebuilt with 2 passages/);
   });
@@ -135,8 +139,7 @@ describe('durability', () => {
 
     // the bundle's codec (q4) made them: the message names the setting that reads them as they are
     await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q4-.*MODULATION_CODEC=q4 to keep reading it as stored.*npm run reindex/s);
-    const env = { ...process.env, DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, MODULATION_CODEC: 'fp16' };
-    const reindex = () => spawnSync(process.execPath, ['--import', 'tsx', 'memory/reindex-cli.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+    const reindex = () => runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, MODULATION_CODEC: 'fp16' });
     // another codec only: converted from the stored memories, no encoder pass
     const converted = reindex();
     expect(converted.status).toBe(0);
@@ -166,7 +169,7 @@ describe('durability', () => {
     await new Promise((r) => setTimeout(r, 1_200)); // an index snapshot of the first eight
     await api.post('/v1/documents', { documents: docs.slice(8) }); // still being encoded while the backup runs
     const backupDir = join(tempDir('mac-backup'), 'copy');
-    const cli = (args: string[], dataDir: string) => spawnSync(process.execPath, ['--import', 'tsx', 'memory/backup-cli.ts', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    const cli = (args: string[], dataDir: string) => runCli('memory/backup-cli.ts', args, { DATA_DIR: dataDir });
     const backup = cli(['backup', backupDir], data);
     expect(backup.status, backup.stderr).toBe(0);
     for (const d of docs.slice(8)) await waitIndexed(api, d.id);
