@@ -1,5 +1,5 @@
-/** Progress goes to stderr so stdout stays the service's log. */
-export const note = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+/** Progress of the command-line tools (eval, bench, reindex, loader) goes to stderr, so stdout stays the service's log. */
+export const note = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 /** A one-line progress bar (percentage, rate, eta); without a terminal, a line every 10 %. */
 export function progressBar(label: string, total: number) {
