@@ -138,7 +138,9 @@ export class Answerer {
       ? opts.givenPassages.map((text) => ({ candidate: null, text }))
       : [...promptCandidates, ...memoryCandidates.filter((c) => !inPrompt.has(c.passage.id))].map((c) => ({ candidate: c, text: c.passage.text }));
     const grounding = opts.grounded && groundTo.length ? { texts: groundTo.map((g) => g.text), stopBias: this.settings.groundedStopBias } : undefined;
-    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: opts.onText, signal: opts.signal, grounding });
+    // A grounded answer is whole only once its span is chosen, so it streams after the confidence check:
+    // a stream never shows an answer the service then abstains on.
+    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
     const citations: Citation[] = gen.span
       ? [{ candidate: groundTo[gen.span.text].candidate, start: gen.span.start, end: gen.span.end, text: groundTo[gen.span.text].text.slice(gen.span.start, gen.span.end) }]
       : [];
@@ -155,6 +157,7 @@ export class Answerer {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
       spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping,
     });
+    if (grounding && !judged.abstainReason && gen.text) opts.onText?.(gen.text);
     return {
       answer: judged.abstainReason ? null : gen.text,
       citations: judged.abstainReason ? [] : citations,

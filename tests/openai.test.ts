@@ -36,18 +36,29 @@ describe('OpenAI-compatible API', () => {
   });
 
   it('streams deltas that join to the non-streamed answer, ending with [DONE]', async () => {
-    const request = { model: 'rag', max_tokens: 8, messages: [{ role: 'user' as const, content: 'Where is the Eiffel Tower?' }] };
-    const whole = await openai.chat.completions.create(request);
-    const stream = await openai.chat.completions.create({ ...request, stream: true });
-    let joined = '';
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      joined += chunk.choices[0]?.delta?.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
+    // mac streams token by token; rag's grounded span comes whole after its confidence check, so a stream
+    // abstains (a refusal, no content) exactly when the non-streamed answer does, whatever this CPU rates it
+    for (const model of ['mac', 'rag']) {
+      const request = { model, max_tokens: 8, messages: [{ role: 'user' as const, content: 'Where is the Eiffel Tower?' }] };
+      // Asked once first, so that both answers compared read the prompt from the prompt cache: on an Intel
+      // Xeon (AVX-512 VNNI) the cached prompt answered "Paris, France" where the fresh pass said "Paris"
+      // (with PROMPT_CACHE_MB=0 every asking said "Paris"; on the AMD machine the two agreed).
+      await openai.chat.completions.create(request);
+      const whole = await openai.chat.completions.create(request);
+      const stream = await openai.chat.completions.create({ ...request, stream: true });
+      let joined = '';
+      let refusal: string | null = null;
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        joined += chunk.choices[0]?.delta?.content ?? '';
+        refusal = chunk.choices[0]?.delta?.refusal ?? refusal;
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      if (model === 'mac') expect(joined.length).toBeGreaterThan(0);
+      expect(joined).toBe(whole.choices[0].message.content);
+      expect(refusal).toBe(whole.choices[0].message.refusal);
+      expect(finish).toBe(whole.choices[0].finish_reason);
     }
-    expect(joined.length).toBeGreaterThan(0);
-    expect(joined).toBe(whole.choices[0].message.content);
-    expect(finish).toBe(whole.choices[0].finish_reason);
   });
 
   it('keeps the earlier turns of a conversation in the prompt', async () => {

@@ -282,6 +282,13 @@ describe('abstention', () => {
       const asked = await ask({ grounded: true, abstain_below_confidence: 0.4 });
       expect(asked).toMatchObject({ abstained: false, calibrated: true, confidence: 0.5 });
       expect(asked.answer).toBeTruthy();
+      // a stream shows a grounded answer only after its confidence check: nothing of one it abstains on
+      const streamed = async (extra: object) => (await api.post('/v1/answers', { question: 'When was the tower finished?', mode: 'rag', max_tokens: 4, stream: true, grounded: true, ...extra })).text();
+      const withheld = await streamed({});
+      expect(withheld).not.toMatch(/event: token/);
+      expect(withheld).toMatch(/event: answer\ndata: \{"answer":null,.*"abstained":true/);
+      const given = await streamed({ abstain_below_confidence: 0.4 });
+      expect(given).toContain(`event: token\ndata: ${JSON.stringify({ text: asked.answer })}`);
       // plain rag has no fit: its confidence is the token probability, and it never abstains on it
       const plain = await ask({ grounded: false, abstain_below_confidence: 0.99 });
       expect(plain).toMatchObject({ abstained: false, calibrated: false });

@@ -76,6 +76,7 @@ export function openAiRoutes(s: Services) {
         });
         const r = await streamed.done;
         countAnswer(s, r);
+        if (r.abstained) await chunk({ refusal: r.abstain_reason }, null); // as the non-streamed message's refusal
         await chunk({}, finish(r), { usage: usage(r), sources: r.sources });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
