@@ -42,7 +42,7 @@ describe('OpenAI-compatible API', () => {
       const request = { model, max_tokens: 8, messages: [{ role: 'user' as const, content: 'Where is the Eiffel Tower?' }] };
       // Asked once first, so that both answers compared read the prompt from the prompt cache: on an Intel
       // Xeon (AVX-512 VNNI) the cached prompt answered "Paris, France" where the fresh pass said "Paris"
-      // (with PROMPT_CACHE_MB=0 every asking said "Paris"; on the AMD machine the two agreed).
+      // (with PROMPT_CACHE_MB=0 every asking said "Paris").
       await openai.chat.completions.create(request);
       const whole = await openai.chat.completions.create(request);
       const stream = await openai.chat.completions.create({ ...request, stream: true });
