@@ -45,6 +45,7 @@ questions; the memory bank under --work is reused.
   --work DIR         memory bank and index (default runs/eval/<memory format>-<data hash>)
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
   --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
+  --prompt-cache-mb N  the LM's cache of recent prompt passes (default: the service's PROMPT_CACHE_MB; 0: off)
   --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n;
                      logs are only read, and a log answered with other settings is named)`;
 
@@ -65,6 +66,7 @@ interface Args {
   work?: string;
   threads: number;
   stopBias?: number;
+  promptCacheMb?: number;
   reportOnly: boolean;
 }
 
@@ -75,7 +77,7 @@ function parse(argv: string[]): Args {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
-      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,6 +97,7 @@ function parse(argv: string[]): Args {
     codec: values.codec === undefined ? undefined : configSchema.shape.MODULATION_CODEC.parse(values.codec),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
+    promptCacheMb: values['prompt-cache-mb'] === undefined ? undefined : Number(values['prompt-cache-mb']),
   };
 }
 
@@ -119,6 +122,8 @@ async function main() {
     // The values in effect, not "the default": a changed default must not pass for the same settings.
     mac_top_k: args.macTopK ?? manifest.memory.fused, rag_top_k: args.ragTopK ?? configSchema.shape.RAG_TOP_K.parse(undefined),
     retrieval: args.retrieval ?? configSchema.shape.RETRIEVAL.parse(undefined),
+    // Recorded only when set, so the logs answered with the service's default keep their settings.
+    ...(args.promptCacheMb !== undefined ? { prompt_cache_mb: args.promptCacheMb } : {}),
   };
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
@@ -127,6 +132,7 @@ async function main() {
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
+    ...(args.promptCacheMb !== undefined ? { PROMPT_CACHE_MB: String(args.promptCacheMb) } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
     RETRIEVAL: settings.retrieval, MODULATION_CODEC: codec,
   }));
