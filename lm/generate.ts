@@ -14,7 +14,7 @@ const GROUNDED_SAME_FIRST = 3;
 
 export interface GenerateOptions {
   maxNewTokens: number;
-  /** Called with each new piece of text as it is decoded (for streaming). */
+  /** Called with each new piece of text as it is decoded (for streaming); not by a grounded span, which is chosen whole. */
   onText?: (text: string) => void;
   /** Decode exactly maxNewTokens, past stop tokens (benchmarks measure a fixed length). */
   ignoreStop?: boolean;
@@ -213,7 +213,6 @@ export class Generator {
     }
     if (!best) return null;
     const text = grounding.texts[best.span.text].slice(best.span.start, best.span.end).trim();
-    options.onText?.(text);
     return {
       text, tokens: best.ids, promptTokens: promptIds.length, cachedTokens: reused, meanTokenProb: Math.exp(best.tokenLogp / best.ids.length),
       firstTokenMs, totalMs: performance.now() - started, span: best.span, spanShare: spanShares(scored, best.span),
