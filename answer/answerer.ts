@@ -5,6 +5,7 @@ import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.t
 import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import type { AnswerLm } from './lm.ts';
+import type { Reader } from './reader.ts';
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
 
@@ -69,9 +70,11 @@ export interface AnswerResult {
   tokenProb: number;
   /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it. */
   spanShare: SpanShare | null;
+  /** Grounded answers where the bundle has a reader: token F1 of the answer against the reader's span of the same texts. */
+  readerAgree: number | null;
   mode: Mode;
   sources: SourceWeight[];
-  timings: { encode: number; retrieve: number; aggregate: number; generate: number; firstToken: number; total: number };
+  timings: { encode: number; retrieve: number; aggregate: number; generate: number; verify: number; firstToken: number; total: number };
   promptTokens: number;
   /** Of the prompt's tokens, those whose pass a recent prompt's served (the LM's prompt cache). */
   cachedTokens: number;
@@ -82,14 +85,14 @@ export interface AnswerResult {
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
-    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null },
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null; reader?: Reader | null },
     private readonly settings: AnswerSettings,
   ) {}
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
     const { store, index, encoder, lm, manifest } = this.deps;
-    const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, firstToken: 0, total: 0 };
+    const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, verify: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
     // top_k sizes the memories in the prefix (mac, hybrid) or the passages in the prompt (rag).
@@ -112,7 +115,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, readerAgree: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
@@ -152,10 +155,14 @@ export class Answerer {
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
+    // A second reader checks a grounded answer against the same texts (a calibration feature).
+    const t4 = performance.now();
+    const readerAgree = grounding && this.deps.reader ? await this.deps.reader.agreement(opts.question, grounding.texts, gen.text) : null;
+    timings.verify = performance.now() - t4;
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
-      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping,
+      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree,
     });
     if (grounding && !judged.abstainReason && gen.text) opts.onText?.(gen.text);
     return {
@@ -164,6 +171,7 @@ export class Answerer {
       ...judged,
       tokenProb: gen.meanTokenProb,
       spanShare: gen.spanShare,
+      readerAgree,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BundleError } from '../bundle/index.ts';
+import { READER_FILE } from './reader.ts';
 
 /**
  * Calibrated confidence: the probability that an answer is right (token F1 >= 0.5 against the gold),
@@ -23,11 +25,15 @@ export interface AnswerSignals {
   /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it (lm/generate.ts). */
   spanProb?: number | null;
   regionProb?: number | null;
+  /** Grounded answers: token F1 of the answer against the bundle's reader's span of the same texts (answer/reader.ts). */
+  readerAgree?: number | null;
 }
 
-export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit'] as const;
-/** The features only a grounded answer has (lm/grounding.ts spanShares); answer logs from before them lack them. */
-export const SPAN_FEATURES: readonly Feature[] = ['span_logit', 'region_logit'];
+export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree'] as const;
+/** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts); answer logs from before them lack them. */
+export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree'];
+/** The feature that needs the bundle's reader (reader.onnx): a calibration that reads it names the reader's hash. */
+export const READER_FEATURE: Feature = 'reader_agree';
 /** What `npm run calibrate` fits unless told otherwise. */
 export const DEFAULT_FEATURES: readonly Feature[] = ['token_logit', 'similarity', 'log_words'];
 export type Feature = (typeof FEATURES)[number];
@@ -47,6 +53,7 @@ export function featureValues(s: AnswerSignals): Record<Feature, number> {
     log_words: Math.log1p(s.answer.split(/\s+/).filter(Boolean).length),
     span_logit: logit(s.spanProb ?? 0.5),
     region_logit: logit(s.regionProb ?? 0.5),
+    reader_agree: s.readerAgree ?? 0,
   };
 }
 
@@ -69,6 +76,8 @@ export const calibrationSchema = z.object({
   version: z.literal(1),
   /** The bundle whose answers were fitted; another bundle's answers are not calibrated by it. */
   bundle_id: z.string(),
+  /** SHA-256 of the bundle's reader.onnx, where a mode reads `reader_agree`: another reader's agreement is not calibrated by it. */
+  reader_sha256: z.string().optional(),
   target: z.string(),
   /** Where the fit came from: command, data file and hash, articles, the answer settings of the run. */
   fit: z.record(z.string(), z.unknown()),
@@ -91,7 +100,23 @@ export class Calibrator {
       throw new BundleError(`${path} was fitted on the answers of bundle ${parsed.data.bundle_id}, not of this bundle (${bundleId}): ` +
         'refit it on this bundle (`npm run calibrate`, docs in results/README.md) or delete it to answer with uncalibrated confidence.');
     }
-    return new Calibrator(parsed.data);
+    const calibrator = new Calibrator(parsed.data);
+    calibrator.checkReader(bundleDir, path);
+    return calibrator;
+  }
+
+  /** Modes that read the reader's agreement need the reader they were fitted with in the bundle. */
+  private checkReader(bundleDir: string, path: string) {
+    const readers = Object.entries(this.file.modes).filter(([, m]) => m.features.includes(READER_FEATURE)).map(([key]) => key);
+    if (!readers.length) return;
+    const reader = join(bundleDir, READER_FILE);
+    const fix = 'Run `npm run setup` (it installs weights/reader-minilm-int8.onnx into the bundle), or refit the calibration with this reader (`npm run calibrate`, results/README.md).';
+    if (!this.file.reader_sha256) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but names no reader_sha256. ${fix}`);
+    if (!existsSync(reader)) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but the bundle has no ${READER_FILE}. ${fix}`);
+    const sha = createHash('sha256').update(readFileSync(reader)).digest('hex');
+    if (sha !== this.file.reader_sha256) {
+      throw new BundleError(`${path} was fitted with the agreement of reader ${this.file.reader_sha256.slice(0, 12)}, but the bundle's ${READER_FILE} is ${sha.slice(0, 12)}. ${fix}`);
+    }
   }
 
   /** `rag+grounded`, `mac`, ...: the key a mode's calibration is stored under. */

@@ -17,6 +17,8 @@ interface ModeSamples {
   serverTotalMs: number[];
   clientMs: number[];
   firstTokenMs: number[];
+  /** The reader's check of a grounded answer (timings_ms.verify). */
+  verifyMs: number[];
   promptTokens: number[];
   completionTokens: number[];
   f1: number[];
@@ -27,7 +29,7 @@ interface ModeSamples {
 /** Latency and cost of each answer mode over the same questions, asked one at a time. */
 export async function runAnswer(svc: BenchService, questions: SquadQuestion[], setup: IngestRun): Promise<Section> {
   const samples = Object.fromEntries(MODES.map(({ mode }) => [mode, {
-    serverTotalMs: [], clientMs: [], firstTokenMs: [], promptTokens: [], completionTokens: [], f1: [], abstained: 0, errors: [],
+    serverTotalMs: [], clientMs: [], firstTokenMs: [], verifyMs: [], promptTokens: [], completionTokens: [], f1: [], abstained: 0, errors: [],
   } as ModeSamples]));
   // The first run of each ONNX session pays for allocation and kernel choice; no caller waits on that twice.
   for (const { mode, request } of MODES) await svc.api.post('/v1/answers', { question: questions[0].question, mode, max_tokens: MAX_TOKENS, ...request });
@@ -44,6 +46,7 @@ export async function runAnswer(svc: BenchService, questions: SquadQuestion[], s
       s.serverTotalMs.push(b.timings_ms.total);
       s.clientMs.push(res.ms);
       s.firstTokenMs.push(b.timings_ms.first_token);
+      if (b.grounded) s.verifyMs.push(b.timings_ms.verify);
       s.promptTokens.push(b.usage.prompt_tokens);
       s.completionTokens.push(b.usage.completion_tokens);
       s.f1.push(Math.max(...q.answers.map((a) => tokenF1(b.answer ?? '', a))));
@@ -58,7 +61,7 @@ export async function runAnswer(svc: BenchService, questions: SquadQuestion[], s
       n: s.serverTotalMs.length, errors: s.errors.length, abstained: s.abstained,
       server_total_ms: { p50: round(median(s.serverTotalMs)), p95: round(percentile(s.serverTotalMs, 0.95)) },
       client_ms: { p50: round(median(s.clientMs)), p95: round(percentile(s.clientMs, 0.95)) },
-      first_token_ms_p50: round(median(s.firstTokenMs)),
+      first_token_ms_p50: round(median(s.firstTokenMs)), verify_ms_p50: s.verifyMs.length ? round(median(s.verifyMs)) : null,
       prompt_tokens_mean: round(mean(s.promptTokens)), completion_tokens_mean: round(mean(s.completionTokens)),
       f1_mean: round(mean(s.f1)), first_errors: s.errors.slice(0, 3),
     }];
@@ -75,10 +78,10 @@ export async function runAnswer(svc: BenchService, questions: SquadQuestion[], s
     },
     tables: [{
       title: `${questions.length} SQuAD questions per mode, max_tokens ${MAX_TOKENS}, sequential (ms)`,
-      columns: ['mode', 'n', 'server p50', 'server p95', 'client p50', 'client p95', 'first token p50', 'prompt tokens', 'completion tokens', 'F1', 'abstained', 'errors'],
+      columns: ['mode', 'n', 'server p50', 'server p95', 'client p50', 'client p95', 'first token p50', 'reader check p50', 'prompt tokens', 'completion tokens', 'F1', 'abstained', 'errors'],
       rows: MODES.map(({ mode }) => {
         const m = modes[mode];
-        return [mode, m.n, m.server_total_ms.p50, m.server_total_ms.p95, m.client_ms.p50, m.client_ms.p95, m.first_token_ms_p50,
+        return [mode, m.n, m.server_total_ms.p50, m.server_total_ms.p95, m.client_ms.p50, m.client_ms.p95, m.first_token_ms_p50, m.verify_ms_p50 ?? '–',
           m.prompt_tokens_mean, m.completion_tokens_mean, m.f1_mean, m.abstained, m.errors];
       }),
     }],

@@ -2,20 +2,21 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, SPAN_FEATURES, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
+import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURE, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
+import { READER_FILE } from '../answer/reader.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
-import { auroc, chooseThreshold, ece, isRight, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
+import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
-of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span features; MODE=... sets one
+of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span and reader features; MODE=... sets one
 mode's); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
@@ -52,7 +53,7 @@ function main() {
       /** Per mode, the fit questions' articles: answerable and unanswerable questions of each. */
       articles: {} as Record<string, Record<string, [number, number]>>,
       /** Out-of-fold figures on the fit questions (5 folds): what the fit promises before validation. */
-      cross_validation: {} as Record<string, { auroc: number | null; ece: number }>,
+      cross_validation: {} as Record<string, ReturnType<typeof crossValidate>>,
     },
     modes: {},
   };
@@ -65,10 +66,10 @@ function main() {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
       continue;
     }
-    const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(SPAN_FEATURES.includes(f) && !mode.endsWith('+grounded')));
-    if (features.some((f) => SPAN_FEATURES.includes(f)) && answerable.some((r) => r.span_prob === undefined)) {
-      throw new Error(`${mode}: the span features need answer logs that record span_prob (answered since the span shares were logged): rerun the evaluation`);
-    }
+    const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
+    const missing = missingSignals(features, answerable);
+    if (missing.length) throw new Error(`${mode}: the features ${features.join(', ')} need answer logs that record ${missing.join(', ')} (answered since it was logged): rerun the evaluation`);
+    if (features.includes(READER_FEATURE)) file.reader_sha256 = readerSha256(values.bundle!, runs);
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
@@ -82,7 +83,7 @@ function main() {
     file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
     const s = selectiveSummary(scored, file.modes[mode].threshold);
     note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other, ${Object.keys(articles).length} articles; ` +
-      `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece}; threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
+      `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece} (${cv.random_splits.splits} random splits: ${cv.random_splits.auroc}, ${cv.random_splits.ece}); threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
   }
   if (!Object.keys(file.modes).length) throw new Error(`${values.records.join(', ')}: no answer log of a service mode (base, mac, rag, hybrid, +grounded) to fit`);
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
@@ -107,30 +108,72 @@ function parseFeatures(options: string[]): (mode: string) => Feature[] {
 function readRun(dir: string, bundleId: string) {
   const run = JSON.parse(readFileSync(`${dir}.json`, 'utf8'));
   const logs: Record<string, { records: QuestionRecord[]; sha256: string }> = {};
+  /** Per log, the reader that checked its answers (the first 12 hex digits of its hash; undefined: none). */
+  const readers: Record<string, string | undefined> = {};
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
     const mode = name.replace(/\.jsonl$/, '');
     if (!SERVICE_MODES.test(mode)) continue;
     const text = readFileSync(join(dir, name), 'utf8');
     const [header, ...lines] = text.split('\n').filter((l) => l.trim());
-    if (JSON.parse(header).settings.bundle_id !== bundleId) throw new Error(`${dir}/${name} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
+    const { settings } = JSON.parse(header);
+    readers[`${dir}/${name}`] = settings.reader;
+    if (settings.bundle_id !== bundleId) throw new Error(`${dir}/${name} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
     logs[mode] = { records: lines.map((l) => JSON.parse(l) as QuestionRecord), sha256: createHash('sha256').update(text).digest('hex') };
   }
-  return { dir, command: run.command as string, data: run.settings.data as string, dataSha256: run.settings.data_sha256 as string, logs };
+  return { dir, command: run.command as string, data: run.settings.data as string, dataSha256: run.settings.data_sha256 as string, logs, readers };
 }
 
-/** Out-of-fold probabilities (k interleaved folds) scored as validation would score them. */
-function crossValidate(rows: number[][], labels: number[], f1: number[], k = 5) {
-  const folds = Array.from({ length: k }, (_, fold) => {
-    const train = rows.map((_, j) => j).filter((j) => j % k !== fold);
+/** The bundle's reader, which must be the one the fit's answers were checked with (their logs name it). */
+function readerSha256(bundle: string, runs: ReturnType<typeof readRun>[]): string {
+  const sha = createHash('sha256').update(readFileSync(join(bundle, READER_FILE))).digest('hex');
+  const other = runs.flatMap((run) => Object.entries(run.readers)).find(([, used]) => used !== undefined && used !== sha.slice(0, 12));
+  if (other) throw new Error(`${other[0]} was checked by reader ${other[1]}, not the bundle's ${READER_FILE} (${sha.slice(0, 12)}): rerun the evaluation`);
+  return sha;
+}
+
+/**
+ * Out-of-fold probabilities (k folds) scored as validation would score them: the interleaved folds (question
+ * i in fold i mod k), and the mean over 20 seeded random splits (one split's figure moves with which
+ * questions share a fold; the mean is what a rule comparing two feature sets reads).
+ */
+function crossValidate(rows: number[][], labels: number[], f1: number[], k = 5, splits = 20) {
+  const interleaved = outOfFold(rows, labels, f1, rows.map((_, i) => i % k), k);
+  const random = Array.from({ length: splits }, (_, seed) => outOfFold(rows, labels, f1, shuffledFolds(rows.length, k, seed), k));
+  const mean = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce((s, x) => s! + x!, 0)! / xs.length);
+  const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
+  return {
+    auroc: r3(auroc(interleaved)), ece: r3(ece(interleaved)),
+    random_splits: { splits, auroc: r3(mean(random.map(auroc))), ece: r3(mean(random.map((s) => ece(s)))) },
+  };
+}
+
+function outOfFold(rows: number[][], labels: number[], f1: number[], fold: number[], k: number): Scored[] {
+  const fits = Array.from({ length: k }, (_, f) => {
+    const train = rows.map((_, j) => j).filter((j) => fold[j] !== f);
     return fitLogistic(train.map((j) => rows[j]), train.map((j) => labels[j]));
   });
-  const scored: Scored[] = rows.map((row, i) => {
-    const fit = folds[i % k];
+  return rows.map((row, i) => {
+    const fit = fits[fold[i]];
     const z = row.reduce((s, v, c) => s + fit.coef[c] * ((v - fit.mean[c]) / fit.std[c]), fit.intercept);
     return { p: sigmoid(z), f1: f1[i], answerable: true, gated: false };
   });
-  const a = auroc(scored);
-  return { auroc: a === null ? null : Number(a.toFixed(3)), ece: Number(ece(scored).toFixed(3)) };
+}
+
+/** A seeded random split into k folds of near-equal size (a shuffled i mod k). */
+function shuffledFolds(n: number, k: number, seed: number): number[] {
+  let state = seed + 1;
+  const random = () => { // mulberry32
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const folds = Array.from({ length: n }, (_, i) => i % k);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [folds[i], folds[j]] = [folds[j], folds[i]];
+  }
+  return folds;
 }
 
 main();

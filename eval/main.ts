@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Calibrator } from '../answer/index.ts';
+import { Calibrator, READER_FILE } from '../answer/index.ts';
 import { BundleError } from '../bundle/index.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
@@ -101,7 +101,7 @@ function parse(argv: string[]): Args {
   };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
 async function main() {
   const args = parse(process.argv.slice(2));
@@ -127,7 +127,9 @@ async function main() {
   };
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
-  const modeSettings = (mode: Mode) => ({ ...settings, mode, ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias } : {}) });
+  // Grounded answers are checked by the bundle's reader where it has one, so their logs name it (another reader restarts them).
+  const reader = existsSync(join(args.bundle, READER_FILE)) ? sha256(readFileSync(join(args.bundle, READER_FILE))).slice(0, 12) : undefined;
+  const modeSettings = (mode: Mode) => ({ ...settings, mode, ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}) } : {}) });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),

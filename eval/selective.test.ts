@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CALIBRATION_FILE, Calibrator, type CalibrationFile } from '../answer/calibrator.ts';
+import { READER_FILE } from '../answer/reader.ts';
 import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
@@ -102,5 +104,23 @@ describe('calibrator', () => {
     expect(() => Calibrator.load(dir, 'b-2')).toThrow(/npm run calibrate/);
     writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ ...file, modes: { x: { features: ['nope'] } } }));
     expect(() => Calibrator.load(dir, 'b-1')).toThrow(/not a calibration file/);
+  });
+
+  it('needs the reader a calibration reading its agreement was fitted with, in the bundle', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
+    const reading: CalibrationFile = { ...file, modes: { 'rag+grounded': { ...file.modes['rag+grounded'], features: ['reader_agree'], mean: [0.5], std: [0.5], coef: [2], intercept: -1 } } };
+    const reader = Buffer.from('a reader');
+    const sha = createHash('sha256').update(reader).digest('hex');
+    writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ ...reading, reader_sha256: sha }));
+    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/no reader\.onnx.*npm run setup/);
+    writeFileSync(join(dir, READER_FILE), 'another reader');
+    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/fitted with the agreement of reader/);
+    writeFileSync(join(dir, READER_FILE), reader);
+    const c = Calibrator.load(dir, 'b-1')!;
+    // reader_agree enters as it is: (1 - 0.5) / 0.5 * 2 - 1 = 1; an answer the reader did not check reads as 0
+    expect(c.probability('rag+grounded', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris', readerAgree: 1 })).toBeCloseTo(sigmoid(1), 6);
+    expect(c.probability('rag+grounded', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' })).toBeCloseTo(sigmoid(-3), 6);
+    writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify(reading));
+    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/names no reader_sha256/);
   });
 });

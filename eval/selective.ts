@@ -1,4 +1,4 @@
-import { Calibrator, SPAN_FEATURES } from '../answer/calibrator.ts';
+import { Calibrator, type Feature } from '../answer/calibrator.ts';
 import type { QuestionRecord } from './modes.ts';
 
 /**
@@ -25,13 +25,22 @@ export const isRight = (f1: number) => f1 >= RIGHT_F1;
 /** A logged answer's signals (logs written before calibration recorded the token probability as `confidence`). */
 export const signalsOf = (r: QuestionRecord) => ({
   tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction, spanProb: r.span_prob, regionProb: r.region_prob,
+  readerAgree: r.reader_agree,
 });
+
+/** The log field behind each feature that older logs lack (answered before the signal was recorded). */
+const RECORDED_AS: Partial<Record<Feature, keyof QuestionRecord>> = { span_logit: 'span_prob', region_logit: 'span_prob', reader_agree: 'reader_agree' };
+
+/** The log fields a feature set reads that some of the records lack (empty: the records carry all it reads). */
+export function missingSignals(features: readonly Feature[], records: QuestionRecord[]): string[] {
+  const fields = [...new Set(features.map((f) => RECORDED_AS[f]).filter((x) => x !== undefined))];
+  return fields.filter((field) => records.some((r) => r[field] === undefined));
+}
 
 /** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals it reads. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
   if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;
-  const readsSpans = calibrator.features(key).some((f) => SPAN_FEATURES.includes(f));
-  if (readsSpans && records.some((r) => r.span_prob === undefined)) return null; // a log from before the span shares were recorded
+  if (missingSignals(calibrator.features(key), records).length) return null;
   return records.map((r) => ({
     p: calibrator.probability(key, signalsOf(r))!,
     f1: r.f1,

@@ -1,7 +1,8 @@
 """Builds the default bundle from the committed weights, unless an up-to-date one is already there.
 
     python -m mac.bundle_setup --out bundles/default [--memory-encoder weights/memory-encoder-words-64.pt] \
-        [--lm-quant grid|rtn|none] [--encoder-quant int8|none] [--calibration weights/calibration.json]
+        [--lm-quant grid|rtn|none] [--encoder-quant int8|none] [--calibration weights/calibration.json] \
+        [--reader weights/reader-minilm-int8.onnx]
 
 --memory-encoder gives the trained adapters the LM reads passages with (mac/train.py); without it
 the LM reads them as it is (the training-free memory).
@@ -15,6 +16,10 @@ encoder's weights in int8 per channel (ingestion 1.4x faster, same recall and F1
 --calibration installs the calibrated confidence fitted on this bundle's answers (`npm run calibrate`) as
 the bundle's calibration.json; one fitted on another bundle is left out, with a warning (the service then
 reports uncalibrated confidence).
+
+--reader installs the extractive reader that checks grounded answers (answer/reader.ts; trained by
+mac/experiments/reader_verifier.py) as the bundle's reader.onnx. It reads with the bundle's encoder
+tokenizer, so it is not part of the bundle id; a calibration that reads its agreement names its hash.
 """
 import argparse
 import json
@@ -52,6 +57,7 @@ def main():
     ap.add_argument("--memory-encoder", type=Path, default=None,
                     help="trained memory-encoder adapters (mac/train.py); without: the LM encodes memories as is")
     ap.add_argument("--calibration", type=Path, default=None, help="calibration.json fitted on this bundle (npm run calibrate)")
+    ap.add_argument("--reader", type=Path, default=None, help="the reader that checks grounded answers (answer/reader.ts)")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.memory_encoder is None or args.memory_encoder.exists(), (
@@ -60,7 +66,19 @@ def main():
         print(f"{args.out} is up to date")
     else:
         build(args)
+    install_reader(args.out, args.reader)
     install_calibration(args.out, args.calibration)
+
+
+def install_reader(out: Path, reader: Path | None):
+    installed = out / "reader.onnx"
+    if reader is None:
+        installed.unlink(missing_ok=True)
+        print(f"no reader given: {out} leaves grounded answers unchecked")
+        return
+    if not installed.exists() or sha256_file(installed) != sha256_file(reader):
+        shutil.copyfile(reader, installed)
+    print(f"{installed}: the reader that checks grounded answers ({sha256_file(installed)[:12]})")
 
 
 def install_calibration(out: Path, calibration: Path | None):

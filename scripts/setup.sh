@@ -51,7 +51,9 @@ else
 fi
 
 step "Default bundle (SmolLM2-135M-Instruct + the trained memory encoder)"
-# calibration.json: the calibrated confidence fitted on this bundle's answers (npm run calibrate)
-scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --calibration weights/calibration.json --out bundles/default
+# reader.onnx: the extractive reader that checks grounded answers; calibration.json: the calibrated
+# confidence fitted on this bundle's answers (npm run calibrate)
+scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --reader weights/reader-minilm-int8.onnx \
+  --calibration weights/calibration.json --out bundles/default
 echo
 echo "Setup done. Start the service with: npm start"

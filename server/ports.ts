@@ -60,6 +60,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     token_probability: Number(r.tokenProb.toFixed(4)),
     span_probability: r.spanShare && Number(r.spanShare.span.toFixed(4)),
     region_probability: r.spanShare && Number(r.spanShare.overlapping.toFixed(4)),
+    reader_agreement: r.readerAgree === null ? null : Number(r.readerAgree.toFixed(4)),
     mode: r.mode,
     sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
@@ -68,7 +69,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     })),
     timings_ms: {
       encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),
-      generate: round(r.timings.generate), first_token: round(r.timings.firstToken), total: round(r.timings.total),
+      generate: round(r.timings.generate), verify: round(r.timings.verify), first_token: round(r.timings.firstToken), total: round(r.timings.total),
     },
     usage: { prompt_tokens: r.promptTokens, cached_tokens: r.cachedTokens, completion_tokens: r.completionTokens, memories: r.memories },
     bundle_id: bundleId,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { Answerer, AnswerScheduler, Calibrator, ThreadedLm } from '../answer/index.ts';
+import { Answerer, AnswerScheduler, Calibrator, Reader, ThreadedLm } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
@@ -36,6 +36,9 @@ export async function startService(config: Config): Promise<RunningService> {
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
   const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id);
+  // A second reader checks grounded answers (answer/reader.ts), on this thread beside the question encoder.
+  const reader = await Reader.load(config.BUNDLE_DIR, bundle.encoderTokenizer, config.THREADS);
+  if (reader) log(`reader ${reader.sha256.slice(0, 12)} checks grounded answers`);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
   const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
@@ -66,7 +69,7 @@ export async function startService(config: Config): Promise<RunningService> {
     ? `calibrated confidence for ${Object.keys(calibrator.file.modes).join(', ')}; abstaining below ${config.ABSTAIN_BELOW_CONFIDENCE === 'auto' ? "each mode's fitted threshold" : config.ABSTAIN_BELOW_CONFIDENCE}`
     : 'no calibration.json in the bundle: confidence is the token probability, and ABSTAIN_BELOW_CONFIDENCE does not apply');
   const answerer = new Answerer(
-    { store, index, encoder, lm, manifest, calibrator },
+    { store, index, encoder, lm, manifest, calibrator, reader },
     {
       macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword',
       groundedStopBias: config.GROUNDED_STOP_BIAS, abstainBelowConfidence: config.ABSTAIN_BELOW_CONFIDENCE,
@@ -168,6 +171,7 @@ export async function startService(config: Config): Promise<RunningService> {
       snapshot();
       store.close();
       await bundle.close();
+      await reader?.close();
     },
   };
 }

@@ -45,6 +45,9 @@ describe('smoke on the real default bundle', () => {
       expect(body.grounded).toBe(true);
       const [citation] = body.citations;
       expect(body.answer).toBe(citation.text);
+      // the bundle's reader checked it against the same passages
+      expect(body.reader_agreement).toBeGreaterThanOrEqual(0);
+      expect(body.reader_agreement).toBeLessThanOrEqual(1);
       expect(body.sources.filter((s: any) => s.cited).map((s: any) => s.passage_id)).toEqual([citation.passage_id]);
       const { passages } = await (await api.get(`/v1/documents/${encodeURIComponent(citation.document_id)}/passages`)).json();
       const text = passages.find((p: any) => p.passage_id === citation.passage_id).text;

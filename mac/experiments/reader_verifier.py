@@ -323,6 +323,23 @@ def score(a):
     print(f"wrote {out}")
 
 
+def parity(a):
+    """tests/fixtures/reader-spans.json: the Python reader's spans over held-out training questions, which the
+    service's reader (answer/reader.ts) must reproduce: a few with their own paragraph, a few with another of
+    their article, and the longest paragraph held out (cut at 384 tokens)."""
+    reader = Reader(1)
+    _, dev = training_rows(0.0, 8)
+    paragraphs = [p for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if (p := json.loads(line))["title"] in dev]
+    pairs = [(p["qas"][0]["question"], p["context"]) for p in paragraphs[:12]]
+    pairs += [(p["qas"][0]["question"], q["context"]) for p, q in zip(paragraphs[:4], paragraphs[20:24])]
+    longest = max(paragraphs, key=lambda p: len(p["context"]))
+    pairs.append((longest["qas"][-1]["question"], longest["context"]))
+    cases = [{"question": q, "paragraph": c, "span": (r := reader.best_span(q, c))[0], "gap": round(r[1], 4)} for q, c in pairs]
+    out = ROOT / "tests/fixtures/reader-spans.json"
+    out.write_text(json.dumps({"command": "scripts/python.sh -m mac.experiments.reader_verifier parity", "cases": cases}, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {out}: {len(cases)} cases")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -336,10 +353,11 @@ def main():
     t.add_argument("--steps", type=int, default=1100)
     t.add_argument("--dev-articles", type=int, default=8)
     sub.add_parser("export")
+    sub.add_parser("parity")
     s = sub.add_parser("score")
     s.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    {"train": train, "export": export, "score": score}[a.command](a)
+    {"train": train, "export": export, "score": score, "parity": parity}[a.command](a)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenizer } from '../bundle/tokenizer.ts';
+import { DEFAULT_BUNDLE } from '../tests/helpers.ts';
+import { Reader, READER_FILE } from './reader.ts';
+
+// The committed int8 reader with the default bundle's encoder tokenizer (the one it was trained with).
+const WEIGHTS = join(import.meta.dirname, '..', 'weights', 'reader-minilm-int8.onnx');
+// The Python reader's spans (mac/experiments/reader_verifier.py parity): held-out training questions, some
+// read against another paragraph of their article, and one paragraph past the reader's 384 tokens.
+const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'tests', 'fixtures', 'reader-spans.json'), 'utf8')) as {
+  cases: { question: string; paragraph: string; span: string; gap: number }[];
+};
+
+describe('the reader that checks grounded answers', () => {
+  let reader: Reader;
+
+  beforeAll(async () => {
+    const tokenizer = join(DEFAULT_BUNDLE, 'tokenizers', 'encoder', 'tokenizer.json');
+    if (!existsSync(tokenizer)) throw new Error(`No default bundle at ${DEFAULT_BUNDLE}: run \`npm run setup\``);
+    const dir = mkdtempSync(join(tmpdir(), 'reader-'));
+    expect(await Reader.load(dir, loadTokenizer(tokenizer), 1)).toBeNull();
+    copyFileSync(WEIGHTS, join(dir, READER_FILE));
+    reader = (await Reader.load(dir, loadTokenizer(tokenizer), 1))!;
+  });
+  afterAll(() => reader?.close());
+
+  it('picks the spans the Python reader picks (its onnxruntime rounds int8 otherwise: gaps differ by up to ~0.7)', async () => {
+    const got = [];
+    for (const c of FIXTURE.cases) got.push((await reader.best(c.question, [c.paragraph]))!);
+    const same = got.filter((g, i) => g.text === FIXTURE.cases[i].span).length;
+    expect(same).toBeGreaterThanOrEqual(FIXTURE.cases.length - 3);
+    for (const [i, g] of got.entries()) expect(Math.abs(g.gap - FIXTURE.cases[i].gap)).toBeLessThan(1.5);
+    // its own paragraph: the answer clears the no-answer score; another paragraph of the article: it does not
+    expect(got.slice(0, 12).filter((g) => g.gap > 0).length).toBeGreaterThanOrEqual(11);
+    expect(got.slice(12, 16).filter((g) => g.gap < 0).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reads every text and keeps the span that beats its own no-answer score by most', async () => {
+    const [own, , other] = [FIXTURE.cases[7], FIXTURE.cases[8], FIXTURE.cases[9]];
+    const best = (await reader.best(own.question, [other.paragraph, own.paragraph]))!;
+    expect(best.index).toBe(1);
+    expect(own.paragraph).toContain(best.text);
+  });
+
+  it('scores an answer by its token overlap with the reader\'s span', async () => {
+    const c = FIXTURE.cases[0];
+    const span = (await reader.best(c.question, [c.paragraph]))!.text;
+    expect(await reader.agreement(c.question, [c.paragraph], span)).toBe(1);
+    expect(await reader.agreement(c.question, [c.paragraph], `${span} and the rest of a long sentence`)).toBeLessThan(0.7);
+    expect(await reader.agreement(c.question, [c.paragraph], 'zebra')).toBe(0);
+    expect(await reader.agreement(c.question, [c.paragraph], '')).toBe(0);
+  });
+});

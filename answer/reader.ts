@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { int64, release, type TextTokenizer } from '../bundle/index.ts';
+import { tokenF1 } from '../monitor/squad-metrics.ts';
+
+/**
+ * A second reader that checks the LM's grounded answers. all-MiniLM-L6-v2 (the retrieval encoder's base
+ * model, so it shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD
+ * 1.1 training questions (mac/experiments/reader_verifier.py; int8, weights/reader-minilm-int8.onnx,
+ * installed into the bundle as reader.onnx). It never answers: it picks its own span of the texts the LM's
+ * answer was chosen from, and how far the two agree (token F1) is a calibration feature, `reader_agree`.
+ */
+export const READER_FILE = 'reader.onnx';
+/** The question and paragraph together, as the reader was trained and measured (paragraphs past it are cut). */
+const MAX_TOKENS = 384;
+/** The longest span the reader picks, in tokens (its training's limit). */
+const MAX_SPAN_TOKENS = 30;
+
+export interface ReaderSpan {
+  /** Which of the texts read the span lies in. */
+  index: number;
+  text: string;
+  /** Its score over the no-answer score ([CLS] start + end) of the same text. */
+  gap: number;
+}
+
+/**
+ * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
+ * punctuation, and ASCII symbols), and every punctuation character is a word of its own. Tokenizing word by
+ * word keeps each token's character offsets into the original text (the tokenizer's normalizer lowercases
+ * and strips accents, so its output does not map back by position).
+ */
+const WORD = /[\p{P}!-/:-@[-`{-~]|[^\s\p{P}!-/:-@[-`{-~]+/gu;
+
+export class Reader {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly tokenizer: TextTokenizer,
+    /** The model file's SHA-256: a calibration that reads `reader_agree` names the reader it was fitted with. */
+    readonly sha256: string,
+    private readonly cls: number,
+    private readonly sep: number,
+  ) {}
+
+  /** The bundle's reader.onnx, or null where the bundle has none (answers then carry no reader agreement). */
+  static async load(bundleDir: string, tokenizer: TextTokenizer, threads: number): Promise<Reader | null> {
+    const path = join(bundleDir, READER_FILE);
+    if (!existsSync(path)) return null;
+    const bytes = readFileSync(path);
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    const [cls, sep] = tokenizer.encode('', true);
+    return new Reader(session, tokenizer, createHash('sha256').update(bytes).digest('hex'), cls, sep);
+  }
+
+  /** The reader's best span over the texts: the one that beats its own text's no-answer score by most. */
+  async best(question: string, texts: string[]): Promise<ReaderSpan | null> {
+    let best: ReaderSpan | null = null;
+    for (const [index, text] of texts.entries()) {
+      const span = await this.read(question, text);
+      if (span && (!best || span.gap > best.gap)) best = { index, ...span };
+    }
+    return best;
+  }
+
+  /** Token F1 of an answer against the reader's best span over the texts (0 where either is empty). */
+  async agreement(question: string, texts: string[], answer: string): Promise<number> {
+    const span = answer.trim() ? await this.best(question, texts) : null;
+    return span?.text ? tokenF1(answer, span.text) : 0;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  private async read(question: string, text: string): Promise<{ text: string; gap: number } | null> {
+    const q = this.tokenizer.encode(question, false);
+    const room = MAX_TOKENS - q.length - 3;
+    const words: { ids: number[]; start: number; end: number }[] = [];
+    let count = 0;
+    for (const m of text.matchAll(WORD)) {
+      if (count >= room) break;
+      const ids = this.tokenizer.encode(m[0], false).slice(0, room - count);
+      words.push({ ids, start: m.index, end: m.index + m[0].length });
+      count += ids.length;
+    }
+    if (!count || room <= 0) return null;
+    const context = words.flatMap((w) => w.ids);
+    const wordOf = words.flatMap((w, i) => w.ids.map(() => i));
+    const ids = [this.cls, ...q, this.sep, ...context, this.sep];
+    const lo = q.length + 2;
+    const shape = [1, ids.length];
+    const feeds = {
+      input_ids: int64(ids, shape),
+      attention_mask: int64(ids.map(() => 1), shape),
+      token_type_ids: int64(ids.map((_, i) => (i < lo ? 0 : 1)), shape),
+    };
+    const out = await this.session.run(feeds);
+    const start = out.start_logits.data as Float32Array;
+    const end = out.end_logits.data as Float32Array;
+    let score = -Infinity;
+    let from = 0;
+    let to = 0;
+    for (let i = 0; i < context.length; i++) {
+      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
+        const s = start[lo + i] + end[lo + j];
+        if (s > score) [score, from, to] = [s, i, j];
+      }
+    }
+    const gap = score - (start[0] + end[0]);
+    release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
+    return { text: text.slice(words[wordOf[from]].start, words[wordOf[to]].end), gap };
+  }
+}
