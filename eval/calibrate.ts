@@ -12,7 +12,7 @@ import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json] [--check]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
@@ -21,7 +21,8 @@ mode's); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
-into the bundle) and the bundle's own ${CALIBRATION_FILE}.`;
+into the bundle) and the bundle's own ${CALIBRATION_FILE}; --check fits and reports, and writes nothing
+(to compare feature sets).`;
 
 const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
 
@@ -29,7 +30,7 @@ function main() {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
-      out: { type: 'string', default: 'weights/calibration.json' }, help: { type: 'boolean', short: 'h' },
+      out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.records?.length) {
@@ -86,6 +87,7 @@ function main() {
       `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece} (${cv.random_splits.splits} random splits: ${cv.random_splits.auroc}, ${cv.random_splits.ece}); threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
   }
   if (!Object.keys(file.modes).length) throw new Error(`${values.records.join(', ')}: no answer log of a service mode (base, mac, rag, hybrid, +grounded) to fit`);
+  if (values.check) return note('--check: nothing written');
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
