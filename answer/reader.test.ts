@@ -8,7 +8,7 @@ import { Reader, READER_FILE } from './reader.ts';
 
 // The committed int8 reader with the default bundle's encoder tokenizer (the one it was trained with).
 const WEIGHTS = join(import.meta.dirname, '..', 'weights', 'reader-minilm-int8.onnx');
-// The Python reader's spans (mac/experiments/reader_verifier.py parity): held-out training questions, some
+// The Python reader's spans (mac/reader.py parity): held-out training questions, some
 // read against another paragraph of their article, and one paragraph past the reader's 384 tokens.
 const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'tests', 'fixtures', 'reader-spans.json'), 'utf8')) as {
   cases: { question: string; paragraph: string; span: string; gap: number }[];

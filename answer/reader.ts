@@ -8,7 +8,7 @@ import { tokenF1 } from '../monitor/squad-metrics.ts';
 /**
  * A second reader that checks the LM's grounded answers. all-MiniLM-L6-v2 (the retrieval encoder's base
  * model, so it shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD
- * 1.1 training questions (mac/experiments/reader_verifier.py; int8, weights/reader-minilm-int8.onnx,
+ * 1.1 training questions (mac/reader.py; int8, weights/reader-minilm-int8.onnx,
  * installed into the bundle as reader.onnx). It never answers: it picks its own span of the texts the LM's
  * answer was chosen from, and how far the two agree (token F1) is a calibration feature, `reader_agree`.
  */

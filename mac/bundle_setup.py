@@ -18,8 +18,8 @@ the bundle's calibration.json; one fitted on another bundle is left out, with a 
 reports uncalibrated confidence).
 
 --reader installs the extractive reader that checks grounded answers (answer/reader.ts; trained by
-mac/experiments/reader_verifier.py) as the bundle's reader.onnx. It reads with the bundle's encoder
-tokenizer, so it is not part of the bundle id; a calibration that reads its agreement names its hash.
+mac/reader.py) as the bundle's reader.onnx. It reads with the bundle's encoder tokenizer and changes no
+answer, so it is not part of the bundle id; a calibration that reads its agreement names its hash.
 """
 import argparse
 import json

@@ -1,6 +1,6 @@
 import json
 
-from mac.bundle_setup import install_calibration
+from mac.bundle_setup import install_calibration, install_reader
 
 
 def _bundle(tmp_path, bundle_id):
@@ -26,6 +26,19 @@ def test_leaves_out_one_fitted_on_another_bundle(tmp_path, capsys):
     install_calibration(out, calibration)
     assert not (out / "calibration.json").exists()
     assert "npm run calibrate" in capsys.readouterr().out
+
+
+def test_installs_the_reader_given_and_removes_one_not_given(tmp_path):
+    out = _bundle(tmp_path, "b-1")
+    reader = tmp_path / "reader-int8.onnx"
+    reader.write_bytes(b"a reader")
+    install_reader(out, reader)
+    assert (out / "reader.onnx").read_bytes() == b"a reader"
+    reader.write_bytes(b"a retrained reader")
+    install_reader(out, reader)
+    assert (out / "reader.onnx").read_bytes() == b"a retrained reader"
+    install_reader(out, None)
+    assert not (out / "reader.onnx").exists()
 
 
 def test_a_bundle_storing_memories_with_another_codec_is_rebuilt(tmp_path):

@@ -1,0 +1,207 @@
+"""The extractive reader that checks the service's grounded answers (answer/reader.ts).
+
+all-MiniLM-L6-v2 (the retrieval encoder's base model, so the bundle's encoder tokenizer is its tokenizer)
+with a start/end head, [CLS] meaning "no answer", fine-tuned on squad-1.1-train-full: each question with its
+own paragraph, plus (a third of the rows) questions paired with another paragraph of their article,
+labelled no answer. Eight training articles are held out to measure it. None of its data is the
+calibration's reserved SQuAD 2.0 articles or validation.
+
+    OMP_NUM_THREADS=1 scripts/python.sh -m mac.reader train --minutes 75   # resumes from runs/reader/state.pt
+    scripts/python.sh -m mac.reader export     # -> weights/reader-minilm-int8.onnx (committed; setup installs it)
+    scripts/python.sh -m mac.reader parity     # -> tests/fixtures/reader-spans.json (answer/reader.test.ts)
+
+How it was chosen and what it does to the calibration: docs/experiments.md.
+"""
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .base_models import minilm_dir
+from .data import squad_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "runs/reader"
+ONNX = ROOT / "weights/reader-minilm-int8.onnx"
+MAX_SPAN_TOKENS = 30
+
+
+# ---- training -------------------------------------------------------------------------------------------
+
+def training_rows(neg_share: float, dev_articles: int, seed: int = 0):
+    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+    titles = sorted({p["title"] for p in paragraphs})
+    random.Random(1).shuffle(titles)
+    dev = set(titles[:dev_articles])
+    by_title: dict[str, list] = {}
+    for p in paragraphs:
+        by_title.setdefault(p["title"], []).append(p)
+    rng, rows = random.Random(seed), []
+    for p in paragraphs:
+        if p["title"] in dev:
+            continue
+        for q in p["qas"]:
+            start = p["context"].find(q["answers"][0])
+            if start < 0:
+                continue
+            rows.append((q["question"], p["context"], start, start + len(q["answers"][0])))
+            if rng.random() < neg_share / (1 - neg_share):
+                others = [o for o in by_title[p["title"]] if o["id"] != p["id"] and not any(a in o["context"] for a in q["answers"])]
+                if others:
+                    rows.append((q["question"], rng.choice(others)["context"], -1, -1))
+    rng.shuffle(rows)
+    return rows, sorted(dev)
+
+
+def encode_batch(tok, batch, max_len: int):
+    """Token ids plus each row's start/end token (0, [CLS], when there is no answer or truncation cut it)."""
+    import torch
+    enc = tok([b[0] for b in batch], [b[1] for b in batch], truncation="only_second", max_length=max_len,
+              padding=True, return_offsets_mapping=True, return_tensors="pt")
+    starts, ends = [], []
+    for i, (_, _, char_start, char_end) in enumerate(batch):
+        start = end = 0
+        if char_start >= 0:
+            for t, ((a, b), seq) in enumerate(zip(enc["offset_mapping"][i].tolist(), enc.sequence_ids(i))):
+                if seq != 1:
+                    continue
+                if not start and (a <= char_start < b or a >= char_start):
+                    start = t
+                if a < char_end <= b:
+                    end = t
+            if not start or not end or end < start:
+                start = end = 0
+        starts.append(start)
+        ends.append(end)
+    enc.pop("offset_mapping")
+    return enc, torch.tensor(starts), torch.tensor(ends)
+
+
+def train(a):
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    RUN.mkdir(parents=True, exist_ok=True)
+    rows, dev = training_rows(a.neg_share, a.dev_articles)
+    print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
+    tok = AutoTokenizer.from_pretrained(minilm_dir())
+    model = AutoModelForQuestionAnswering.from_pretrained(minilm_dir())
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * max(0.05, 1 - s / a.steps))
+    state, step = RUN / "state.pt", 0
+    if state.exists():
+        saved = torch.load(state, weights_only=False)
+        model.load_state_dict(saved["model"]); opt.load_state_dict(saved["opt"]); sched.load_state_dict(saved["sched"])
+        step = saved["step"]
+    started, ema = time.time(), None
+    bar = tqdm(total=a.steps, initial=step, desc="reader", mininterval=30)
+    model.train()
+    while step < a.steps and (time.time() - started) / 60 < a.minutes:
+        enc, s, e = encode_batch(tok, rows[(step * a.batch) % len(rows):][:a.batch], a.max_len)
+        loss = model(**enc, start_positions=s, end_positions=e).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); sched.step(); opt.zero_grad()
+        step += 1
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        bar.set_postfix(loss=f"{ema:.3f}", refresh=False)
+        bar.update(1)
+        if step % 100 == 0 or step == a.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step}, str(state) + ".tmp")
+            os.replace(str(state) + ".tmp", state)
+    model.save_pretrained(RUN / "model")
+    tok.save_pretrained(RUN / "model")
+    (RUN / "model" / "training.json").write_text(json.dumps({"steps": step, "held_out_articles": dev, **vars(a)}, default=str))
+
+
+# ---- export ---------------------------------------------------------------------------------------------
+
+def export(a):
+    import logging
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    model = AutoModelForQuestionAnswering.from_pretrained(RUN / "model").eval()
+    tok = AutoTokenizer.from_pretrained(RUN / "model")
+    enc = tok("What?", "A paragraph.", return_tensors="pt")
+    fp32 = RUN / "reader.onnx"
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(model, tuple(enc[n] for n in names), str(fp32), input_names=names, output_names=["start_logits", "end_logits"],
+                      dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start_logits", "end_logits"]}, opset_version=17, dynamo=False)
+    logging.getLogger().setLevel(logging.WARNING)
+    quantize_dynamic(str(fp32), str(ONNX), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gemm", "Gather"],
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    print(f"{ONNX}: {ONNX.stat().st_size / 1e6:.1f} MB")
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+class Reader:
+    """The int8 ONNX reader over one (question, paragraph): its best span of at most MAX_SPAN_TOKENS tokens."""
+
+    def __init__(self, threads: int):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(ONNX), options, providers=["CPUExecutionProvider"])
+        self.tok = AutoTokenizer.from_pretrained(minilm_dir())
+
+    def best_span(self, question: str, paragraph: str) -> tuple[str, float]:
+        """The span's text and its score over the no-answer score ([CLS] start + end)."""
+        enc = self.tok(question, paragraph, truncation="only_second", max_length=384, return_offsets_mapping=True, return_tensors="np")
+        offsets, seq = enc.pop("offset_mapping")[0], enc.sequence_ids(0)
+        start, end = self.session.run(None, {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")})
+        start, end = start[0], end[0]
+        ctx = [i for i, s in enumerate(seq) if s == 1]
+        lo, hi = ctx[0], ctx[-1] + 1
+        scores = start[lo:hi, None] + end[None, lo:hi]
+        n = hi - lo
+        allowed = np.triu(np.ones((n, n), bool)) & np.tril(np.ones((n, n), bool), MAX_SPAN_TOKENS)
+        i, j = divmod(int(np.where(allowed, scores, -np.inf).argmax()), n)
+        return paragraph[offsets[lo + i][0]:offsets[lo + j][1]], float(scores[i, j] - (start[0] + end[0]))
+
+
+def parity(a):
+    """tests/fixtures/reader-spans.json: the Python reader's spans over held-out training questions, which the
+    service's reader (answer/reader.ts) must reproduce: a few with their own paragraph, a few with another of
+    their article, and the longest paragraph held out (cut at 384 tokens)."""
+    reader = Reader(1)
+    _, dev = training_rows(0.0, 8)
+    paragraphs = [p for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if (p := json.loads(line))["title"] in dev]
+    pairs = [(p["qas"][0]["question"], p["context"]) for p in paragraphs[:12]]
+    pairs += [(p["qas"][0]["question"], q["context"]) for p, q in zip(paragraphs[:4], paragraphs[20:24])]
+    longest = max(paragraphs, key=lambda p: len(p["context"]))
+    pairs.append((longest["qas"][-1]["question"], longest["context"]))
+    cases = [{"question": q, "paragraph": c, "span": (r := reader.best_span(q, c))[0], "gap": round(r[1], 4)} for q, c in pairs]
+    out = ROOT / "tests/fixtures/reader-spans.json"
+    out.write_text(json.dumps({"command": "scripts/python.sh -m mac.reader parity", "cases": cases}, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {out}: {len(cases)} cases")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--minutes", type=float, default=75)
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--batch", type=int, default=16)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--max-len", type=int, default=256)
+    t.add_argument("--neg-share", type=float, default=0.33)
+    t.add_argument("--steps", type=int, default=1100)
+    t.add_argument("--dev-articles", type=int, default=8)
+    sub.add_parser("export")
+    sub.add_parser("parity")
+    a = ap.parse_args()
+    {"train": train, "export": export, "parity": parity}[a.command](a)
+
+
+if __name__ == "__main__":
+    main()
