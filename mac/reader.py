@@ -141,6 +141,7 @@ def export(a):
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     print(f"{ONNX}: {ONNX.stat().st_size / 1e6:.1f} MB")
 
+
 # ---- reading ---------------------------------------------------------------------------------------------
 
 class Reader:
@@ -184,6 +185,7 @@ def parity(a):
     out = ROOT / "tests/fixtures/reader-spans.json"
     out.write_text(json.dumps({"command": "scripts/python.sh -m mac.reader parity", "cases": cases}, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {out}: {len(cases)} cases")
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -173,6 +173,7 @@ def score(a):
                    "docs/experiments.md.\n\n" + "\n".join(lines) + "\n")
     print(f"wrote {out}")
 
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
