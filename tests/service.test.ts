@@ -47,7 +47,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     const body = await res.json();
     expect(body).toMatchObject({ mode, abstained: false, bundle_id: svc.services.bundleId });
     expect(typeof body.answer).toBe('string');
-    expect(Object.keys(body.timings_ms).sort()).toEqual(['aggregate', 'encode', 'first_token', 'generate', 'retrieve', 'total']);
+    expect(Object.keys(body.timings_ms).sort()).toEqual(['aggregate', 'encode', 'first_token', 'generate', 'retrieve', 'total', 'verify']);
     if (mode === 'base') expect(body.sources).toEqual([]);
     else {
       expect(body.sources.length).toBeGreaterThan(0);
