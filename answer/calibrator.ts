@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BundleError } from '../bundle/index.ts';
-import { READER_FILE } from './reader.ts';
 
 /**
  * Calibrated confidence: the probability that an answer is right (token F1 >= 0.5 against the gold),
@@ -90,8 +88,11 @@ export const CALIBRATION_FILE = 'calibration.json';
 export class Calibrator {
   constructor(readonly file: CalibrationFile) {}
 
-  /** The bundle's calibration.json, or null where it has none (confidence is then the raw token probability). */
-  static load(bundleDir: string, bundleId: string): Calibrator | null {
+  /**
+   * The bundle's calibration.json, or null where it has none (confidence is then the raw token probability).
+   * `readerSha256`: the reader the service checks grounded answers with (answer/reader.ts), null without one.
+   */
+  static load(bundleDir: string, bundleId: string, readerSha256: string | null): Calibrator | null {
     const path = join(bundleDir, CALIBRATION_FILE);
     if (!existsSync(path)) return null;
     const parsed = calibrationSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
@@ -101,21 +102,19 @@ export class Calibrator {
         'refit it on this bundle (`npm run calibrate`, docs in results/README.md) or delete it to answer with uncalibrated confidence.');
     }
     const calibrator = new Calibrator(parsed.data);
-    calibrator.checkReader(bundleDir, path);
+    calibrator.checkReader(readerSha256, path);
     return calibrator;
   }
 
   /** Modes that read the reader's agreement need the reader they were fitted with in the bundle. */
-  private checkReader(bundleDir: string, path: string) {
+  private checkReader(sha: string | null, path: string) {
     const readers = Object.entries(this.file.modes).filter(([, m]) => m.features.includes(READER_FEATURE)).map(([key]) => key);
     if (!readers.length) return;
-    const reader = join(bundleDir, READER_FILE);
     const fix = 'Run `npm run setup` (it installs weights/reader-minilm-int8.onnx into the bundle), or refit the calibration with this reader (`npm run calibrate`, results/README.md).';
     if (!this.file.reader_sha256) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but names no reader_sha256. ${fix}`);
-    if (!existsSync(reader)) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but the bundle has no ${READER_FILE}. ${fix}`);
-    const sha = createHash('sha256').update(readFileSync(reader)).digest('hex');
+    if (!sha) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but the bundle has no reader.onnx. ${fix}`);
     if (sha !== this.file.reader_sha256) {
-      throw new BundleError(`${path} was fitted with the agreement of reader ${this.file.reader_sha256.slice(0, 12)}, but the bundle's ${READER_FILE} is ${sha.slice(0, 12)}. ${fix}`);
+      throw new BundleError(`${path} was fitted with the agreement of reader ${this.file.reader_sha256.slice(0, 12)}, but the bundle's reader.onnx is ${sha.slice(0, 12)}. ${fix}`);
     }
   }
 

@@ -18,6 +18,14 @@ const MAX_TOKENS = 384;
 /** The longest span the reader picks, in tokens (its training's limit). */
 const MAX_SPAN_TOKENS = 30;
 
+/** SHA-256 of the bundle's reader.onnx, or null where it has none: what a calibration reading its agreement names. */
+export function readerSha256(bundleDir: string): string | null {
+  const path = join(bundleDir, READER_FILE);
+  return existsSync(path) ? sha256(readFileSync(path)) : null;
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
 export interface ReaderSpan {
   /** Which of the texts read the span lies in. */
   index: number;
@@ -54,14 +62,15 @@ export class Reader {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     const [cls, sep] = tokenizer.encode('', true);
-    return new Reader(session, tokenizer, createHash('sha256').update(bytes).digest('hex'), cls, sep);
+    return new Reader(session, tokenizer, sha256(bytes), cls, sep);
   }
 
   /** The reader's best span over the texts: the one that beats its own text's no-answer score by most. */
   async best(question: string, texts: string[]): Promise<ReaderSpan | null> {
+    const q = this.tokenizer.encode(question, false);
     let best: ReaderSpan | null = null;
     for (const [index, text] of texts.entries()) {
-      const span = await this.read(question, text);
+      const span = await this.read(q, text);
       if (span && (!best || span.gap > best.gap)) best = { index, ...span };
     }
     return best;
@@ -77,8 +86,8 @@ export class Reader {
     await this.session.release();
   }
 
-  private async read(question: string, text: string): Promise<{ text: string; gap: number } | null> {
-    const q = this.tokenizer.encode(question, false);
+  /** One pass over the question's token ids and one text (cut to fit): the text's best span and its gap. */
+  private async read(q: number[], text: string): Promise<{ text: string; gap: number } | null> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
     let count = 0;

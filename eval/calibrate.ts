@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURE, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
-import { READER_FILE } from '../answer/reader.ts';
+import { READER_FILE, readerSha256 } from '../answer/reader.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
@@ -70,7 +70,7 @@ function main() {
     const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
     const missing = missingSignals(features, answerable);
     if (missing.length) throw new Error(`${mode}: the features ${features.join(', ')} need answer logs that record ${missing.join(', ')} (answered since it was logged): rerun the evaluation`);
-    if (features.includes(READER_FEATURE)) file.reader_sha256 = readerSha256(values.bundle!, runs);
+    if (features.includes(READER_FEATURE)) file.reader_sha256 = fittedReader(values.bundle!, runs);
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
@@ -126,8 +126,9 @@ function readRun(dir: string, bundleId: string) {
 }
 
 /** The bundle's reader, which must be the one the fit's answers were checked with (their logs name it). */
-function readerSha256(bundle: string, runs: ReturnType<typeof readRun>[]): string {
-  const sha = createHash('sha256').update(readFileSync(join(bundle, READER_FILE))).digest('hex');
+function fittedReader(bundle: string, runs: ReturnType<typeof readRun>[]): string {
+  const sha = readerSha256(bundle);
+  if (!sha) throw new Error(`${bundle} has no ${READER_FILE} to check answers with: run \`npm run setup\``);
   const other = runs.flatMap((run) => Object.entries(run.readers)).find(([, used]) => used !== undefined && used !== sha.slice(0, 12));
   if (other) throw new Error(`${other[0]} was checked by reader ${other[1]}, not the bundle's ${READER_FILE} (${sha.slice(0, 12)}): rerun the evaluation`);
   return sha;

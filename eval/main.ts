@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Calibrator, READER_FILE } from '../answer/index.ts';
+import { Calibrator, readerSha256 } from '../answer/index.ts';
 import { BundleError } from '../bundle/index.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
@@ -101,7 +101,7 @@ function parse(argv: string[]): Args {
   };
 }
 
-const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 async function main() {
   const args = parse(process.argv.slice(2));
@@ -128,7 +128,8 @@ async function main() {
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
   // Grounded answers are checked by the bundle's reader where it has one, so their logs name it (another reader restarts them).
-  const reader = existsSync(join(args.bundle, READER_FILE)) ? sha256(readFileSync(join(args.bundle, READER_FILE))).slice(0, 12) : undefined;
+  const readerSha = readerSha256(args.bundle);
+  const reader = readerSha?.slice(0, 12);
   const modeSettings = (mode: Mode) => ({ ...settings, mode, ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}) } : {}) });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
@@ -147,7 +148,7 @@ async function main() {
       note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
       ingest = await ingestAll(client, docs, 50, 'ingest');
     }
-    const calibrator = loadCalibrator(args.bundle, bundleId);
+    const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
     const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
     const selective: Record<string, ReturnType<typeof selectiveSummary>> = {};
     const summaries: Record<string, ModeSummary> = {};
@@ -190,9 +191,9 @@ async function main() {
 }
 
 /** The bundle's calibration (eval/selective.ts scores each mode's answers with it), if it has one for this bundle. */
-function loadCalibrator(bundleDir: string, bundleId: string): Calibrator | null {
+function loadCalibrator(bundleDir: string, bundleId: string, readerSha: string | null): Calibrator | null {
   try {
-    return Calibrator.load(bundleDir, bundleId);
+    return Calibrator.load(bundleDir, bundleId, readerSha);
   } catch (err) {
     if (!(err instanceof BundleError)) throw err;
     note(`no calibration figures: ${err.message}`);

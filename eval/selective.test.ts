@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CALIBRATION_FILE, Calibrator, type CalibrationFile } from '../answer/calibrator.ts';
-import { READER_FILE } from '../answer/reader.ts';
+import { READER_FILE, readerSha256 } from '../answer/reader.ts';
 import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
@@ -97,13 +97,13 @@ describe('calibrator', () => {
 
   it('refuses a calibration fitted on another bundle, saying how to fix it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
-    expect(Calibrator.load(dir, 'b-1')).toBeNull();
+    expect(Calibrator.load(dir, 'b-1', null)).toBeNull();
     writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify(file));
-    expect(Calibrator.load(dir, 'b-1')!.has('rag+grounded')).toBe(true);
-    expect(() => Calibrator.load(dir, 'b-2')).toThrow(BundleError);
-    expect(() => Calibrator.load(dir, 'b-2')).toThrow(/npm run calibrate/);
+    expect(Calibrator.load(dir, 'b-1', null)!.has('rag+grounded')).toBe(true);
+    expect(() => Calibrator.load(dir, 'b-2', null)).toThrow(BundleError);
+    expect(() => Calibrator.load(dir, 'b-2', null)).toThrow(/npm run calibrate/);
     writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ ...file, modes: { x: { features: ['nope'] } } }));
-    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/not a calibration file/);
+    expect(() => Calibrator.load(dir, 'b-1', null)).toThrow(/not a calibration file/);
   });
 
   it('needs the reader a calibration reading its agreement was fitted with, in the bundle', () => {
@@ -112,15 +112,15 @@ describe('calibrator', () => {
     const reader = Buffer.from('a reader');
     const sha = createHash('sha256').update(reader).digest('hex');
     writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ ...reading, reader_sha256: sha }));
-    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/no reader\.onnx.*npm run setup/);
+    expect(() => Calibrator.load(dir, 'b-1', readerSha256(dir))).toThrow(/no reader\.onnx.*npm run setup/);
     writeFileSync(join(dir, READER_FILE), 'another reader');
-    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/fitted with the agreement of reader/);
+    expect(() => Calibrator.load(dir, 'b-1', readerSha256(dir))).toThrow(/fitted with the agreement of reader/);
     writeFileSync(join(dir, READER_FILE), reader);
-    const c = Calibrator.load(dir, 'b-1')!;
+    const c = Calibrator.load(dir, 'b-1', readerSha256(dir))!;
     // reader_agree enters as it is: (1 - 0.5) / 0.5 * 2 - 1 = 1; an answer the reader did not check reads as 0
     expect(c.probability('rag+grounded', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris', readerAgree: 1 })).toBeCloseTo(sigmoid(1), 6);
     expect(c.probability('rag+grounded', { tokenProb: 0.5, similarity: 0.7, answer: 'Paris' })).toBeCloseTo(sigmoid(-3), 6);
     writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify(reading));
-    expect(() => Calibrator.load(dir, 'b-1')).toThrow(/names no reader_sha256/);
+    expect(() => Calibrator.load(dir, 'b-1', readerSha256(dir))).toThrow(/names no reader_sha256/);
   });
 });

@@ -76,9 +76,10 @@ def install_reader(out: Path, reader: Path | None):
         installed.unlink(missing_ok=True)
         print(f"no reader given: {out} leaves grounded answers unchecked")
         return
-    if not installed.exists() or sha256_file(installed) != sha256_file(reader):
+    digest = sha256_file(reader)
+    if not installed.exists() or sha256_file(installed) != digest:
         shutil.copyfile(reader, installed)
-    print(f"{installed}: the reader that checks grounded answers ({sha256_file(installed)[:12]})")
+    print(f"{installed}: the reader that checks grounded answers ({digest[:12]})")
 
 
 def install_calibration(out: Path, calibration: Path | None):
