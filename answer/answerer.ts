@@ -5,7 +5,15 @@ import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.t
 import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import type { AnswerLm } from './lm.ts';
-import type { Reader } from './reader.ts';
+import { agreement, type Reader } from './reader.ts';
+
+/**
+ * Grounded answers where the bundle has a reader: its best spans are the candidates, and the answer is the
+ * one with the best reader score + LM_WEIGHT x the LM's length-normalised log-probability. Chosen on held-out
+ * training questions (docs/experiments.md, "The reader proposes, the LM weighs in").
+ */
+const PROPOSALS = 2;
+const LM_WEIGHT = 0.5;
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
 
@@ -72,6 +80,8 @@ export interface AnswerResult {
   spanShare: SpanShare | null;
   /** Grounded answers where the bundle has a reader: token F1 of the answer against the reader's span of the same texts. */
   readerAgree: number | null;
+  /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds). */
+  readerScore: number | null;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; verify: number; firstToken: number; total: number };
@@ -115,7 +125,7 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, readerAgree: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
+        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, readerAgree: null, readerScore: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
       }
     }
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
@@ -132,7 +142,6 @@ export class Answerer {
       history = history.slice(1);
       prompt = buildPrompt(manifest, opts.question, passages, history);
     }
-    const t3 = performance.now();
     // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
     const memories = memoryCandidates.map((c) => c.passage.memory);
     // Grounded: the answer is a span of what was read, passages in the prompt first, then the texts of the
@@ -140,9 +149,18 @@ export class Answerer {
     const groundTo = opts.givenPassages
       ? opts.givenPassages.map((text) => ({ candidate: null, text }))
       : [...promptCandidates, ...memoryCandidates.filter((c) => !inPrompt.has(c.passage.id))].map((c) => ({ candidate: c, text: c.passage.text }));
-    const grounding = opts.grounded && groundTo.length ? { texts: groundTo.map((g) => g.text), stopBias: this.settings.groundedStopBias } : undefined;
+    const texts = groundTo.map((g) => g.text);
+    // The reader reads what the answer is grounded to first: its best spans are the candidates the LM weighs,
+    // and its best span checks the answer chosen (reader_agree, a calibration feature).
+    const t2 = performance.now();
+    const proposals = opts.grounded && texts.length && this.deps.reader ? await this.deps.reader.propose(opts.question, texts, PROPOSALS) : null;
+    timings.verify = performance.now() - t2;
+    const grounding = opts.grounded && texts.length
+      ? { texts, stopBias: this.settings.groundedStopBias, proposals: proposals ? { spans: proposals.map((p) => ({ text: p.index, start: p.start, end: p.end, score: p.gap })), lmWeight: LM_WEIGHT } : undefined }
+      : undefined;
     // A grounded answer is whole only once its span is chosen, so it streams after the confidence check:
     // a stream never shows an answer the service then abstains on.
+    const t3 = performance.now();
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
     const citations: Citation[] = gen.span
       ? [{ candidate: groundTo[gen.span.text].candidate, start: gen.span.start, end: gen.span.end, text: groundTo[gen.span.text].text.slice(gen.span.start, gen.span.end) }]
@@ -155,14 +173,12 @@ export class Answerer {
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
-    // A second reader checks a grounded answer against the same texts (a calibration feature).
-    const t4 = performance.now();
-    const readerAgree = grounding && this.deps.reader ? await this.deps.reader.agreement(opts.question, grounding.texts, gen.text) : null;
-    timings.verify = performance.now() - t4;
+    const readerAgree = proposals ? agreement(gen.text, proposals[0] ?? null) : null;
+    const readerScore = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end)?.gap ?? null;
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
-      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree,
+      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree, readerScore,
     });
     if (grounding && !judged.abstainReason && gen.text) opts.onText?.(gen.text);
     return {
@@ -172,6 +188,7 @@ export class Answerer {
       tokenProb: gen.meanTokenProb,
       spanShare: gen.spanShare,
       readerAgree,
+      readerScore,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,

@@ -25,13 +25,15 @@ export interface AnswerSignals {
   regionProb?: number | null;
   /** Grounded answers: token F1 of the answer against the bundle's reader's span of the same texts (answer/reader.ts). */
   readerAgree?: number | null;
+  /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds, answer/reader.ts). */
+  readerScore?: number | null;
 }
 
-export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree'] as const;
+export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score'] as const;
 /** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts); answer logs from before them lack them. */
-export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree'];
-/** The feature that needs the bundle's reader (reader.onnx): a calibration that reads it names the reader's hash. */
-export const READER_FEATURE: Feature = 'reader_agree';
+export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree', 'reader_score'];
+/** The features that need the bundle's reader (reader.onnx): a calibration that reads them names the reader's hash. */
+export const READER_FEATURES: readonly Feature[] = ['reader_agree', 'reader_score'];
 /** What `npm run calibrate` fits unless told otherwise. */
 export const DEFAULT_FEATURES: readonly Feature[] = ['token_logit', 'similarity', 'log_words'];
 export type Feature = (typeof FEATURES)[number];
@@ -52,6 +54,7 @@ export function featureValues(s: AnswerSignals): Record<Feature, number> {
     span_logit: logit(s.spanProb ?? 0.5),
     region_logit: logit(s.regionProb ?? 0.5),
     reader_agree: s.readerAgree ?? 0,
+    reader_score: s.readerScore ?? 0,
   };
 }
 
@@ -108,7 +111,7 @@ export class Calibrator {
 
   /** Modes that read the reader's agreement need the reader they were fitted with in the bundle. */
   private checkReader(sha: string | null, path: string) {
-    const readers = Object.entries(this.file.modes).filter(([, m]) => m.features.includes(READER_FEATURE)).map(([key]) => key);
+    const readers = Object.entries(this.file.modes).filter(([, m]) => m.features.some((f) => READER_FEATURES.includes(f))).map(([key]) => key);
     if (!readers.length) return;
     const fix = 'Run `npm run setup` (it installs weights/reader-minilm-int8.onnx into the bundle), or refit the calibration with this reader (`npm run calibrate`, results/README.md).';
     if (!this.file.reader_sha256) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but names no reader_sha256. ${fix}`);

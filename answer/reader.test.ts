@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { DEFAULT_BUNDLE } from '../tests/helpers.ts';
-import { Reader, READER_FILE } from './reader.ts';
+import { agreement, Reader, READER_FILE } from './reader.ts';
 
 // The committed int8 reader with the default bundle's encoder tokenizer (the one it was trained with).
 const WEIGHTS = join(import.meta.dirname, '..', 'weights', 'reader-minilm-int8.onnx');
@@ -45,12 +45,26 @@ describe('the reader that checks grounded answers', () => {
     expect(own.paragraph).toContain(best.text);
   });
 
+  it('proposes its best distinct spans across the texts, best first, with offsets into their text', async () => {
+    const [own, other] = [FIXTURE.cases[7], FIXTURE.cases[9]];
+    const texts = [other.paragraph, own.paragraph];
+    const spans = await reader.propose(own.question, texts, 4);
+    expect(spans).toHaveLength(4);
+    expect(spans[0]).toEqual(await reader.best(own.question, texts));
+    for (const [i, s] of spans.entries()) {
+      expect(texts[s.index].slice(s.start, s.end)).toBe(s.text);
+      if (i) expect(s.gap).toBeLessThanOrEqual(spans[i - 1].gap);
+    }
+    expect(new Set(spans.map((s) => `${s.index}:${s.start}:${s.end}`)).size).toBe(4);
+  });
+
   it('scores an answer by its token overlap with the reader\'s span', async () => {
     const c = FIXTURE.cases[0];
-    const span = (await reader.best(c.question, [c.paragraph]))!.text;
-    expect(await reader.agreement(c.question, [c.paragraph], span)).toBe(1);
-    expect(await reader.agreement(c.question, [c.paragraph], `${span} and the rest of a long sentence`)).toBeLessThan(0.7);
-    expect(await reader.agreement(c.question, [c.paragraph], 'zebra')).toBe(0);
-    expect(await reader.agreement(c.question, [c.paragraph], '')).toBe(0);
+    const best = await reader.best(c.question, [c.paragraph]);
+    expect(agreement(best!.text, best)).toBe(1);
+    expect(agreement(`${best!.text} and the rest of a long sentence`, best)).toBeLessThan(0.7);
+    expect(agreement('zebra', best)).toBe(0);
+    expect(agreement('', best)).toBe(0);
+    expect(agreement('zebra', null)).toBe(0);
   });
 });

@@ -6,11 +6,12 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 
 /**
- * A second reader that checks the LM's grounded answers. all-MiniLM-L6-v2 (the retrieval encoder's base
- * model, so it shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD
- * 1.1 training questions (mac/reader.py; int8, weights/reader-minilm-int8.onnx,
- * installed into the bundle as reader.onnx). It never answers: it picks its own span of the texts the LM's
- * answer was chosen from, and how far the two agree (token F1) is a calibration feature, `reader_agree`.
+ * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
+ * shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD 1.1 training
+ * questions (mac/reader.py; int8, weights/reader-minilm-int8.onnx, installed into the bundle as
+ * reader.onnx). It reads the texts a grounded answer is chosen from and proposes its best spans, which the
+ * LM weighs (answer/answerer.ts); its score for the span chosen (`reader_score`) and the token F1 of the
+ * answer against its own best span (`reader_agree`) are calibration features.
  */
 export const READER_FILE = 'reader.onnx';
 /** The question and paragraph together, as the reader was trained and measured (paragraphs past it are cut). */
@@ -27,8 +28,10 @@ export function readerSha256(bundleDir: string): string | null {
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 export interface ReaderSpan {
-  /** Which of the texts read the span lies in. */
+  /** Which of the texts read the span lies in, and where (character offsets). */
   index: number;
+  start: number;
+  end: number;
   text: string;
   /** Its score over the no-answer score ([CLS] start + end) of the same text. */
   gap: number;
@@ -67,27 +70,23 @@ export class Reader {
 
   /** The reader's best span over the texts: the one that beats its own text's no-answer score by most. */
   async best(question: string, texts: string[]): Promise<ReaderSpan | null> {
-    const q = this.tokenizer.encode(question, false);
-    let best: ReaderSpan | null = null;
-    for (const [index, text] of texts.entries()) {
-      const span = await this.read(q, text);
-      if (span && (!best || span.gap > best.gap)) best = { index, ...span };
-    }
-    return best;
+    return (await this.propose(question, texts, 1))[0] ?? null;
   }
 
-  /** Token F1 of an answer against the reader's best span over the texts (0 where either is empty). */
-  async agreement(question: string, texts: string[], answer: string): Promise<number> {
-    const span = answer.trim() ? await this.best(question, texts) : null;
-    return span?.text ? tokenF1(answer, span.text) : 0;
+  /** The reader's n best spans over the texts, best first by how far each beats its own text's no-answer score. */
+  async propose(question: string, texts: string[], n: number): Promise<ReaderSpan[]> {
+    const q = this.tokenizer.encode(question, false);
+    const spans: ReaderSpan[] = [];
+    for (const [index, text] of texts.entries()) spans.push(...(await this.read(q, text, n)).map((s) => ({ index, ...s })));
+    return spans.sort((a, b) => b.gap - a.gap).slice(0, n);
   }
 
   async close(): Promise<void> {
     await this.session.release();
   }
 
-  /** One pass over the question's token ids and one text (cut to fit): the text's best span and its gap. */
-  private async read(q: number[], text: string): Promise<{ text: string; gap: number } | null> {
+  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct texts) and their gaps. */
+  private async read(q: number[], text: string, n: number): Promise<{ text: string; start: number; end: number; gap: number }[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
     let count = 0;
@@ -97,7 +96,7 @@ export class Reader {
       words.push({ ids, start: m.index, end: m.index + m[0].length });
       count += ids.length;
     }
-    if (!count || room <= 0) return null;
+    if (!count || room <= 0) return [];
     const context = words.flatMap((w) => w.ids);
     const wordOf = words.flatMap((w, i) => w.ids.map(() => i));
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
@@ -111,17 +110,24 @@ export class Reader {
     const out = await this.session.run(feeds);
     const start = out.start_logits.data as Float32Array;
     const end = out.end_logits.data as Float32Array;
-    let score = -Infinity;
-    let from = 0;
-    let to = 0;
+    const none = start[0] + end[0];
+    const pairs: { score: number; from: number; to: number }[] = [];
     for (let i = 0; i < context.length; i++) {
-      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        const s = start[lo + i] + end[lo + j];
-        if (s > score) [score, from, to] = [s, i, j];
-      }
+      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) pairs.push({ score: start[lo + i] + end[lo + j], from: i, to: j });
     }
-    const gap = score - (start[0] + end[0]);
     release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
-    return { text: text.slice(words[wordOf[from]].start, words[wordOf[to]].end), gap };
+    // Token pairs inside the same words name the same characters: keep the best of each.
+    const spans = new Map<string, { text: string; start: number; end: number; gap: number }>();
+    for (const p of pairs.sort((a, b) => b.score - a.score)) {
+      const [s, e] = [words[wordOf[p.from]].start, words[wordOf[p.to]].end];
+      if (!spans.has(`${s}:${e}`)) spans.set(`${s}:${e}`, { text: text.slice(s, e), start: s, end: e, gap: p.score - none });
+      if (spans.size >= n) break;
+    }
+    return [...spans.values()];
   }
+}
+
+/** Token F1 of an answer against a reader's span (0 where there is none). */
+export function agreement(answer: string, span: ReaderSpan | null): number {
+  return span?.text && answer.trim() ? tokenF1(answer, span.text) : 0;
 }

@@ -177,10 +177,11 @@ export const answerResponseSchema = z.object({
   span_probability: z.number().nullable().describe('grounded answers: the cited span\'s share of the probability the LM gave every candidate span as a whole answer; null for free text'),
   region_probability: z.number().nullable().describe('grounded answers: the share of the candidate spans overlapping the cited one (how sure the LM is where the answer lies); null for free text'),
   reader_agreement: z.number().nullable().describe('grounded answers: token F1 of the answer against the span a second reader (the bundle\'s reader.onnx, an extractive MiniLM) picks from the same passages; null for free text or a bundle without a reader'),
+  reader_score: z.number().nullable().describe('grounded answers chosen from the reader\'s proposals: the reader\'s score for the cited span over "no answer" in its passage (log-odds; below 0 it reads the passage as not answering); null otherwise'),
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),
   timings_ms: z.object({
-    encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), verify: z.number().describe('the reader\'s check of a grounded answer'), first_token: z.number(), total: z.number(),
+    encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), verify: z.number().describe('the reader\'s pass over a grounded answer\'s passages (its proposals and check)'), first_token: z.number(), total: z.number(),
   }),
   usage: z.object({
     prompt_tokens: z.number().int(),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURE, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
+import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURES, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
 import { READER_FILE, readerSha256 } from '../answer/reader.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
@@ -70,7 +70,7 @@ function main() {
     const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
     const missing = missingSignals(features, answerable);
     if (missing.length) throw new Error(`${mode}: the features ${features.join(', ')} need answer logs that record ${missing.join(', ')} (answered since it was logged): rerun the evaluation`);
-    if (features.includes(READER_FEATURE)) file.reader_sha256 = fittedReader(values.bundle!, runs);
+    if (features.some((f) => READER_FEATURES.includes(f))) file.reader_sha256 = fittedReader(values.bundle!, runs);
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);

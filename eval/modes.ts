@@ -45,6 +45,8 @@ export interface QuestionRecord {
   region_prob?: number | null;
   /** Grounded modes where the bundle has a reader: token F1 of the answer against the reader's span (answer/reader.ts). */
   reader_agree?: number | null;
+  /** Grounded modes where the reader proposed the span: its score over no answer (log-odds). */
+  reader_score?: number | null;
   /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
   citation?: { document_id: string | null; text: string; correct: boolean } | null;
 }
@@ -70,6 +72,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let spanProb: number | null = null;
   let regionProb: number | null = null;
   let readerAgree: number | null = null;
+  let readerScore: number | null = null;
   if (plain === 'oracle') {
     const t0 = performance.now();
     const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded, abstainBelowConfidence: 0 });
@@ -84,6 +87,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     spanProb = r.spanShare?.span ?? null;
     regionProb = r.spanShare?.overlapping ?? null;
     readerAgree = r.readerAgree;
+    readerScore = r.readerScore;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
     const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded, abstain_below_confidence: 0 });
@@ -99,6 +103,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     spanProb = res.body.span_probability;
     regionProb = res.body.region_probability;
     readerAgree = res.body.reader_agreement;
+    readerScore = res.body.reader_score;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     cited = res.body.citations[0] ?? null;
   }
@@ -107,7 +112,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
-      span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree } : {}),
+      span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore } : {}),
       citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) },
     } : {}),
   };

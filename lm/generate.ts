@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { release, type Bundle } from '../bundle/index.ts';
 import type { Prefix } from '../aggregator/index.ts';
-import { logSumExp, spanShares, spanStarts, type Grounding, type Span, type SpanShare } from './grounding.ts';
+import { logSumExp, spanShares, spanStarts, type Grounding, type Span, type SpanShare, type SpanStart } from './grounding.ts';
 import { DecodeBatcher } from './batcher.ts';
 import { logProbs, pastFeeds, presentsOf } from './past.ts';
 import { PromptCache } from './prompt-cache.ts';
@@ -161,25 +161,31 @@ export class Generator {
 
   /**
    * Span scoring: the answer is the span of the texts the LM finds likeliest as a whole answer, by
-   * length-normalised log-probability of its tokens and of stopping after them. One prefill; then the
-   * GROUNDED_STARTS word starts whose first token the LM likes best are each read once, teacher-forced
-   * over their next MAX_SPAN_WORDS words, which scores every length from that start at once.
+   * length-normalised log-probability of its tokens and of stopping after them. One prefill; then each
+   * candidate start is read once, teacher-forced to its last end, which scores every length from it at once.
+   * The candidates: the spans a reader proposes (each weighed with its reader score), or else the
+   * GROUNDED_STARTS word starts whose first token the LM likes best, each over its next MAX_SPAN_WORDS words.
    */
   private async groundedAnswer(promptIds: number[], prefix: Prefix | null, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
-    const starts = spanStarts(grounding.texts);
+    const proposals = grounding.proposals?.spans.length ? grounding.proposals : null;
+    const starts: (SpanStart & { prior: number })[] = proposals
+      ? proposals.spans.map((p) => ({ text: p.text, start: p.start, ends: [p.end], prior: p.score }))
+      : spanStarts(grounding.texts).map((s) => ({ ...s, prior: 0 }));
     if (!starts.length) return null;
+    const lmWeight = proposals ? proposals.lmWeight : 1;
     const { lm_vocab: V } = this.bundle.manifest.dims;
     const tok = this.bundle.lmTokenizer;
     const stops = [...this.stop];
     const P = prefix ? prefix.length : 0;
     const { out: prefill, present, reused } = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
-    // The starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
     const firstIds = starts.map((s) => tok.encode(grounding.texts[s.text].slice(s.start, s.ends[0]), false)[0]);
     const firstLogp = logProbs(prefill.logits.data as Float32Array, 0, V, firstIds);
     prefill.logits.dispose?.();
+    const candidates = starts.map((s, i) => ({ s, logp: firstLogp[i], id: firstIds[i] }));
+    // The LM's own starts worth reading: best first token first, at most GROUNDED_SAME_FIRST sharing one.
     const perFirst = new Map<number, number>();
-    const chosen = starts.map((s, i) => ({ s, logp: firstLogp[i], id: firstIds[i] })).sort((a, b) => b.logp - a.logp).filter((f) => {
+    const chosen = proposals ? candidates : candidates.sort((a, b) => b.logp - a.logp).filter((f) => {
       const n = perFirst.get(f.id) ?? 0;
       perFirst.set(f.id, n + 1);
       return n < GROUNDED_SAME_FIRST;
@@ -203,7 +209,7 @@ export class Generator {
           for (let j = 1; j < n; j++) tokenLogp += rows[j - 1][0];
           const stop = logSumExp(rows[n - 1].slice(1)) + grounding.stopBias;
           const span = { text: s.text, start: s.start, end };
-          const score = (tokenLogp + stop) / (n + 1);
+          const score = s.prior + lmWeight * ((tokenLogp + stop) / (n + 1));
           scored.push({ span, logp: tokenLogp + stop });
           if (!best || score > best.score) best = { score, span, ids: prefixIds, tokenLogp };
         }

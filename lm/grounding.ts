@@ -13,6 +13,16 @@ export interface Grounding {
    * longer ones. Tuned on training questions (docs/experiments.md).
    */
   stopBias: number;
+  /**
+   * Where a second reader proposes the spans (answer/reader.ts), only those are read: the answer is the one
+   * whose reader score plus lmWeight x the LM's length-normalised log-probability is best.
+   */
+  proposals?: { spans: Proposal[]; lmWeight: number };
+}
+
+/** A span a second reader proposes, with its score (log-odds over its text's no-answer score). */
+export interface Proposal extends Span {
+  score: number;
 }
 
 /** A place an answer may start, and where it may end (after 1, 2, ... words). */

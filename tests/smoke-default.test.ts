@@ -45,7 +45,8 @@ describe('smoke on the real default bundle', () => {
       expect(body.grounded).toBe(true);
       const [citation] = body.citations;
       expect(body.answer).toBe(citation.text);
-      // the bundle's reader checked it against the same passages
+      // the bundle's reader proposed it (its score over no answer) and checked it against its own best span
+      expect(typeof body.reader_score).toBe('number');
       expect(body.reader_agreement).toBeGreaterThanOrEqual(0);
       expect(body.reader_agreement).toBeLessThanOrEqual(1);
       expect(body.sources.filter((s: any) => s.cited).map((s: any) => s.passage_id)).toEqual([citation.passage_id]);
