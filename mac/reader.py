@@ -1,4 +1,4 @@
-"""The extractive reader that checks the service's grounded answers (answer/reader.ts).
+"""The extractive reader that proposes and checks the service's grounded answers (answer/reader.ts).
 
 all-MiniLM-L6-v2 (the retrieval encoder's base model, so the bundle's encoder tokenizer is its tokenizer)
 with a start/end head, [CLS] meaning "no answer", fine-tuned on squad-1.1-train-full: each question with its
@@ -9,6 +9,7 @@ calibration's reserved SQuAD 2.0 articles or validation.
     OMP_NUM_THREADS=1 scripts/python.sh -m mac.reader train --minutes 75   # resumes from runs/reader/state.pt
     scripts/python.sh -m mac.reader export     # -> weights/reader-minilm-int8.onnx (committed; setup installs it)
     scripts/python.sh -m mac.reader parity     # -> tests/fixtures/reader-spans.json (answer/reader.test.ts)
+    scripts/python.sh -m mac.reader held-out   # -> runs/tune/reader-held-out.jsonl (its 8 held-out articles, a SQuAD file)
 
 How it was chosen and what it does to the calibration: docs/experiments.md.
 """
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import re
 import time
 from pathlib import Path
 
@@ -32,7 +34,23 @@ MAX_SPAN_TOKENS = 30
 
 # ---- training -------------------------------------------------------------------------------------------
 
-def training_rows(neg_share: float, dev_articles: int, seed: int = 0):
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def without_answer_sentence(context: str, start: int, answers: list[str]) -> str | None:
+    """The paragraph with the sentence holding the answer (at `start`) removed: on topic, answer absent.
+    None where the answer spans sentences, or a gold answer still appears in what is left."""
+    bounds = [0] + [m.end() for m in SENTENCE.finditer(context)] + [len(context)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        if lo <= start < hi:
+            rest = (context[:lo] + context[hi:]).strip()
+            if not rest or any(a.lower() in rest.lower() for a in answers):
+                return None
+            return rest
+    return None
+
+
+def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0):
     paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
     titles = sorted({p["title"] for p in paragraphs})
     random.Random(1).shuffle(titles)
@@ -49,6 +67,8 @@ def training_rows(neg_share: float, dev_articles: int, seed: int = 0):
             if start < 0:
                 continue
             rows.append((q["question"], p["context"], start, start + len(q["answers"][0])))
+            if deleted_share and rng.random() < deleted_share and (rest := without_answer_sentence(p["context"], start, q["answers"])):
+                rows.append((q["question"], rest, -1, -1))
             if rng.random() < neg_share / (1 - neg_share):
                 others = [o for o in by_title[p["title"]] if o["id"] != p["id"] and not any(a in o["context"] for a in q["answers"])]
                 if others:
@@ -88,7 +108,7 @@ def train(a):
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     RUN.mkdir(parents=True, exist_ok=True)
-    rows, dev = training_rows(a.neg_share, a.dev_articles)
+    rows, dev = training_rows(a.neg_share, a.dev_articles, deleted_share=a.deleted_share)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(minilm_dir())
@@ -187,6 +207,16 @@ def parity(a):
     print(f"wrote {out}: {len(cases)} cases")
 
 
+def held_out(a):
+    """The reader's eight held-out training articles as a SQuAD file (the grounded span choice was tuned on it)."""
+    _, dev = training_rows(0.0, 8)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = [line for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if json.loads(line)["title"] in dev]
+    out.write_text("".join(rows))
+    print(f"wrote {out}: {len(rows)} paragraphs of {', '.join(dev)}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -199,10 +229,14 @@ def main():
     t.add_argument("--neg-share", type=float, default=0.33)
     t.add_argument("--steps", type=int, default=1100)
     t.add_argument("--dev-articles", type=int, default=8)
+    t.add_argument("--deleted-share", type=float, default=0.0,
+                   help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (untried)")
     sub.add_parser("export")
     sub.add_parser("parity")
+    h = sub.add_parser("held-out")
+    h.add_argument("--out", default="runs/tune/reader-held-out.jsonl")
     a = ap.parse_args()
-    {"train": train, "export": export, "parity": parity}[a.command](a)
+    {"train": train, "export": export, "parity": parity, "held-out": held_out}[a.command](a)
 
 
 if __name__ == "__main__":
