@@ -20,28 +20,32 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # Calibrated confidence: fitted on 27 reserved training articles (answerable and unanswerable questions;
 # the memory encoder and the reader trained on squad-1.1-train-full.jsonl, which shares none of them),
 # installed in the bundle and committed (weights/calibration.json), then measured on validation. The
-# grounded answers carry the bundle's reader's agreement since the 23rd session; the logs answered before
-# it (results/eval-calibration-squad-2.0-train*, results/eval-confidence-*) come from bundle_setup without
-# --reader at 1829358.
+# grounded answers are the reader's proposals weighed by the LM since the 24th session (chosen on the
+# reader's held-out training articles, below); the logs answered before it come from 3a25c98
+# (results/eval-calibration-reader-*, results/eval-reader-*) and, before the reader, from bundle_setup
+# without --reader at 1829358 (results/eval-calibration-squad-2.0-train*, results/eval-confidence-*).
+run scripts/python.sh -m mac.reader held-out
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/proposals \
+  --each-article --per-kind 40 --modes oracle+grounded,rag+grounded --threads 2
 reserved="--title Jacksonville,_Florida --title Sky_(United_Kingdom)"
 more="--title Black_Death --title Construction --title Geology --title Harvard_University --title Pharmacy --title Prime_number"
 more="$more --title Amazon_rainforest --title Packet_switching --title Intergovernmental_Panel_on_Climate_Change --title Civil_disobedience"
 more="$more --title University_of_Chicago --title Southern_California --title Scottish_Parliament --title Islamism"
 rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
 rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-reader-squad-2.0-train \
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train \
   $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-reader-squad-2.0-train-more \
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train-more \
   $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-reader-squad-2.0-train-rest \
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train-rest \
   $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-fit="--records results/eval-calibration-reader-squad-2.0-train --records results/eval-calibration-reader-squad-2.0-train-more"
-fit="$fit --records results/eval-calibration-reader-squad-2.0-train-rest"
-# the rule's comparison (docs/experiments.md): the features before the reader, fitted and reported only
-run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit \
-  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit --check
+fit="--records results/eval-calibration-proposals-squad-2.0-train --records results/eval-calibration-proposals-squad-2.0-train-more"
+fit="$fit --records results/eval-calibration-proposals-squad-2.0-train-rest"
+# the rule's comparison (docs/experiments.md): the features before reader_score, fitted and reported only
 run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree \
-  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree
+  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree --check
+run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree,reader_score \
+  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
 # Retrieval: hnswlib and FTS5 fused (RETRIEVAL=vector+keyword, the default since the 18th session). The
@@ -67,13 +71,13 @@ run npm run bench -- --out results/bench-memory.json --sections memory
 # The first 500 validation questions are two articles; the first 63 of each of the eight articles.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes base,mac,rag+grounded,hybrid+grounded --threads 2
-# Calibrated confidence as the service computes it (the reader's agreement is one of its signals since the
-# 23rd session, so the grounded modes' logs must record it): first 500, SQuAD 2.0 subset, the eight articles.
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader-squad-2.0-validation \
+# Grounded answers and calibrated confidence as the service gives them (the reader proposes the spans
+# since the 24th session): first 500, SQuAD 2.0 subset, the eight articles.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-proposals-squad-2.0-validation \
   --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader-articles-squad-1.1-validation \
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
