@@ -107,14 +107,15 @@ def train(a):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    RUN.mkdir(parents=True, exist_ok=True)
+    run = Path(a.run)
+    run.mkdir(parents=True, exist_ok=True)
     rows, dev = training_rows(a.neg_share, a.dev_articles, deleted_share=a.deleted_share)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
-    model = AutoModelForQuestionAnswering.from_pretrained(minilm_dir())
+    model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * max(0.05, 1 - s / a.steps))
-    state, step = RUN / "state.pt", 0
+    state, step = run / "state.pt", 0
     if state.exists():
         saved = torch.load(state, weights_only=False)
         model.load_state_dict(saved["model"]); opt.load_state_dict(saved["opt"]); sched.load_state_dict(saved["sched"])
@@ -135,9 +136,9 @@ def train(a):
         if step % 100 == 0 or step == a.steps:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step}, str(state) + ".tmp")
             os.replace(str(state) + ".tmp", state)
-    model.save_pretrained(RUN / "model")
-    tok.save_pretrained(RUN / "model")
-    (RUN / "model" / "training.json").write_text(json.dumps({"steps": step, "held_out_articles": dev, **vars(a)}, default=str))
+    model.save_pretrained(run / "model")
+    tok.save_pretrained(run / "model")
+    (run / "model" / "training.json").write_text(json.dumps({"steps": step, "held_out_articles": dev, **vars(a)}, default=str))
 
 
 # ---- export ---------------------------------------------------------------------------------------------
@@ -149,17 +150,18 @@ def export(a):
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-    model = AutoModelForQuestionAnswering.from_pretrained(RUN / "model").eval()
-    tok = AutoTokenizer.from_pretrained(RUN / "model")
+    run, out = Path(a.run), Path(a.out)
+    model = AutoModelForQuestionAnswering.from_pretrained(run / "model").eval()
+    tok = AutoTokenizer.from_pretrained(run / "model")
     enc = tok("What?", "A paragraph.", return_tensors="pt")
-    fp32 = RUN / "reader.onnx"
+    fp32 = run / "reader.onnx"
     names = ["input_ids", "attention_mask", "token_type_ids"]
     torch.onnx.export(model, tuple(enc[n] for n in names), str(fp32), input_names=names, output_names=["start_logits", "end_logits"],
                       dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start_logits", "end_logits"]}, opset_version=17, dynamo=False)
     logging.getLogger().setLevel(logging.WARNING)
-    quantize_dynamic(str(fp32), str(ONNX), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gemm", "Gather"],
+    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gemm", "Gather"],
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    print(f"{ONNX}: {ONNX.stat().st_size / 1e6:.1f} MB")
+    print(f"{out}: {out.stat().st_size / 1e6:.1f} MB")
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -167,12 +169,12 @@ def export(a):
 class Reader:
     """The int8 ONNX reader over one (question, paragraph): its best span of at most MAX_SPAN_TOKENS tokens."""
 
-    def __init__(self, threads: int):
+    def __init__(self, threads: int, path: Path = ONNX):
         import onnxruntime as ort
         from transformers import AutoTokenizer
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(ONNX), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tok = AutoTokenizer.from_pretrained(minilm_dir())
 
     def best_span(self, question: str, paragraph: str) -> tuple[str, float]:
@@ -229,9 +231,13 @@ def main():
     t.add_argument("--neg-share", type=float, default=0.33)
     t.add_argument("--steps", type=int, default=1100)
     t.add_argument("--dev-articles", type=int, default=8)
+    t.add_argument("--run", default=str(RUN), help="checkpoints and the trained model (resumes from its state.pt)")
+    t.add_argument("--init", help="a trained reader's model folder to start from (default: all-MiniLM-L6-v2)")
     t.add_argument("--deleted-share", type=float, default=0.0,
-                   help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (untried)")
-    sub.add_parser("export")
+                   help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (docs/experiments.md: tried, not adopted)")
+    e = sub.add_parser("export")
+    e.add_argument("--run", default=str(RUN))
+    e.add_argument("--out", default=str(ONNX))
     sub.add_parser("parity")
     h = sub.add_parser("held-out")
     h.add_argument("--out", default="runs/tune/reader-held-out.jsonl")

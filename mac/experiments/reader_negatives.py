@@ -1,0 +1,51 @@
+"""How a reader tells a paragraph that answers from one that does not, on its held-out training articles.
+
+Each held-out question is read against its own paragraph (answerable: the best span's F1 against the gold
+answers) and against the same paragraph without the sentence holding the answer (mac.reader
+without_answer_sentence: on topic, answer absent). The reader's gap (best span over no answer) should be
+high on the first and low on the second; its AUROC and the shares on the right side of 0 are reported.
+
+    scripts/python.sh -m mac.experiments.reader_negatives --onnx weights/reader-minilm-int8.onnx
+"""
+import argparse
+import json
+from pathlib import Path
+
+from mac.data import squad_dir
+from mac.metrics import f1
+from mac.reader import Reader, training_rows, without_answer_sentence
+
+
+def auroc(pos: list[float], neg: list[float]) -> float:
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--onnx", required=True)
+    ap.add_argument("--questions", type=int, default=400)
+    a = ap.parse_args()
+    reader = Reader(2, Path(a.onnx))
+    _, dev = training_rows(0.0, 8)
+    paragraphs = [p for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if (p := json.loads(line))["title"] in dev]
+    pos, neg, f1s = [], [], []
+    for p in paragraphs:
+        for q in p["qas"]:
+            if len(pos) >= a.questions:
+                break
+            start = p["context"].find(q["answers"][0])
+            rest = without_answer_sentence(p["context"], start, q["answers"]) if start >= 0 else None
+            if rest is None:
+                continue
+            span, gap = reader.best_span(q["question"], p["context"])
+            f1s.append(f1(span, q["answers"]))
+            pos.append(gap)
+            neg.append(reader.best_span(q["question"], rest)[1])
+    print(json.dumps({"onnx": a.onnx, "questions": len(pos), "f1_own_paragraph": round(100 * sum(f1s) / len(f1s), 1),
+                      "auroc_gap": round(auroc(pos, neg), 3), "own_gap_above_0": round(sum(g > 0 for g in pos) / len(pos), 3),
+                      "deleted_gap_below_0": round(sum(g < 0 for g in neg) / len(neg), 3)}))
+
+
+if __name__ == "__main__":
+    main()
