@@ -14,7 +14,7 @@ const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'tests',
   cases: { question: string; paragraph: string; span: string; gap: number }[];
 };
 
-describe('the reader that checks grounded answers', () => {
+describe('the reader that proposes and checks grounded answers', () => {
   let reader: Reader;
 
   beforeAll(async () => {

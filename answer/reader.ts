@@ -85,7 +85,7 @@ export class Reader {
     await this.session.release();
   }
 
-  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct texts) and their gaps. */
+  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct character spans) and their gaps. */
   private async read(q: number[], text: string, n: number): Promise<{ text: string; start: number; end: number; gap: number }[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
