@@ -160,11 +160,12 @@ export class Generator {
   }
 
   /**
-   * Span scoring: the answer is the span of the texts the LM finds likeliest as a whole answer, by
-   * length-normalised log-probability of its tokens and of stopping after them. One prefill; then each
-   * candidate start is read once, teacher-forced to its last end, which scores every length from it at once.
-   * The candidates: the spans a reader proposes (each weighed with its reader score), or else the
-   * GROUNDED_STARTS word starts whose first token the LM likes best, each over its next MAX_SPAN_WORDS words.
+   * Span scoring: the answer is the candidate span of the texts with the best score, the LM's
+   * length-normalised log-probability of its tokens and of stopping after them (for a reader's proposals,
+   * their reader score + lmWeight x that). One prefill; then each candidate start is read once,
+   * teacher-forced to its last end, which scores every length from it at once. The candidates: the spans a
+   * reader proposes, or else the GROUNDED_STARTS word starts whose first token the LM likes best, each over
+   * its next MAX_SPAN_WORDS words.
    */
   private async groundedAnswer(promptIds: number[], prefix: Prefix | null, grounding: Grounding, started: number, options: GenerateOptions): Promise<Generation | null> {
     const proposals = grounding.proposals?.spans.length ? grounding.proposals : null;

@@ -36,7 +36,7 @@ export const configSchema = z.object({
   SPIN_WAIT: z.enum(['true', 'false', 'auto']).default('auto').transform((s) => (s === 'auto' ? s : s === 'true')),
   MAX_QUEUED_ANSWERS: num(16),
   ANSWER_TIMEOUT_MS: num(60_000),
-  // Grounded answers (the likeliest span of the passages read, cited): the modes that ground when a request
+  // Grounded answers (a span of the passages read, cited): the modes that ground when a request
   // does not say, and the stop's bias (above 0: shorter answers). Chosen by measurement: results/README.md.
   GROUNDED: z.string().default('rag,hybrid').transform((s, ctx) => {
     const modes = s.split(',').map((x) => x.trim()).filter(Boolean);
