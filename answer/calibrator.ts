@@ -93,7 +93,7 @@ export class Calibrator {
 
   /**
    * The bundle's calibration.json, or null where it has none (confidence is then the raw token probability).
-   * `readerSha256`: the reader the service checks grounded answers with (answer/reader.ts), null without one.
+   * `readerSha256`: the reader the service proposes and checks grounded answers with (answer/reader.ts), null without one.
    */
   static load(bundleDir: string, bundleId: string, readerSha256: string | null): Calibrator | null {
     const path = join(bundleDir, CALIBRATION_FILE);

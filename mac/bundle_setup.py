@@ -17,7 +17,7 @@ encoder's weights in int8 per channel (ingestion 1.4x faster, same recall and F1
 the bundle's calibration.json; one fitted on another bundle is left out, with a warning (the service then
 reports uncalibrated confidence).
 
---reader installs the extractive reader that checks grounded answers (answer/reader.ts; trained by
+--reader installs the extractive reader that proposes and checks grounded answers (answer/reader.ts; trained by
 mac/reader.py) as the bundle's reader.onnx. It reads with the bundle's encoder tokenizer and changes no
 answer, so it is not part of the bundle id; a calibration that reads its agreement names its hash.
 """
@@ -57,7 +57,7 @@ def main():
     ap.add_argument("--memory-encoder", type=Path, default=None,
                     help="trained memory-encoder adapters (mac/train.py); without: the LM encodes memories as is")
     ap.add_argument("--calibration", type=Path, default=None, help="calibration.json fitted on this bundle (npm run calibrate)")
-    ap.add_argument("--reader", type=Path, default=None, help="the reader that checks grounded answers (answer/reader.ts)")
+    ap.add_argument("--reader", type=Path, default=None, help="the reader that proposes and checks grounded answers (answer/reader.ts)")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     assert args.memory_encoder is None or args.memory_encoder.exists(), (
@@ -79,7 +79,7 @@ def install_reader(out: Path, reader: Path | None):
     digest = sha256_file(reader)
     if not installed.exists() or sha256_file(installed) != digest:
         shutil.copyfile(reader, installed)
-    print(f"{installed}: the reader that checks grounded answers ({digest[:12]})")
+    print(f"{installed}: the reader that proposes and checks grounded answers ({digest[:12]})")
 
 
 def install_calibration(out: Path, calibration: Path | None):

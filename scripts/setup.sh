@@ -51,7 +51,7 @@ else
 fi
 
 step "Default bundle (SmolLM2-135M-Instruct + the trained memory encoder)"
-# reader.onnx: the extractive reader that checks grounded answers; calibration.json: the calibrated
+# reader.onnx: the extractive reader that proposes and checks grounded answers; calibration.json: the calibrated
 # confidence fitted on this bundle's answers (npm run calibrate)
 scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --reader weights/reader-minilm-int8.onnx \
   --calibration weights/calibration.json --out bundles/default

@@ -35,9 +35,9 @@ export async function startService(config: Config): Promise<RunningService> {
   const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash', models: ['encoder'] });
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
-  // A second reader checks grounded answers (answer/reader.ts), on this thread beside the question encoder.
+  // The reader proposes and checks grounded answers (answer/reader.ts), on this thread beside the question encoder.
   const reader = await Reader.load(config.BUNDLE_DIR, bundle.encoderTokenizer, config.THREADS);
-  if (reader) log(`reader ${reader.sha256.slice(0, 12)} checks grounded answers`);
+  if (reader) log(`reader ${reader.sha256.slice(0, 12)} proposes and checks grounded answers`);
   const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id, reader?.sha256 ?? null);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
