@@ -149,13 +149,18 @@ export class Generator {
   private async prefill(ids: number[], prefix: Prefix | null, prefixId: string | undefined): Promise<{ out: Outputs; present: ort.Tensor[]; reused: number }> {
     const key = prefix ? prefixId ?? null : ''; // a prefix nobody named cannot be matched
     const hit = key === null ? null : this.cache.lookup(key, ids);
+    if (hit?.logits) {
+      // the same prompt after the same prefix again: its whole pass is cached, so it answers as it did
+      const { lm_vocab: V } = this.bundle.manifest.dims;
+      return { out: { logits: new ort.Tensor('float32', hit.logits.slice(), [1, 1, V]) }, present: hit.past, reused: ids.length };
+    }
     const reused = hit?.reused ?? 0;
     const past = hit ? hit.past : Object.values(pastFeeds(this.bundle.manifest, prefix)); // key, value per layer, in layer order
     const fed = ids.length - reused;
     const out = await this.batcher.forward(ids.slice(reused), past, (prefix ? prefix.length : 0) + reused, { logitsFrom: fed - 1 });
     if (hit || !prefix) release(...past); // the prefix's tensors are the caller's
     const present = presentsOf(this.bundle.manifest, out);
-    if (key !== null) this.cache.store(key, ids, present);
+    if (key !== null) this.cache.store(key, ids, present, out.logits.data as Float32Array);
     return { out, present, reused };
   }
 

@@ -11,6 +11,8 @@ interface Entry {
   /** The prompt pass's cache: one [1, H_kv, positions, D] array per layer key/value, prefix positions first. */
   data: Float32Array[];
   positions: number;
+  /** The last position's logits (the next token's), where the pass kept them: the same prompt again needs no pass. */
+  logits: Float32Array | null;
   bytes: number;
 }
 
@@ -18,6 +20,8 @@ interface Entry {
 export interface CachedPrompt {
   past: ort.Tensor[];
   reused: number;
+  /** The same prompt was passed whole: its last position's logits, so nothing is left to run. */
+  logits?: Float32Array;
 }
 
 /**
@@ -26,7 +30,8 @@ export interface CachedPrompt {
  * the rest only. An entry is found by the prefix ahead of the prompt (`key`: the same memories in the
  * same order, or none) and the longest run of leading token ids it shares with the prompt; the budget is
  * in bytes, least recently used out first. The keys and values of a shared beginning do not depend on
- * what follows it (the LM is causal), so reusing them changes only the rounding of the pass that remains.
+ * what follows it (the LM is causal), so reusing them changes only the rounding of the pass that remains;
+ * the same prompt asked again reuses the whole pass, logits included, so it answers exactly as it did.
  */
 export class PromptCache {
   /** Least recently used first. */
@@ -36,7 +41,10 @@ export class PromptCache {
 
   constructor(private readonly manifest: Manifest, private readonly budgetBytes: number) {}
 
-  /** The longest cached beginning of `ids` after `key`, at least one token short of all of them (a pass needs a token). */
+  /**
+   * The longest cached beginning of `ids` after `key`: all of them where the same prompt's pass kept its
+   * logits, else at least one token short (a pass needs a token).
+   */
   lookup(key: string, ids: number[]): CachedPrompt | null {
     this.stats.lookups++;
     this.stats.tokensLookedUp += ids.length;
@@ -44,7 +52,8 @@ export class PromptCache {
     let reused = 0;
     for (const e of this.entries) {
       if (e.key !== key) continue;
-      const n = sharedLength(e.ids, ids, ids.length - 1);
+      const same = e.logits !== null && e.ids.length === ids.length && sharedLength(e.ids, ids, ids.length) === ids.length;
+      const n = same ? ids.length : sharedLength(e.ids, ids, ids.length - 1);
       if (n > reused) [best, reused] = [e, n];
     }
     if (!best || reused < MIN_REUSE) return null;
@@ -52,18 +61,22 @@ export class PromptCache {
     this.stats.hits++;
     this.stats.tokensReused += reused;
     const prefixPositions = best.positions - best.ids.length;
-    return { past: this.slice(best, prefixPositions + reused), reused };
+    const past = this.slice(best, prefixPositions + reused);
+    return reused === ids.length ? { past, reused, logits: best.logits! } : { past, reused };
   }
 
-  /** Keeps a prompt pass's cache (`present`: [1, H_kv, positions, D] per layer key/value, read, not copied). */
-  store(key: string, ids: number[], present: ort.Tensor[]): void {
+  /**
+   * Keeps a prompt pass's cache (`present`: [1, H_kv, positions, D] per layer key/value, read, not copied)
+   * and, where given, its last position's logits (copied).
+   */
+  store(key: string, ids: number[], present: ort.Tensor[], logits?: Float32Array): void {
     if (this.budgetBytes <= 0) return;
     const positions = present[0].dims[2] as number;
-    const bytes = present.reduce((s, t) => s + (t.data as Float32Array).byteLength, 0);
+    const bytes = present.reduce((s, t) => s + (t.data as Float32Array).byteLength, 0) + (logits?.byteLength ?? 0);
     if (bytes > this.budgetBytes) return;
     // an entry whose ids begin this prompt's adds nothing once this one is kept
     for (const e of this.entries.filter((e) => e.key === key && e.ids.length <= ids.length && sharedLength(e.ids, ids, e.ids.length) === e.ids.length)) this.remove(e);
-    this.entries.push({ key, ids: [...ids], data: present.map((t) => t.data as Float32Array), positions, bytes });
+    this.entries.push({ key, ids: [...ids], data: present.map((t) => t.data as Float32Array), positions, logits: logits?.slice() ?? null, bytes });
     this.bytes += bytes;
     while (this.bytes > this.budgetBytes) {
       this.remove(this.entries[0]);

@@ -40,10 +40,9 @@ describe('OpenAI-compatible API', () => {
     // abstains (a refusal, no content) exactly when the non-streamed answer does, whatever this CPU rates it
     for (const model of ['mac', 'rag']) {
       const request = { model, max_tokens: 8, messages: [{ role: 'user' as const, content: 'Where is the Eiffel Tower?' }] };
-      // Asked once first, so that both answers compared read the prompt from the prompt cache: on an Intel
-      // Xeon (AVX-512 VNNI) the cached prompt answered "Paris, France" where the fresh pass said "Paris"
-      // (with PROMPT_CACHE_MB=0 every asking said "Paris").
-      await openai.chat.completions.create(request);
+      // The stream asks the same prompt again: the prompt cache serves its whole pass, last logits included,
+      // so it answers exactly as the first asking did (before it kept the logits, an Intel Xeon answered
+      // "Paris, France" to the repeat where the fresh pass said "Paris").
       const whole = await openai.chat.completions.create(request);
       const stream = await openai.chat.completions.create({ ...request, stream: true });
       let joined = '';

@@ -35,6 +35,22 @@ describe('PromptCache', () => {
     expect(cache.stats).toMatchObject({ lookups: 5, hits: 3, tokensReused: 30 + 39 + 20 });
   });
 
+  it('serves the same prompt whole, with its last logits, where its pass kept them', () => {
+    const cache = new PromptCache(manifest, 1 << 20);
+    const logits = Float32Array.from([0.5, -1, 2]);
+    cache.store('', ids(40), present(40), logits);
+    logits[0] = 9; // the cache keeps a copy
+    const same = cache.lookup('', ids(40))!;
+    expect(same.reused).toBe(40);
+    expect(same.past[0].dims).toEqual([1, H, 40, D]);
+    expect(Array.from(same.logits!)).toEqual([0.5, -1, 2]);
+    const longer = cache.lookup('', [...ids(40), 7])!; // another prompt: its last token runs
+    expect(longer.reused).toBe(40);
+    expect(longer.logits).toBeUndefined();
+    expect(cache.lookup('', ids(30))?.logits).toBeUndefined(); // a shorter one: the entry's logits are not its
+    expect(cache.size.bytes).toBe(bytesOf(40) + 3 * 4);
+  });
+
   it('keeps within its budget, least recently used out first, and drops an entry a longer prompt covers', () => {
     const cache = new PromptCache(manifest, 3 * bytesOf(20));
     cache.store('', ids(20, 0), present(20));
@@ -85,6 +101,18 @@ describe('prompt cache in the Generator (tiny bundle)', () => {
       expect(cached.promptCacheStats).toMatchObject({ hits: 1, tokensReused: shared });
       // a prefix without an id cannot be matched, so nothing is reused after it
       if (withPrefix) expect((await cached.generate(second, p, { maxNewTokens: 2 })).cachedTokens).toBe(0);
+    }
+  });
+
+  it('the same prompt asked again answers exactly as it did, with no pass over it', async () => {
+    const prompt = buildPrompt(bundle.manifest, 'How tall is the tower?', [passage]);
+    for (const p of [null, prefix]) {
+      const cached = new Generator(bundle, { promptCacheBytes: 64 << 20 });
+      const a = await cached.generate(prompt, p, { maxNewTokens: 12, ignoreStop: true, prefixId: 'm' });
+      const b = await cached.generate(prompt, p, { maxNewTokens: 12, ignoreStop: true, prefixId: 'm' });
+      expect(b.cachedTokens).toBe(b.promptTokens);
+      expect(b.tokens).toEqual(a.tokens);
+      expect(b.meanTokenProb).toBe(a.meanTokenProb);
     }
   });
 
