@@ -111,19 +111,24 @@ export class Reader {
     const start = out.start_logits.data as Float32Array;
     const end = out.end_logits.data as Float32Array;
     const none = start[0] + end[0];
-    const pairs: { score: number; from: number; to: number }[] = [];
+    // The n best distinct character spans, best first: token pairs inside the same words name the same
+    // characters, so each span keeps its best pair's score.
+    const top: { start: number; end: number; score: number }[] = [];
     for (let i = 0; i < context.length; i++) {
-      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) pairs.push({ score: start[lo + i] + end[lo + j], from: i, to: j });
+      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
+        const score = start[lo + i] + end[lo + j];
+        if (top.length === n && score <= top[n - 1].score) continue;
+        const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
+        const same = top.find((t) => t.start === s && t.end === e);
+        if (same && score <= same.score) continue;
+        if (same) same.score = score;
+        else top.push({ start: s, end: e, score });
+        top.sort((a, b) => b.score - a.score);
+        if (top.length > n) top.pop();
+      }
     }
     release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
-    // Token pairs inside the same words name the same characters: keep the best of each.
-    const spans = new Map<string, { text: string; start: number; end: number; gap: number }>();
-    for (const p of pairs.sort((a, b) => b.score - a.score)) {
-      const [s, e] = [words[wordOf[p.from]].start, words[wordOf[p.to]].end];
-      if (!spans.has(`${s}:${e}`)) spans.set(`${s}:${e}`, { text: text.slice(s, e), start: s, end: e, gap: p.score - none });
-      if (spans.size >= n) break;
-    }
-    return [...spans.values()];
+    return top.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end, gap: t.score - none }));
   }
 }
 
