@@ -17,7 +17,7 @@ interface ModeSamples {
   serverTotalMs: number[];
   clientMs: number[];
   firstTokenMs: number[];
-  /** The reader's check of a grounded answer (timings_ms.verify). */
+  /** The reader's pass over a grounded answer's passages, its proposals and check (timings_ms.verify). */
   verifyMs: number[];
   promptTokens: number[];
   completionTokens: number[];

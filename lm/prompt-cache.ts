@@ -52,8 +52,9 @@ export class PromptCache {
     let reused = 0;
     for (const e of this.entries) {
       if (e.key !== key) continue;
-      const same = e.logits !== null && e.ids.length === ids.length && sharedLength(e.ids, ids, ids.length) === ids.length;
-      const n = same ? ids.length : sharedLength(e.ids, ids, ids.length - 1);
+      const shared = sharedLength(e.ids, ids, ids.length);
+      const same = shared === ids.length && e.ids.length === ids.length && e.logits !== null;
+      const n = same ? shared : Math.min(shared, ids.length - 1);
       if (n > reused) [best, reused] = [e, n];
     }
     if (!best || reused < MIN_REUSE) return null;
