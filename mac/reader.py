@@ -50,11 +50,23 @@ def without_answer_sentence(context: str, start: int, answers: list[str]) -> str
     return None
 
 
-def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0):
-    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+def held_out_titles(paragraphs: list[dict], dev_articles: int) -> set[str]:
+    """The training articles the reader never trains on (a fixed shuffle of the titles)."""
     titles = sorted({p["title"] for p in paragraphs})
     random.Random(1).shuffle(titles)
-    dev = set(titles[:dev_articles])
+    return set(titles[:dev_articles])
+
+
+def held_out_paragraphs(dev_articles: int = 8) -> list[dict]:
+    """The held-out articles' paragraphs of squad-1.1-train-full.jsonl, in file order."""
+    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+    dev = held_out_titles(paragraphs, dev_articles)
+    return [p for p in paragraphs if p["title"] in dev]
+
+
+def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0):
+    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+    dev = held_out_titles(paragraphs, dev_articles)
     by_title: dict[str, list] = {}
     for p in paragraphs:
         by_title.setdefault(p["title"], []).append(p)
@@ -197,8 +209,7 @@ def parity(a):
     service's reader (answer/reader.ts) must reproduce: a few with their own paragraph, a few with another of
     their article, and the longest paragraph held out (cut at 384 tokens)."""
     reader = Reader(1)
-    _, dev = training_rows(0.0, 8)
-    paragraphs = [p for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if (p := json.loads(line))["title"] in dev]
+    paragraphs = held_out_paragraphs()
     pairs = [(p["qas"][0]["question"], p["context"]) for p in paragraphs[:12]]
     pairs += [(p["qas"][0]["question"], q["context"]) for p, q in zip(paragraphs[:4], paragraphs[20:24])]
     longest = max(paragraphs, key=lambda p: len(p["context"]))
@@ -211,12 +222,11 @@ def parity(a):
 
 def held_out(a):
     """The reader's eight held-out training articles as a SQuAD file (the grounded span choice was tuned on it)."""
-    _, dev = training_rows(0.0, 8)
+    paragraphs = held_out_paragraphs()
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [line for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if json.loads(line)["title"] in dev]
-    out.write_text("".join(rows))
-    print(f"wrote {out}: {len(rows)} paragraphs of {', '.join(dev)}")
+    out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in paragraphs))  # the source's own lines
+    print(f"wrote {out}: {len(paragraphs)} paragraphs of {', '.join(sorted({p['title'] for p in paragraphs}))}")
 
 
 def main():

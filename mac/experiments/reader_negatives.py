@@ -11,9 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from mac.data import squad_dir
 from mac.metrics import f1
-from mac.reader import Reader, training_rows, without_answer_sentence
+from mac.reader import Reader, held_out_paragraphs, without_answer_sentence
 
 
 def auroc(pos: list[float], neg: list[float]) -> float:
@@ -27,8 +26,7 @@ def main():
     ap.add_argument("--questions", type=int, default=400)
     a = ap.parse_args()
     reader = Reader(2, Path(a.onnx))
-    _, dev = training_rows(0.0, 8)
-    paragraphs = [p for line in open(squad_dir() / "squad-1.1-train-full.jsonl") if (p := json.loads(line))["title"] in dev]
+    paragraphs = held_out_paragraphs()
     pos, neg, f1s = [], [], []
     for p in paragraphs:
         for q in p["qas"]:
