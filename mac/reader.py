@@ -121,7 +121,7 @@ def train(a):
     torch.manual_seed(0)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
-    rows, dev = training_rows(a.neg_share, a.dev_articles, deleted_share=a.deleted_share)
+    rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir())
@@ -243,6 +243,7 @@ def main():
     t.add_argument("--dev-articles", type=int, default=8)
     t.add_argument("--run", default=str(RUN), help="checkpoints and the trained model (resumes from its state.pt)")
     t.add_argument("--init", help="a trained reader's model folder to start from (default: all-MiniLM-L6-v2)")
+    t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (docs/experiments.md: tried, not adopted)")
     e = sub.add_parser("export")
