@@ -18,8 +18,10 @@ the bundle's calibration.json; one fitted on another bundle is left out, with a 
 reports uncalibrated confidence).
 
 --reader installs the extractive reader that proposes and checks grounded answers (answer/reader.ts; trained by
-mac/reader.py) as the bundle's reader.onnx. It reads with the bundle's encoder tokenizer and changes no
-answer, so it is not part of the bundle id; a calibration that reads its agreement names its hash.
+mac/reader.py) as the bundle's reader.onnx. It reads with the bundle's encoder tokenizer. It changes grounded
+answers but nothing stored (the index and the memories are tied to the bundle id), so it stays outside the
+bundle id and a new reader needs no re-ingestion; what depends on it names its hash instead: the
+calibration (reader_sha256, checked at start-up) and the eval logs (`reader`).
 """
 import argparse
 import json
