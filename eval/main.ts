@@ -180,6 +180,7 @@ async function main() {
       };
       const comparisons = {
         mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac'),
+        hybrid_grounded_minus_rag_grounded: compare('hybrid+grounded', 'rag+grounded'),
         ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
       };
       write(args, store, { settings: { ...settings, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
