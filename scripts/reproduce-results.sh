@@ -33,20 +33,22 @@ more="$more --title Amazon_rainforest --title Packet_switching --title Intergove
 more="$more --title University_of_Chicago --title Southern_California --title Scottish_Parliament --title Islamism"
 rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
 rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train \
-  $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train-more \
-  $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-proposals-squad-2.0-train-rest \
-  $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-fit="--records results/eval-calibration-proposals-squad-2.0-train --records results/eval-calibration-proposals-squad-2.0-train-more"
-fit="$fit --records results/eval-calibration-proposals-squad-2.0-train-rest"
+# The 27 reserved articles answered into results/eval-calibration-$1-squad-2.0-train{,-more,-rest}; $fit names them.
+fit_answers() {
+  local out=results/eval-calibration-$1-squad-2.0-train
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-more $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-rest $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+  fit="--records $out --records $out-more --records $out-rest"
+}
+features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score"
+features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score"
+fit_answers proposals
 # the rule's comparison (docs/experiments.md): the features before reader_score, fitted and reported only
 run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree \
   --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree --check
 # the calibration installed until the 26th session (the one installed now is fitted below, after the reader)
-run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree,reader_score \
-  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score --check
+run npm run calibrate -- $fit $features --check
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-grounded-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,rag+grounded,mac+grounded,hybrid+grounded --report-only   # one summary of the four
 # Retrieval: hnswlib and FTS5 fused (RETRIEVAL=vector+keyword, the default since the 18th session). The
@@ -83,15 +85,8 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # The reader trained longer (installed since the 26th session; its training: mac/reader.py, results/reader-negatives.md).
 # Its answers on the reserved articles (answered with bundles/exp, bundles/default with that reader and no
 # calibration.json, before it was installed), the calibration fitted to them (installed), then validation.
-for part in "" -more -rest; do
-  case $part in "") titles="$reserved --per-kind 100";; -more) titles="$more --each-article --per-kind 10";; -rest) titles="$rest --each-article --per-kind 10";; esac
-  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-reader3-rebuilt-squad-2.0-train$part \
-    $titles --modes rag+grounded,hybrid+grounded --threads 2
-done
-fit="--records results/eval-calibration-reader3-rebuilt-squad-2.0-train --records results/eval-calibration-reader3-rebuilt-squad-2.0-train-more"
-fit="$fit --records results/eval-calibration-reader3-rebuilt-squad-2.0-train-rest"
-run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree,reader_score \
-  --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score
+fit_answers reader3-rebuilt
+run npm run calibrate -- $fit $features
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader3-squad-2.0-validation \
   --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader3-squad-1.1-validation \
