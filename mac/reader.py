@@ -251,7 +251,7 @@ def main():
     t.add_argument("--init", help="a trained reader's model folder to start from (default: all-MiniLM-L6-v2)")
     t.add_argument("--attention-dropout", type=float, default=0.1,
                    help="dropout on the attention weights (0: about 1.7x faster on CPU, where drawing its masks dominates a step)")
-    t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 2x faster where the CPU has AMX or AVX-512 BF16")
+    t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 1.5x faster where the CPU has AMX or AVX-512 BF16")
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last two runs: docs/experiments.md)")
