@@ -5,7 +5,7 @@ import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.t
 import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import type { AnswerLm } from './lm.ts';
-import { agreement, type Reader } from './reader.ts';
+import { agreement, type Reader, type ReaderSpan } from './reader.ts';
 
 /**
  * Grounded answers where the bundle has a reader: its best spans are the candidates, and the answer is the
@@ -41,6 +41,11 @@ export interface AnswerSettings {
   /** Memories fused into the prefix (mac, hybrid). */
   macTopK: number;
   ragTopK: number;
+  /**
+   * Grounded answers where the bundle has a reader: it reads this many of the best retrieved passages and
+   * the ragTopK whose best span beats no answer by most go into the prompt (at most ragTopK: retrieval's order).
+   */
+  readerPassages: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
   abstainBelow: number;
   /** Fuse SQLite FTS5 keyword hits with the vector neighbours (RETRIEVAL=vector+keyword). */
@@ -108,6 +113,9 @@ export class Answerer {
     // top_k sizes the memories in the prefix (mac, hybrid) or the passages in the prompt (rag).
     const macK = useMemory ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
     const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
+    const reader = opts.grounded ? this.deps.reader ?? null : null;
+    // Passages the reader chooses the prompt's from (only retrieved ones: given passages are the prompt).
+    const readK = reader && usePassages && !opts.givenPassages ? Math.max(ragK, this.settings.readerPassages) : ragK;
     let candidates: Candidate[] = [];
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
@@ -116,7 +124,7 @@ export class Answerer {
       timings.encode = performance.now() - t0;
       const t1 = performance.now();
       // hybrid reads the best ragK passages as text and the best macK as memories
-      const k = opts.mode === 'hybrid' ? Math.max(ragK, macK) : useMemory ? macK : ragK;
+      const k = opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK;
       candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval, opts.filter);
       timings.retrieve = performance.now() - t1;
       const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
@@ -129,7 +137,18 @@ export class Answerer {
       }
     }
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
-    const promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
+    // The reader's readings of passages, by passage id: of the best readK retrieved, the ragK it answers
+    // best from go into the prompt (stable: retrieval's order where it scores alike).
+    const t2 = performance.now();
+    const readings = new Map<number, ReaderSpan[]>();
+    let promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
+    if (reader && usePassages && readK > ragK) {
+      const pool = candidates.slice(0, readK);
+      const each = await reader.readEach(opts.question, pool.map((c) => c.passage.text), PROPOSALS);
+      pool.forEach((c, i) => readings.set(c.passage.id, each[i]));
+      const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
+      promptCandidates = [...pool].sort((a, b) => score(b) - score(a)).slice(0, ragK);
+    }
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
@@ -150,10 +169,9 @@ export class Answerer {
       ? opts.givenPassages.map((text) => ({ candidate: null, text }))
       : [...promptCandidates, ...memoryCandidates.filter((c) => !inPrompt.has(c.passage.id))].map((c) => ({ candidate: c, text: c.passage.text }));
     const texts = groundTo.map((g) => g.text);
-    // The reader reads what the answer is grounded to first: its best spans are the candidates the LM weighs,
-    // and its best span checks the answer chosen (reader_agree, a calibration feature).
-    const t2 = performance.now();
-    const proposals = opts.grounded && texts.length && this.deps.reader ? await this.deps.reader.propose(opts.question, texts, PROPOSALS) : null;
+    // The reader reads what the answer is grounded to first (each text once): its best spans are the
+    // candidates the LM weighs, and its best span checks the answer chosen (reader_agree, a calibration feature).
+    const proposals = reader && texts.length ? await this.propose(reader, opts.question, groundTo, readings) : null;
     timings.verify = performance.now() - t2;
     const grounding = opts.grounded && texts.length
       ? { texts, stopBias: this.settings.groundedStopBias, proposals: proposals ? { spans: proposals.map((p) => ({ text: p.index, start: p.start, end: p.end, score: p.gap })), lmWeight: LM_WEIGHT } : undefined }
@@ -197,6 +215,14 @@ export class Answerer {
       completionTokens: gen.tokens.length,
       memories: memoryCandidates.length,
     };
+  }
+
+  /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
+  private async propose(reader: Reader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
+    const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
+    const fresh = await reader.readEach(question, unread.map((g) => g.text), PROPOSALS);
+    const spans = groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]);
+    return spans.flatMap((each, index) => each.map((s) => ({ ...s, index }))).sort((a, b) => b.gap - a.gap).slice(0, PROPOSALS);
   }
 
   /** Calibrated confidence, and the abstention it calls for (a reason) when below the threshold. */

@@ -58,6 +58,16 @@ describe('the reader that proposes and checks grounded answers', () => {
     expect(new Set(spans.map((s) => `${s.index}:${s.start}:${s.end}`)).size).toBe(4);
   });
 
+  it('reads each text on its own: its n best spans, which propose ranks across the texts', async () => {
+    const [own, other] = [FIXTURE.cases[7], FIXTURE.cases[9]];
+    const texts = [other.paragraph, own.paragraph];
+    const each = await reader.readEach(own.question, texts, 2);
+    expect(each.map((spans) => spans.map((s) => s.index))).toEqual([[0, 0], [1, 1]]);
+    expect(each[1][0].gap).toBeGreaterThan(each[0][0].gap);
+    const ranked = each.flat().sort((a, b) => b.gap - a.gap).slice(0, 2);
+    expect(await reader.propose(own.question, texts, 2)).toEqual(ranked);
+  });
+
   it('scores an answer by its token overlap with the reader\'s span', async () => {
     const c = FIXTURE.cases[0];
     const best = await reader.best(c.question, [c.paragraph]);

@@ -75,10 +75,15 @@ export class Reader {
 
   /** The reader's n best spans over the texts, best first by how far each beats its own text's no-answer score. */
   async propose(question: string, texts: string[], n: number): Promise<ReaderSpan[]> {
+    return (await this.readEach(question, texts, n)).flat().sort((a, b) => b.gap - a.gap).slice(0, n);
+  }
+
+  /** Each text's n best spans, best first (one pass per text): what chooses among passages before proposing. */
+  async readEach(question: string, texts: string[], n: number): Promise<ReaderSpan[][]> {
     const q = this.tokenizer.encode(question, false);
-    const spans: ReaderSpan[] = [];
-    for (const [index, text] of texts.entries()) spans.push(...(await this.read(q, text, n)).map((s) => ({ index, ...s })));
-    return spans.sort((a, b) => b.gap - a.gap).slice(0, n);
+    const spans: ReaderSpan[][] = [];
+    for (const [index, text] of texts.entries()) spans.push((await this.read(q, text, n)).map((s) => ({ index, ...s })));
+    return spans;
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ questions; the memory bank under --work is reused.
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's RAG_TOP_K, 1)
+  --reader-passages N  grounded modes: passages the reader chooses the prompt's from (default: the service's READER_PASSAGES)
   --retrieval R      how candidates are found: vector+keyword or vector (default: the service's RETRIEVAL)
   --codec C          how memories are stored: q8, q4, fp16 or fp32 (default: the bundle's; its own memory bank)
   --bundle DIR       model bundle (default bundles/default)
@@ -60,6 +61,7 @@ interface Args {
   maxTokens: number;
   macTopK?: number;
   ragTopK?: number;
+  readerPassages?: number;
   retrieval?: string;
   codec?: string;
   bundle: string;
@@ -76,7 +78,7 @@ function parse(argv: string[]): Args {
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
-      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
+      'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, 'reader-passages': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,7 +94,7 @@ function parse(argv: string[]): Args {
   return {
     data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']), eachArticle: values['each-article']!,
     titles: values.title,
-    maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']),
+    maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']), readerPassages: int(values['reader-passages']),
     retrieval: values.retrieval === undefined ? undefined : configSchema.shape.RETRIEVAL.parse(values.retrieval),
     codec: values.codec === undefined ? undefined : configSchema.shape.MODULATION_CODEC.parse(values.codec),
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
@@ -130,13 +132,21 @@ async function main() {
   // Grounded answers are checked by the bundle's reader where it has one, so their logs name it (another reader restarts them).
   const readerSha = readerSha256(args.bundle);
   const reader = readerSha?.slice(0, 12);
-  const modeSettings = (mode: Mode) => ({ ...settings, mode, ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}) } : {}) });
+  // ... and, in rag and hybrid, how many retrieved passages it chooses the prompt's from (recorded only where
+  // that is more than the prompt holds: otherwise the prompt is retrieval's best, as before it chose).
+  const readerPassages = args.readerPassages ?? configSchema.shape.READER_PASSAGES.parse(undefined);
+  const chooses = (mode: Mode) => reader && readerPassages > settings.rag_top_k && /^(rag|hybrid)\+/.test(mode);
+  const modeSettings = (mode: Mode) => ({
+    ...settings, mode,
+    ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}) } : {}),
+  });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
     ...(args.promptCacheMb !== undefined ? { PROMPT_CACHE_MB: String(args.promptCacheMb) } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
+    READER_PASSAGES: String(readerPassages),
     RETRIEVAL: settings.retrieval, MODULATION_CODEC: codec,
   }));
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));

@@ -23,6 +23,9 @@ export const configSchema = z.object({
   // Passages in the prompt (rag, hybrid). One: the 135M LM answers better from the best passage alone than
   // from the best three (grounded rag F1 22.8 vs 17.5 on 500 SQuAD questions: results/README.md).
   RAG_TOP_K: num(1),
+  // Grounded answers where the bundle has a reader: it reads this many of the best retrieved passages and
+  // the RAG_TOP_K it answers best from go into the prompt (results/README.md, "The reader chooses the passage").
+  READER_PASSAGES: z.coerce.number().int().min(1).max(16).default(2),
   // Answers generated at once, answers allowed to wait (beyond: 429 with Retry-After), and one answer's
   // wall-clock limit, waiting included (beyond: 504). The LM runs one pass at a time; the decode steps of
   // up to DECODE_BATCH answers in flight run as one pass (continuous batching; 1 turns it off).

@@ -71,7 +71,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const answerer = new Answerer(
     { store, index, encoder, lm, manifest, calibrator, reader },
     {
-      macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword',
+      macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, readerPassages: config.READER_PASSAGES, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword',
       groundedStopBias: config.GROUNDED_STOP_BIAS, abstainBelowConfidence: config.ABSTAIN_BELOW_CONFIDENCE,
     },
   );

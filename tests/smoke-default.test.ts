@@ -11,14 +11,19 @@ describe('smoke on the real default bundle', () => {
   let svc: RunningService;
   let api: ReturnType<typeof client>;
   const rows = readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice(0, 6).map((l) => JSON.parse(l));
+  // Two passages about one bridge: retrieval ranks the one that names it (and holds no answer) first.
+  const bridge = [
+    { id: 'bridge-landmark', text: 'The Lindqvist Bridge over the Maren river is the best-known landmark of Ostvik. Tourists photograph the Lindqvist Bridge at sunset, and the Lindqvist Bridge was repainted green in 2019.' },
+    { id: 'bridge-history', text: 'The crossing of the Maren at Ostvik was designed by the engineer Tomas Okafor and opened to traffic in 1911, after four years of work.' },
+  ];
 
   beforeAll(async () => {
     if (!existsSync(join(DEFAULT_BUNDLE, 'manifest.json'))) throw new Error(`No default bundle at ${DEFAULT_BUNDLE}: run \`npm run setup\``);
     svc = await startTestService({ BUNDLE_DIR: DEFAULT_BUNDLE, THREADS: '0', ABSTAIN_BELOW: '0.3' });
     api = client(svc.url);
-    const res = await api.post('/v1/documents', { documents: rows.map((r) => ({ id: r.id, title: r.title, text: r.context, source: 'squad' })) });
+    const res = await api.post('/v1/documents', { documents: [...rows.map((r) => ({ id: r.id, title: r.title, text: r.context, source: 'squad' })), ...bridge] });
     expect(res.status).toBe(202);
-    for (const r of rows) await waitIndexed(api, r.id, 120_000);
+    for (const d of [...rows, ...bridge]) await waitIndexed(api, d.id, 120_000);
   }, 300_000);
   afterAll(() => svc?.close());
 
@@ -55,4 +60,19 @@ describe('smoke on the real default bundle', () => {
       expect(text.slice(citation.start, citation.end)).toBe(citation.text);
     }
   }, 120_000);
+
+  it('lets the reader choose the passage a grounded answer reads (READER_PASSAGES=2): retrieval\'s second, when only it holds an answer', async () => {
+    const question = 'Who designed the Lindqvist Bridge?';
+    const ask = async (body: object) => (await api.post('/v1/answers', { question, max_tokens: 16, abstain_below_confidence: 0, ...body })).json();
+    const plain = await ask({ mode: 'rag', top_k: 1, grounded: false });
+    expect(plain.sources.map((s: any) => s.document_id)).toEqual(['bridge-landmark']);
+    const rag = await ask({ mode: 'rag', top_k: 1, grounded: true });
+    expect(rag.answer).toBe('Tomas Okafor');
+    expect(rag.citations.map((c: any) => c.document_id)).toEqual(['bridge-history']);
+    expect(rag.sources.map((s: any) => [s.document_id, s.in_prompt])).toEqual([['bridge-history', true]]);
+    // hybrid: the memory is retrieval's first, the prompt's passage the reader's choice
+    const hybrid = await ask({ mode: 'hybrid', grounded: true });
+    expect(hybrid.answer).toBe('Tomas Okafor');
+    expect(hybrid.sources.map((s: any) => [s.document_id, s.in_prompt])).toEqual([['bridge-landmark', false], ['bridge-history', true]]);
+  }, 60_000);
 });
