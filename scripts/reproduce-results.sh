@@ -33,17 +33,19 @@ more="$more --title Amazon_rainforest --title Packet_switching --title Intergove
 more="$more --title University_of_Chicago --title Southern_California --title Scottish_Parliament --title Islamism"
 rest="--title Computational_complexity_theory --title Economic_inequality --title European_Union_law --title Force"
 rest="$rest --title French_and_Indian_War --title Huguenot --title Immune_system --title Oxygen --title Rhine --title Warsaw --title Yuan_dynasty"
-# The 27 reserved articles answered into results/eval-calibration-$1-squad-2.0-train{,-more,-rest}; $fit names them.
+# The 27 reserved articles answered into results/eval-calibration-$1-squad-2.0-train{,-more,-rest} (further
+# arguments go to each eval); $fit names them.
 fit_answers() {
   local out=results/eval-calibration-$1-squad-2.0-train
-  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2
-  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-more $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
-  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-rest $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2
+  shift
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out $reserved --per-kind 100 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-more $more --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-rest $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
   fit="--records $out --records $out-more --records $out-rest"
 }
 features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score"
 features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score"
-fit_answers proposals
+fit_answers proposals --reader-passages 1
 # the rule's comparison (docs/experiments.md): the features before reader_score, fitted and reported only
 run npm run calibrate -- $fit --features token_logit,similarity,log_words,span_logit,reader_agree \
   --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree --check
@@ -77,21 +79,36 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # Grounded answers and calibrated confidence as the service gives them (the reader proposes the spans
 # since the 24th session): first 500, SQuAD 2.0 subset, the eight articles.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --reader-passages 1
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-proposals-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
 # The reader trained longer (installed since the 26th session; its training: mac/reader.py, results/reader-negatives.md).
 # Its answers on the reserved articles (answered with bundles/exp, bundles/default with that reader and no
-# calibration.json, before it was installed), the calibration fitted to them (installed), then validation.
-fit_answers reader3-rebuilt
-run npm run calibrate -- $fit $features
+# calibration.json, before it was installed), the calibration fitted to them (installed until the 27th
+# session), then validation; the prompt's passage was retrieval's first (--reader-passages 1).
+fit_answers reader3-rebuilt --reader-passages 1
+run npm run calibrate -- $fit $features --check
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader3-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader3-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --reader-passages 1
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader3-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
+# The reader chooses the prompt's passage from the best 2 retrieved (READER_PASSAGES=2, the default since
+# the 27th session; chosen on the tuning set: docs/experiments.md). The reserved articles answered this
+# way, the calibration fitted to them (installed), then validation (oracle+grounded and mac+grounded read
+# no retrieved passage to choose from: their figures are the runs above).
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/r2 --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 2
+fit_answers reader-choice
+run npm run calibrate -- $fit $features
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-choice-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
