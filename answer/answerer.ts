@@ -43,7 +43,7 @@ export interface AnswerSettings {
   ragTopK: number;
   /**
    * Grounded answers where the bundle has a reader: it reads this many of the best retrieved passages and
-   * the ragTopK whose best span beats no answer by most go into the prompt (at most ragTopK: retrieval's order).
+   * the ragTopK whose best span beats no answer by most go into the prompt (not above ragTopK: retrieval's best).
    */
   readerPassages: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
