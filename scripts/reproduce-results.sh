@@ -98,17 +98,29 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
 # The reader chooses the prompt's passage from the best 2 retrieved (READER_PASSAGES=2, the default since
 # the 27th session; chosen on the tuning set: docs/experiments.md). The reserved articles answered this
-# way, the calibration fitted to them (installed), then validation (oracle+grounded and mac+grounded read
-# no retrieved passage to choose from: their figures are the runs above).
+# way, the calibration fitted to them, then validation (oracle+grounded and mac+grounded read no retrieved
+# passage to choose from: their figures are the runs above). All with the 26th session's reader (bundles/exp
+# with it as reader.onnx reproduces them; the reader trained longer was installed next, below).
 run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/r2 --each-article --per-kind 40 \
   --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 2
 fit_answers reader-choice
-run npm run calibrate -- $fit $features
+run npm run calibrate -- $fit $features --check
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-squad-1.1-validation \
   --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-choice-squad-2.0-validation \
   --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+# The reader trained 1600 steps more (installed since the 27th session; results/reader-negatives.md): its
+# answers on the reserved articles with bundles/exp (bundles/default with it as reader.onnx, no
+# calibration.json), the calibration fitted to them (installed), then validation.
+fit_answers reader4 --bundle bundles/exp
+run npm run calibrate -- $fit $features
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader4-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
