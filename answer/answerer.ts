@@ -5,7 +5,7 @@ import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.t
 import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import type { AnswerLm } from './lm.ts';
-import { agreement, type Reader, type ReaderSpan } from './reader.ts';
+import { agreement, bestSpans, type Reader, type ReaderSpan } from './reader.ts';
 
 /**
  * Grounded answers where the bundle has a reader: its best spans are the candidates, and the answer is the
@@ -142,7 +142,7 @@ export class Answerer {
     const t2 = performance.now();
     const readings = new Map<number, ReaderSpan[]>();
     let promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
-    if (reader && usePassages && readK > ragK) {
+    if (reader && readK > ragK) {
       const pool = candidates.slice(0, readK);
       const each = await reader.readEach(opts.question, pool.map((c) => c.passage.text), PROPOSALS);
       pool.forEach((c, i) => readings.set(c.passage.id, each[i]));
@@ -221,8 +221,7 @@ export class Answerer {
   private async propose(reader: Reader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
     const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
     const fresh = await reader.readEach(question, unread.map((g) => g.text), PROPOSALS);
-    const spans = groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]);
-    return spans.flatMap((each, index) => each.map((s) => ({ ...s, index }))).sort((a, b) => b.gap - a.gap).slice(0, PROPOSALS);
+    return bestSpans(groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]), PROPOSALS);
   }
 
   /** Calibrated confidence, and the abstention it calls for (a reason) when below the threshold. */

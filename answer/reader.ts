@@ -75,7 +75,7 @@ export class Reader {
 
   /** The reader's n best spans over the texts, best first by how far each beats its own text's no-answer score. */
   async propose(question: string, texts: string[], n: number): Promise<ReaderSpan[]> {
-    return (await this.readEach(question, texts, n)).flat().sort((a, b) => b.gap - a.gap).slice(0, n);
+    return bestSpans(await this.readEach(question, texts, n), n);
   }
 
   /** Each text's n best spans, best first (one pass per text): what chooses among passages before proposing. */
@@ -135,6 +135,11 @@ export class Reader {
     release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
     return top.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end, gap: t.score - none }));
   }
+}
+
+/** The n best of each text's spans (`each[i]`: text i's), best first by gap, each indexed by its text's position in `each`. */
+export function bestSpans(each: ReaderSpan[][], n: number): ReaderSpan[] {
+  return each.flatMap((spans, index) => spans.map((s) => ({ ...s, index }))).sort((a, b) => b.gap - a.gap).slice(0, n);
 }
 
 /** Token F1 of an answer against a reader's span (0 where there is none). */
