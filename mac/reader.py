@@ -255,7 +255,7 @@ def main():
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 1.5x faster where the CPU has AMX or AVX-512 BF16")
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
-                   help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last two runs: docs/experiments.md)")
+                   help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last three runs: docs/experiments.md)")
     e = sub.add_parser("export")
     e.add_argument("--run", default=str(RUN))
     e.add_argument("--out", default=str(ONNX))
