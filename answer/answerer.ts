@@ -133,34 +133,20 @@ export class Answerer {
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return { answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null, readerAgree: null, readerScore: null, mode: opts.mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0 };
+        return nothingRelevant(opts.mode, reason, timings);
       }
     }
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
-    // The reader's readings of passages, by passage id: of the best readK retrieved, the ragK it answers
-    // best from go into the prompt (stable: retrieval's order where it scores alike).
     const t2 = performance.now();
-    const readings = new Map<number, ReaderSpan[]>();
-    let promptCandidates = usePassages ? candidates.slice(0, ragK) : [];
-    if (reader && readK > ragK) {
-      const pool = candidates.slice(0, readK);
-      const each = await reader.readEach(opts.question, pool.map((c) => c.passage.text), PROPOSALS);
-      pool.forEach((c, i) => readings.set(c.passage.id, each[i]));
-      const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
-      promptCandidates = [...pool].sort((a, b) => score(b) - score(a)).slice(0, ragK);
-    }
+    const { promptCandidates, readings } = reader && readK > ragK
+      ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK)
+      : { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
     const passages = opts.givenPassages ?? promptCandidates.map((c) => c.passage.text);
-    const room = manifest.limits.max_lm_tokens - opts.maxTokens;
-    let history = opts.history ?? [];
-    let prompt = buildPrompt(manifest, opts.question, passages, history);
-    while (history.length && lm.promptTokens(prompt).length > room) {
-      history = history.slice(1);
-      prompt = buildPrompt(manifest, opts.question, passages, history);
-    }
+    const prompt = this.fitPrompt(opts.question, passages, opts.history ?? [], manifest.limits.max_lm_tokens - opts.maxTokens);
     // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
     const memories = memoryCandidates.map((c) => c.passage.memory);
     // Grounded: the answer is a span of what was read, passages in the prompt first, then the texts of the
@@ -217,6 +203,17 @@ export class Answerer {
     };
   }
 
+  /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
+  private fitPrompt(question: string, passages: string[], history: Turn[], room: number) {
+    const { manifest, lm } = this.deps;
+    let prompt = buildPrompt(manifest, question, passages, history);
+    while (history.length && lm.promptTokens(prompt).length > room) {
+      history = history.slice(1);
+      prompt = buildPrompt(manifest, question, passages, history);
+    }
+    return prompt;
+  }
+
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
   private async propose(reader: Reader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
     const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
@@ -235,4 +232,24 @@ export class Answerer {
     const abstainReason = p < threshold ? `the answer is likely wrong (calibrated confidence ${p.toFixed(3)} < ${threshold})` : null;
     return { confidence: p, calibrated: true, abstainReason };
   }
+}
+
+/**
+ * The reader reads each passage of the pool (the best retrieved); the ragK it answers best from (its best
+ * span's gap over no answer) go into the prompt, retrieval's order where they score alike. Its readings, by
+ * passage id, serve the proposals after (no passage is read twice).
+ */
+async function choosePassages(reader: Reader, question: string, pool: Candidate[], ragK: number) {
+  const each = await reader.readEach(question, pool.map((c) => c.passage.text), PROPOSALS);
+  const readings = new Map<number, ReaderSpan[]>(pool.map((c, i) => [c.passage.id, each[i]]));
+  const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
+  return { promptCandidates: [...pool].sort((a, b) => score(b) - score(a)).slice(0, ragK), readings };
+}
+
+/** The answer when retrieval finds nothing relevant enough: an abstention, before the LM runs. */
+function nothingRelevant(mode: Mode, reason: string, timings: AnswerResult['timings']): AnswerResult {
+  return {
+    answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
+    readerAgree: null, readerScore: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
+  };
 }
