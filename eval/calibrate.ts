@@ -9,12 +9,13 @@ import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
+import { readLogText } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json] [--check]
 
-Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl, pooled):
+Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
 of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span and reader features; MODE=... sets one
 mode's); and each
@@ -112,10 +113,10 @@ function readRun(dir: string, bundleId: string) {
   const logs: Record<string, { records: QuestionRecord[]; sha256: string }> = {};
   /** Per log, the reader that checked its answers (the first 12 hex digits of its hash; undefined: none). */
   const readers: Record<string, string | undefined> = {};
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
+  for (const name of new Set(readdirSync(dir).filter((f) => /\.jsonl(\.gz)?$/.test(f)).map((f) => f.replace(/\.gz$/, '')))) {
     const mode = name.replace(/\.jsonl$/, '');
     if (!SERVICE_MODES.test(mode)) continue;
-    const text = readFileSync(join(dir, name), 'utf8');
+    const text = readLogText(join(dir, name))!;
     const [header, ...lines] = text.split('\n').filter((l) => l.trim());
     const { settings } = JSON.parse(header);
     readers[`${dir}/${name}`] = settings.reader;

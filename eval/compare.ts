@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { readLogText } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize } from './score.ts';
 
 const USAGE = `npm run eval:compare -- A.jsonl B.jsonl
 
-Pairs two answer logs of \`npm run eval\` (one mode each, any runs) by question id and prints each one's
-EM/F1 on the questions both answered, and the paired-bootstrap F1 difference A - B with its 95% interval.`;
+Pairs two answer logs of \`npm run eval\` (one mode each, any runs; a finished one is stored as .jsonl.gz, and
+either name reads it) by question id and prints each one's EM/F1 on the questions both answered, and the
+paired-bootstrap F1 difference A - B with its 95% interval.`;
 
-const read = (path: string): Map<string, QuestionRecord> =>
-  new Map(readFileSync(path, 'utf8').split('\n').slice(1).filter((l) => l.trim()).map((l) => JSON.parse(l) as QuestionRecord).map((r) => [r.id, r]));
+function read(path: string): Map<string, QuestionRecord> {
+  const text = readLogText(path.replace(/\.gz$/, ''));
+  if (text === null) throw new Error(`${path}: no such answer log`);
+  return new Map(text.split('\n').slice(1).filter((l) => l.trim()).map((l) => JSON.parse(l) as QuestionRecord).map((r) => [r.id, r]));
+}
 
 const [a, b] = process.argv.slice(2);
 if (!a || !b) {

@@ -24,7 +24,7 @@ const USAGE = `npm run eval -- --data FILE.jsonl --out results/NAME [options]
 Streams every paragraph of a SQuAD-format file into the service's memory (the real webhook, worker,
 SQLite and hnswlib), then asks the first --limit questions in file order, per mode, through the service's
 own answer path. Writes NAME.json and NAME.md (the summary, with this command) and NAME/<mode>.jsonl
-(one line per question). Rerunning resumes: a mode's answers are kept while the settings it depends on
+(one line per question; gzipped once the mode is answered). Rerunning resumes: a mode's answers are kept while the settings it depends on
 (bundle, memory format, data, top_k, max tokens) are unchanged, so a larger --limit only asks the new
 questions; the memory bank under --work is reused.
 
@@ -176,6 +176,7 @@ async function main() {
       }
       // The first --limit questions that have an answer (all of them, unless --report-only on a partial run).
       const records = log.records();
+      log.compress();
       const mine = new Map(questions.filter((q) => records.has(q.id)).map((q) => [q.id, records.get(q.id)!]));
       answered.set(mode, mine);
       summaries[mode] = summarize([...mine.values()]);

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ModeLog } from './mode-log.ts';
+import { ModeLog, readLogText } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
 
 const record = (id: string) => ({ id, f1: 1 }) as unknown as QuestionRecord;
@@ -31,6 +32,22 @@ describe('ModeLog', () => {
     expect(warnings).toEqual([`${path} was answered with other settings (rag_top_k: null -> 1): reported as recorded`]);
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(existsSync(`${path}.stale`)).toBe(false);
+  });
+
+  it('a finished log is stored gzipped, read as it was, and reopened as plain text to resume', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mode-log-')), 'rag.jsonl');
+    const log = new ModeLog(path, { rag_top_k: 1 });
+    log.append(record('q1'));
+    log.compress();
+    expect(existsSync(path)).toBe(false);
+    expect(gunzipSync(readFileSync(`${path}.gz`)).toString('utf8')).toContain('"q1"');
+    expect([...new ModeLog(path, { rag_top_k: 1 }, { readOnly: true }).records().keys()]).toEqual(['q1']);
+    expect(existsSync(path)).toBe(false);
+    const resumed = new ModeLog(path, { rag_top_k: 1 });
+    expect(existsSync(`${path}.gz`)).toBe(false);
+    resumed.append(record('q2'));
+    expect([...resumed.records().keys()]).toEqual(['q1', 'q2']);
+    expect(readLogText(path)).toBe(readFileSync(path, 'utf8'));
   });
 
   it('read-only on a mode never asked: no answers, no file', () => {

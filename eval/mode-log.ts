@@ -1,31 +1,40 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { QuestionRecord } from './modes.ts';
 
 /**
  * One mode's answers, one JSON line per question after a header line holding the settings the answers
  * depend on. Appending as it goes makes a run resumable; a header that no longer matches the settings
- * moves the old file aside (`.stale`), so answers of different settings are never mixed. A read-only log
- * (`--report-only`) changes nothing on disk: it reads what is there and says where its settings differ.
+ * moves the old file aside (`.stale`), so answers of different settings are never mixed. A finished log is
+ * stored gzipped (`compress`: answer logs are kept as results, a sixth of the size) and opened again as
+ * plain text to resume. A read-only log (`--report-only`) changes nothing on disk: it reads what is there
+ * and says where its settings differ.
  */
 export class ModeLog {
-  constructor(private readonly path: string, settings: Record<string, unknown>, opts: { readOnly?: boolean; warn?: (message: string) => void } = {}) {
+  constructor(private readonly path: string, settings: Record<string, unknown>, private readonly opts: { readOnly?: boolean; warn?: (message: string) => void } = {}) {
     const header = JSON.stringify({ settings });
-    const first = existsSync(path) ? readFileSync(path, 'utf8').split('\n', 1)[0] : null;
+    const text = readLogText(path);
+    const first = text === null ? null : text.split('\n', 1)[0];
     if (opts.readOnly) {
       const differ = first === null ? [] : differingKeys(settings, headerSettings(first));
       if (differ.length) opts.warn?.(`${path} was answered with other settings (${differ.join(', ')}): reported as recorded`);
       return;
     }
     mkdirSync(dirname(path), { recursive: true });
+    if (text !== null && !existsSync(path)) {
+      writeFileSync(path, text);
+      unlinkSync(`${path}.gz`);
+    }
     if (first === header) return;
     if (first !== null) renameSync(path, `${path}.stale`);
     writeFileSync(path, header + '\n');
   }
 
   records(): Map<string, QuestionRecord> {
-    if (!existsSync(this.path)) return new Map();
-    const lines = readFileSync(this.path, 'utf8').split('\n').slice(1).filter((l) => l.trim());
+    const text = readLogText(this.path);
+    if (text === null) return new Map();
+    const lines = text.split('\n').slice(1).filter((l) => l.trim());
     const out = new Map<string, QuestionRecord>();
     for (const line of lines) {
       try {
@@ -41,6 +50,21 @@ export class ModeLog {
   append(record: QuestionRecord): void {
     appendFileSync(this.path, JSON.stringify(record) + '\n');
   }
+
+  /** The run is over: the log becomes `<path>.gz` (written whole before the plain file goes). */
+  compress(): void {
+    if (this.opts.readOnly || !existsSync(this.path)) return;
+    writeFileSync(`${this.path}.gz.tmp`, gzipSync(readFileSync(this.path)));
+    renameSync(`${this.path}.gz.tmp`, `${this.path}.gz`);
+    unlinkSync(this.path);
+  }
+}
+
+/** An answer log's text: `path` while its run goes on, `path.gz` once it is over; null where neither is. */
+export function readLogText(path: string): string | null {
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  if (existsSync(`${path}.gz`)) return gunzipSync(readFileSync(`${path}.gz`)).toString('utf8');
+  return null;
 }
 
 function headerSettings(line: string): Record<string, unknown> {

@@ -103,6 +103,7 @@ export async function main() {
       }
       bar.done();
       const records = log.records();
+      log.compress();
       const counts = { n: 0, new: 0, old: 0, neither: 0 };
       for (const e of edits) {
         const r = records.get(e.id)!;

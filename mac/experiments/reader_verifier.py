@@ -10,6 +10,7 @@ features beside the then-installed ones, on the answer logs the service had writ
 Results, the rule fixed before validation was scored, and what the service does now: docs/experiments.md.
 """
 import argparse
+import gzip
 import json
 from pathlib import Path
 
@@ -41,7 +42,10 @@ def paragraphs() -> dict[str, str]:
 
 
 def read_log(run: str, mode: str) -> list[dict]:
-    lines = (ROOT / "results" / run / f"{mode}.jsonl").read_text().splitlines()[1:]
+    """An answer log of `npm run eval` (gzipped once its run finished: eval/mode-log.ts)."""
+    path = ROOT / "results" / run / f"{mode}.jsonl"
+    text = path.read_text() if path.exists() else gzip.decompress(path.with_suffix(".jsonl.gz").read_bytes()).decode()
+    lines = text.splitlines()[1:]
     return [json.loads(line) for line in lines if line.strip()]
 
 
