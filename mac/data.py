@@ -1,4 +1,5 @@
 """SQuAD-format JSONL: one paragraph per line with its questions and every human answer."""
+import gzip
 import json
 import os
 from dataclasses import dataclass
@@ -14,6 +15,18 @@ def squad_dir() -> Path:
         if c and Path(c).is_dir():
             return Path(c)
     raise FileNotFoundError("SQuAD data not found: set SQUAD_DIR to the folder holding squad-1.1-train.jsonl")
+
+
+def squad_file(name: str) -> Path:
+    """A file of the SQuAD folder, or its gzipped copy (what travels to a lent accelerator: scripts/device/)."""
+    path = squad_dir() / name
+    return path if path.exists() or not path.with_name(name + ".gz").exists() else path.with_name(name + ".gz")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 @dataclass

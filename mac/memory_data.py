@@ -1,13 +1,12 @@
 """Token-level data for training the memory encoder: each paragraph's context turn and kept slots, each
 question's prompt tail and answer, all tokenized exactly as the service does (tokenizer.json, no specials).
 """
-import gzip
-import json
 import random
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import read_jsonl
 from .prompt import ANSWER_SUFFIX, CONTEXT, FORM, QUESTION_TURN
 
 CONTEXT_HEADER = CONTEXT[: CONTEXT.index("{passages}")]
@@ -115,12 +114,6 @@ class Tokens:
         if i not in self._texts:
             self._texts[i] = self.tok.decode([i], skip_special_tokens=True)   # as bundle/tokenizer.ts decodes
         return self._texts[i]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def load(path: Path, tokens: Tokens, selection: str, slots: int, max_context_tokens: int,

@@ -17,6 +17,9 @@ reader, 4900 steps in four runs (each resumes from its state.pt; 68 minutes on 2
     scripts/python.sh -m mac.reader parity     # -> tests/fixtures/reader-spans.json (answer/reader.test.ts)
     scripts/python.sh -m mac.reader held-out   # -> runs/tune/reader-held-out.jsonl (its 8 held-out articles, a SQuAD file)
 
+On a lent accelerator, from the installed reader (from-onnx dequantizes the committed int8 ONNX to train from;
+pack / unpack carry the result back): scripts/device/train-reader.sh.
+
 How it was chosen and what it does to the calibration: docs/experiments.md (there too: 2400 steps more from it,
 better answers that the calibration ranks worse, not installed).
 """
@@ -31,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .base_models import minilm_dir
-from .data import squad_dir
+from .data import read_jsonl, squad_file
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "runs/reader"
@@ -66,13 +69,13 @@ def held_out_titles(paragraphs: list[dict], dev_articles: int) -> set[str]:
 
 def held_out_paragraphs(dev_articles: int = 8) -> list[dict]:
     """The held-out articles' paragraphs of squad-1.1-train-full.jsonl, in file order."""
-    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+    paragraphs = read_jsonl(squad_file("squad-1.1-train-full.jsonl"))
     dev = held_out_titles(paragraphs, dev_articles)
     return [p for p in paragraphs if p["title"] in dev]
 
 
 def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0):
-    paragraphs = [json.loads(line) for line in open(squad_dir() / "squad-1.1-train-full.jsonl")]
+    paragraphs = read_jsonl(squad_file("squad-1.1-train-full.jsonl"))
     dev = held_out_titles(paragraphs, dev_articles)
     by_title: dict[str, list] = {}
     for p in paragraphs:
@@ -126,26 +129,28 @@ def train(a):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    device = torch.device(a.device)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
     rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
-    model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir(), attention_probs_dropout_prob=a.attention_dropout)
+    model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir(), attention_probs_dropout_prob=a.attention_dropout).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * max(0.05, 1 - s / a.steps))
     state, step = run / "state.pt", 0
     if state.exists():
-        saved = torch.load(state, weights_only=False)
+        saved = torch.load(state, weights_only=False, map_location=device)
         model.load_state_dict(saved["model"]); opt.load_state_dict(saved["opt"]); sched.load_state_dict(saved["sched"])
         step = saved["step"]
     started, ema = time.time(), None
     bar = tqdm(total=a.steps, initial=step, desc="reader", mininterval=30)
     model.train()
     while step < a.steps and (time.time() - started) / 60 < a.minutes:
-        enc, s, e = encode_batch(tok, rows[(step * a.batch) % len(rows):][:a.batch], a.max_len)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
-            loss = model(**enc, start_positions=s, end_positions=e).loss
+        first = (step * a.batch) % len(rows)
+        enc, s, e = encode_batch(tok, rows[first:first + a.batch], a.max_len)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.bf16):
+            loss = model(**enc.to(device), start_positions=s.to(device), end_positions=e.to(device)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step(); opt.zero_grad()
@@ -182,6 +187,59 @@ def export(a):
     quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gemm", "Gather"],
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     print(f"{out}: {out.stat().st_size / 1e6:.1f} MB")
+
+
+# ---- moving a reader to and from a lent accelerator (scripts/device/train-reader.sh) ----------------------
+
+def model_from_state(state: dict, out: Path):
+    """A reader model folder (all-MiniLM-L6-v2's config with the start/end head, its tokenizer) holding `state`."""
+    import torch
+    from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
+    model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(minilm_dir()))
+    missing, unexpected = model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    assert not missing and not unexpected, f"not a reader's weights: missing {missing}, unexpected {unexpected}"
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(minilm_dir()).save_pretrained(out)
+    print(f"{out}: {sum(v.numel() for v in model.state_dict().values()) / 1e6:.1f}M weights")
+
+
+def from_onnx(a):
+    """The int8 ONNX reader as a model folder to train from, its weights dequantized: a lent accelerator gets
+    the installed reader this way (it is in the tree) instead of a 90 MB checkpoint. Every MatMul's weight is
+    named by the module its output belongs to (torch.onnx's names: /bert/encoder/layer.0/attention/self/query/...)."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+    graph = onnx.load(a.onnx).graph
+    init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+
+    def dequantized(name: str) -> np.ndarray:
+        q, zero = init[f"{name}_quantized"].astype(np.float32), init[f"{name}_zero_point"].astype(np.float32)
+        return (q - zero) * init[f"{name}_scale"]
+
+    state = {k: v for k, v in init.items() if v.dtype == np.float32 and not k.startswith("onnx::") and not k.endswith("_scale")}
+    for name in {k.removesuffix("_quantized") for k in init if k.startswith("bert.") and k.endswith("_quantized")}:
+        state[name] = dequantized(name)   # the embeddings (Gather)
+    for node in graph.node:
+        if node.op_type == "MatMulInteger" and node.input[1].endswith("_quantized"):
+            module = node.output[0].split("/MatMul")[0].strip("/").replace("/", ".")
+            state[f"{module}.weight"] = dequantized(node.input[1].removesuffix("_quantized")).T   # ONNX: [in, out]
+    model_from_state({k: torch.from_numpy(np.array(v, np.float32)) for k, v in state.items()}, Path(a.out))
+
+
+def pack(a):
+    """A trained reader's weights in bfloat16, one file (the accelerator sends it back in parts)."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+    state = AutoModelForQuestionAnswering.from_pretrained(Path(a.run) / "model").state_dict()
+    torch.save({k: v.to(torch.bfloat16) for k, v in state.items() if not k.endswith("position_ids")}, a.out)
+
+
+def unpack(a):
+    """`pack`'s file back as <run>/model, ready for `export`."""
+    import torch
+    model_from_state(torch.load(a.weights), Path(a.run) / "model")
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -254,17 +312,28 @@ def main():
     t.add_argument("--attention-dropout", type=float, default=0.1,
                    help="dropout on the attention weights (0: about 1.7x faster on CPU, where drawing its masks dominates a step)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 1.5x faster where the CPU has AMX or AVX-512 BF16")
+    t.add_argument("--device", default="cpu", help="where it trains: cpu, or cuda on a lent accelerator (scripts/device/train-reader.sh)")
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last three runs: docs/experiments.md)")
     e = sub.add_parser("export")
     e.add_argument("--run", default=str(RUN))
     e.add_argument("--out", default=str(ONNX))
+    o = sub.add_parser("from-onnx")
+    o.add_argument("--onnx", default=str(ONNX))
+    o.add_argument("--out", required=True, help="the model folder to write (train --init it)")
+    p = sub.add_parser("pack")
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    u = sub.add_parser("unpack")
+    u.add_argument("--weights", required=True)
+    u.add_argument("--run", required=True)
     sub.add_parser("parity")
     h = sub.add_parser("held-out")
     h.add_argument("--out", default="runs/tune/reader-held-out.jsonl")
     a = ap.parse_args()
-    {"train": train, "export": export, "parity": parity, "held-out": held_out}[a.command](a)
+    commands = {"train": train, "export": export, "from-onnx": from_onnx, "pack": pack, "unpack": unpack, "parity": parity, "held-out": held_out}
+    commands[a.command](a)
 
 
 if __name__ == "__main__":
