@@ -43,11 +43,15 @@ describe('ModeLog', () => {
     expect(gunzipSync(readFileSync(`${path}.gz`)).toString('utf8')).toContain('"q1"');
     expect([...new ModeLog(path, { rag_top_k: 1 }, { readOnly: true }).records().keys()]).toEqual(['q1']);
     expect(existsSync(path)).toBe(false);
+    const packed = readFileSync(`${path}.gz`);
+    new ModeLog(path, { rag_top_k: 1 }).compress();
+    expect(readFileSync(`${path}.gz`).equals(packed)).toBe(true); // nothing new: the file is left as it was
     const resumed = new ModeLog(path, { rag_top_k: 1 });
-    expect(existsSync(`${path}.gz`)).toBe(false);
     resumed.append(record('q2'));
     expect([...resumed.records().keys()]).toEqual(['q1', 'q2']);
-    expect(readLogText(path)).toBe(readFileSync(path, 'utf8'));
+    resumed.compress();
+    expect([...new ModeLog(path, { rag_top_k: 1 }, { readOnly: true }).records().keys()]).toEqual(['q1', 'q2']);
+    expect(readLogText(path)).toBe(gunzipSync(readFileSync(`${path}.gz`)).toString('utf8'));
   });
 
   it('read-only on a mode never asked: no answers, no file', () => {

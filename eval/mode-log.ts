@@ -22,10 +22,7 @@ export class ModeLog {
       return;
     }
     mkdirSync(dirname(path), { recursive: true });
-    if (text !== null && !existsSync(path)) {
-      writeFileSync(path, text);
-      unlinkSync(`${path}.gz`);
-    }
+    if (text !== null && !existsSync(path)) writeFileSync(path, text); // resumed from the .gz, kept until compress
     if (first === header) return;
     if (first !== null) renameSync(path, `${path}.stale`);
     writeFileSync(path, header + '\n');
@@ -51,11 +48,18 @@ export class ModeLog {
     appendFileSync(this.path, JSON.stringify(record) + '\n');
   }
 
-  /** The run is over: the log becomes `<path>.gz` (written whole before the plain file goes). */
+  /**
+   * The run is over: the log becomes `<path>.gz`, written whole before the plain file goes, and left as it
+   * was where its text has not changed (a rerun that asked nothing new leaves committed results untouched).
+   */
   compress(): void {
     if (this.opts.readOnly || !existsSync(this.path)) return;
-    writeFileSync(`${this.path}.gz.tmp`, gzipSync(readFileSync(this.path)));
-    renameSync(`${this.path}.gz.tmp`, `${this.path}.gz`);
+    const text = readFileSync(this.path);
+    const gz = `${this.path}.gz`;
+    if (!existsSync(gz) || !gunzipSync(readFileSync(gz)).equals(text)) {
+      writeFileSync(`${gz}.tmp`, gzipSync(text, { level: 9 }));
+      renameSync(`${gz}.tmp`, gz);
+    }
     unlinkSync(this.path);
   }
 }
