@@ -19,7 +19,10 @@ case "$command" in
     cp "$minilm"/{config.json,tokenizer.json,tokenizer_config.json,special_tokens_map.json,vocab.txt} .device/reader/minilm/
     squad="$(scripts/python.sh -c 'from mac.data import squad_dir; print(squad_dir())')"
     gzip -c "$squad/squad-1.1-train-full.jsonl" > .device/reader/squad-1.1-train-full.jsonl.gz
-    du -sh .device/reader
+    tree=$(git ls-files -co --exclude-standard -z | xargs -0 cat | wc -c)
+    carried=$(du -sb .device/reader | cut -f1)
+    echo "travels: tree $((tree >> 20)) MiB + .device/reader $((carried >> 20)) MiB (limit 64 MiB)"
+    [ $((tree + carried)) -lt $((64 << 20)) ] || { echo "over the device machine's 64 MiB: make room first" >&2; exit 1; }
     ;;
   train)
     minutes="$1"
