@@ -24,9 +24,9 @@ const USAGE = `npm run eval -- --data FILE.jsonl --out results/NAME [options]
 Streams every paragraph of a SQuAD-format file into the service's memory (the real webhook, worker,
 SQLite and hnswlib), then asks the first --limit questions in file order, per mode, through the service's
 own answer path. Writes NAME.json and NAME.md (the summary, with this command) and NAME/<mode>.jsonl
-(one line per question; gzipped once the mode is answered). Rerunning resumes: a mode's answers are kept while the settings it depends on
-(bundle, memory format, data, top_k, max tokens) are unchanged, so a larger --limit only asks the new
-questions; the memory bank under --work is reused.
+(one line per question; .jsonl.gz once the mode is answered). Rerunning resumes: a mode's answers are kept
+while the settings it depends on (bundle, memory format, data, top_k, max tokens) are unchanged, so a
+larger --limit only asks the new questions; the memory bank under --work is reused.
 
   --data FILE        SQuAD-format JSONL (one paragraph per line)
   --out PATH         results path without extension
