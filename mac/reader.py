@@ -257,17 +257,23 @@ class Reader:
 
     def best_span(self, question: str, paragraph: str) -> tuple[str, float]:
         """The span's text and its score over the no-answer score ([CLS] start + end)."""
-        enc = self.tok(question, paragraph, truncation="only_second", max_length=384, return_offsets_mapping=True, return_tensors="np")
-        offsets, seq = enc.pop("offset_mapping")[0], enc.sequence_ids(0)
-        start, end = self.session.run(None, {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")})
-        start, end = start[0], end[0]
-        ctx = [i for i, s in enumerate(seq) if s == 1]
-        lo, hi = ctx[0], ctx[-1] + 1
-        scores = start[lo:hi, None] + end[None, lo:hi]
-        n = hi - lo
-        allowed = np.triu(np.ones((n, n), bool)) & np.tril(np.ones((n, n), bool), MAX_SPAN_TOKENS)
-        i, j = divmod(int(np.where(allowed, scores, -np.inf).argmax()), n)
-        return paragraph[offsets[lo + i][0]:offsets[lo + j][1]], float(scores[i, j] - (start[0] + end[0]))
+        run = lambda enc: [x[0] for x in self.session.run(None, {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")})]
+        return best_span(self.tok, run, question, paragraph)
+
+
+def best_span(tok, logits, question: str, paragraph: str) -> tuple[str, float]:
+    """The reader's best span of at most MAX_SPAN_TOKENS tokens and its score over no answer, given `logits`:
+    the start and end logits of one tokenized (question, paragraph) pair, whichever runtime computes them."""
+    enc = tok(question, paragraph, truncation="only_second", max_length=384, return_offsets_mapping=True, return_tensors="np")
+    offsets, seq = enc.pop("offset_mapping")[0], enc.sequence_ids(0)
+    start, end = logits(enc)
+    ctx = [i for i, s in enumerate(seq) if s == 1]
+    lo, hi = ctx[0], ctx[-1] + 1
+    scores = start[lo:hi, None] + end[None, lo:hi]
+    n = hi - lo
+    allowed = np.triu(np.ones((n, n), bool)) & np.tril(np.ones((n, n), bool), MAX_SPAN_TOKENS)
+    i, j = divmod(int(np.where(allowed, scores, -np.inf).argmax()), n)
+    return paragraph[offsets[lo + i][0]:offsets[lo + j][1]], float(scores[i, j] - (start[0] + end[0]))
 
 
 def parity(a):

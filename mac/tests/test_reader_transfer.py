@@ -3,36 +3,27 @@ import json
 from argparse import Namespace
 from pathlib import Path
 
-import numpy as np
 import torch
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-from mac.reader import MAX_SPAN_TOKENS, ONNX, from_onnx, pack, unpack
+from mac.reader import ONNX, best_span, from_onnx, pack, unpack
 
 CASES = json.loads((Path(__file__).resolve().parents[2] / "tests/fixtures/reader-spans.json").read_text())["cases"]
 
 
-def best_span(model, tok, question: str, paragraph: str) -> tuple[str, float]:
-    """As mac.reader.Reader.best_span, with the PyTorch model."""
-    enc = tok(question, paragraph, truncation="only_second", max_length=384, return_offsets_mapping=True, return_tensors="pt")
-    offsets, seq = enc.pop("offset_mapping")[0], enc.sequence_ids(0)
-    with torch.no_grad():
-        out = model(**enc)
-    start, end = out.start_logits[0].numpy(), out.end_logits[0].numpy()
-    ctx = [i for i, s in enumerate(seq) if s == 1]
-    lo, hi = ctx[0], ctx[-1] + 1
-    scores = start[lo:hi, None] + end[None, lo:hi]
-    n = hi - lo
-    allowed = np.triu(np.ones((n, n), bool)) & np.tril(np.ones((n, n), bool), MAX_SPAN_TOKENS)
-    i, j = divmod(int(np.where(allowed, scores, -np.inf).argmax()), n)
-    return paragraph[offsets[lo + i][0]:offsets[lo + j][1]], float(scores[i, j] - (start[0] + end[0]))
+def torch_logits(model):
+    def run(enc):
+        with torch.no_grad():
+            out = model(**{k: torch.from_numpy(v) for k, v in enc.items()})
+        return out.start_logits[0].numpy(), out.end_logits[0].numpy()
+    return run
 
 
 def test_the_installed_reader_dequantized_reads_as_it_does_in_the_service(tmp_path):
     from_onnx(Namespace(onnx=str(ONNX), out=str(tmp_path / "init")))
     model = AutoModelForQuestionAnswering.from_pretrained(tmp_path / "init").eval()
     tok = AutoTokenizer.from_pretrained(tmp_path / "init")
-    read = [best_span(model, tok, c["question"], c["paragraph"]) for c in CASES]
+    read = [best_span(tok, torch_logits(model), c["question"], c["paragraph"]) for c in CASES]
     # The service's reader quantizes activations too, so near-ties may fall the other way; a weight put in the
     # wrong place (transposed, another layer) leaves nothing of the scores.
     assert all(abs(gap - c["gap"]) < 1.5 for (_, gap), c in zip(read, CASES))
