@@ -126,6 +126,9 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # answers on the reserved articles with bundles/exp (it as reader.onnx, no calibration.json), the fit checked.
 fit_answers reader5 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
+# 2400 steps more again (29th session; not installed, rag's abstention balance fell): the same, reader6 in bundles/exp.
+fit_answers reader6 --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
