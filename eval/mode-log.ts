@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { QuestionRecord } from './modes.ts';
@@ -22,9 +22,14 @@ export class ModeLog {
       return;
     }
     mkdirSync(dirname(path), { recursive: true });
-    if (text !== null && !existsSync(path)) writeFileSync(path, text); // resumed from the .gz, kept until compress
-    if (first === header) return;
-    if (first !== null) renameSync(path, `${path}.stale`);
+    if (first === header) {
+      if (!existsSync(path)) writeFileSync(path, text!); // resumed from the .gz, which stays until compress
+      return;
+    }
+    if (text !== null) {
+      writeFileSync(`${path}.stale`, text); // answers of other settings, set aside whole
+      rmSync(`${path}.gz`, { force: true });
+    }
     writeFileSync(path, header + '\n');
   }
 
