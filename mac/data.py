@@ -17,10 +17,15 @@ def squad_dir() -> Path:
     raise FileNotFoundError("SQuAD data not found: set SQUAD_DIR to the folder holding squad-1.1-train.jsonl")
 
 
+def plain_or_gzipped(path: Path) -> Path:
+    """`path`, or `path.gz` where only that exists (read_jsonl reads either)."""
+    gz = path.with_name(path.name + ".gz")
+    return gz if not path.exists() and gz.exists() else path
+
+
 def squad_file(name: str) -> Path:
     """A file of the SQuAD folder, or its gzipped copy (what travels to a lent accelerator: scripts/device/)."""
-    path = squad_dir() / name
-    return path if path.exists() or not path.with_name(name + ".gz").exists() else path.with_name(name + ".gz")
+    return plain_or_gzipped(squad_dir() / name)
 
 
 def read_jsonl(path: Path) -> list[dict]:

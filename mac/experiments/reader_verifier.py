@@ -10,13 +10,12 @@ features beside the then-installed ones, on the answer logs the service had writ
 Results, the rule fixed before validation was scored, and what the service does now: docs/experiments.md.
 """
 import argparse
-import gzip
 import json
 from pathlib import Path
 
 import numpy as np
 
-from ..data import squad_dir
+from ..data import plain_or_gzipped, read_jsonl, squad_dir
 from ..metrics import f1
 from ..reader import Reader
 
@@ -42,11 +41,8 @@ def paragraphs() -> dict[str, str]:
 
 
 def read_log(run: str, mode: str) -> list[dict]:
-    """An answer log of `npm run eval` (gzipped once its run finished: eval/mode-log.ts)."""
-    path = ROOT / "results" / run / f"{mode}.jsonl"
-    text = path.read_text() if path.exists() else gzip.decompress(path.with_suffix(".jsonl.gz").read_bytes()).decode()
-    lines = text.splitlines()[1:]
-    return [json.loads(line) for line in lines if line.strip()]
+    """An answer log of `npm run eval` (gzipped once its run finished: eval/mode-log.ts), its header line dropped."""
+    return read_jsonl(plain_or_gzipped(ROOT / "results" / run / f"{mode}.jsonl"))[1:]
 
 
 def logit(p: float) -> float:
