@@ -99,21 +99,6 @@ def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_sh
     return rows, sorted(dev)
 
 
-def batches(rows: list, size: int, group_by_length: bool, seed: int) -> list[list]:
-    """The training batches in the order they are read. Grouped by length: each run of 50 batches' rows (in the
-    rows' shuffled order) sorted by characters, cut into batches, their order shuffled, so a batch pads to about
-    its own rows' length (random batches pad a third of their tokens on squad-1.1-train-full)."""
-    if not group_by_length:
-        return [rows[i:i + size] for i in range(0, len(rows), size)]
-    rng, out = random.Random(seed), []
-    for lo in range(0, len(rows), 50 * size):
-        chunk = sorted(rows[lo:lo + 50 * size], key=lambda r: len(r[0]) + len(r[1]))
-        group = [chunk[i:i + size] for i in range(0, len(chunk), size)]
-        rng.shuffle(group)
-        out += group
-    return out
-
-
 def encode_batch(tok, batch, max_len: int):
     """Token ids plus each row's start/end token (0, [CLS], when there is no answer or truncation cut it)."""
     import torch
@@ -161,9 +146,9 @@ def train(a):
     started, ema = time.time(), None
     bar = tqdm(total=a.steps, initial=step, desc="reader", mininterval=30)
     model.train()
-    order = batches(rows, a.batch, a.group_by_length, a.seed)
     while step < a.steps and (time.time() - started) / 60 < a.minutes:
-        enc, s, e = encode_batch(tok, order[step % len(order)], a.max_len)
+        first = (step * a.batch) % len(rows)
+        enc, s, e = encode_batch(tok, rows[first:first + a.batch], a.max_len)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.bf16):
             loss = model(**enc.to(device), start_positions=s.to(device), end_positions=e.to(device)).loss
         loss.backward()
@@ -334,8 +319,6 @@ def main():
                    help="dropout on the attention weights (0: about 1.7x faster on CPU, where drawing its masks dominates a step)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 1.5x faster where the CPU has AMX or AVX-512 BF16")
     t.add_argument("--device", default="cpu", help="where it trains: cpu, or cuda on a lent accelerator (scripts/device/train-reader.sh)")
-    t.add_argument("--group-by-length", action="store_true",
-                   help="batches of rows of like length (about 1.5x fewer tokens a step; the installed reader trained without)")
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last three runs: docs/experiments.md)")

@@ -4,7 +4,7 @@
 # turns back into a model to train) and .device/reader (the tokenizer and the gzipped training set, 8 MiB).
 #   here:   scripts/device/train-reader.sh prepare
 #   there:  device run, carry [".device/reader"], timeout_s 600, command e.g.
-#           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4 --group-by-length
+#           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4
 #           (MINUTES first: training stops by then and the model still comes back, in 15 MB parts under $OUT)
 #   here:   scripts/device/train-reader.sh finish FILES_AT runs/reader-device   # -> model/, reader-minilm-int8.onnx
 # Then it is measured like any reader (mac/reader.py's docstring, docs/experiments.md), under a rule written first.
