@@ -129,6 +129,13 @@ run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # 2400 steps more again (29th session; not installed, rag's abstention balance fell): the same, reader6 in bundles/exp.
 fit_answers reader6 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
+# 1500 steps more from the installed reader, batches grouped by length (30th session, AMD EPYC; not installed, its
+# F1 did not rise): the same, reader7 in bundles/exp; and the rule's baseline, the installed reader answering on the
+# same machine (bundles/exp with the installed reader.onnx again).
+fit_answers reader7 --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
+fit_answers reader4-epyc --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
