@@ -27,12 +27,19 @@ describe('the reader that proposes and checks grounded answers', () => {
   });
   afterAll(() => reader?.close());
 
-  it('picks the spans the Python reader picks (its onnxruntime rounds int8 otherwise: gaps differ by up to ~0.7)', async () => {
+  // The fixture comes from Python's onnxruntime on an Intel Xeon (AMX); int8 runs other kernels on other CPUs and
+  // in Node's build, so gaps differ by up to ~1.5 and near-ties (spans within ~0.3) fall either way: on an AMD
+  // EPYC (AVX2) 4 of the 17 best spans are another, each of them the Python span's runner-up of 3.
+  it('picks the spans the Python reader picks, or ranks them among its best 3 where int8 rounding ties them', async () => {
     const got = [];
     for (const c of FIXTURE.cases) got.push((await reader.best(c.question, [c.paragraph]))!);
     const same = got.filter((g, i) => g.text === FIXTURE.cases[i].span).length;
-    expect(same).toBeGreaterThanOrEqual(FIXTURE.cases.length - 3);
-    for (const [i, g] of got.entries()) expect(Math.abs(g.gap - FIXTURE.cases[i].gap)).toBeLessThan(1.5);
+    expect(same).toBeGreaterThanOrEqual(FIXTURE.cases.length - 5);
+    for (const c of FIXTURE.cases.filter((c) => c.gap > 0)) {
+      const best3 = (await reader.propose(c.question, [c.paragraph], 3)).map((s) => s.text);
+      expect(best3, c.question).toContain(c.span);
+    }
+    for (const [i, g] of got.entries()) expect(Math.abs(g.gap - FIXTURE.cases[i].gap)).toBeLessThan(2);
     // its own paragraph: the answer clears the no-answer score; another paragraph of the article: it does not
     expect(got.slice(0, 12).filter((g) => g.gap > 0).length).toBeGreaterThanOrEqual(11);
     expect(got.slice(12, 16).filter((g) => g.gap < 0).length).toBeGreaterThanOrEqual(3);
