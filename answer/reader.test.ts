@@ -29,7 +29,7 @@ describe('the reader that proposes and checks grounded answers', () => {
 
   // The fixture comes from Python's onnxruntime on an Intel Xeon (AMX); int8 runs other kernels on other CPUs and
   // in Node's build, so gaps differ by up to ~1.5 and near-ties (spans within ~0.3) fall either way: on an AMD
-  // EPYC (AVX2) 4 of the 17 best spans are another, the Python span being Node's 2nd or 3rd there.
+  // EPYC (AVX2) 4 of the 17 best spans are another: in 3 the Python span is Node's 2nd or 3rd, the 4th reads no answer.
   it('picks the spans the Python reader picks, or ranks them among its best 3 where int8 rounding ties them', async () => {
     const got = [];
     for (const c of FIXTURE.cases) got.push((await reader.best(c.question, [c.paragraph]))!);
