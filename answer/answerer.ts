@@ -97,6 +97,15 @@ export interface AnswerResult {
   memories: number;
 }
 
+/**
+ * Passages retrieved for the prompt's `ragK`: more where a grounded answer's reader chooses the prompt's
+ * passages from the best `readerPassages` (rag and hybrid; given passages are the prompt as they are).
+ */
+export function passagesRead(o: { mode: Mode; reader: boolean; givenPassages: boolean; ragK: number; readerPassages: number }): number {
+  const chooses = o.reader && (o.mode === 'rag' || o.mode === 'hybrid') && !o.givenPassages;
+  return chooses ? Math.max(o.ragK, o.readerPassages) : o.ragK;
+}
+
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
@@ -114,8 +123,7 @@ export class Answerer {
     const macK = useMemory ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
     const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
     const reader = opts.grounded ? this.deps.reader ?? null : null;
-    // Passages the reader chooses the prompt's from (only retrieved ones: given passages are the prompt).
-    const readK = reader && usePassages && !opts.givenPassages ? Math.max(ragK, this.settings.readerPassages) : ragK;
+    const readK = passagesRead({ mode: opts.mode, reader: reader !== null, givenPassages: opts.givenPassages !== undefined, ragK, readerPassages: this.settings.readerPassages });
     let candidates: Candidate[] = [];
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Calibrator, readerSha256 } from '../answer/index.ts';
+import { Calibrator, passagesRead, readerSha256 } from '../answer/index.ts';
 import { BundleError } from '../bundle/index.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
@@ -11,7 +11,7 @@ import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
-import { MODES, answerQuestion, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
+import { MODES, answerQuestion, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog } from './mode-log.ts';
 import { scoreRecords, selectiveSummary } from './selective.ts';
@@ -135,7 +135,11 @@ async function main() {
   // ... and, in rag and hybrid, how many retrieved passages it chooses the prompt's from (recorded only where
   // that is more than the prompt holds: otherwise the prompt is retrieval's best, as before it chose).
   const readerPassages = args.readerPassages ?? configSchema.shape.READER_PASSAGES.parse(undefined);
-  const chooses = (mode: Mode) => reader && readerPassages > settings.rag_top_k && /^(rag|hybrid)\+/.test(mode);
+  const chooses = (mode: Mode) => {
+    const asked = serviceMode(mode);
+    const read = passagesRead({ mode: asked.mode, reader: reader !== undefined && asked.grounded, givenPassages: asked.oracle, ragK: settings.rag_top_k, readerPassages });
+    return read > settings.rag_top_k;
+  };
   const modeSettings = (mode: Mode) => ({
     ...settings, mode,
     ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}) } : {}),

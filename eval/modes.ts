@@ -1,6 +1,7 @@
 import type { Api } from '../bench/service.ts';
 import { documentId, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer, tokenF1 } from '../monitor/index.ts';
+import type { Mode as AnswerMode } from '../answer/index.ts';
 import type { RunningService } from '../server/index.ts';
 
 /**
@@ -54,10 +55,15 @@ export interface QuestionRecord {
 export const exactMatch = (prediction: string, golds: string[]) => Number(golds.some((g) => normalizeAnswer(g) === normalizeAnswer(prediction)));
 export const bestF1 = (prediction: string, golds: string[]) => Math.max(0, ...golds.map((g) => tokenF1(prediction, g)));
 
+/** What an eval mode asks of the service: the oracle is rag reading the gold paragraph as a given passage. */
+export function serviceMode(mode: Mode): { mode: AnswerMode; grounded: boolean; oracle: boolean } {
+  const [plain, variant] = mode.split('+') as [(typeof PLAIN)[number], string | undefined];
+  return { mode: plain === 'oracle' ? 'rag' : plain, grounded: variant === 'grounded', oracle: plain === 'oracle' };
+}
+
 /** One question through the service: its HTTP API for the API's modes, its answer path for the oracle. */
 export async function answerQuestion(running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number): Promise<QuestionRecord> {
-  const [plain, variant] = mode.split('+') as [(typeof PLAIN)[number], string | undefined];
-  const grounded = variant === 'grounded';
+  const { mode: plain, grounded, oracle } = serviceMode(mode);
   const gold = documentId(q.paragraph.id);
   let prediction: string;
   let abstained: boolean;
@@ -73,7 +79,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let regionProb: number | null = null;
   let readerAgree: number | null = null;
   let readerScore: number | null = null;
-  if (plain === 'oracle') {
+  if (oracle) {
     const t0 = performance.now();
     const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded, abstainBelowConfidence: 0 });
     ms = performance.now() - t0;
