@@ -136,6 +136,10 @@ fit_answers reader7 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 fit_answers reader4-epyc --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
+# reader7 + 1000 steps with random batches (31st session, AMD EPYC): its int8 export failed the held-out gate
+# (results/reader-negatives.md); its fp32 form (runs/reader-eight/reader.onnx) in bundles/exp, the same rule.
+fit_answers reader8-fp32 --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
