@@ -140,6 +140,9 @@ run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # (results/reader-negatives.md); its fp32 form (runs/reader-eight/reader.onnx) in bundles/exp, the same rule.
 fit_answers reader8-fp32 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
+# the same reader exported int8 with each feed-forward output product fp32 (mac.reader export since then)
+fit_answers reader8 --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
