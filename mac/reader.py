@@ -51,10 +51,15 @@ MAX_SPAN_TOKENS = 30
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
+def sentence_bounds(context: str) -> list[int]:
+    """Where the paragraph's sentences start, and its end: sentence i is context[bounds[i]:bounds[i + 1]]."""
+    return [0] + [m.end() for m in SENTENCE.finditer(context)] + [len(context)]
+
+
 def without_answer_sentence(context: str, start: int, answers: list[str]) -> str | None:
     """The paragraph with the sentence holding the answer (at `start`) removed: on topic, answer absent.
     None where the answer spans sentences, or a gold answer still appears in what is left."""
-    bounds = [0] + [m.end() for m in SENTENCE.finditer(context)] + [len(context)]
+    bounds = sentence_bounds(context)
     for lo, hi in zip(bounds, bounds[1:]):
         if lo <= start < hi:
             rest = (context[:lo] + context[hi:]).strip()
@@ -189,7 +194,7 @@ def export(a):
                       dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start_logits", "end_logits"]}, opset_version=17, dynamo=False)
     logging.getLogger().setLevel(logging.WARNING)
     # Each layer's feed-forward output product stays fp32: its input (after GELU) has the widest range, and
-    # rounding it to 8 bits per tensor cost a trained reader 2.0 held-out F1 (docs/experiments.md, 31st session).
+    # rounding it to 8 bits per tensor cost three readers 0.4-2.3 held-out F1 (docs/experiments.md, 31st session).
     graph = onnx.load(str(fp32), load_external_data=False).graph
     ffn_out = [n.name for n in graph.node if n.op_type == "MatMul" and re.search(r"/layer\.\d+/output/dense/", n.name)]
     assert ffn_out, f"{fp32}: no feed-forward output MatMul found (node names changed?)"

@@ -9,10 +9,11 @@ CPU with 2 threads; prints the CPU and its vector ISA flags. The service's own f
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
-from mac.reader import held_out_paragraphs, minilm_dir
+from mac.reader import Reader, held_out_paragraphs
 
 
 def cpu() -> str:
@@ -23,19 +24,15 @@ def cpu() -> str:
 
 
 def main():
-    import onnxruntime as ort
-    from transformers import AutoTokenizer
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("onnx", nargs="+")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    tok = AutoTokenizer.from_pretrained(minilm_dir())
+    readers = [Reader(a.threads, Path(path)) for path in a.onnx]
+    sessions, tok = [r.session for r in readers], readers[0].tok
     pairs = [(q["question"], p["context"]) for p in held_out_paragraphs()[:60] for q in p["qas"][:2]][:100]
     inputs = [{k: v.astype(np.int64) for k, v in tok(q, c, truncation="only_second", max_length=384, return_tensors="np").items()}
               for q, c in pairs]
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = a.threads
-    sessions = [ort.InferenceSession(path, options, providers=["CPUExecutionProvider"]) for path in a.onnx]
     ms = [[] for _ in a.onnx]
     for _ in range(3):
         for x in inputs:
