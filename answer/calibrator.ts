@@ -113,7 +113,7 @@ export class Calibrator {
   private checkReader(sha: string | null, path: string) {
     const readers = Object.entries(this.file.modes).filter(([, m]) => m.features.some((f) => READER_FEATURES.includes(f))).map(([key]) => key);
     if (!readers.length) return;
-    const fix = 'Run `npm run setup` (it installs weights/reader-minilm-int8.onnx into the bundle), or refit the calibration with this reader (`npm run calibrate`, results/README.md).';
+    const fix = 'Run `npm run setup` (it installs weights/reader-minilm.onnx into the bundle), or refit the calibration with this reader (`npm run calibrate`, results/README.md).';
     if (!this.file.reader_sha256) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but names no reader_sha256. ${fix}`);
     if (!sha) throw new BundleError(`${path} reads the reader's agreement (${readers.join(', ')}) but the bundle has no reader.onnx. ${fix}`);
     if (sha !== this.file.reader_sha256) {

@@ -2,7 +2,7 @@
 
     python -m mac.bundle_setup --out bundles/default [--memory-encoder weights/memory-encoder-words-64.pt] \
         [--lm-quant grid|rtn|none] [--encoder-quant int8|none] [--calibration weights/calibration.json] \
-        [--reader weights/reader-minilm-int8.onnx]
+        [--reader weights/reader-minilm.onnx]
 
 --memory-encoder gives the trained adapters the LM reads passages with (mac/train.py); without it
 the LM reads them as it is (the training-free memory).

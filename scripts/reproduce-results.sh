@@ -143,6 +143,16 @@ run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # the same reader exported int8 with each feed-forward output product fp32 (mac.reader export since then)
 fit_answers reader8 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
+# reader8 installed (32nd session, AMD EPYC): its fp32 form with the weights stored in 16 bits
+# (weights/reader-minilm.onnx) in bundles/exp, the calibration fitted to its answers (installed), then validation.
+fit_answers reader8-installed --bundle bundles/exp
+run npm run calibrate -- $fit $features
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader8-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader8-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader8-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \

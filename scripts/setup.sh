@@ -53,7 +53,7 @@ fi
 step "Default bundle (SmolLM2-135M-Instruct + the trained memory encoder)"
 # reader.onnx: the extractive reader that proposes and checks grounded answers; calibration.json: the calibrated
 # confidence fitted on this bundle's answers (npm run calibrate)
-scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --reader weights/reader-minilm-int8.onnx \
+scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt --reader weights/reader-minilm.onnx \
   --calibration weights/calibration.json --out bundles/default
 echo
 echo "Setup done. Start the service with: npm start"

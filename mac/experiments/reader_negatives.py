@@ -5,7 +5,7 @@ answers) and against the same paragraph without the sentence holding the answer 
 without_answer_sentence: on topic, answer absent). The reader's gap (best span over no answer) should be
 high on the first and low on the second; its AUROC and the shares on the right side of 0 are reported.
 
-    scripts/python.sh -m mac.experiments.reader_negatives --onnx weights/reader-minilm-int8.onnx
+    scripts/python.sh -m mac.experiments.reader_negatives --onnx weights/reader-minilm.onnx
 """
 import argparse
 import json

@@ -4,7 +4,7 @@
 CPU with 2 threads; prints the CPU and its vector ISA flags. The service's own figure is `npm run bench`'s
 "reader check p50"; this compares reader forms before one goes into a bundle.
 
-    scripts/python.sh -m mac.experiments.reader_speed weights/reader-minilm-int8.onnx runs/reader-eight/reader-minilm-int8.onnx
+    scripts/python.sh -m mac.experiments.reader_speed weights/reader-minilm.onnx runs/reader-eight/reader-minilm-int8.onnx
 """
 import argparse
 import statistics

@@ -1,6 +1,6 @@
 """The reader's agreement as a calibration feature, tried offline on committed answer logs (22nd session).
 
-The reader (mac/reader.py, weights/reader-minilm-int8.onnx) reads the paragraph the LM read, and its best
+The reader (mac/reader.py, weights/reader-minilm.onnx) reads the paragraph the LM read, and its best
 span's agreement with the LM's answer (token F1) and its score over no answer were tried as calibration
 features beside the then-installed ones, on the answer logs the service had written before it had a reader
 (results/eval-calibration-*, results/eval-confidence-*, results/eval-articles-*).
@@ -168,7 +168,7 @@ def score(a):
             print(lines[-1], flush=True)
     out = ROOT / "results/reader-verifier.md"
     out.write_text("# The reader's agreement with the LM as a calibration feature\n\n"
-                   "`scripts/python.sh -m mac.experiments.reader_verifier score` (weights/reader-minilm-int8.onnx; "
+                   "`scripts/python.sh -m mac.experiments.reader_verifier score` (weights/reader-minilm.onnx; "
                    "logs: the installed calibration's fit runs and the committed validation logs). Rule and reading: "
                    "docs/experiments.md.\n\n" + "\n".join(lines) + "\n")
     print(f"wrote {out}")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Trains the reader (mac/reader.py) on a lent accelerator machine, from the installed reader, and brings it back.
-# What travels is limited to 64 MiB a call: the tree (about 40 MiB, the int8 reader in it, which `from-onnx`
-# turns back into a model to train) and .device/reader (the tokenizer and the gzipped training set, 8 MiB).
+# What travels is limited to 64 MiB a call: the tree (the reader in it, which `from-onnx` turns back into a model
+# to train) and .device/reader (the tokenizer and the gzipped training set, 8 MiB). Since the reader is stored in
+# 16 bits (45 MB, 32nd session) the tree is 60 MiB and the two no longer fit in one call: `prepare` says so.
 #   here:   scripts/device/train-reader.sh prepare
 #   there:  device run, carry [".device/reader"], timeout_s 600, command e.g.
 #           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4
 #           (MINUTES first: training stops by then and the model still comes back, in 15 MB parts under $OUT)
-#   here:   scripts/device/train-reader.sh finish FILES_AT runs/reader-device   # -> model/, reader-minilm-int8.onnx
+#   here:   scripts/device/train-reader.sh finish FILES_AT runs/reader-device   # -> model/, reader-minilm.onnx
 # Then it is measured like any reader (mac/reader.py's docstring, docs/experiments.md), under a rule written first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,7 @@ case "$command" in
     tree=$(git ls-files -co --exclude-standard -z | xargs -0 cat | wc -c)
     carried=$(du -sb .device/reader | cut -f1)
     echo "travels: tree $((tree >> 20)) MiB + .device/reader $((carried >> 20)) MiB (limit 64 MiB)"
-    [ $((tree + carried)) -lt $((64 << 20)) ] || { echo "over the device machine's 64 MiB: make room first" >&2; exit 1; }
+    [ $((tree + carried)) -lt $((64 << 20)) ] || { echo "over the device machine's 64 MiB: make room first (the data could travel in parts over two calls: ignored files stay on a warm machine)" >&2; exit 1; }
     ;;
   train)
     minutes="$1"
@@ -46,7 +47,7 @@ case "$command" in
     cat "$files"/reader-bf16.pt.part-* > "$run/reader-bf16.pt"
     cp "$files/training.json" "$files/train.log" "$run/"
     scripts/python.sh -m mac.reader unpack --weights "$run/reader-bf16.pt" --run "$run"
-    scripts/python.sh -m mac.reader export --run "$run" --out "$run/reader-minilm-int8.onnx"
+    scripts/python.sh -m mac.reader export --run "$run" --out "$run/reader-minilm.onnx"
     ;;
   *)
     echo "usage: $0 prepare | train MINUTES [mac.reader train options] | finish FILES_AT RUN" >&2
