@@ -153,6 +153,15 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader8-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+# the reader before (d8a5044's reader and calibration in bundles/exp) through the same validation on this CPU
+git show d8a5044:weights/reader-minilm-int8.onnx > bundles/exp/reader.onnx
+git show d8a5044:weights/calibration.json > bundles/exp/calibration.json
+run npm run eval -- --bundle bundles/exp --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-epyc-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --bundle bundles/exp --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader4-epyc-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run bench -- --out results/bench-answer-reader4-epyc.json --bundle bundles/exp --sections answer
+run npm run bench -- --out results/bench-answer-reader8.json --sections answer
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
