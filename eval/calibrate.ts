@@ -75,7 +75,7 @@ function main() {
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
-    const cv = crossValidate(rows, labels, answerable.map((r) => r.f1));
+    const cv = crossValidate(rows, labels, answerable.map((r) => r.f1), answerable.map((r) => titleOf.get(r.id) ?? '?'));
     (file.fit.cross_validation as Record<string, object>)[mode] = cv;
     const articles: Record<string, [number, number]> = {};
     for (const r of records) (articles[titleOf.get(r.id) ?? '?'] ??= [0, 0])[r.golds.length ? 0 : 1]++;
@@ -85,7 +85,9 @@ function main() {
     file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
     const s = selectiveSummary(scored, file.modes[mode].threshold);
     note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other, ${Object.keys(articles).length} articles; ` +
-      `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece} (${cv.random_splits.splits} random splits: ${cv.random_splits.auroc}, ${cv.random_splits.ece}); threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
+      `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece} (${cv.random_splits.splits} random splits: ${cv.random_splits.auroc}, ${cv.random_splits.ece}); ` +
+      `each article held out: AUROC ${cv.articles_held_out.auroc}, ECE ${cv.articles_held_out.ece}, alone: ${JSON.stringify(cv.articles_held_out.alone)}; ` +
+      `threshold ${file.modes[mode].threshold}: ${JSON.stringify(s.at_default_threshold)}`);
   }
   if (!Object.keys(file.modes).length) throw new Error(`${values.records.join(', ')}: no answer log of a service mode (base, mac, rag, hybrid, +grounded) to fit`);
   if (values.check) return note('--check: nothing written');
@@ -138,18 +140,30 @@ function fittedReader(bundle: string, runs: ReturnType<typeof readRun>[]): strin
 /**
  * Out-of-fold probabilities (k folds) scored as validation would score them: the interleaved folds (question
  * i in fold i mod k), and the mean over 20 seeded random splits (one split's figure moves with which
- * questions share a fold; the mean is what a rule comparing two feature sets reads).
+ * questions share a fold; the mean is what a rule comparing two feature sets reads). And each article held
+ * out in turn, fitted on the others, as validation's articles are unseen: pooled, and alone for each article
+ * with MIN_ARTICLE_QUESTIONS answerable questions (validation's first 500 are mostly one article, which a
+ * pooled figure did not foresee: docs/experiments.md, "The rule for the next reader").
  */
-function crossValidate(rows: number[][], labels: number[], f1: number[], k = 5, splits = 20) {
+function crossValidate(rows: number[][], labels: number[], f1: number[], article: string[], k = 5, splits = 20) {
   const interleaved = outOfFold(rows, labels, f1, rows.map((_, i) => i % k), k);
   const random = Array.from({ length: splits }, (_, seed) => outOfFold(rows, labels, f1, shuffledFolds(rows.length, k, seed), k));
-  const mean = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce((s, x) => s! + x!, 0)! / xs.length);
-  const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
+  const titles = [...new Set(article)];
+  const heldOut = outOfFold(rows, labels, f1, article.map((a) => titles.indexOf(a)), titles.length);
+  const alone = titles.map((title) => ({ title, n: article.filter((a) => a === title).length }))
+    .filter(({ n }) => n >= MIN_ARTICLE_QUESTIONS)
+    .map(({ title, n }) => ({ title, n, auroc: r3(auroc(heldOut.filter((_, i) => article[i] === title))) }));
   return {
     auroc: r3(auroc(interleaved)), ece: r3(ece(interleaved)),
     random_splits: { splits, auroc: r3(mean(random.map(auroc))), ece: r3(mean(random.map((s) => ece(s)))) },
+    articles_held_out: { auroc: r3(auroc(heldOut)), ece: r3(ece(heldOut)), alone },
   };
 }
+
+/** An article's own held-out AUROC is read where it has this many answerable fit questions (fewer: noise). */
+const MIN_ARTICLE_QUESTIONS = 30;
+const mean = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce((s, x) => s! + x!, 0)! / xs.length);
+const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
 
 function outOfFold(rows: number[][], labels: number[], f1: number[], fold: number[], k: number): Scored[] {
   const fits = Array.from({ length: k }, (_, f) => {
