@@ -43,6 +43,7 @@ function main() {
   const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
   const titleOf = new Map([...new Set(runs.map((run) => run.data))].flatMap((data) => readSquad(data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
+  const articleOf = (r: QuestionRecord) => titleOf.get(r.id) ?? '?';
   const file: CalibrationFile = {
     format: 'mac-calibration', version: 1, bundle_id: manifest.bundle_id, target: `token F1 >= ${RIGHT_F1} against the best gold answer`,
     fit: {
@@ -75,10 +76,10 @@ function main() {
     const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
-    const cv = crossValidate(rows, labels, answerable.map((r) => r.f1), answerable.map((r) => titleOf.get(r.id) ?? '?'));
+    const cv = crossValidate(rows, labels, answerable.map((r) => r.f1), answerable.map(articleOf));
     (file.fit.cross_validation as Record<string, object>)[mode] = cv;
     const articles: Record<string, [number, number]> = {};
-    for (const r of records) (articles[titleOf.get(r.id) ?? '?'] ??= [0, 0])[r.golds.length ? 0 : 1]++;
+    for (const r of records) (articles[articleOf(r)] ??= [0, 0])[r.golds.length ? 0 : 1]++;
     (file.fit.articles as Record<string, object>)[mode] = articles;
     file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: labels.filter(Boolean).length };
     const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;

@@ -140,11 +140,14 @@ run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # (results/reader-negatives.md); its fp32 form (runs/reader-eight/reader.onnx) in bundles/exp, the same rule.
 fit_answers reader8-fp32 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
-# the same reader exported int8 with each feed-forward output product fp32 (mac.reader export since then)
+# the same reader exported int8 with each feed-forward output product fp32 (mac.reader export then; since the 32nd
+# session: scripts/python.sh -m mac.experiments.reader_int8 runs/reader-eight/reader.onnx FILE)
 fit_answers reader8 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # reader8 installed (32nd session, AMD EPYC): its fp32 form with the weights stored in 16 bits
 # (weights/reader-minilm.onnx) in bundles/exp, the calibration fitted to its answers (installed), then validation.
+cp weights/reader-minilm.onnx bundles/exp/reader.onnx
+rm -f bundles/exp/calibration.json
 fit_answers reader8-installed --bundle bundles/exp
 run npm run calibrate -- $fit $features
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader8-squad-2.0-validation \
