@@ -87,6 +87,8 @@ export interface AnswerResult {
   readerAgree: number | null;
   /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds). */
   readerScore: number | null;
+  /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds). */
+  readerMargin: number | null;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; verify: number; firstToken: number; total: number };
@@ -186,11 +188,12 @@ export class Answerer {
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
     const readerAgree = proposals ? agreement(gen.text, proposals[0] ?? null) : null;
-    const readerScore = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end)?.gap ?? null;
+    const proposed = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end);
+    const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : [null, null];
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
-      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree, readerScore,
+      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree, readerScore, readerMargin,
     });
     if (grounding && !judged.abstainReason && gen.text) opts.onText?.(gen.text);
     return {
@@ -201,6 +204,7 @@ export class Answerer {
       spanShare: gen.spanShare,
       readerAgree,
       readerScore,
+      readerMargin,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
@@ -258,6 +262,6 @@ async function choosePassages(reader: Reader, question: string, pool: Candidate[
 function nothingRelevant(mode: Mode, reason: string, timings: AnswerResult['timings']): AnswerResult {
   return {
     answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
-    readerAgree: null, readerScore: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
+    readerAgree: null, readerScore: null, readerMargin: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
   };
 }

@@ -27,13 +27,15 @@ export interface AnswerSignals {
   readerAgree?: number | null;
   /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds, answer/reader.ts). */
   readerScore?: number | null;
+  /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds, answer/reader.ts). */
+  readerMargin?: number | null;
 }
 
-export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score'] as const;
+export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin'] as const;
 /** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts); answer logs from before them lack them. */
-export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree', 'reader_score'];
+export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin'];
 /** The features that need the bundle's reader (reader.onnx): a calibration that reads them names the reader's hash. */
-export const READER_FEATURES: readonly Feature[] = ['reader_agree', 'reader_score'];
+export const READER_FEATURES: readonly Feature[] = ['reader_agree', 'reader_score', 'reader_margin'];
 /** What `npm run calibrate` fits unless told otherwise. */
 export const DEFAULT_FEATURES: readonly Feature[] = ['token_logit', 'similarity', 'log_words'];
 export type Feature = (typeof FEATURES)[number];
@@ -55,6 +57,7 @@ export function featureValues(s: AnswerSignals): Record<Feature, number> {
     region_logit: logit(s.regionProb ?? 0.5),
     reader_agree: s.readerAgree ?? 0,
     reader_score: s.readerScore ?? 0,
+    reader_margin: s.readerMargin ?? 0,
   };
 }
 

@@ -71,6 +71,20 @@ describe('the reader that proposes and checks grounded answers', () => {
     expect(await reader.propose(own.question, texts, 2)).toEqual(ranked);
   });
 
+  it('gives each span its margin over the best span of its text that shares no character with it', async () => {
+    for (const c of FIXTURE.cases.slice(0, 6)) {
+      // most of the best spans overlap the best one: read enough of them to meet its rival
+      const [spans] = await reader.readEach(c.question, [c.paragraph], 400);
+      const apart = (a: { start: number; end: number }, b: { start: number; end: number }) => a.end <= b.start || a.start >= b.end;
+      const rival = spans.find((s) => apart(s, spans[0]))!;
+      expect(spans[0].margin).toBeGreaterThanOrEqual(0);
+      expect(spans[0].margin).toBeCloseTo(spans[0].gap - rival.gap, 4);
+      // a runner-up apart from the best span has the best span as its rival
+      const second = spans.find((s) => s !== spans[0] && apart(s, spans[0]))!;
+      expect(second.margin).toBeCloseTo(second.gap - spans[0].gap, 4);
+    }
+  });
+
   it('scores an answer by its token overlap with the reader\'s span', async () => {
     const c = FIXTURE.cases[0];
     const best = await reader.best(c.question, [c.paragraph]);

@@ -10,8 +10,9 @@ import { tokenF1 } from '../monitor/squad-metrics.ts';
  * shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD 1.1 training
  * questions (mac/reader.py; weights/reader-minilm.onnx, fp32 with its weights stored in 16 bits, installed
  * into the bundle as reader.onnx). It reads the texts a grounded answer is chosen from and proposes its best
- * spans, which the LM weighs (answer/answerer.ts); its score for the span chosen (`reader_score`) and the
- * token F1 of the answer against its own best span (`reader_agree`) are calibration features.
+ * spans, which the LM weighs (answer/answerer.ts); its score for the span chosen (`reader_score`), how far
+ * that span beats the text's best answer elsewhere (`reader_margin`) and the token F1 of the answer against
+ * its own best span (`reader_agree`) are calibration features.
  */
 export const READER_FILE = 'reader.onnx';
 /** The question and paragraph together, as the reader was trained and measured (paragraphs past it are cut). */
@@ -35,6 +36,8 @@ export interface ReaderSpan {
   text: string;
   /** Its score over the no-answer score ([CLS] start + end) of the same text. */
   gap: number;
+  /** Its score over the best span of the same text that shares no character with it (log-odds; 0 where there is none). */
+  margin: number;
 }
 
 /**
@@ -90,8 +93,8 @@ export class Reader {
     await this.session.release();
   }
 
-  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct character spans) and their gaps. */
-  private async read(q: number[], text: string, n: number): Promise<{ text: string; start: number; end: number; gap: number }[]> {
+  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct character spans), their gaps and margins. */
+  private async read(q: number[], text: string, n: number): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
     let count = 0;
@@ -132,8 +135,21 @@ export class Reader {
         if (top.length > n) top.pop();
       }
     }
+    // Each span's rival: the best span whose characters all lie outside it.
+    const rival = top.map(() => -Infinity);
+    for (let i = 0; i < context.length; i++) {
+      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
+        const score = start[lo + i] + end[lo + j];
+        const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
+        top.forEach((t, k) => {
+          if ((e <= t.start || s >= t.end) && score > rival[k]) rival[k] = score;
+        });
+      }
+    }
     release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
-    return top.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end, gap: t.score - none }));
+    return top.map((t, k) => ({
+      text: text.slice(t.start, t.end), start: t.start, end: t.end, gap: t.score - none, margin: Number.isFinite(rival[k]) ? t.score - rival[k] : 0,
+    }));
   }
 }
 

@@ -178,6 +178,7 @@ export const answerResponseSchema = z.object({
   region_probability: z.number().nullable().describe('grounded answers: the share of the candidate spans overlapping the cited one (how sure the LM is where the answer lies); null for free text'),
   reader_agreement: z.number().nullable().describe('grounded answers: token F1 of the answer against the span a second reader (the bundle\'s reader.onnx, an extractive MiniLM) picks from the same passages; null for free text or a bundle without a reader'),
   reader_score: z.number().nullable().describe('grounded answers chosen from the reader\'s proposals: the reader\'s score for the cited span over "no answer" in its passage (log-odds; below 0 it reads the passage as not answering); null otherwise'),
+  reader_margin: z.number().nullable().describe('grounded answers chosen from the reader\'s proposals: the reader\'s score for the cited span over its passage\'s best span that shares no character with it (log-odds; near 0 the passage offers another answer as readily); null otherwise'),
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),
   timings_ms: z.object({

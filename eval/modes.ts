@@ -48,6 +48,8 @@ export interface QuestionRecord {
   reader_agree?: number | null;
   /** Grounded modes where the reader proposed the span: its score over no answer (log-odds). */
   reader_score?: number | null;
+  /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
+  reader_margin?: number | null;
   /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
   citation?: { document_id: string | null; text: string; correct: boolean } | null;
 }
@@ -79,6 +81,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let regionProb: number | null = null;
   let readerAgree: number | null = null;
   let readerScore: number | null = null;
+  let readerMargin: number | null = null;
   if (oracle) {
     const t0 = performance.now();
     const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded, abstainBelowConfidence: 0 });
@@ -94,6 +97,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     regionProb = r.spanShare?.overlapping ?? null;
     readerAgree = r.readerAgree;
     readerScore = r.readerScore;
+    readerMargin = r.readerMargin;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
     const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded, abstain_below_confidence: 0 });
@@ -110,6 +114,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     regionProb = res.body.region_probability;
     readerAgree = res.body.reader_agreement;
     readerScore = res.body.reader_score;
+    readerMargin = res.body.reader_margin;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     cited = res.body.citations[0] ?? null;
   }
@@ -118,7 +123,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
-      span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore } : {}),
+      span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
       citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) },
     } : {}),
   };

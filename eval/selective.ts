@@ -25,11 +25,11 @@ export const isRight = (f1: number) => f1 >= RIGHT_F1;
 /** A logged answer's signals (logs written before calibration recorded the token probability as `confidence`). */
 export const signalsOf = (r: QuestionRecord) => ({
   tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction, spanProb: r.span_prob, regionProb: r.region_prob,
-  readerAgree: r.reader_agree, readerScore: r.reader_score,
+  readerAgree: r.reader_agree, readerScore: r.reader_score, readerMargin: r.reader_margin,
 });
 
 /** The log field behind each feature that older logs lack (answered before the signal was recorded). */
-const RECORDED_AS: Partial<Record<Feature, keyof QuestionRecord>> = { span_logit: 'span_prob', region_logit: 'span_prob', reader_agree: 'reader_agree', reader_score: 'reader_score' };
+const RECORDED_AS: Partial<Record<Feature, keyof QuestionRecord>> = { span_logit: 'span_prob', region_logit: 'span_prob', reader_agree: 'reader_agree', reader_score: 'reader_score', reader_margin: 'reader_margin' };
 
 /** The log fields a feature set reads that some of the records lack (empty: the records carry all it reads). */
 export function missingSignals(features: readonly Feature[], records: QuestionRecord[]): string[] {

@@ -70,7 +70,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     const { passages } = await (await api.get(`/v1/documents/${citation.document_id}/passages`)).json();
     expect(passages.find((p: any) => p.passage_id === citation.passage_id).text.slice(citation.start, citation.end)).toBe(citation.text);
     const plain = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: false })).json();
-    expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null, reader_agreement: null, reader_score: null });
+    expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null, reader_agreement: null, reader_score: null, reader_margin: null });
     // unsaid: GROUNDED's modes (rag, hybrid) ground, mac answers from the memory alone
     const unsaid = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4 })).json();
     expect(unsaid.grounded).toBe(mode !== 'mac');

@@ -52,6 +52,7 @@ describe('smoke on the real default bundle', () => {
       expect(body.answer).toBe(citation.text);
       // the bundle's reader proposed it (its score over no answer) and checked it against its own best span
       expect(typeof body.reader_score).toBe('number');
+      expect(typeof body.reader_margin).toBe('number');
       expect(body.reader_agreement).toBeGreaterThanOrEqual(0);
       expect(body.reader_agreement).toBeLessThanOrEqual(1);
       expect(body.sources.filter((s: any) => s.cited).map((s: any) => s.passage_id)).toEqual([citation.passage_id]);
