@@ -11,13 +11,12 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from mac.metrics import f1
 from mac.reader import Reader, held_out_paragraphs, without_answer_sentence
 
-
-def auroc(pos: list[float], neg: list[float]) -> float:
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+from .reader_verifier import auroc
 
 
 def main():
@@ -42,7 +41,7 @@ def main():
             pos.append(gap)
             neg.append(reader.best_span(q["question"], rest)[1])
     print(json.dumps({"onnx": a.onnx, "questions": len(pos), "f1_own_paragraph": round(100 * sum(f1s) / len(f1s), 1),
-                      "auroc_gap": round(auroc(pos, neg), 3), "own_gap_above_0": round(sum(g > 0 for g in pos) / len(pos), 3),
+                      "auroc_gap": round(auroc(np.array(pos + neg), np.array([1] * len(pos) + [0] * len(neg))), 3), "own_gap_above_0": round(sum(g > 0 for g in pos) / len(pos), 3),
                       "deleted_gap_below_0": round(sum(g < 0 for g in neg) / len(neg), 3)}))
 
 
