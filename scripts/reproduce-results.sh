@@ -165,6 +165,22 @@ run npm run eval -- --bundle bundles/exp --data "$data/squad-2.0-validation.json
   --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run bench -- --out results/bench-answer-reader4-epyc.json --bundle bundles/exp --sections answer
 run npm run bench -- --out results/bench-answer-reader8.json --sections answer
+# reader_margin added to the calibration (33rd session, AMD EPYC): read offline on the installed fit answers, then
+# the reserved articles answered again with the margin recorded, the rule's comparison (docs/experiments.md), the
+# installed fit, and validation scored once.
+run scripts/python.sh -m mac.experiments.reader_margin eval-calibration-reader8-installed-squad-2.0-train \
+  eval-calibration-reader8-installed-squad-2.0-train-more eval-calibration-reader8-installed-squad-2.0-train-rest
+fit_answers reader8-margin
+run npm run calibrate -- $fit $features --check
+features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score,reader_margin"
+features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score,reader_margin"
+run npm run calibrate -- $fit $features
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-margin-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-margin-squad-2.0-validation \
+  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-margin-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
