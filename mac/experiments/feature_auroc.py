@@ -9,7 +9,7 @@ import numpy as np
 
 from .reader_verifier import auroc, read_log
 
-FEATURES = ["confidence", "reader_score", "token_prob", "span_prob", "region_prob", "reader_agree", "similarity"]
+FEATURES = ["confidence", "reader_score", "reader_margin", "token_prob", "span_prob", "region_prob", "reader_agree", "similarity"]
 
 
 def main():
