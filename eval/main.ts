@@ -156,7 +156,7 @@ async function main() {
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
   try {
     const client = running ? api(running.url) : null;
-    let ingest: object | null = previousIngest(args.out);
+    let ingest: object | null = previousReport(args.out).ingest ?? null;
     if (running && client) {
       const docs = paragraphs.map(toDocument);
       note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
@@ -231,12 +231,15 @@ function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion
   return all.filter((q) => chosen.has(q));
 }
 
-/** The ingestion figures of an earlier run of the same report, kept when --report-only asks nothing new. */
-function previousIngest(out: string): object | null {
+/**
+ * What an earlier run of the same report measured that --report-only cannot: its ingestion figures, and the
+ * machine and revision that answered (the answers' timings are theirs).
+ */
+function previousReport(out: string): { ingest?: object; machine?: ReturnType<typeof machine>; git?: string; finished_at?: string } {
   try {
-    return JSON.parse(readFileSync(`${out}.json`, 'utf8')).ingest ?? null;
+    return JSON.parse(readFileSync(`${out}.json`, 'utf8'));
   } catch {
-    return null;
+    return {};
   }
 }
 
@@ -252,9 +255,14 @@ interface EvalResult {
 
 function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: EvalResult) {
   const bytes = store.storageBytes();
+  const now = { git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine() };
+  // A --report-only run keeps the machine and revision that answered, and says when it summarised them again.
+  const earlier = args.reportOnly ? previousReport(args.out) : {};
+  const answeredBy = earlier.machine && earlier.git && earlier.finished_at ? { git: earlier.git, finished_at: earlier.finished_at, machine: earlier.machine } : now;
   const report = {
     // A --report-only run summarises the answers of the same command without the flag: that is the one to rerun.
-    command: commandLine(process.argv.slice(2).filter((a) => a !== '--report-only'), 'eval', 'eval/main.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine(),
+    command: commandLine(process.argv.slice(2).filter((a) => a !== '--report-only'), 'eval', 'eval/main.ts'), ...answeredBy,
+    ...(answeredBy !== now ? { summarised: { git: now.git, at: now.finished_at, cpu: now.machine.cpu } } : {}),
     scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
     ...result,
     memory_bytes_per_passage: bytes.passages ? Math.round(bytes.modulation / bytes.passages) : null,
@@ -280,14 +288,17 @@ function selectiveTable(selective: EvalResult['selective']): string[] {
   const cell = (x: number | null) => (x === null ? '–' : String(x));
   return [
     '## Calibrated confidence and selective answering', '',
-    'ECE and AUROC (for "F1 >= 0.5") over the answerable questions; at the mode\'s default threshold (the bundle\'s calibration.json, ' +
+    'ECE and AUROC (for "F1 >= 0.5") over the answerable questions: beside ECE, the median and 95th percentile of the ECE that a ' +
+      'perfectly calibrated confidence would read on the same questions (chance alone); AUROC with its 95% bootstrap interval; at the mode\'s default threshold (the bundle\'s calibration.json, ' +
       'with the service\'s similarity gate ABSTAIN_BELOW): shares answered, F1 of the answerable questions answered vs all of them, and SQuAD 2.0 F1 ' +
       '(an abstention on an unanswerable question scores 1).', '',
-    '| mode | ECE | AUROC | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 | citation precision (answered) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | ECE | ECE if calibrated: median, 95th pct | AUROC [95%] | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 | citation precision (answered) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...modes.map(([mode, s]) => {
       const t = s.at_default_threshold;
-      return `| ${mode} | ${s.ece} | ${cell(s.auroc)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} |`;
+      const range = (r: [number, number] | null) => (r ? ` [${r[0]}, ${r[1]}]` : '');
+      const chance = s.ece_if_calibrated ? `${s.ece_if_calibrated.median}, ${s.ece_if_calibrated.p95}` : '–';
+      return `| ${mode} | ${s.ece} | ${chance} | ${cell(s.auroc)}${range(s.auroc_interval)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} |`;
     }), '',
     'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
     `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,

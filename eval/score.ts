@@ -47,6 +47,11 @@ function citationShares(records: QuestionRecord[]) {
   return { cited: share(cited.length, records.length) ?? 0, citation_precision: share(cited.filter((r) => r.citation!.correct).length, cited.length) };
 }
 
+/** Uniform numbers in [0, 1) from a fixed seed: resampling that gives the same figures on the same answers. */
+export function seededRandom(seed = 12345): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
 /**
  * Paired bootstrap of the mean F1 difference a - b over the same questions (points): the 95% interval
  * of 2,000 resamples, from a fixed seed so a rerun on the same answers gives the same interval.
@@ -55,8 +60,7 @@ export function pairedDifference(a: QuestionRecord[], b: QuestionRecord[], resam
   if (a.length !== b.length) throw new Error(`paired records differ in length: ${a.length} vs ${b.length}`);
   const d = a.map((r, i) => 100 * (r.f1 - b[i].f1));
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = seededRandom();
   const means = Array.from({ length: resamples }, () => mean(d.map(() => d[Math.floor(random() * d.length)]))).sort((x, y) => x - y);
   const r1 = (x: number) => Number(x.toFixed(1));
   return { diff: r1(mean(d)), low: r1(means[Math.floor(0.025 * resamples)]), high: r1(means[Math.floor(0.975 * resamples)]) };

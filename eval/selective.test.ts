@@ -8,14 +8,14 @@ import { READER_FILE, readerSha256 } from '../answer/reader.ts';
 import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
-import { atThreshold, auroc, chooseThreshold, ece, riskCoverage, scoreRecords, type Scored } from './selective.ts';
+import { seededRandom } from './score.ts';
+import { atThreshold, auroc, bootstrapInterval, chooseThreshold, ece, eceIfCalibrated, riskCoverage, scoreRecords, type Scored } from './selective.ts';
 
 const s = (p: number, f1: number, answerable = true, gated = false): Scored => ({ p, f1, answerable, gated });
 
 describe('logistic fit', () => {
   it('recovers the weights that generated the labels', () => {
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(7);
     const rows = Array.from({ length: 4000 }, () => [random() * 4 - 2, random() * 4 - 2]);
     const labels = rows.map(([a, b]) => Number(random() < sigmoid(2 * a - b + 0.5)));
     const fit = fitLogistic(rows, labels, 0);
@@ -38,6 +38,26 @@ describe('selective answering measures', () => {
   it('ECE is 0 when each bin right share equals its mean probability, and the gap otherwise', () => {
     expect(ece([s(0.25, 1), s(0.25, 0), s(0.25, 0), s(0.25, 0)])).toBe(0);
     expect(ece([s(0.95, 0), s(0.95, 0)])).toBeCloseTo(0.95);
+  });
+
+  it('bootstrap intervals hold the figure and narrow with more questions; chance alone reads an ECE above 0', () => {
+    const random = seededRandom(3);
+    // a perfectly calibrated confidence: each answer right with its own p
+    const sample = (n: number) => Array.from({ length: n }, () => { const p = random(); return s(p, Number(random() < p)); });
+    const small = sample(100), large = sample(2000);
+    const [low, high] = bootstrapInterval(small, auroc)!;
+    expect(low).toBeLessThan(auroc(small)!);
+    expect(high).toBeGreaterThan(auroc(small)!);
+    const width = (r: [number, number] | null) => r![1] - r![0];
+    expect(width(bootstrapInterval(large, auroc))).toBeLessThan(width([low, high]) / 2);
+    expect(bootstrapInterval([s(0.9, 1), s(0.8, 1)], auroc)).toBeNull(); // never both kinds in a resample
+    // chance: above 0, shrinking with n; this calibrated sample reads under its 95th percentile, a confident wrong one far over
+    const chance = eceIfCalibrated(small)!;
+    expect(chance.median).toBeGreaterThan(0.02);
+    expect(eceIfCalibrated(large)!.p95).toBeLessThan(chance.median);
+    expect(ece(large)).toBeLessThan(eceIfCalibrated(large)!.p95);
+    const overconfident = large.map((x) => ({ ...x, p: Math.min(0.99, x.p + 0.2) }));
+    expect(ece(overconfident)).toBeGreaterThan(2 * eceIfCalibrated(overconfident)!.p95);
   });
 
   it('abstaining below a threshold trades coverage for the F1 of what is answered', () => {

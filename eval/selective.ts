@@ -1,5 +1,6 @@
 import { Calibrator, type Feature } from '../answer/calibrator.ts';
 import type { QuestionRecord } from './modes.ts';
+import { seededRandom } from './score.ts';
 
 /**
  * Calibration and selective answering, measured on answer logs: each answer's calibrated probability
@@ -79,6 +80,33 @@ export function auroc(scored: Scored[]): number | null {
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
+const r3 = <T extends number | null>(x: T): T => (x === null ? x : Number(x.toFixed(3))) as T;
+
+/** The 95% percentile interval of `stat` over bootstrap resamples of the questions (fixed seed); null when it is undefined on most. */
+export function bootstrapInterval(scored: Scored[], stat: (xs: Scored[]) => number | null, resamples = 1000): [number, number] | null {
+  const random = seededRandom();
+  const values: number[] = [];
+  for (let b = 0; b < resamples && scored.length; b++) {
+    const value = stat(scored.map(() => scored[Math.floor(random() * scored.length)]));
+    if (value !== null) values.push(value);
+  }
+  if (values.length < resamples / 2) return null;
+  values.sort((x, y) => x - y);
+  return [r3(values[Math.floor(0.025 * values.length)]), r3(values[Math.floor(0.975 * values.length)])];
+}
+
+/**
+ * The ECE that a perfectly calibrated confidence would read on these questions (consistency resampling):
+ * each question drawn right with its own p, the ECE of those draws; its median and 95th percentile. ECE
+ * reads above 0 on any finite sample, and an ECE under the 95th percentile is within what chance gives.
+ */
+export function eceIfCalibrated(scored: Scored[], draws = 1000): { median: number; p95: number } | null {
+  if (!scored.length) return null;
+  const random = seededRandom();
+  const values = Array.from({ length: draws }, () => ece(scored.map((s) => ({ ...s, f1: Number(random() < s.p) })))).sort((x, y) => x - y);
+  return { median: r3(values[Math.floor(0.5 * draws)]), p95: r3(values[Math.floor(0.95 * draws)]) };
+}
+
 /** What abstaining below `threshold` does: shares answered, and F1 of the answered vs all answerable questions. */
 const answeredAt = (s: Scored, threshold: number) => !s.gated && s.p >= threshold;
 
@@ -89,7 +117,6 @@ export function atThreshold(scored: Scored[], threshold: number) {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const f1Answered = mean(answerable.filter(answered).map((s) => s.f1));
   const f1All = mean(answerable.map((s) => s.f1));
-  const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
   const r1 = (x: number | null) => (x === null ? null : Number((100 * x).toFixed(1)));
   return {
     threshold: r3(threshold),
@@ -145,7 +172,9 @@ export function selectiveSummary(scored: Scored[], threshold: number) {
   const a = auroc(answerable);
   return {
     ece: Number(ece(answerable).toFixed(3)),
+    ece_if_calibrated: eceIfCalibrated(answerable),
     auroc: a === null ? null : Number(a.toFixed(3)),
+    auroc_interval: bootstrapInterval(answerable, auroc),
     mean_confidence: Number((answerable.reduce((s, x) => s + x.p, 0) / Math.max(answerable.length, 1)).toFixed(3)),
     share_right: Number((answerable.filter((s) => isRight(s.f1)).length / Math.max(answerable.length, 1)).toFixed(3)),
     risk_coverage: riskCoverage(scored),
