@@ -43,6 +43,18 @@ fit_answers() {
   run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-rest $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
   fit="--records $out --records $out-more --records $out-rest"
 }
+# The three validation sets into results/eval-NAME-*: the first 500 (in the modes given), the SQuAD 2.0 subset
+# and the eight articles (rag+grounded, hybrid+grounded); the rest of the arguments go to each eval.
+validation() {
+  local name=$1 first=$2
+  shift 2
+  run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-$name-squad-1.1-validation \
+    --limit 500 --modes $first --threads 2 "$@"
+  run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-$name-squad-2.0-validation \
+    --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
+  run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-$name-articles-squad-1.1-validation \
+    --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
+}
 features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score"
 features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score"
 fit_answers proposals --reader-passages 1
@@ -78,24 +90,14 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --each-article --per-kind 63 --modes base,mac,rag+grounded,hybrid+grounded --threads 2
 # Grounded answers and calibrated confidence as the service gives them (the reader proposes the spans
 # since the 24th session): first 500, SQuAD 2.0 subset, the eight articles.
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --reader-passages 1
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-proposals-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-proposals-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
+validation proposals rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --reader-passages 1
 # The reader trained longer (installed since the 26th session; its training: mac/reader.py, results/reader-negatives.md).
 # Its answers on the reserved articles (answered with bundles/exp, bundles/default with that reader and no
 # calibration.json, before it was installed), the calibration fitted to them (installed until the 27th
 # session), then validation; the prompt's passage was retrieval's first (--reader-passages 1).
 fit_answers reader3-rebuilt --reader-passages 1
 run npm run calibrate -- $fit $features --check
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader3-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader3-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --reader-passages 1
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader3-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 1
+validation reader3 rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --reader-passages 1
 # The reader chooses the prompt's passage from the best 2 retrieved (READER_PASSAGES=2, the default since
 # the 27th session; chosen on the tuning set: docs/experiments.md). The reserved articles answered this
 # way, the calibration fitted to them, then validation (oracle+grounded and mac+grounded read no retrieved
@@ -105,23 +107,13 @@ run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/r2 --
   --modes rag+grounded,hybrid+grounded --threads 2 --reader-passages 2
 fit_answers reader-choice
 run npm run calibrate -- $fit $features --check
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-choice-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-choice-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+validation choice rag+grounded,hybrid+grounded
 # The reader trained 1600 steps more (installed since the 27th session; results/reader-negatives.md): its
 # answers on the reserved articles with bundles/exp (bundles/default with it as reader.onnx, no
 # calibration.json), the calibration fitted to them (installed), then validation.
 fit_answers reader4 --bundle bundles/exp
 run npm run calibrate -- $fit $features
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader4-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+validation reader4 rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded
 # The reader trained 2400 steps more (28th session; not installed, its AUROC fell: docs/experiments.md): its
 # answers on the reserved articles with bundles/exp (it as reader.onnx, no calibration.json), the fit checked.
 fit_answers reader5 --bundle bundles/exp
@@ -150,12 +142,7 @@ cp weights/reader-minilm.onnx bundles/exp/reader.onnx
 rm -f bundles/exp/calibration.json
 fit_answers reader8-installed --bundle bundles/exp
 run npm run calibrate -- $fit $features
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader8-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader8-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader8-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+validation reader8 rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded
 # the reader before (d8a5044's reader and calibration in bundles/exp) through the same validation on this CPU
 git show d8a5044:weights/reader-minilm-int8.onnx > bundles/exp/reader.onnx
 git show d8a5044:weights/calibration.json > bundles/exp/calibration.json
@@ -175,12 +162,7 @@ run npm run calibrate -- $fit $features --check
 features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score,reader_margin"
 features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score,reader_margin"
 run npm run calibrate -- $fit $features
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-margin-squad-1.1-validation \
-  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-margin-squad-2.0-validation \
-  --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-margin-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+validation margin rag+grounded,hybrid+grounded
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
