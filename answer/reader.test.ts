@@ -27,8 +27,8 @@ describe('the reader that proposes and checks grounded answers', () => {
   });
   afterAll(() => reader?.close());
 
-  // The fixture comes from Python's onnxruntime on an AMD EPYC (AVX2). The reader computes in fp32, so Node's build
-  // agrees to 5e-5 in the gap there (other CPUs' kernels differ in the last bits), and no runner-up is within 0.09.
+  // The fixture comes from Python's onnxruntime on an AMD EPYC (AVX-512; AVX2 before the 34th session, when Node's
+  // build agreed to 5e-5 in the gap there). The reader computes in fp32, so other CPUs' kernels differ in the last bits.
   it('picks the spans the Python reader picks, with the same score over no answer', async () => {
     const got = [];
     for (const c of FIXTURE.cases) got.push((await reader.propose(c.question, [c.paragraph], 1))[0]);

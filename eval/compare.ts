@@ -5,8 +5,8 @@ import { pairedDifference, summarize } from './score.ts';
 const USAGE = `npm run eval:compare -- A.jsonl B.jsonl
 
 Pairs two answer logs of \`npm run eval\` (one mode each, any runs; a finished one is stored as .jsonl.gz, and
-either name reads it) by question id and prints each one's EM/F1 on the questions both answered, and the
-paired-bootstrap F1 difference A - B with its 95% interval.`;
+either name reads it) by question id and prints each one's EM/F1 on the questions both answered, how many of them got the same
+answer, and the paired-bootstrap F1 difference A - B with its 95% interval.`;
 
 function read(path: string): Map<string, QuestionRecord> {
   const text = readLogText(path.replace(/\.gz$/, ''));
@@ -27,5 +27,6 @@ for (const [path, records] of [[a, l], [b, r]] as const) {
   const s = summarize(records);
   console.log(`${path}: n ${s.n}, EM ${s.em}, F1 ${s.f1}, answer words ${s.mean_answer_words}, median ${s.median_ms} ms`);
 }
+console.log(`the same answer: ${l.filter((x, i) => x.prediction === r[i].prediction).length} of ${both.length}`);
 const d = pairedDifference(l, r);
 console.log(`F1 difference A - B: ${d.diff} [${d.low}, ${d.high}] (n ${both.length})`);

@@ -23,8 +23,9 @@ AMX, the last two 2.2 hours on 2 AVX2 threads without --bf16):
     scripts/python.sh -m mac.reader parity     # -> tests/fixtures/reader-spans.json (answer/reader.test.ts)
     scripts/python.sh -m mac.reader held-out   # -> runs/tune/reader-held-out.jsonl (its 8 held-out articles, a SQuAD file)
 
-It computes in fp32 with its weights stored in 16 bits (45 MB): the int8 form it had until the 32nd session rounded
-away up to 2.3 held-out F1 (mac/experiments/reader_int8.py writes it, for comparison). On a lent accelerator, from
+It computes in fp32 with its weight matrices stored in 16 bits and its word-embedding table, a lookup, in 8 (34 MB;
+since the 34th session, the same held-out F1: mac/experiments/reader_embeddings_8bit.py): the int8 form of every
+matrix it had until the 32nd session rounded away up to 2.3 held-out F1 (mac/experiments/reader_int8.py writes it). On a lent accelerator, from
 the installed reader (from-onnx reads the committed ONNX back into a model to train from; pack / unpack carry the
 result back): scripts/device/train-reader.sh.
 
@@ -183,7 +184,8 @@ def train(a):
 # ---- export ---------------------------------------------------------------------------------------------
 
 def export(a):
-    """The run's model as ONNX: <run>/reader.onnx (fp32), and --out, the same with its weights stored in 16 bits."""
+    """The run's model as ONNX: <run>/reader.onnx (fp32), and --out, the same with its weight matrices stored in 16
+    bits and its word-embedding table in 8 (the installed form; it computes in fp32)."""
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
     run, out = Path(a.run), Path(a.out)
@@ -195,6 +197,7 @@ def export(a):
     torch.onnx.export(model, tuple(enc[n] for n in names), str(fp32), input_names=names, output_names=["start_logits", "end_logits"],
                       dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start_logits", "end_logits"]}, opset_version=17, dynamo=False)
     stored_in_16_bits(fp32, out)
+    word_embeddings_in_8_bits(out, out)
     print(f"{out}: {out.stat().st_size / 1e6:.1f} MB")
 
 
@@ -220,6 +223,34 @@ def stored_in_16_bits(fp32: Path, out: Path):
     onnx.save(model, str(out))
 
 
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+
+
+def word_embeddings_in_8_bits(stored: Path, out: Path):
+    """`stored` (`stored_in_16_bits`' form) with the word-embedding table, half its bytes (30522 x 384), in int8 with
+    one float32 scale per row, cast and scaled back to float32 where the graph reads it: 34 MB instead of 45, which
+    leaves room beside the tree for the training set on a lent accelerator (scripts/device/train-reader.sh). A
+    table is a lookup, not a product: its rounding moved no held-out F1 (docs/experiments.md). onnxruntime folds
+    the cast and the product once, at load."""
+    import onnx
+    from onnx import helper, numpy_helper
+    model, name = onnx.load(str(stored)), WORD_EMBEDDINGS
+    graph = model.graph
+    init = next(i for i in graph.initializer if i.name == f"{name}_fp16")
+    table = numpy_helper.to_array(init).astype(np.float32)
+    scale = np.maximum(np.abs(table).max(axis=1, keepdims=True), 1e-12) / 127
+    init.CopyFrom(numpy_helper.from_array(np.clip(np.round(table / scale), -127, 127).astype(np.int8), f"{name}_int8"))
+    graph.initializer.append(numpy_helper.from_array(scale.astype(np.float32), f"{name}_scale"))
+    read = [n for n in graph.node if n.output[0] != name]   # all but the Cast that read the float16 table
+    del graph.node[:]
+    graph.node.extend([
+        helper.make_node("Cast", [f"{name}_int8"], [f"{name}_int8_fp32"], name=f"{name}_int8_to_fp32", to=onnx.TensorProto.FLOAT),
+        helper.make_node("Mul", [f"{name}_int8_fp32", f"{name}_scale"], [name], name=f"{name}_scaled"),
+        *read])
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out))
+
+
 # ---- moving a reader to and from a lent accelerator (scripts/device/train-reader.sh) ----------------------
 
 def model_from_state(state: dict, out: Path):
@@ -235,18 +266,30 @@ def model_from_state(state: dict, out: Path):
     print(f"{out}: {sum(v.numel() for v in model.state_dict().values()) / 1e6:.1f}M weights")
 
 
+def read_back(graph) -> dict:
+    """A stored reader's initializers in float32, and what each Cast of one, or product of two, makes of them: the
+    16-bit and 8-bit forms as the graph reads them (onnxruntime folds these nodes once, at load)."""
+    from onnx import numpy_helper
+    init = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in graph.initializer}
+    for n in graph.node:
+        if n.op_type == "Cast" and n.input[0] in init:
+            init[n.output[0]] = init[n.input[0]]
+        elif n.op_type == "Mul" and all(i in init for i in n.input):
+            init[n.output[0]] = init[n.input[0]] * init[n.input[1]]
+    return init
+
+
 def from_onnx(a):
     """The installed ONNX reader as a model folder to train from: a lent accelerator gets the installed reader this
-    way (it is in the tree) instead of a 90 MB checkpoint. Each weight is an initializer (16-bit ones read through
-    their Cast); a MatMul's is named by the module its output belongs to (torch.onnx's names:
-    /bert/encoder/layer.0/attention/self/query/MatMul) and stored [in, out]."""
+    way (it is in the tree) instead of a 90 MB checkpoint. Each weight is an initializer, or the Cast (and, for the
+    8-bit word embeddings, the scaling) of one; a MatMul's is named by the module its output belongs to (torch.onnx's
+    names: /bert/encoder/layer.0/attention/self/query/MatMul) and stored [in, out]."""
     import onnx
     import torch
-    from onnx import numpy_helper
     graph = onnx.load(a.onnx).graph
-    init = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in graph.initializer}
-    init |= {n.output[0]: init[n.input[0]] for n in graph.node if n.op_type == "Cast" and n.input[0] in init}
-    state = {k: v for k, v in init.items() if not k.startswith("onnx::") and not k.endswith("_fp16")}
+    init = read_back(graph)
+    stored_forms = ("_fp16", "_int8", "_int8_fp32", "_scale")
+    state = {k: v for k, v in init.items() if not k.startswith("onnx::") and not k.endswith(stored_forms)}
     for node in graph.node:
         if node.op_type == "MatMul" and node.input[1] in init:
             module = node.output[0].split("/MatMul")[0].strip("/").replace("/", ".")

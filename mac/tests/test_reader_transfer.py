@@ -10,7 +10,7 @@ import torch
 from onnx import helper, numpy_helper
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-from mac.reader import ONNX, best_span, from_onnx, pack, stored_in_16_bits, unpack
+from mac.reader import ONNX, WORD_EMBEDDINGS, best_span, from_onnx, pack, read_back, stored_in_16_bits, unpack, word_embeddings_in_8_bits
 
 CASES = json.loads((Path(__file__).resolve().parents[2] / "tests/fixtures/reader-spans.json").read_text())["cases"]
 
@@ -48,6 +48,28 @@ def test_weights_stored_in_16_bits_are_read_in_fp32(tmp_path):
     y = ort.InferenceSession(str(tmp_path / "16.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     assert y.dtype == np.float32
     np.testing.assert_allclose(y, x @ w.astype(np.float16).astype(np.float32) + bias, rtol=1e-6, atol=1e-6)
+
+
+def test_the_word_embedding_table_is_stored_in_8_bits_and_read_in_fp32(tmp_path):
+    table = np.random.default_rng(2).standard_normal((50, 8)).astype(np.float32) * np.linspace(0.01, 1, 50, dtype=np.float32)[:, None]
+    ids = np.array([[0, 7, 49, 7]], np.int64)
+    graph = helper.make_graph([helper.make_node("Gather", [WORD_EMBEDDINGS, "ids"], ["y"])], "g",
+                              [helper.make_tensor_value_info("ids", onnx.TensorProto.INT64, [1, "n"])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, "n", 8])],
+                              [numpy_helper.from_array(table, WORD_EMBEDDINGS)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), tmp_path / "fp32.onnx")
+    stored_in_16_bits(tmp_path / "fp32.onnx", tmp_path / "16.onnx")
+    word_embeddings_in_8_bits(tmp_path / "16.onnx", tmp_path / "8.onnx")
+    stored = {i.name: i.data_type for i in onnx.load(tmp_path / "8.onnx").graph.initializer}
+    assert stored == {f"{WORD_EMBEDDINGS}_int8": onnx.TensorProto.INT8, f"{WORD_EMBEDDINGS}_scale": onnx.TensorProto.FLOAT}
+    y = ort.InferenceSession(str(tmp_path / "8.onnx"), providers=["CPUExecutionProvider"]).run(None, {"ids": ids})[0]
+    assert y.dtype == np.float32
+    # each row within half a step of its own scale (its largest value / 127), small rows as finely as large ones
+    step = np.abs(table).max(axis=1) / 127
+    assert np.all(np.abs(y[0] - table[ids[0]]) <= step[ids[0], None] * 0.5 + 1e-3 * np.abs(table[ids[0]]))
+    # and read back for training, the table is the one the graph reads
+    assert read_back(onnx.load(tmp_path / "8.onnx").graph)[WORD_EMBEDDINGS].tolist() == ort.InferenceSession(str(tmp_path / "8.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"ids": np.arange(50, dtype=np.int64)[None]})[0][0].tolist()
 
 
 def test_packed_weights_come_back_as_the_same_model_in_bfloat16(tmp_path):

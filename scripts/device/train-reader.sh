@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Trains the reader (mac/reader.py) on a lent accelerator machine, from the installed reader, and brings it back.
 # What travels is limited to 64 MiB a call: the tree (the reader in it, which `from-onnx` turns back into a model
-# to train) and .device/reader (the tokenizer and the gzipped training set, 8 MiB). Since the reader is stored in
-# 16 bits (45 MB, 32nd session) the tree is 60 MiB and the two no longer fit in one call: `prepare` says so.
+# to train) and .device/reader (the tokenizer and the gzipped training set, 7 MiB). With the reader's word-embedding
+# table in 8 bits (34 MB, 34th session) the tree is 50 MiB and the two fit in one call (57 MiB); `prepare` checks.
 #   here:   scripts/device/train-reader.sh prepare
 #   there:  device run, carry [".device/reader"], timeout_s 600, command e.g.
 #           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4
