@@ -163,6 +163,24 @@ features="--features token_logit,similarity,log_words,span_logit,reader_agree,re
 features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score,reader_margin"
 run npm run calibrate -- $fit $features
 validation margin rag+grounded,hybrid+grounded
+# The reader's word-embedding table in 8 bits (34th session, AMD EPYC with AVX-512; the steps above ran with the
+# 16-bit reader of b0ccf7c): the 16-bit reader converted and compared on the held-out questions, the reserved
+# articles answered by both on this machine (bundles/exp), the rule's comparison (docs/experiments.md), the
+# installed fit, then validation by both.
+mkdir -p runs
+git show b0ccf7c:weights/reader-minilm.onnx > runs/reader-16bit.onnx
+run scripts/python.sh -m mac.experiments.reader_embeddings_8bit --stored runs/reader-16bit.onnx --out runs/reader-emb8/reader.onnx
+run scripts/python.sh -m mac.experiments.reader_speed runs/reader-16bit.onnx runs/reader-emb8/reader.onnx
+cp runs/reader-16bit.onnx bundles/exp/reader.onnx
+git show b0ccf7c:weights/calibration.json > bundles/exp/calibration.json
+fit_answers reader8-margin-zen4 --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
+validation margin-zen4 rag+grounded,hybrid+grounded --bundle bundles/exp
+cp runs/reader-emb8/reader.onnx bundles/exp/reader.onnx
+rm -f bundles/exp/calibration.json
+fit_answers reader8-emb8 --bundle bundles/exp
+run npm run calibrate -- $fit $features
+validation emb8 rag+grounded,hybrid+grounded
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
