@@ -5,8 +5,8 @@ import { pairedDifference, summarize } from './score.ts';
 const USAGE = `npm run eval:compare -- A.jsonl B.jsonl
 
 Pairs two answer logs of \`npm run eval\` (one mode each, any runs; a finished one is stored as .jsonl.gz, and
-either name reads it) by question id and prints each one's EM/F1 on the questions both answered, how many of them got the same
-answer, and the paired-bootstrap F1 difference A - B with its 95% interval.`;
+either name reads it) by question id and prints each one's EM/F1 on the questions both answered, how many of
+them got the same answer, and the paired-bootstrap F1 difference A - B with its 95% interval.`;
 
 function read(path: string): Map<string, QuestionRecord> {
   const text = readLogText(path.replace(/\.gz$/, ''));
