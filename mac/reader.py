@@ -26,8 +26,8 @@ AMX, the last two 2.2 hours on 2 AVX2 threads without --bf16):
 It computes in fp32 with its weight matrices stored in 16 bits and its word-embedding table, a lookup, in 8 (34 MB;
 since the 34th session, the same held-out F1: mac/experiments/reader_embeddings_8bit.py): the int8 form of every
 matrix it had until the 32nd session rounded away up to 2.3 held-out F1 (mac/experiments/reader_int8.py writes it).
-On a lent accelerator, from the installed reader (from-onnx reads the committed ONNX back into a model to train from; pack / unpack carry the
-result back): scripts/device/train-reader.sh.
+On a lent accelerator, from the installed reader (from-onnx reads the committed ONNX back into a model to train
+from; pack / unpack carry the result back): scripts/device/train-reader.sh.
 
 How each run was chosen and what it does to the calibration: docs/experiments.md (there too the runs not installed:
 2400 and 4800 steps more from the fourth, better answers, but AUROC fell after 2400 and rag's abstention balance
