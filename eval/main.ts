@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Calibrator, passagesRead, readerSha256 } from '../answer/index.ts';
+import { CALIBRATION_FILE } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
@@ -163,6 +164,11 @@ async function main() {
       ingest = await ingestAll(client, docs, 50, 'ingest');
     }
     const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
+    const calibrationSha = calibrator && createHash('sha256').update(readFileSync(join(args.bundle, CALIBRATION_FILE))).digest('hex').slice(0, 12);
+    const scoredBefore = args.reportOnly ? previousReport(args.out).settings?.calibration_sha256 : undefined;
+    if (args.reportOnly && scoredBefore !== calibrationSha) {
+      note(`the confidence figures are scored with the bundle's calibration (${calibrationSha ?? 'none'}), not the one that scored this report before (${scoredBefore ?? 'not recorded'})`);
+    }
     const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
     const selective: Record<string, ReturnType<typeof selectiveSummary>> = {};
     const summaries: Record<string, ModeSummary> = {};
@@ -198,7 +204,7 @@ async function main() {
         hybrid_grounded_minus_rag_grounded: compare('hybrid+grounded', 'rag+grounded'),
         ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
       };
-      write(args, store, { settings: { ...settings, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
+      write(args, store, { settings: { ...settings, calibration_sha256: calibrationSha, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
     }
   } finally {
     if (running) await running.close();
@@ -232,10 +238,12 @@ function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion
 }
 
 /**
- * What an earlier run of the same report measured that --report-only cannot: its ingestion figures, and the
- * machine and revision that answered (the answers' timings are theirs).
+ * What an earlier run of the same report measured that --report-only cannot: its ingestion figures, the machine
+ * and revision that answered (the answers' timings are theirs), and the calibration that scored its confidence.
  */
-function previousReport(out: string): { ingest?: object; machine?: ReturnType<typeof machine>; git?: string; finished_at?: string } {
+function previousReport(out: string): {
+  ingest?: object; machine?: ReturnType<typeof machine>; git?: string; finished_at?: string; settings?: { calibration_sha256?: string | null };
+} {
   try {
     return JSON.parse(readFileSync(`${out}.json`, 'utf8'));
   } catch {
