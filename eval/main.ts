@@ -157,15 +157,17 @@ async function main() {
   const store = running?.store ?? new SqliteStore(join(work, 'memory.sqlite'));
   try {
     const client = running ? api(running.url) : null;
-    let ingest: object | null = previousReport(args.out).ingest ?? null;
+    // read once, before this run writes over it
+    const earlier = previousReport(args.out);
+    let ingest: object | null = earlier.ingest ?? null;
     if (running && client) {
       const docs = paragraphs.map(toDocument);
       note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
       ingest = await ingestAll(client, docs, 50, 'ingest');
     }
     const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
-    const calibrationSha = calibrator && createHash('sha256').update(readFileSync(join(args.bundle, CALIBRATION_FILE))).digest('hex').slice(0, 12);
-    const scoredBefore = args.reportOnly ? previousReport(args.out).settings?.calibration_sha256 : undefined;
+    const calibrationSha = calibrator && sha256(readFileSync(join(args.bundle, CALIBRATION_FILE), 'utf8')).slice(0, 12);
+    const scoredBefore = earlier.settings?.calibration_sha256;
     if (args.reportOnly && scoredBefore !== calibrationSha) {
       note(`the confidence figures are scored with the bundle's calibration (${calibrationSha ?? 'none'}), not the one that scored this report before (${scoredBefore ?? 'not recorded'})`);
     }
@@ -204,7 +206,7 @@ async function main() {
         hybrid_grounded_minus_rag_grounded: compare('hybrid+grounded', 'rag+grounded'),
         ...Object.fromEntries((['mac', 'rag', 'hybrid', 'oracle'] as const).map((m) => [`${m}_grounded_minus_${m}`, compare(`${m}+grounded`, m)])),
       };
-      write(args, store, { settings: { ...settings, calibration_sha256: calibrationSha, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
+      write(args, store, args.reportOnly ? earlier : {}, { settings: { ...settings, calibration_sha256: calibrationSha, limit: args.limit, per_kind: args.perKind ?? null, each_article: args.eachArticle, titles: args.titles ?? null }, ingest, summaries, comparisons, selective });
     }
   } finally {
     if (running) await running.close();
@@ -241,9 +243,11 @@ function selectQuestions(paragraphs: SquadParagraph[], args: Args): EvalQuestion
  * What an earlier run of the same report measured that --report-only cannot: its ingestion figures, the machine
  * and revision that answered (the answers' timings are theirs), and the calibration that scored its confidence.
  */
-function previousReport(out: string): {
+interface PreviousReport {
   ingest?: object; machine?: ReturnType<typeof machine>; git?: string; finished_at?: string; settings?: { calibration_sha256?: string | null };
-} {
+}
+
+function previousReport(out: string): PreviousReport {
   try {
     return JSON.parse(readFileSync(`${out}.json`, 'utf8'));
   } catch {
@@ -261,11 +265,11 @@ interface EvalResult {
   selective: Record<string, ReturnType<typeof selectiveSummary>>;
 }
 
-function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, result: EvalResult) {
+/** `earlier`: for --report-only, the report it summarises again (its answering machine and revision are kept). */
+function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, earlier: PreviousReport, result: EvalResult) {
   const bytes = store.storageBytes();
   const now = { git: STARTED_AT_REVISION, finished_at: new Date().toISOString(), machine: machine() };
   // A --report-only run keeps the machine and revision that answered, and says when it summarised them again.
-  const earlier = args.reportOnly ? previousReport(args.out) : {};
   const answeredBy = earlier.machine && earlier.git && earlier.finished_at ? { git: earlier.git, finished_at: earlier.finished_at, machine: earlier.machine } : now;
   const report = {
     // A --report-only run summarises the answers of the same command without the flag: that is the one to rerun.
