@@ -1,12 +1,12 @@
 """The reader with its word-embedding table stored in 8 bits: what it changes, against the reader stored in 16 bits.
 
 The reader installed in the 32nd session stored every weight matrix in float16, cast to float32 where the graph
-reads it: 45 MB, of which the word-embedding table (30522 x 384) is 23 MB. Stored in int8 with one
-float32 scale per row (symmetric), cast and scaled back to float32 where the graph reads it (mac.reader
-word_embeddings_in_8_bits), the file is 34 MB; onnxruntime folds the cast and the product once, at load. Both
-readers then read every held-out question (mac.reader held_out_paragraphs) against its paragraph and against the paragraph
-without the answer's sentence (mac.experiments.reader_negatives): the share of identical best spans, the
-largest change of the gap (best span over no answer), and each reader's F1 and gap AUROC.
+reads it: 45 MB, of which the word-embedding table (30522 x 384) is 23 MB. Stored in int8 with one float32 scale
+per row (symmetric), cast and scaled back to float32 where the graph reads it (mac.reader word_embeddings_in_8_bits),
+the file is 34 MB; onnxruntime folds the cast and the product once, at load. Both readers then read every held-out
+question against its paragraph and against the paragraph without the answer's sentence (reader_negatives'
+with_deleted_twins): the share of identical best spans, the largest change of the gap (best span over no answer),
+and each reader's F1 and gap AUROC.
 
     git show b0ccf7c:weights/reader-minilm.onnx > runs/reader-16bit.onnx   # that reader, as it was installed
     scripts/python.sh -m mac.experiments.reader_embeddings_8bit --stored runs/reader-16bit.onnx --out runs/reader-emb8/reader.onnx
@@ -19,33 +19,27 @@ from pathlib import Path
 import numpy as np
 
 from mac.metrics import f1
-from mac.reader import Reader, held_out_paragraphs, without_answer_sentence, word_embeddings_in_8_bits
+from mac.reader import Reader, word_embeddings_in_8_bits
 
+from .reader_negatives import with_deleted_twins
 from .reader_verifier import auroc
 
 
 def compare(before: Reader, after: Reader, questions: int):
     spans_same, gap_change, f1s, gaps = 0, 0.0, {"before": [], "after": []}, {"before": ([], []), "after": ([], [])}
     n = 0
-    for p in held_out_paragraphs():
-        for q in p["qas"]:
-            if n >= questions:
-                break
-            start = p["context"].find(q["answers"][0])
-            rest = without_answer_sentence(p["context"], start, q["answers"]) if start >= 0 else None
-            if rest is None:
-                continue
-            n += 1
-            read = {}
-            for name, reader in (("before", before), ("after", after)):
-                span, gap = reader.best_span(q["question"], p["context"])
-                _, gap_without = reader.best_span(q["question"], rest)
-                read[name] = (span, gap, gap_without)
-                f1s[name].append(f1(span, q["answers"]))
-                gaps[name][0].append(gap)
-                gaps[name][1].append(gap_without)
-            spans_same += read["before"][0] == read["after"][0]
-            gap_change = max(gap_change, abs(read["before"][1] - read["after"][1]), abs(read["before"][2] - read["after"][2]))
+    for q, context, rest in with_deleted_twins(questions):
+        n += 1
+        read = {}
+        for name, reader in (("before", before), ("after", after)):
+            span, gap = reader.best_span(q["question"], context)
+            _, gap_without = reader.best_span(q["question"], rest)
+            read[name] = (span, gap, gap_without)
+            f1s[name].append(f1(span, q["answers"]))
+            gaps[name][0].append(gap)
+            gaps[name][1].append(gap_without)
+        spans_same += read["before"][0] == read["after"][0]
+        gap_change = max(gap_change, abs(read["before"][1] - read["after"][1]), abs(read["before"][2] - read["after"][2]))
     print(f"{n} held-out questions: identical best spans {spans_same}/{n}; largest gap change {gap_change:.4f}")
     for name in ("before", "after"):
         pos, neg = gaps[name]

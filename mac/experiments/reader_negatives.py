@@ -19,6 +19,21 @@ from mac.reader import Reader, held_out_paragraphs, without_answer_sentence
 from .reader_verifier import auroc
 
 
+def with_deleted_twins(limit: int):
+    """The first `limit` held-out questions whose answer's sentence can be deleted: (question, its paragraph, the
+    paragraph without that sentence)."""
+    n = 0
+    for p in held_out_paragraphs():
+        for q in p["qas"]:
+            if n >= limit:
+                return
+            start = p["context"].find(q["answers"][0])
+            rest = without_answer_sentence(p["context"], start, q["answers"]) if start >= 0 else None
+            if rest is not None:
+                n += 1
+                yield q, p["context"], rest
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--onnx", required=True)
@@ -26,20 +41,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     reader = Reader(a.threads, Path(a.onnx))
-    paragraphs = held_out_paragraphs()
     pos, neg, f1s = [], [], []
-    for p in paragraphs:
-        for q in p["qas"]:
-            if len(pos) >= a.questions:
-                break
-            start = p["context"].find(q["answers"][0])
-            rest = without_answer_sentence(p["context"], start, q["answers"]) if start >= 0 else None
-            if rest is None:
-                continue
-            span, gap = reader.best_span(q["question"], p["context"])
-            f1s.append(f1(span, q["answers"]))
-            pos.append(gap)
-            neg.append(reader.best_span(q["question"], rest)[1])
+    for q, context, rest in with_deleted_twins(a.questions):
+        span, gap = reader.best_span(q["question"], context)
+        f1s.append(f1(span, q["answers"]))
+        pos.append(gap)
+        neg.append(reader.best_span(q["question"], rest)[1])
     print(json.dumps({"onnx": a.onnx, "questions": len(pos), "f1_own_paragraph": round(100 * sum(f1s) / len(f1s), 1),
                       "auroc_gap": round(auroc(np.array(pos + neg), np.array([1] * len(pos) + [0] * len(neg))), 3), "own_gap_above_0": round(sum(g > 0 for g in pos) / len(pos), 3),
                       "deleted_gap_below_0": round(sum(g < 0 for g in neg) / len(neg), 3)}))

@@ -62,14 +62,15 @@ def test_the_word_embedding_table_is_stored_in_8_bits_and_read_in_fp32(tmp_path)
     word_embeddings_in_8_bits(tmp_path / "16.onnx", tmp_path / "8.onnx")
     stored = {i.name: i.data_type for i in onnx.load(tmp_path / "8.onnx").graph.initializer}
     assert stored == {f"{WORD_EMBEDDINGS}_int8": onnx.TensorProto.INT8, f"{WORD_EMBEDDINGS}_scale": onnx.TensorProto.FLOAT}
-    y = ort.InferenceSession(str(tmp_path / "8.onnx"), providers=["CPUExecutionProvider"]).run(None, {"ids": ids})[0]
+    session = ort.InferenceSession(str(tmp_path / "8.onnx"), providers=["CPUExecutionProvider"])
+    y = session.run(None, {"ids": ids})[0]
     assert y.dtype == np.float32
     # each row within half a step of its own scale (its largest value / 127), small rows as finely as large ones
     step = np.abs(table).max(axis=1) / 127
     assert np.all(np.abs(y[0] - table[ids[0]]) <= step[ids[0], None] * 0.5 + 1e-3 * np.abs(table[ids[0]]))
     # and read back for training, the table is the one the graph reads
-    assert read_back(onnx.load(tmp_path / "8.onnx").graph)[WORD_EMBEDDINGS].tolist() == ort.InferenceSession(str(tmp_path / "8.onnx"), providers=["CPUExecutionProvider"]).run(
-        None, {"ids": np.arange(50, dtype=np.int64)[None]})[0][0].tolist()
+    every_row = session.run(None, {"ids": np.arange(50, dtype=np.int64)[None]})[0][0]
+    assert read_back(onnx.load(tmp_path / "8.onnx").graph)[WORD_EMBEDDINGS].tolist() == every_row.tolist()
 
 
 def test_packed_weights_come_back_as_the_same_model_in_bfloat16(tmp_path):
