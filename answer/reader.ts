@@ -9,10 +9,10 @@ import { tokenF1 } from '../monitor/squad-metrics.ts';
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
  * shares its tokenizer) with a start/end head, [CLS] meaning "no answer", fine-tuned on SQuAD 1.1 training
  * questions (mac/reader.py; weights/reader-minilm.onnx, fp32 with its matrices stored in 16 bits and its
- * word-embedding table in 8, installed into the bundle as reader.onnx). It reads the texts a grounded answer is chosen from and proposes its best
- * spans, which the LM weighs (answer/answerer.ts); its score for the span chosen (`reader_score`), how far
- * that span beats the text's best answer elsewhere (`reader_margin`) and the token F1 of the answer against
- * its own best span (`reader_agree`) are calibration features.
+ * word-embedding table in 8, installed into the bundle as reader.onnx). It reads the texts a grounded answer
+ * is chosen from and proposes its best spans, which the LM weighs (answer/answerer.ts); its score for the span
+ * chosen (`reader_score`), how far that span beats the text's best answer elsewhere (`reader_margin`) and the
+ * token F1 of the answer against its own best span (`reader_agree`) are calibration features.
  */
 export const READER_FILE = 'reader.onnx';
 /** The question and paragraph together, as the reader was trained and measured (paragraphs past it are cut). */
