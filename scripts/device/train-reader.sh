@@ -5,7 +5,7 @@
 # table in 8 bits (34 MB, 34th session) the tree is 50 MiB and the two fit in one call (57 MiB); `prepare` checks.
 #   here:   scripts/device/train-reader.sh prepare
 #   there:  device run, carry [".device/reader"], timeout_s 600, command e.g.
-#           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4
+#           scripts/device/train-reader.sh train 7 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 4 --workers 8
 #           (MINUTES first: training stops by then and the model still comes back, in 15 MB parts under $OUT)
 #   here:   scripts/device/train-reader.sh finish FILES_AT runs/reader-device   # -> model/, reader-minilm.onnx
 # Then it is measured like any reader (mac/reader.py's docstring, docs/experiments.md), under a rule written first.
@@ -36,17 +36,17 @@ case "$command" in
     python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__, 'cuda', torch.cuda.is_available())"
     python3 -m mac.reader from-onnx --out "$work/init"
     python3 -m mac.reader train --run "$work/run" --init "$work/init" --device cuda --bf16 --minutes "$minutes" "$@" 2>&1 | tee "$out/train.log"
-    python3 -m mac.reader pack --run "$work/run" --out "$work/reader-bf16.pt"
+    python3 -m mac.reader pack --run "$work/run" --out "$work/reader-16bit.pt"
     cp "$work/run/model/training.json" "$out/"
-    split -b 15M -d "$work/reader-bf16.pt" "$out/reader-bf16.pt.part-"
+    split -b 15M -d "$work/reader-16bit.pt" "$out/reader-16bit.pt.part-"
     ls -la "$out"
     ;;
   finish)
     files="$1" run="$2"
     mkdir -p "$run"
-    cat "$files"/reader-bf16.pt.part-* > "$run/reader-bf16.pt"
+    cat "$files"/reader-16bit.pt.part-* > "$run/reader-16bit.pt"
     cp "$files/training.json" "$files/train.log" "$run/"
-    scripts/python.sh -m mac.reader unpack --weights "$run/reader-bf16.pt" --run "$run"
+    scripts/python.sh -m mac.reader unpack --weights "$run/reader-16bit.pt" --run "$run"
     scripts/python.sh -m mac.reader export --run "$run" --out "$run/reader-minilm.onnx"
     ;;
   *)
