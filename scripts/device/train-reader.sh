@@ -28,7 +28,7 @@ case "$command" in
   train)
     minutes="$1"
     shift
-    export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD" MINILM_DIR="$PWD/.device/reader/minilm" SQUAD_DIR="$PWD/.device/reader"
+    export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false PYTHONPATH="$PWD" MINILM_DIR="$PWD/.device/reader/minilm" SQUAD_DIR="$PWD/.device/reader"
     out="${OUT:-runs/reader-device}"
     work="$(mktemp -d)"
     mkdir -p "$out"
