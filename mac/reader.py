@@ -197,7 +197,7 @@ def train(a):
             os.replace(str(state) + ".tmp", state)
     model.save_pretrained(run / "model")
     tok.save_pretrained(run / "model")
-    (run / "model" / "training.json").write_text(json.dumps({"steps": step, "held_out_articles": dev, **vars(a)}, default=str))
+    (run / "model" / "training.json").write_text(json.dumps({**vars(a), "steps_taken": step, "held_out_articles": dev}, default=str))
 
 
 # ---- export ---------------------------------------------------------------------------------------------
