@@ -5,9 +5,9 @@ with a start/end head, [CLS] meaning "no answer", fine-tuned on squad-1.1-train-
 own paragraph, plus (a third of the rows) questions paired with another paragraph of their article,
 labelled no answer; then, from that, with a quarter of the questions also read against their paragraph
 without the sentence holding the answer, labelled no answer. Eight training articles are held out to
-measure it. None of its data is the calibration's reserved SQuAD 2.0 articles or validation. The installed
-reader, 7400 steps in six runs (each resumes from its state.pt; the first four took 68 minutes on 2 threads with
-AMX, the last two 2.2 hours on 2 AVX2 threads without --bf16):
+measure it. None of its data is the calibration's reserved SQuAD 2.0 articles or validation. The reader
+before the 35th session, 7400 steps in six runs (each resumes from its state.pt; the first four took 68 minutes on
+2 threads with AMX, the last two 2.2 hours on 2 AVX2 threads without --bf16), then two runs on a lent H200:
 
     fast="--threads 2 --bf16 --attention-dropout 0"
     scripts/python.sh -m mac.reader train --run runs/reader $fast
@@ -19,7 +19,12 @@ AMX, the last two 2.2 hours on 2 AVX2 threads without --bf16):
     # at 033d37a, where --group-by-length exists (retired); then random batches again:
     scripts/python.sh -m mac.reader train --run runs/reader-seven --init runs/reader-init --deleted-share 0.25 --seed 6 --steps 1500 --lr 3e-5 --threads 2 --attention-dropout 0 --group-by-length
     scripts/python.sh -m mac.reader train --run runs/reader-eight --init runs/reader-seven/model --deleted-share 0.25 --seed 7 --steps 1000 --lr 3e-5 --threads 2 --attention-dropout 0
-    scripts/python.sh -m mac.reader export --run runs/reader-eight   # -> weights/reader-minilm.onnx (committed; setup installs it)
+    scripts/python.sh -m mac.reader export --run runs/reader-eight   # installed until the 35th session
+    # the installed reader: from that one (stored with its word-embedding table in 8 bits), on a lent H200, two calls
+    # (the second started from the first's model on the still-warm machine; it stopped by time at 4891 steps):
+    scripts/device/train-reader.sh train 8 --steps 12000 --batch 32 --lr 5e-5 --deleted-share 0.25 --seed 8 --workers 8
+    python3 -m mac.reader train --run /tmp/r2 --init <the first call's run>/model --device cuda --bf16 --minutes 3.2 --steps 6000 --batch 32 --lr 3e-5 --deleted-share 0.25 --seed 9 --workers 8
+    scripts/device/train-reader.sh finish <files> runs/reader-h200b   # -> weights/reader-minilm.onnx (committed; setup installs it)
     scripts/python.sh -m mac.reader parity     # -> tests/fixtures/reader-spans.json (answer/reader.test.ts)
     scripts/python.sh -m mac.reader held-out   # -> runs/tune/reader-held-out.jsonl (its 8 held-out articles, a SQuAD file)
 
