@@ -181,6 +181,22 @@ rm -f bundles/exp/calibration.json
 fit_answers reader8-emb8 --bundle bundles/exp
 run npm run calibrate -- $fit $features
 validation emb8 rag+grounded,hybrid+grounded
+# The reader trained on a lent H200 (35th session; installed): its two device calls are in mac/reader.py's docstring
+# and their logs in results/reader-h200/; `scripts/device/train-reader.sh finish` left it in runs/reader-h200b. The
+# held-out reading, the reserved articles answered with it, the rule's comparison (docs/experiments.md), the tuning
+# set (the installed reader's with bundles/default into runs/tune/t-installed), the installed fit, then validation.
+run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-h200b/reader-minilm.onnx --questions 2000 --threads 2
+cp --remove-destination runs/reader-h200b/reader-minilm.onnx bundles/exp/reader.onnx
+rm -f bundles/exp/calibration.json
+fit_answers reader-h200b --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
+run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-h200b.json
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-h200b --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+run npm run calibrate -- $fit $features
+validation h200 rag+grounded,hybrid+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-h200-squad-1.1-validation \
+  --limit 500 --modes oracle+grounded,mac+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
