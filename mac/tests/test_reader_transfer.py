@@ -73,11 +73,15 @@ def test_the_word_embedding_table_is_stored_in_8_bits_and_read_in_fp32(tmp_path)
     assert read_back(onnx.load(tmp_path / "8.onnx").graph)[WORD_EMBEDDINGS].tolist() == every_row.tolist()
 
 
-def test_packed_weights_come_back_as_the_same_model_in_bfloat16(tmp_path):
+def test_packed_weights_come_back_as_the_model_export_stores(tmp_path):
     from_onnx(Namespace(onnx=str(ONNX), out=str(tmp_path / "run" / "model")))
-    pack(Namespace(run=str(tmp_path / "run"), out=str(tmp_path / "reader-bf16.pt")))
-    unpack(Namespace(weights=str(tmp_path / "reader-bf16.pt"), run=str(tmp_path / "back")))
+    pack(Namespace(run=str(tmp_path / "run"), out=str(tmp_path / "reader-16bit.pt")))
+    unpack(Namespace(weights=str(tmp_path / "reader-16bit.pt"), run=str(tmp_path / "back")))
     before = AutoModelForQuestionAnswering.from_pretrained(tmp_path / "run" / "model").state_dict()
     after = AutoModelForQuestionAnswering.from_pretrained(tmp_path / "back" / "model").state_dict()
     for name, weight in before.items():
-        assert torch.equal(after[name], weight.to(torch.bfloat16).float()) or name.endswith("position_ids"), name
+        if name.endswith("position_ids"):
+            continue
+        # matrices as the exported reader stores them (float16), biases and norms exactly
+        expected = weight.half().float() if weight.dim() > 1 else weight
+        assert torch.equal(after[name], expected), name
