@@ -14,7 +14,7 @@ import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
-import { ModeLog } from './mode-log.ts';
+import { ModeLog, modeLogPath, recordedModes } from './mode-log.ts';
 import { scoreRecords, selectiveSummary } from './selective.ts';
 
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
@@ -175,9 +175,12 @@ async function main() {
     const selective: Record<string, ReturnType<typeof selectiveSummary>> = {};
     const summaries: Record<string, ModeSummary> = {};
     const answered = new Map<Mode, Map<string, QuestionRecord>>();
-    for (const mode of args.modes) {
-      const log = new ModeLog(join(args.out, `${mode}.jsonl`), modeSettings(mode), { readOnly: args.reportOnly, warn: note });
-      if (running && client) {
+    // A report covers every mode its folder holds: a run that adds modes to a folder reports the earlier ones too.
+    const reported = [...args.modes, ...recordedModes(args.out).filter((mode) => !args.modes.includes(mode))];
+    for (const mode of reported) {
+      const asked = args.modes.includes(mode);
+      const log = new ModeLog(modeLogPath(args.out, mode), modeSettings(mode), { readOnly: args.reportOnly || !asked, warn: note });
+      if (running && client && asked) {
         const done = log.records();
         const bar = progressBar(mode, questions.length);
         for (const [i, q] of questions.entries()) {

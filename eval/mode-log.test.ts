@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ModeLog, readLogText } from './mode-log.ts';
+import { ModeLog, readLogText, recordedModes } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
 
 const record = (id: string) => ({ id, f1: 1 }) as unknown as QuestionRecord;
@@ -68,5 +68,16 @@ describe('ModeLog', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mode-log-')), 'none', 'rag.jsonl');
     expect(new ModeLog(path, {}, { readOnly: true }).records().size).toBe(0);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('finds the modes a report folder holds, plain or gzipped, in the modes\' order', () => {
+    const out = mkdtempSync(join(tmpdir(), 'mode-log-'));
+    new ModeLog(join(out, 'oracle+grounded.jsonl'), {}).append(record('q1'));
+    const rag = new ModeLog(join(out, 'rag+grounded.jsonl'), {});
+    rag.append(record('q1'));
+    rag.compress();
+    new ModeLog(join(out, 'mac.jsonl.stale'), {}).append(record('q1'));
+    expect(recordedModes(out)).toEqual(['rag+grounded', 'oracle+grounded']);
+    expect(recordedModes(join(out, 'absent'))).toEqual([]);
   });
 });

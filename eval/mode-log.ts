@@ -1,7 +1,16 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { QuestionRecord } from './modes.ts';
+import { MODES, type Mode, type QuestionRecord } from './modes.ts';
+
+/** A mode's log in a report folder. */
+export const modeLogPath = (out: string, mode: Mode) => join(out, `${mode}.jsonl`);
+
+/** The modes whose answers a report folder holds (plain or gzipped), in MODES order. */
+export function recordedModes(out: string): Mode[] {
+  const files = new Set(existsSync(out) ? readdirSync(out) : []);
+  return MODES.filter((mode) => files.has(`${mode}.jsonl`) || files.has(`${mode}.jsonl.gz`));
+}
 
 /**
  * One mode's answers, one JSON line per question after a header line holding the settings the answers
