@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURES, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
@@ -9,8 +9,8 @@ import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
-import { readLogText } from './mode-log.ts';
-import type { QuestionRecord } from './modes.ts';
+import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
+import { serviceMode, type QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json] [--check]
@@ -24,8 +24,6 @@ answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
 into the bundle) and the bundle's own ${CALIBRATION_FILE}; --check fits and reports, and writes nothing
 (to compare feature sets).`;
-
-const SERVICE_MODES = /^(base|mac|rag|hybrid)(\+grounded)?$/;
 
 function main() {
   const { values } = parseArgs({
@@ -116,14 +114,13 @@ function readRun(dir: string, bundleId: string) {
   const logs: Record<string, { records: QuestionRecord[]; sha256: string }> = {};
   /** Per log, the reader that checked its answers (the first 12 hex digits of its hash; undefined: none). */
   const readers: Record<string, string | undefined> = {};
-  for (const name of new Set(readdirSync(dir).filter((f) => /\.jsonl(\.gz)?$/.test(f)).map((f) => f.replace(/\.gz$/, '')))) {
-    const mode = name.replace(/\.jsonl$/, '');
-    if (!SERVICE_MODES.test(mode)) continue;
-    const text = readLogText(join(dir, name))!;
+  for (const mode of recordedModes(dir).filter((m) => !serviceMode(m).oracle)) {
+    const path = modeLogPath(dir, mode);
+    const text = readLogText(path)!;
     const [header, ...lines] = text.split('\n').filter((l) => l.trim());
     const { settings } = JSON.parse(header);
-    readers[`${dir}/${name}`] = settings.reader;
-    if (settings.bundle_id !== bundleId) throw new Error(`${dir}/${name} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
+    readers[path] = settings.reader;
+    if (settings.bundle_id !== bundleId) throw new Error(`${path} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
     logs[mode] = { records: lines.map((l) => JSON.parse(l) as QuestionRecord), sha256: createHash('sha256').update(text).digest('hex') };
   }
   return { dir, command: run.command as string, data: run.settings.data as string, dataSha256: run.settings.data_sha256 as string, logs, readers };

@@ -70,14 +70,14 @@ describe('ModeLog', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('finds the modes a report folder holds, plain or gzipped, in the modes\' order', () => {
+  it('finds the modes a report folder holds, plain or gzipped, in file-name order', () => {
     const out = mkdtempSync(join(tmpdir(), 'mode-log-'));
     new ModeLog(join(out, 'oracle+grounded.jsonl'), {}).append(record('q1'));
     const rag = new ModeLog(join(out, 'rag+grounded.jsonl'), {});
     rag.append(record('q1'));
     rag.compress();
     new ModeLog(join(out, 'mac.jsonl.stale'), {}).append(record('q1'));
-    expect(recordedModes(out)).toEqual(['rag+grounded', 'oracle+grounded']);
+    expect(recordedModes(out)).toEqual(['oracle+grounded', 'rag+grounded']);
     expect(recordedModes(join(out, 'absent'))).toEqual([]);
   });
 });

@@ -6,10 +6,10 @@ import { MODES, type Mode, type QuestionRecord } from './modes.ts';
 /** A mode's log in a report folder. */
 export const modeLogPath = (out: string, mode: Mode) => join(out, `${mode}.jsonl`);
 
-/** The modes whose answers a report folder holds (plain or gzipped), in MODES order. */
+/** The modes whose answers a report folder holds (plain or gzipped), in file-name order. */
 export function recordedModes(out: string): Mode[] {
-  const files = new Set(existsSync(out) ? readdirSync(out) : []);
-  return MODES.filter((mode) => files.has(`${mode}.jsonl`) || files.has(`${mode}.jsonl.gz`));
+  const names = (existsSync(out) ? readdirSync(out) : []).map((f) => f.replace(/\.jsonl(\.gz)?$/, ''));
+  return [...new Set(names)].sort().filter((name): name is Mode => (MODES as readonly string[]).includes(name));
 }
 
 /**

@@ -10,7 +10,7 @@ import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer } from '../monitor/index.ts';
 import { readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, type EvalQuestion, type Mode } from './modes.ts';
-import { ModeLog } from './mode-log.ts';
+import { ModeLog, modeLogPath } from './mode-log.ts';
 
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
@@ -94,7 +94,7 @@ export async function main() {
     const settings = { bundle_id: manifest.bundle_id, memory_format: format, data_sha256: dataSha, edits: edits.length, max_tokens: Number(values['max-tokens']) };
     const summary: Record<string, { n: number; new: number; old: number; neither: number }> = {};
     for (const mode of modes) {
-      const log = new ModeLog(join(out, `${mode}.jsonl`), { ...settings, mode });
+      const log = new ModeLog(modeLogPath(out, mode), { ...settings, mode });
       const done = log.records();
       const bar = progressBar(`update ${mode}`, edits.length);
       for (const [i, e] of edits.entries()) {
