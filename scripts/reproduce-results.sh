@@ -43,6 +43,15 @@ fit_answers() {
   run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out $out-rest $rest --each-article --per-kind 10 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
   fit="--records $out --records $out-more --records $out-rest"
 }
+# bundles/exp: bundles/default's files (hard links) with the reader $1 as reader.onnx and the calibration $2, if
+# given, as calibration.json (none otherwise); both are new files, never written through a link into bundles/default.
+exp_bundle() {
+  rm -rf bundles/exp
+  cp -al bundles/default bundles/exp
+  rm -f bundles/exp/reader.onnx bundles/exp/calibration.json
+  cp "$1" bundles/exp/reader.onnx
+  if [ -n "${2:-}" ]; then cp "$2" bundles/exp/calibration.json; fi
+}
 # The three validation sets into results/eval-NAME-*: the first 500 (in the modes given), the SQuAD 2.0 subset
 # and the eight articles (rag+grounded, hybrid+grounded); the rest of the arguments go to each eval.
 validation() {
@@ -138,14 +147,15 @@ fit_answers reader8 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 # reader8 installed (32nd session, AMD EPYC): its fp32 form with the weights stored in 16 bits
 # (weights/reader-minilm.onnx) in bundles/exp, the calibration fitted to its answers (installed), then validation.
-cp weights/reader-minilm.onnx bundles/exp/reader.onnx
-rm -f bundles/exp/calibration.json
+exp_bundle weights/reader-minilm.onnx
 fit_answers reader8-installed --bundle bundles/exp
 run npm run calibrate -- $fit $features
 validation reader8 rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded
 # the reader before (d8a5044's reader and calibration in bundles/exp) through the same validation on this CPU
-git show d8a5044:weights/reader-minilm-int8.onnx > bundles/exp/reader.onnx
-git show d8a5044:weights/calibration.json > bundles/exp/calibration.json
+mkdir -p runs
+git show d8a5044:weights/reader-minilm-int8.onnx > runs/reader-d8a5044.onnx
+git show d8a5044:weights/calibration.json > runs/calibration-d8a5044.json
+exp_bundle runs/reader-d8a5044.onnx runs/calibration-d8a5044.json
 run npm run eval -- --bundle bundles/exp --data "$data/squad-1.1-validation.jsonl" --out results/eval-reader4-epyc-squad-1.1-validation \
   --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --bundle bundles/exp --data "$data/squad-2.0-validation.jsonl" --out results/eval-reader4-epyc-squad-2.0-validation \
@@ -171,23 +181,26 @@ mkdir -p runs
 git show b0ccf7c:weights/reader-minilm.onnx > runs/reader-16bit.onnx
 run scripts/python.sh -m mac.experiments.reader_embeddings_8bit --stored runs/reader-16bit.onnx --out runs/reader-emb8/reader.onnx
 run scripts/python.sh -m mac.experiments.reader_speed runs/reader-16bit.onnx runs/reader-emb8/reader.onnx
-cp runs/reader-16bit.onnx bundles/exp/reader.onnx
-git show b0ccf7c:weights/calibration.json > bundles/exp/calibration.json
+git show b0ccf7c:weights/calibration.json > runs/calibration-b0ccf7c.json
+exp_bundle runs/reader-16bit.onnx runs/calibration-b0ccf7c.json
 fit_answers reader8-margin-zen4 --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 validation margin-zen4 rag+grounded,hybrid+grounded --bundle bundles/exp
-cp runs/reader-emb8/reader.onnx bundles/exp/reader.onnx
-rm -f bundles/exp/calibration.json
+exp_bundle runs/reader-emb8/reader.onnx
 fit_answers reader8-emb8 --bundle bundles/exp
 run npm run calibrate -- $fit $features
 validation emb8 rag+grounded,hybrid+grounded
 # The reader trained on a lent H200 (35th session; installed): its two device calls are in mac/reader.py's docstring
 # and their logs in results/reader-h200/; `scripts/device/train-reader.sh finish` left it in runs/reader-h200b. The
-# held-out reading, the reserved articles answered with it, the rule's comparison (docs/experiments.md), the tuning
-# set (the installed reader's with bundles/default into runs/tune/t-installed), the installed fit, then validation.
+# held-out reading, the tuning set answered by the reader before (the 8-bit one above, with its calibration), the
+# reserved articles answered with the new one, the rule's comparison (docs/experiments.md), its tuning set, the
+# installed fit, then validation.
 run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-h200b/reader-minilm.onnx --questions 2000 --threads 2
-cp --remove-destination runs/reader-h200b/reader-minilm.onnx bundles/exp/reader.onnx
-rm -f bundles/exp/calibration.json
+git show 3371928:weights/calibration.json > runs/calibration-3371928.json
+exp_bundle runs/reader-emb8/reader.onnx runs/calibration-3371928.json
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-installed --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+exp_bundle runs/reader-h200b/reader-minilm.onnx
 fit_answers reader-h200b --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-h200b.json
