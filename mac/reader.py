@@ -40,12 +40,10 @@ after 4800).
 """
 import argparse
 import json
-import math
 import os
 import random
 import re
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -96,36 +94,12 @@ def held_out_paragraphs(dev_articles: int = 8) -> list[dict]:
     return [p for p in paragraphs if p["title"] in dev]
 
 
-WORD = re.compile(r"\w+")
-
-
-class KeywordRanking:
-    """BM25 over one article's paragraphs, the service's keyword retrieval (SQLite FTS5) in miniature: it finds the
-    paragraph a question's words point to, which is the wrong passage the service most often hands the reader."""
-
-    def __init__(self, contexts: list[str], k1: float = 1.2, b: float = 0.75):
-        self.words = [Counter(WORD.findall(c.lower())) for c in contexts]
-        lengths = [sum(w.values()) for w in self.words]
-        mean_length = sum(lengths) / len(lengths)
-        df = Counter(word for w in self.words for word in w)
-        n = len(contexts)
-        self.idf = {word: math.log((n - f + 0.5) / (f + 0.5) + 1) for word, f in df.items()}
-        self.saturation = [k1 * (1 - b + b * length / mean_length) for length in lengths]
-        self.k1 = k1
-
-    def scores(self, question: str) -> list[float]:
-        asked = set(WORD.findall(question.lower()))
-        return [sum(self.idf[q] * w[q] * (self.k1 + 1) / (w[q] + sat) for q in asked if q in w)
-                for w, sat in zip(self.words, self.saturation)]
-
-
-def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0, hard_share: float = 0.0):
+def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_share: float = 0.0):
     paragraphs = read_jsonl(squad_file("squad-1.1-train-full.jsonl"))
     dev = held_out_titles(paragraphs, dev_articles)
     by_title: dict[str, list] = {}
     for p in paragraphs:
         by_title.setdefault(p["title"], []).append(p)
-    rankings = {t: KeywordRanking([p["context"] for p in ps]) for t, ps in by_title.items()} if hard_share else {}
     rng, rows = random.Random(seed), []
     for p in paragraphs:
         if p["title"] in dev:
@@ -138,13 +112,9 @@ def training_rows(neg_share: float, dev_articles: int, seed: int = 0, deleted_sh
             if deleted_share and rng.random() < deleted_share and (rest := without_answer_sentence(p["context"], start, q["answers"])):
                 rows.append((q["question"], rest, -1, -1))
             if rng.random() < neg_share / (1 - neg_share):
-                article = by_title[p["title"]]
-                others = [i for i, o in enumerate(article) if o["id"] != p["id"] and not any(a in o["context"] for a in q["answers"])]
-                if others and hard_share and rng.random() < hard_share:
-                    scores = rankings[p["title"]].scores(q["question"])
-                    rows.append((q["question"], article[max(others, key=scores.__getitem__)]["context"], -1, -1))
-                elif others:
-                    rows.append((q["question"], article[rng.choice(others)]["context"], -1, -1))
+                others = [o for o in by_title[p["title"]] if o["id"] != p["id"] and not any(a in o["context"] for a in q["answers"])]
+                if others:
+                    rows.append((q["question"], rng.choice(others)["context"], -1, -1))
     rng.shuffle(rows)
     return rows, sorted(dev)
 
@@ -197,7 +167,7 @@ def train(a):
     device = torch.device(a.device)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
-    rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share, hard_share=a.hard_share)
+    rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share)
     print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir(), attention_probs_dropout_prob=a.attention_dropout).to(device)
@@ -447,8 +417,6 @@ def main():
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last three runs: docs/experiments.md)")
-    t.add_argument("--hard-share", type=float, default=0.0,
-                   help="share of the other-paragraph rows that take the article's paragraph a keyword search ranks first for the question (not holding its answer) instead of a random one")
     e = sub.add_parser("export")
     e.add_argument("--run", default=str(RUN))
     e.add_argument("--out", default=str(ONNX))

@@ -210,6 +210,24 @@ run npm run calibrate -- $fit $features
 validation h200 rag+grounded,hybrid+grounded
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-h200-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,mac+grounded --threads 2
+# Hard negatives for the reader (36th session, not installed; docs/experiments.md): trained on a lent H200 with
+# mac/reader.py at f6f8737 (`scripts/device/train-reader.sh train 8.3 --steps 16000 --batch 32 --lr 3e-5
+# --deleted-share 0.25 --hard-share 0.5 --seed 10 --workers 8`, logs in results/reader-hard/), `finish` left it in
+# runs/reader-hard (the second call's, runs/reader-hardb, was read the same way to its tuning set). Its held-out
+# reading, tuning set, reserved articles and the rule's comparison:
+run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-hard/reader-minilm.onnx --questions 2000 --threads 2
+exp_bundle runs/reader-hard/reader-minilm.onnx
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+for passages in 3 4; do
+  run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard-p$passages --each-article --per-kind 40 \
+    --modes rag+grounded --threads 2 --bundle bundles/exp --reader-passages $passages
+done
+fit_answers reader-hard --bundle bundles/exp
+run npm run calibrate -- $fit $features --bundle bundles/exp --check
+run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-hard.json
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard-cal --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
