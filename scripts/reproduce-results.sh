@@ -210,6 +210,28 @@ run npm run calibrate -- $fit $features
 validation h200 rag+grounded,hybrid+grounded
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-h200-squad-1.1-validation \
   --limit 500 --modes oracle+grounded,mac+grounded --threads 2
+# The calibration fitted on three times as many reserved questions (36th session; installed): the 25 articles
+# answered 30 of each kind with the installed reader (bundles/exp: no calibration), the fit checked, its tuning set
+# scored, installed, and validation's recorded answers (the H200 reader's run above) scored with it.
+exp_bundle weights/reader-minilm.onnx
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-reader-h200b-squad-2.0-train-wide \
+  $more $rest --each-article --per-kind 30 --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+wide="--records results/eval-calibration-reader-h200b-squad-2.0-train --records results/eval-calibration-reader-h200b-squad-2.0-train-wide"
+run npm run calibrate -- $wide $features --bundle bundles/exp --check
+run npm run calibrate -- $wide $features --bundle bundles/exp --out runs/cal-wide.json
+rm -rf runs/tune/t-h200b-wide && cp -r runs/tune/t-h200b runs/tune/t-h200b-wide && cp runs/tune/t-h200b.json runs/tune/t-h200b-wide.json
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-h200b-wide --each-article --per-kind 40 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp --report-only
+run npm run calibrate -- $wide $features
+for set in squad-1.1-validation squad-2.0-validation articles-squad-1.1-validation; do
+  rm -rf results/eval-wide-$set && cp -r results/eval-h200-$set results/eval-wide-$set && cp results/eval-h200-$set.json results/eval-wide-$set.json
+done
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-wide-squad-1.1-validation --limit 500 \
+  --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --report-only
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-wide-squad-2.0-validation --per-kind 250 \
+  --modes rag+grounded,hybrid+grounded --threads 2 --report-only
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-wide-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
 # Hard negatives for the reader (36th session, not installed; docs/experiments.md): trained on a lent H200 with
 # mac/reader.py at f6f8737 (`scripts/device/train-reader.sh train 8.3 --steps 16000 --batch 32 --lr 3e-5
 # --deleted-share 0.25 --hard-share 0.5 --seed 10 --workers 8`, logs in results/reader-hard/), `finish` left it in
