@@ -64,6 +64,18 @@ validation() {
   run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-$name-articles-squad-1.1-validation \
     --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 "$@"
 }
+# The tuning set (the reader's 8 held-out articles, 40 questions each) answered into runs/tune/NAME; the rest of
+# the arguments go to the eval.
+tuning() {
+  local name=$1
+  shift
+  run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/$name --each-article --per-kind 40 --threads 2 "$@"
+}
+# An eval folder SRC and its report copied to DST, to be scored again there with --report-only (the same
+# answers, the bundle's calibration).
+copy_run() {
+  rm -rf "$2" && cp -r "$1" "$2" && cp "$1.json" "$2.json"
+}
 features="--features token_logit,similarity,log_words,span_logit,reader_agree,reader_score"
 features="$features --features rag+grounded=token_logit,similarity,log_words,span_logit,region_logit,reader_agree,reader_score"
 fit_answers proposals --reader-passages 1
@@ -198,14 +210,12 @@ validation emb8 rag+grounded,hybrid+grounded
 run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-h200b/reader-minilm.onnx --questions 2000 --threads 2
 git show 3371928:weights/calibration.json > runs/calibration-3371928.json
 exp_bundle runs/reader-emb8/reader.onnx runs/calibration-3371928.json
-run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-installed --each-article --per-kind 40 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+tuning t-installed --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 exp_bundle runs/reader-h200b/reader-minilm.onnx
 fit_answers reader-h200b --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-h200b.json
-run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-h200b --each-article --per-kind 40 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+tuning t-h200b --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 run npm run calibrate -- $fit $features
 validation h200 rag+grounded,hybrid+grounded
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-h200-squad-1.1-validation \
@@ -219,19 +229,13 @@ run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-cali
 wide="--records results/eval-calibration-reader-h200b-squad-2.0-train --records results/eval-calibration-reader-h200b-squad-2.0-train-wide"
 run npm run calibrate -- $wide $features --bundle bundles/exp --check
 run npm run calibrate -- $wide $features --bundle bundles/exp --out runs/cal-wide.json
-rm -rf runs/tune/t-h200b-wide && cp -r runs/tune/t-h200b runs/tune/t-h200b-wide && cp runs/tune/t-h200b.json runs/tune/t-h200b-wide.json
-run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-h200b-wide --each-article --per-kind 40 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp --report-only
+copy_run runs/tune/t-h200b runs/tune/t-h200b-wide
+tuning t-h200b-wide --modes rag+grounded,hybrid+grounded --bundle bundles/exp --report-only
 run npm run calibrate -- $wide $features
 for set in squad-1.1-validation squad-2.0-validation articles-squad-1.1-validation; do
-  rm -rf results/eval-wide-$set && cp -r results/eval-h200-$set results/eval-wide-$set && cp results/eval-h200-$set.json results/eval-wide-$set.json
+  copy_run results/eval-h200-$set results/eval-wide-$set
 done
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-wide-squad-1.1-validation --limit 500 \
-  --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2 --report-only
-run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-wide-squad-2.0-validation --per-kind 250 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --report-only
-run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-wide-articles-squad-1.1-validation \
-  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
+validation wide rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --report-only
 # Hard negatives for the reader (36th session, not installed; docs/experiments.md): trained on a lent H200 with
 # mac/reader.py at f6f8737 (`scripts/device/train-reader.sh train 8.3 --steps 16000 --batch 32 --lr 3e-5
 # --deleted-share 0.25 --hard-share 0.5 --seed 10 --workers 8`, logs in results/reader-hard/), `finish` left it in
@@ -239,17 +243,14 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # reading, tuning set, reserved articles and the rule's comparison:
 run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-hard/reader-minilm.onnx --questions 2000 --threads 2
 exp_bundle runs/reader-hard/reader-minilm.onnx
-run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard --each-article --per-kind 40 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+tuning t-hard --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 for passages in 3 4; do
-  run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard-p$passages --each-article --per-kind 40 \
-    --modes rag+grounded --threads 2 --bundle bundles/exp --reader-passages $passages
+  tuning t-hard-p$passages --modes rag+grounded --bundle bundles/exp --reader-passages $passages
 done
 fit_answers reader-hard --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-hard.json
-run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/t-hard-cal --each-article --per-kind 40 \
-  --modes rag+grounded,hybrid+grounded --threads 2 --bundle bundles/exp
+tuning t-hard-cal --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
