@@ -50,7 +50,6 @@ import numpy as np
 
 from .base_models import minilm_dir
 from .data import read_jsonl, squad_file
-from .reader_choice import encode_groups, passage_groups, shared_loss
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "runs/reader"
@@ -146,18 +145,17 @@ def encode_batch(tok, batch, max_len: int):
 
 class Batches:
     """Training steps first..steps-1 as tokenized batches, in row order (worker processes tokenize ahead of the
-    accelerator with --workers); `encode` is encode_batch, or encode_groups for rows that are passage groups."""
+    accelerator with --workers)."""
 
-    def __init__(self, tok, rows, batch: int, max_len: int, first: int, steps: int, encode=encode_batch):
+    def __init__(self, tok, rows, batch: int, max_len: int, first: int, steps: int):
         self.tok, self.rows, self.batch, self.max_len, self.first, self.steps = tok, rows, batch, max_len, first, steps
-        self.encode = encode
 
     def __len__(self):
         return self.steps - self.first
 
     def __getitem__(self, i):
         start = ((self.first + i) * self.batch) % len(self.rows)
-        return self.encode(self.tok, self.rows[start:start + self.batch], self.max_len)
+        return encode_batch(self.tok, self.rows[start:start + self.batch], self.max_len)
 
 
 def train(a):
@@ -169,15 +167,8 @@ def train(a):
     device = torch.device(a.device)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
-    if a.passages > 1:
-        paragraphs = read_jsonl(squad_file("squad-1.1-train-full.jsonl"))
-        dev = sorted(held_out_titles(paragraphs, a.dev_articles))
-        rows = passage_groups([p for p in paragraphs if p["title"] not in dev], a.passages, a.seed, a.deleted_share,
-                              a.absent_share, without_answer_sentence)
-        print(f"{len(rows)} training groups of {a.passages} passages ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
-    else:
-        rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share)
-        print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
+    rows, dev = training_rows(a.neg_share, a.dev_articles, seed=a.seed, deleted_share=a.deleted_share)
+    print(f"{len(rows)} training rows ({sum(r[2] < 0 for r in rows)} without an answer); held-out articles {dev}", flush=True)
     tok = AutoTokenizer.from_pretrained(minilm_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(a.init or minilm_dir(), attention_probs_dropout_prob=a.attention_dropout).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
@@ -193,17 +184,12 @@ def train(a):
         step = saved["step"]
     bar = tqdm(total=a.steps, initial=step, desc="reader", mininterval=30)
     model.train()
-    encode = encode_groups if a.passages > 1 else encode_batch
-    batches = iter(torch.utils.data.DataLoader(Batches(tok, rows, a.batch, a.max_len, step, a.steps, encode), batch_size=None,
+    batches = iter(torch.utils.data.DataLoader(Batches(tok, rows, a.batch, a.max_len, step, a.steps), batch_size=None,
                                                num_workers=a.workers, prefetch_factor=8 if a.workers else None))
     while step < a.steps and done(step) < 1:
-        enc, s, e, *context = next(batches)
+        enc, s, e = next(batches)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.bf16):
-            if context:
-                out = model(**enc.to(device))
-                loss = shared_loss(out.start_logits, out.end_logits, s.to(device), e.to(device), context[0].to(device), a.passages)
-            else:
-                loss = model(**enc.to(device), start_positions=s.to(device), end_positions=e.to(device)).loss
+            loss = model(**enc.to(device), start_positions=s.to(device), end_positions=e.to(device)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step(); opt.zero_grad()
@@ -429,11 +415,6 @@ def main():
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast: about 1.5x faster where the CPU has AMX or AVX-512 BF16")
     t.add_argument("--device", default="cpu", help="where it trains: cpu, or cuda on a lent accelerator (scripts/device/train-reader.sh)")
     t.add_argument("--seed", type=int, default=0, help="the rows' order (a run from --init reads others than its start did)")
-    t.add_argument("--passages", type=int, default=1,
-                   help="train the choice among passages: each step's --batch questions, each with its paragraph and its "
-                        "article's K-1 keyword-nearest others, in one softmax (mac/reader_choice.py)")
-    t.add_argument("--absent-share", type=float, default=0.0,
-                   help="with --passages: the share of groups whose own paragraph is swapped for another (no answer)")
     t.add_argument("--deleted-share", type=float, default=0.0,
                    help="share of questions also read against their paragraph without the answer's sentence, labelled no answer (the installed reader's last three runs: docs/experiments.md)")
     e = sub.add_parser("export")

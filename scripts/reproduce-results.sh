@@ -251,6 +251,16 @@ fit_answers reader-hard --bundle bundles/exp
 run npm run calibrate -- $fit $features --bundle bundles/exp --check
 run npm run calibrate -- $fit $features --bundle bundles/exp --out runs/cal-hard.json
 tuning t-hard-cal --modes rag+grounded,hybrid+grounded --bundle bundles/exp
+# The reader trained to choose among passages (37th session, not installed; docs/experiments.md): trained on CPU
+# with mac/reader.py at 594394c (`scripts/python.sh -m mac.reader train --run runs/reader-shared --init
+# runs/reader-h200b/model --passages 2 --batch 8 --steps 1800 --minutes 60 --lr 3e-5 --deleted-share 0.25
+# --absent-share 0.1 --seed 12 --threads 2 --bf16 --attention-dropout 0`, then `export`; log in results/reader-shared/),
+# its choice measured there by mac/experiments/reader_choice.py. Its held-out reading and tuning set:
+run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-shared/reader-minilm.onnx --questions 2000 --threads 2
+exp_bundle runs/reader-shared/reader-minilm.onnx
+tuning t-shared --modes rag+grounded,hybrid+grounded --bundle bundles/exp
+tuning t-shared-p3 --modes rag+grounded,hybrid+grounded --bundle bundles/exp --reader-passages 3
+run npm run eval:retrieval -- --data runs/tune/reader-held-out.jsonl
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
