@@ -261,6 +261,16 @@ exp_bundle runs/reader-shared/reader-minilm.onnx
 tuning t-shared --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 tuning t-shared-p3 --modes rag+grounded,hybrid+grounded --bundle bundles/exp --reader-passages 3
 run npm run eval:retrieval -- --data runs/tune/reader-held-out.jsonl
+# The retrieval encoder fine-tuned on same-article hard negatives (38th session, not installed; docs/experiments.md):
+# trained on a lent H200 with mac/retriever.py at 58b43da (`scripts/device/train-retriever.sh train 4.4 --steps 1100
+# --batch 128 --lr 4e-5 --log-every 100 --seed 1`, log in results/retriever/), `finish` left it in
+# runs/retriever-b/model. Its bundle and retrieval (FUSION_BM25_WEIGHT=0.5 was a scratch change there):
+MINILM_DIR=$PWD/runs/retriever-b/model run scripts/python.sh -m mac.bundle_setup --memory-encoder weights/memory-encoder-words-64.pt \
+  --reader weights/reader-minilm.onnx --out bundles/exp-retriever-b
+run npm run eval:retrieval -- --data runs/tune/reader-held-out.jsonl --bundle bundles/exp-retriever-b --out results/retriever/retrieval-tuning-set.json
+for set in squad-1.1-train squad-1.1-validation; do
+  run npm run eval:retrieval -- --data "$data/$set.jsonl" --bundle bundles/exp-retriever-b --out results/retriever/retrieval-$set.json
+done
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
