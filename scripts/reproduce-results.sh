@@ -271,6 +271,9 @@ run npm run eval:retrieval -- --data runs/tune/reader-held-out.jsonl --bundle bu
 for set in squad-1.1-train squad-1.1-validation; do
   run npm run eval:retrieval -- --data "$data/$set.jsonl" --bundle bundles/exp-retriever-b --out results/retriever/retrieval-$set.json
 done
+# The question's words around the cited span as a calibration feature (38th session, not adopted): scored offline
+# on the installed fit's answers and the tuning set's (runs/tune/t-h200b).
+run scripts/python.sh -m mac.experiments.question_overlap
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
