@@ -274,6 +274,13 @@ done
 # The question's words around the cited span as a calibration feature (38th session, not adopted): scored offline
 # on the installed fit's answers and the tuning set's (runs/tune/t-h200b).
 run scripts/python.sh -m mac.experiments.question_overlap
+# Two readers averaged (38th session, not installed): the installed reader and the hard-negative one as one graph,
+# its held-out reading and the tuning set.
+run scripts/python.sh -m mac.experiments.reader_ensemble weights/reader-minilm.onnx runs/reader-hard/reader-minilm.onnx \
+  --out runs/reader-ensemble/reader-minilm.onnx
+run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-ensemble/reader-minilm.onnx --questions 2000 --threads 2
+exp_bundle runs/reader-ensemble/reader-minilm.onnx
+tuning t-ens --modes rag+grounded,hybrid+grounded --bundle bundles/exp
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
