@@ -87,9 +87,8 @@ def main():
             tune = rows_of([json.loads(line) for line in f][1:], text)
         scored = [(r, q) for r, q in fit if r.get("golds")]
         y = np.array([r["f1"] >= 0.5 for r, _ in scored], int)
-        article = lambda r: title_of[r["id"]]
-        titles = sorted({article(r) for r, _ in scored})
-        held = np.array([titles.index(article(r)) for r, _ in scored])
+        titles = sorted({title_of[r["id"]] for r, _ in scored})
+        held = np.array([titles.index(title_of[r["id"]]) for r, _ in scored])
         ty = np.array([r["f1"] >= 0.5 for r, _ in tune], int)
         print(f"\n{mode}: fit {len(scored)} answerable ({y.mean():.1%} right) + {len(fit) - len(scored)} unanswerable; tuning {len(tune)}")
         print("alone, fit / tuning: " + ", ".join(

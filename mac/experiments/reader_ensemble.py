@@ -12,7 +12,6 @@ from pathlib import Path
 import onnx
 from onnx import compose, helper
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUTS = ("start_logits", "end_logits")
 
 
