@@ -4,6 +4,7 @@ import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
+import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
 import { agreement, bestSpans, type Reader, type ReaderSpan } from './reader.ts';
 
@@ -62,13 +63,20 @@ export interface SourceWeight {
   inPrompt: boolean;
 }
 
-/** The span of a passage a grounded answer was copied from (character offsets into its stored text). */
+/** The sentence of a passage a grounded answer was copied from, and the answer's span in it (character offsets into the passage's stored text). */
 export interface Citation {
   /** The passage's candidate; null for passages given directly (the evaluation's oracle). */
   candidate: Candidate | null;
   start: number;
   end: number;
   text: string;
+  answerStart: number;
+  answerEnd: number;
+}
+
+function cite({ candidate, text }: { candidate: Candidate | null; text: string }, answerStart: number, answerEnd: number): Citation {
+  const { start, end } = sentenceAround(text, answerStart, answerEnd);
+  return { candidate, start, end, text: text.slice(start, end), answerStart, answerEnd };
 }
 
 export interface AnswerResult {
@@ -176,9 +184,7 @@ export class Answerer {
     // a stream never shows an answer the service then abstains on.
     const t3 = performance.now();
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
-    const citations: Citation[] = gen.span
-      ? [{ candidate: groundTo[gen.span.text].candidate, start: gen.span.start, end: gen.span.end, text: groundTo[gen.span.text].text.slice(gen.span.start, gen.span.end) }]
-      : [];
+    const citations: Citation[] = gen.span ? [cite(groundTo[gen.span.text], gen.span.start, gen.span.end)] : [];
     // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
     // and the passage cited; a source's weight is its share of their similarity.
     const cited = citations[0]?.candidate?.passage.id;

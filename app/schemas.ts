@@ -153,16 +153,18 @@ export const sourceSchema = z.object({
   similarity: z.number(),
   weight: z.number().describe('its share of the retrieval similarity among the sources the answer read'),
   in_prompt: z.boolean(),
-  cited: z.boolean().describe('a grounded answer\'s citation is a span of this passage'),
+  cited: z.boolean().describe('a grounded answer\'s citation is from this passage'),
 });
 
 export const citationSchema = z.object({
   document_id: z.string().nullable().describe('null for passages given directly, not from the memory'),
   version: z.number().int().nullable(),
   passage_id: z.number().int().nullable(),
-  start: z.number().int().describe('character offset of the span in the passage\'s stored text'),
+  start: z.number().int().describe('character offset of the cited sentence (the one holding the answer) in the passage\'s stored text'),
   end: z.number().int(),
-  text: z.string(),
+  text: z.string().describe('the cited sentence'),
+  answer_start: z.number().int().describe('character offset of the answer\'s span in the passage\'s stored text, inside [start, end)'),
+  answer_end: z.number().int(),
 });
 
 export const answerResponseSchema = z.object({

@@ -285,12 +285,12 @@ function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, earlier: Pr
   mkdirSync(dirname(args.out) || '.', { recursive: true });
   writeFileSync(`${args.out}.json`, JSON.stringify(report, null, 2) + '\n');
   const rows = Object.entries(result.summaries).map(([mode, s]) =>
-    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.prompt_cached ?? '–'} | ${s.mean_answer_words} | ${s.cited ?? '–'} | ${s.citation_precision ?? '–'} |`);
+    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.prompt_cached ?? '–'} | ${s.mean_answer_words} | ${s.cited ?? '–'} | ${s.citation_precision ?? '–'} | ${s.answer_span_precision ?? '–'} |`);
   writeFileSync(`${args.out}.md`, [
     `# ${args.out}`, '', '```bash', report.command, '```', '',
     `${report.machine.cpu} (${report.machine.isa.join(' ')}), ${report.machine.cores} cores, ${report.machine.onnxruntime}; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
-    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | share cached | answer words | cited | citation precision |', '|---|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
+    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | share cached | answer words | cited | citation precision | answer span precision |', '|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
       Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}] (n ${c!.n})`).join('; '), '',
     ...selectiveTable(result.selective),
@@ -307,13 +307,13 @@ function selectiveTable(selective: EvalResult['selective']): string[] {
       'perfectly calibrated confidence would read on the same questions (chance alone); AUROC with its 95% bootstrap interval; at the mode\'s default threshold (the bundle\'s calibration.json, ' +
       'with the service\'s similarity gate ABSTAIN_BELOW): shares answered, F1 of the answerable questions answered vs all of them, and SQuAD 2.0 F1 ' +
       '(an abstention on an unanswerable question scores 1).', '',
-    '| mode | ECE | ECE if calibrated: median, 95th pct | AUROC [95%] | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 | citation precision (answered) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | ECE | ECE if calibrated: median, 95th pct | AUROC [95%] | mean confidence | share right | threshold | answered | answerable answered | unanswerable abstained | F1 answered / all answerable | SQuAD 2.0 F1 | citation precision (answered) | answer span precision (answered) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...modes.map(([mode, s]) => {
       const t = s.at_default_threshold;
       const range = (r: [number, number] | null) => (r ? ` [${r[0]}, ${r[1]}]` : '');
       const chance = s.ece_if_calibrated ? `${s.ece_if_calibrated.median}, ${s.ece_if_calibrated.p95}` : '–';
-      return `| ${mode} | ${s.ece} | ${chance} | ${cell(s.auroc)}${range(s.auroc_interval)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} |`;
+      return `| ${mode} | ${s.ece} | ${chance} | ${cell(s.auroc)}${range(s.auroc_interval)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} | ${cell(t.answer_span_precision)} |`;
     }), '',
     'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
     `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,

@@ -51,7 +51,8 @@ export interface QuestionRecord {
   /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
   reader_margin?: number | null;
   /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
-  citation?: { document_id: string | null; text: string; correct: boolean } | null;
+  /** The cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
+  citation?: { document_id: string | null; text: string; correct: boolean; answer_correct?: boolean } | null;
 }
 
 export const exactMatch = (prediction: string, golds: string[]) => Number(golds.some((g) => normalizeAnswer(g) === normalizeAnswer(prediction)));
@@ -124,7 +125,9 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
       span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
-      citation: cited && { ...cited, correct: cited.document_id === gold && q.answers.some((a) => normalizeAnswer(cited!.text).includes(normalizeAnswer(a))) },
+      citation: cited && { ...cited, correct: cited.document_id === gold && holdsAnswer(cited.text, q.answers), answer_correct: cited.document_id === gold && holdsAnswer(prediction, q.answers) },
     } : {}),
   };
 }
+
+const holdsAnswer = (text: string, answers: string[]) => answers.some((a) => normalizeAnswer(text).includes(normalizeAnswer(a)));

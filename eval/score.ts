@@ -14,9 +14,10 @@ export interface ModeSummary {
   /** Share of the prompt tokens the LM's prompt cache served, asked in this order (null: not recorded). */
   prompt_cached: number | null;
   mean_answer_words: number;
-  /** Grounded modes: share of answers with a cited span, and of those, the share whose span lies in the gold paragraph and contains a gold answer. */
+  /** Grounded modes: share of answers with a citation; of those, the share whose cited text lies in the gold paragraph and contains a gold answer, and the same for the answer's own span. */
   cited?: number;
   citation_precision?: number | null;
+  answer_span_precision?: number | null;
 }
 
 const points = (xs: number[]) => Number(((100 * xs.reduce((a, b) => a + b, 0)) / Math.max(xs.length, 1)).toFixed(1));
@@ -44,7 +45,12 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
 function citationShares(records: QuestionRecord[]) {
   const cited = records.filter((r) => r.citation);
   const share = (k: number, n: number) => (n ? Number((k / n).toFixed(3)) : null);
-  return { cited: share(cited.length, records.length) ?? 0, citation_precision: share(cited.filter((r) => r.citation!.correct).length, cited.length) };
+  const spans = cited.filter((r) => r.citation!.answer_correct !== undefined);
+  return {
+    cited: share(cited.length, records.length) ?? 0,
+    citation_precision: share(cited.filter((r) => r.citation!.correct).length, cited.length),
+    answer_span_precision: share(spans.filter((r) => r.citation!.answer_correct).length, spans.length),
+  };
 }
 
 /** Uniform numbers in [0, 1) from a fixed seed: resampling that gives the same figures on the same answers. */

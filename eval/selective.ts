@@ -15,8 +15,9 @@ export interface Scored {
   answerable: boolean;
   /** Abstained before any answer was written (the service's similarity gate, ABSTAIN_BELOW). */
   gated: boolean;
-  /** Grounded answers with a citation: whether the span lies in the gold paragraph and holds a gold answer. */
+  /** Grounded answers with a citation: whether the cited text lies in the gold paragraph and holds a gold answer, and whether the answer's own span does. */
   citationCorrect?: boolean;
+  answerSpanCorrect?: boolean;
 }
 
 /** "Right": token F1 of at least 0.5 against the best gold answer (the calibrator's target). */
@@ -47,7 +48,7 @@ export function scoreRecords(calibrator: Calibrator, key: string, records: Quest
     f1: r.f1,
     answerable: r.golds.length > 0,
     gated: r.similarity !== null && r.similarity !== undefined && r.similarity < similarityGate,
-    ...(r.citation ? { citationCorrect: r.citation.correct } : {}),
+    ...(r.citation ? { citationCorrect: r.citation.correct, answerSpanCorrect: r.citation.answer_correct } : {}),
   }));
 }
 
@@ -127,8 +128,10 @@ export function atThreshold(scored: Scored[], threshold: number) {
     f1_answered: r1(f1Answered),
     f1_answerable: r1(f1All),
     f1_ratio: f1Answered !== null && f1All ? r3(f1Answered / f1All) : null,
-    /** Of the answers given with a citation, the share whose span lies in the gold paragraph and holds a gold answer. */
+    /** Of the answers given with a citation, the share whose cited text lies in the gold paragraph and holds a gold answer. */
     citation_precision: r3(mean(scored.filter((s) => answered(s) && s.citationCorrect !== undefined).map((s) => Number(s.citationCorrect)))),
+    /** The same for the answer's own span (null for logs that cited the span itself). */
+    answer_span_precision: r3(mean(scored.filter((s) => answered(s) && s.answerSpanCorrect !== undefined).map((s) => Number(s.answerSpanCorrect)))),
     /** SQuAD 2.0's own F1: an abstention on an unanswerable question scores 1, an answer to one 0. */
     squad2_f1: unanswerable.length ? r1(mean(scored.map((s) => (answered(s) ? (s.answerable ? s.f1 : 0) : Number(!s.answerable))))) : null,
   };

@@ -39,6 +39,6 @@ if (!r.ok) {
   process.exit(1);
 }
 console.log(a.abstained ? `(no answer: ${a.abstain_reason})` : a.answer);
-for (const c of a.citations) console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${c.text}"`);
+for (const c of a.citations) console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${c.text}" (the answer at [${c.answer_start}, ${c.answer_end}))`);
 for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}${s.cited ? ' [cited]' : ''}`);
 console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);

@@ -50,8 +50,9 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
   return {
     answer: r.answer,
     grounded: r.citations.length > 0,
-    citations: r.citations.map(({ candidate, start, end, text }) => ({
-      document_id: candidate?.passage.documentId ?? null, version: candidate?.passage.version ?? null, passage_id: candidate?.passage.id ?? null, start, end, text,
+    citations: r.citations.map(({ candidate, start, end, text, answerStart, answerEnd }) => ({
+      document_id: candidate?.passage.documentId ?? null, version: candidate?.passage.version ?? null, passage_id: candidate?.passage.id ?? null,
+      start, end, text, answer_start: answerStart, answer_end: answerEnd,
     })),
     abstained: r.answer === null,
     abstain_reason: r.abstainReason,

@@ -56,19 +56,22 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     }
   });
 
-  it.each(['rag', 'mac', 'hybrid'] as const)('grounds a %s answer in a passage it read and cites the span', async (mode) => {
+  it.each(['rag', 'mac', 'hybrid'] as const)('grounds a %s answer in a passage it read and cites its sentence', async (mode) => {
     const body = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: true })).json();
     expect(body.grounded).toBe(true);
     expect(body.citations).toHaveLength(1);
     const [citation] = body.citations;
-    expect(body.answer).toBe(citation.text);
     // the cited span's share of the candidate spans' probability, within the share of those overlapping it
     expect(body.span_probability).toBeGreaterThanOrEqual(0);
     expect(body.span_probability).toBeLessThanOrEqual(body.region_probability);
     expect(body.region_probability).toBeLessThanOrEqual(1);
     expect(body.sources.map((s: any) => s.passage_id)).toContain(citation.passage_id);
     const { passages } = await (await api.get(`/v1/documents/${citation.document_id}/passages`)).json();
-    expect(passages.find((p: any) => p.passage_id === citation.passage_id).text.slice(citation.start, citation.end)).toBe(citation.text);
+    const text = passages.find((p: any) => p.passage_id === citation.passage_id).text;
+    expect(text.slice(citation.start, citation.end)).toBe(citation.text);
+    expect(text.slice(citation.answer_start, citation.answer_end)).toBe(body.answer);
+    expect(citation.start).toBeLessThanOrEqual(citation.answer_start);
+    expect(citation.answer_end).toBeLessThanOrEqual(citation.end);
     const plain = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: false })).json();
     expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null, reader_agreement: null, reader_score: null, reader_margin: null });
     // unsaid: GROUNDED's modes (rag, hybrid) ground, mac answers from the memory alone
