@@ -281,6 +281,19 @@ run scripts/python.sh -m mac.experiments.reader_ensemble weights/reader-minilm.o
 run scripts/python.sh -m mac.experiments.reader_negatives --onnx runs/reader-ensemble/reader-minilm.onnx --questions 2000 --threads 2
 exp_bundle runs/reader-ensemble/reader-minilm.onnx
 tuning t-ens --modes rag+grounded,hybrid+grounded --bundle bundles/exp
+# Citations of the answer's sentence (39th session, installed): scored offline on the committed logs, then the
+# tuning set and validation's three sets through the service (the same answers; the citation widens).
+for mode in rag+grounded:0.744 hybrid+grounded:0.755; do
+  run scripts/python.sh -m mac.experiments.cited_sentence "runs/tune/t-h200b/${mode%%:*}.jsonl.gz" --threshold "${mode##*:}" \
+    --data "$data/squad-1.1-train-full.jsonl"
+done
+tuning t-sentence --modes rag+grounded,hybrid+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-cited-squad-1.1-validation --limit 500 \
+  --modes rag+grounded,hybrid+grounded,oracle+grounded,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-cited-squad-2.0-validation --per-kind 250 \
+  --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-cited-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \

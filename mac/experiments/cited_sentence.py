@@ -1,9 +1,10 @@
 """Would citing the answer's sentence, instead of the answer's span, make citations precise?
 
 Citation precision counts a grounded answer's citation right when it lies in the gold paragraph and its text
-holds a gold answer. The service cites the answer's own span; this reads an eval's answer log and scores the
-sentence around each cited span instead (mac.reader's sentence split), over all answers and over those at or
-above a confidence threshold (the mode's default, from the eval's report).
+holds a gold answer. Until the 39th session the service cited the answer's own span; this reads an eval's
+answer log from then and scores the sentence around each cited span instead (mac.reader's sentence split),
+over all answers and over those at or above a confidence threshold (the mode's default, from the eval's
+report). The service now cites the sentence itself (answer/citation.ts, whose split keeps initials and titles).
 
     scripts/python.sh -m mac.experiments.cited_sentence results/eval-reader4-squad-1.1-validation/rag+grounded.jsonl.gz --threshold 0.685
 """
