@@ -33,6 +33,16 @@ describe('OpenAI-compatible API', () => {
     expect(['stop', 'length']).toContain(r.choices[0].finish_reason);
     expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + r.usage!.completion_tokens);
     expect((r as unknown as { sources: { document_id: string }[] }).sources[0].document_id).toBe('eiffel');
+    expect((r as unknown as { citations: unknown[] }).citations).toEqual([]); // mac answers freely: nothing cited
+  });
+
+  it('passes a grounded answer\'s citations through: the sentence holding the answer, and the answer\'s offsets', async () => {
+    const r = await openai.chat.completions.create({ model: 'rag', max_tokens: 8, messages: [{ role: 'user', content: 'When was the Eiffel Tower completed?' }] });
+    const { citations } = r as unknown as { citations: { document_id: string; text: string; start: number; answer_start: number; answer_end: number }[] };
+    const content = r.choices[0].message.content;
+    if (!content) return expect(citations).toEqual([]); // abstained: nothing to cite
+    expect(citations[0].document_id).toBe('eiffel');
+    expect(citations[0].text.slice(citations[0].answer_start - citations[0].start, citations[0].answer_end - citations[0].start)).toBe(content);
   });
 
   it('streams deltas that join to the non-streamed answer, ending with [DONE]', async () => {

@@ -11,8 +11,9 @@ import type { Services } from '../services.ts';
 
 /**
  * OpenAI-compatible routes, so existing clients (the official SDKs, Open WebUI, LangChain) can ask the
- * service: one model id per answer mode. The question is the last user message; the answer's sources
- * travel in an extra `sources` field, which the official clients pass through.
+ * service: one model id per answer mode. The question is the last user message; the answer's sources and
+ * a grounded answer's citations travel in extra `sources` and `citations` fields (as in POST /v1/answers),
+ * which the official clients pass through.
  */
 export function openAiRoutes(s: Services) {
   const created = Math.floor(Date.now() / 1000);
@@ -47,7 +48,7 @@ export function openAiRoutes(s: Services) {
       return c.json({
         id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: mode,
         choices: [{ index: 0, message: { role: 'assistant', content: r.answer ?? '', refusal: r.abstained ? r.abstain_reason : null }, finish_reason: finish(r), logprobs: null }],
-        usage: usage(r), sources: r.sources, abstained: r.abstained,
+        usage: usage(r), sources: r.sources, citations: r.citations, abstained: r.abstained,
       });
     }
     // The pieces joined must equal the non-streamed answer, which is trimmed: hold whitespace back until
@@ -77,7 +78,7 @@ export function openAiRoutes(s: Services) {
         const r = await streamed.done;
         countAnswer(s, r);
         if (r.abstained) await chunk({ refusal: r.abstain_reason }, null); // as the non-streamed message's refusal
-        await chunk({}, finish(r), { usage: usage(r), sources: r.sources });
+        await chunk({}, finish(r), { usage: usage(r), sources: r.sources, citations: r.citations });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
         await stream.writeSSE({ data: JSON.stringify(openAiError(e)) });
