@@ -6,7 +6,7 @@ import type { RunningService } from '../server/index.ts';
 
 /**
  * The service's answer modes, plus `oracle`: the gold paragraph in the context turn (the ceiling). A
- * `+grounded` mode asks for grounded decoding (the answer copied from what was read, with a cited span);
+ * `+grounded` mode asks for grounded decoding (the answer copied from what was read, cited with its sentence);
  * `mac+grounded` copies from the texts behind the memories, so it is reported apart from plain `mac`.
  */
 const PLAIN = ['base', 'mac', 'rag', 'hybrid', 'oracle'] as const;
