@@ -294,6 +294,9 @@ run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval
   --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-cited-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+# Free-text rag and hybrid on the current layout (39th session): the memory's say where the LM writes the answer.
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-plain-squad-1.1-validation --limit 500 \
+  --modes rag,hybrid --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
