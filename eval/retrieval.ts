@@ -17,7 +17,9 @@ an exact vector index (no memories: retrieval does not read them); then each ans
 --limit, default all) is asked of both, and the rank of its own paragraph's first passage is recorded.
 Prints recall at 1, 2 (the reader's pool at READER_PASSAGES=2), 3 and 8 and the selection's median time; --out writes them as JSON.`;
 
-const K = 8;
+/** The recall depths reported; the candidates selected are the deepest's. */
+const DEPTHS = [1, 2, 3, 8];
+const K = Math.max(...DEPTHS);
 
 async function main() {
   const { values } = parseArgs({
@@ -67,12 +69,12 @@ async function main() {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const recall = (rs: number[], k: number) => Number((rs.filter((r) => r < k).length / rs.length).toFixed(3));
   const rows = Object.keys(methods).map((name) => ({
-    retrieval: name, recall_at_1: recall(ranks[name], 1), recall_at_2: recall(ranks[name], 2), recall_at_3: recall(ranks[name], 3), recall_at_8: recall(ranks[name], 8),
+    retrieval: name, ...Object.fromEntries(DEPTHS.map((k) => [`recall_at_${k}`, recall(ranks[name], k)])),
     median_selection_ms: Number(median(ms[name]).toFixed(2)),
   }));
   note(`${values.data}: ${paragraphs.length} paragraphs, ${store.passageIds().length} passages, ${questions.length} questions`);
-  console.log('| retrieval | recall@1 | recall@2 | recall@3 | recall@8 | median selection ms |\n|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.retrieval} | ${r.recall_at_1} | ${r.recall_at_2} | ${r.recall_at_3} | ${r.recall_at_8} | ${r.median_selection_ms} |`);
+  console.log(`| retrieval | ${DEPTHS.map((k) => `recall@${k}`).join(' | ')} | median selection ms |\n|---|${DEPTHS.map(() => '---|').join('')}---|`);
+  for (const r of rows) console.log(`| ${r.retrieval} | ${DEPTHS.map((k) => (r as Record<string, unknown>)[`recall_at_${k}`]).join(' | ')} | ${r.median_selection_ms} |`);
   if (values.out) {
     writeFileSync(values.out, JSON.stringify({
       command: commandLine(process.argv.slice(2), 'eval:retrieval', 'eval/retrieval.ts'), git: gitRevision(), machine: machine(),
