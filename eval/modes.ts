@@ -50,8 +50,7 @@ export interface QuestionRecord {
   reader_score?: number | null;
   /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
   reader_margin?: number | null;
-  /** Grounded modes: the cited span, and whether it lies in the gold paragraph and contains a gold answer. */
-  /** The cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
+  /** Grounded modes: the cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
   citation?: { document_id: string | null; text: string; correct: boolean; answer_correct?: boolean } | null;
 }
 
