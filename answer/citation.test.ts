@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sentenceAround, sentenceStarts } from './citation.ts';
+import { MAX_CITATION_CHARS, sentenceAround, sentenceStarts } from './citation.ts';
 
 const cited = (text: string, answer: string) => {
   const at = text.indexOf(answer);
@@ -8,7 +8,7 @@ const cited = (text: string, answer: string) => {
 };
 
 describe('citations', () => {
-  const text = 'The bridge opened in 1932. It was designed by Dr. Tomas Okafor of the U.S. Army. "Who paid?" asked the council.\nThe toll ended in 1961!  Repairs followed.';
+  const text = 'The bridge opened in 1932. It was designed by Dr. Tomas Okafor of the U.S. Army. "Who paid?" asked the council.\n\nThe toll ended in 1961!  Repairs followed.';
 
   it('cite the sentence that holds the answer, without the spaces around it', () => {
     expect(cited(text, '1932')).toBe('The bridge opened in 1932.');
@@ -25,5 +25,23 @@ describe('citations', () => {
   it('widen to every sentence an answer runs across, and to the whole text where it has no end mark', () => {
     expect(cited(text, '1932. It was')).toBe('The bridge opened in 1932. It was designed by Dr. Tomas Okafor of the U.S. Army.');
     expect(cited('no end mark here', 'mark')).toBe('no end mark here');
+  });
+
+  it('read through wrapped lines, and end at blank lines, list items and headings', () => {
+    const wrapped = 'The reading room reopened on 2 March 2026 after a two-year\nrenovation. It holds 40,000\nvolumes.';
+    expect(cited(wrapped, '2 March 2026')).toBe('The reading room reopened on 2 March 2026 after a two-year\nrenovation.');
+    expect(cited(wrapped, '40,000')).toBe('It holds 40,000\nvolumes.');
+    const page = '## Opening hours\nWeekdays from nine\nto five\n- Sunday: closed\n- Monday: by appointment\n\nTickets at the desk';
+    expect(cited(page, 'nine')).toBe('Weekdays from nine\nto five');
+    expect(cited(page, 'closed')).toBe('- Sunday: closed');
+    expect(cited(page, 'appointment')).toBe('- Monday: by appointment');
+    expect(cited(page, 'desk')).toBe('Tickets at the desk');
+    expect(cited(page, 'Opening')).toBe('## Opening hours');
+  });
+
+  it('narrow a citation without end marks to the lines holding the answer once it runs long', () => {
+    const table = Array.from({ length: 40 }, (_, i) => `route ${i} departs at ${8 + (i % 12)}:${i % 6}0`).join('\n');
+    expect(table.length).toBeGreaterThan(MAX_CITATION_CHARS);
+    expect(cited(table, 'route 17 ')).toBe('route 17 departs at 13:50');
   });
 });

@@ -6,8 +6,15 @@
 /** Short words that end in a full stop without ending a sentence ("Dr. Smith", "St. Louis"). */
 const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof', 'gen', 'col', 'lt', 'capt', 'sgt', 'mt', 'ft', 'rev', 'gov', 'sen', 'rep', 'vs', 'no']);
 
-/** An end mark (with closing quotes or brackets) and the spaces after it, before a capital, digit or opening quote; or a line break. */
-const BOUNDARY = /([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n\s*/gu;
+/**
+ * Where a sentence may end: an end mark (with closing quotes or brackets) and the spaces after it, before a
+ * capital, digit or opening quote; a blank line; a line break before a list item or heading; any other line
+ * break (kept only after a heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
+ */
+const BOUNDARY = /([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*•>]|#+|\d+[.)])\s)\s*|(\n)\s*/gu;
+
+/** A citation longer than this (a table or list without end marks) is narrowed to the lines holding the answer. */
+export const MAX_CITATION_CHARS = 600;
 
 /** Where the text's sentences start after its first, each just past the spaces that end the one before. */
 export function sentenceStarts(text: string): number[] {
@@ -18,6 +25,7 @@ export function sentenceStarts(text: string): number[] {
       // initials ("J.", "U.S.") and titles are not a sentence's end
       if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
     }
+    if (m[2] !== undefined && !/^[ \t]*#/.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
     starts.push(m.index! + m[0].length);
   }
   return starts;
@@ -26,8 +34,13 @@ export function sentenceStarts(text: string): number[] {
 /** The sentence (or run of sentences) of `text` around the span [start, end), without its surrounding spaces. */
 export function sentenceAround(text: string, start: number, end: number): { start: number; end: number } {
   const starts = sentenceStarts(text);
-  const lo = Math.max(0, ...starts.filter((s) => s <= start));
-  const hi = Math.min(text.length, ...starts.filter((s) => s >= end));
+  let lo = Math.max(0, ...starts.filter((s) => s <= start));
+  let hi = Math.min(text.length, ...starts.filter((s) => s >= end));
+  if (hi - lo > MAX_CITATION_CHARS) {
+    lo = Math.max(lo, text.lastIndexOf('\n', start - 1) + 1);
+    const lineEnd = text.indexOf('\n', end);
+    hi = Math.min(hi, lineEnd < 0 ? text.length : lineEnd);
+  }
   const cited = text.slice(lo, hi);
   const lead = cited.length - cited.trimStart().length;
   return { start: lo + lead, end: lo + cited.trimEnd().length };
