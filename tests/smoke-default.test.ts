@@ -61,7 +61,7 @@ describe('smoke on the real default bundle', () => {
       expect(text.slice(citation.answer_start, citation.answer_end)).toBe(body.answer);
       expect(citation.text).toContain(body.answer);
       // a sentence: it starts the passage or follows an end mark, and ends at one or at the passage's end
-      expect(citation.start === 0 || /(?:[.!?]["')\]]*\s+|\n\s*)$/.test(text.slice(0, citation.start))).toBe(true);
+      expect(citation.start === 0 || /(?:[.!?]["'”’)\]]*\s+|\n\s*)$/u.test(text.slice(0, citation.start))).toBe(true);
     }
   }, 120_000);
 
