@@ -24,7 +24,7 @@ import numpy as np
 from ..data import squad_dir
 from ..reader import sentence_bounds
 from .cited_sentence import stored_id
-from .reader_verifier import auroc, choose_threshold, ece, answered, fit_logistic, logit, out_of_fold, paragraphs, read_log
+from .reader_verifier import auroc, choose_threshold, ece, answered, fit_logistic, out_of_fold, paragraphs, read_log, service_features
 
 STOPWORDS = set(("a an and are as at be been but by did do does for from had has have how i in is it its of on or that "
                  "the their there these this those to was were what when where which who whom whose why will with").split())
@@ -51,12 +51,7 @@ def overlap(question: str, context: str, citation: dict | None) -> dict:
 
 
 def values(r: dict, extra: dict, names: list[str]) -> list[float]:
-    v = {"token_logit": logit(r["token_prob"]), "similarity": r.get("similarity") or 0.0,
-         "log_words": float(np.log1p(len(r["prediction"].split()))),
-         "span_logit": logit(0.5 if r.get("span_prob") is None else r["span_prob"]),
-         "region_logit": logit(0.5 if r.get("region_prob") is None else r["region_prob"]),
-         "reader_agree": r.get("reader_agree") or 0.0, "reader_score": r.get("reader_score") or 0.0,
-         "reader_margin": r.get("reader_margin") or 0.0, **extra}
+    v = {**service_features(r), **extra}
     return [v[n] for n in names]
 
 

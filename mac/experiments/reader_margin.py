@@ -17,7 +17,7 @@ import numpy as np
 
 from ..reader import MAX_SPAN_TOKENS, Reader
 from .cited_sentence import stored_id
-from .reader_verifier import auroc, ece, fit_logistic, logit, out_of_fold, paragraphs, read_log
+from .reader_verifier import auroc, ece, fit_logistic, out_of_fold, paragraphs, read_log, service_features
 
 INSTALLED = ["token_logit", "similarity", "log_words", "span_logit", "reader_agree", "reader_score"]
 ALONE = ["reader_score", "gap", "prob", "region", "margin", "margin_span"]
@@ -56,10 +56,7 @@ def quantities(reader: Reader, question: str, context: str, cs: int, ce: int) ->
 
 
 def values(r: dict, q: dict, names: list[str]) -> list[float]:
-    v = {"token_logit": logit(r["token_prob"]), "similarity": r.get("similarity") or 0.0,
-         "log_words": float(np.log1p(len(r["prediction"].split()))),
-         "span_logit": logit(0.5 if r.get("span_prob") is None else r["span_prob"]),
-         "reader_agree": r["reader_agree"], "reader_score": r["reader_score"], **q}
+    v = {**service_features(r), "reader_agree": r["reader_agree"], "reader_score": r["reader_score"], **q}
     return [v[n] for n in names]
 
 

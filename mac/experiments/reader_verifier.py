@@ -50,13 +50,20 @@ def logit(p: float) -> float:
     return float(np.log(q / (1 - q)))
 
 
+def service_features(r: dict) -> dict[str, float]:
+    """A logged answer's calibration features as the service computes them (answer/calibrator.ts featureValues);
+    the reader's signals read 0 where a log lacks them."""
+    return {"token_logit": logit(r.get("token_prob", r.get("confidence", 0))), "similarity": r.get("similarity") or 0.0,
+            "log_words": float(np.log1p(len(r["prediction"].split()))),
+            "span_logit": logit(0.5 if r.get("span_prob") is None else r["span_prob"]),
+            "region_logit": logit(0.5 if r.get("region_prob") is None else r["region_prob"]),
+            "reader_agree": r.get("reader_agree") or 0.0, "reader_score": r.get("reader_score") or 0.0,
+            "reader_margin": r.get("reader_margin") or 0.0}
+
+
 def features(r: dict, names: list[str]) -> list[float]:
-    """The service's calibration features (answer/calibrator.ts featureValues) plus the reader's agreement."""
-    v = {"token_logit": logit(r.get("token_prob", r.get("confidence", 0))), "similarity": r.get("similarity") or 0.0,
-         "log_words": float(np.log1p(len(r["prediction"].split()))),
-         "span_logit": logit(0.5 if r.get("span_prob") is None else r["span_prob"]),
-         "region_logit": logit(0.5 if r.get("region_prob") is None else r["region_prob"]),
-         "reader_agree": r["reader_agree"], "reader_gap": r["reader_gap"]}
+    """The service's features plus the reader's agreement and gap, which this experiment computes (so a record must have them)."""
+    v = {**service_features(r), "reader_agree": r["reader_agree"], "reader_gap": r["reader_gap"]}
     return [v[n] for n in names]
 
 
