@@ -39,6 +39,11 @@ if (!r.ok) {
   process.exit(1);
 }
 console.log(a.abstained ? `(no answer: ${a.abstain_reason})` : a.answer);
-for (const c of a.citations) console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${c.text}" (the answer at [${c.answer_start}, ${c.answer_end}))`);
+for (const c of a.citations) {
+  // the cited sentence, the answer in it marked with brackets
+  const [from, to] = [c.answer_start - c.start, c.answer_end - c.start];
+  const marked = `${c.text.slice(0, from)}[${c.text.slice(from, to)}]${c.text.slice(to)}`.replace(/\s+/g, ' ');
+  console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${marked}"`);
+}
 for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}${s.cited ? ' [cited]' : ''}`);
 console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);

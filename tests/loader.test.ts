@@ -63,6 +63,9 @@ describe('the loader CLI (npm run ingest)', () => {
       '--mode', 'rag', '--url', svc.url, '--key', 'loader-key', '--max-tokens', '2'], { cwd: ROOT, timeout: 60_000 });
     expect(stdout).toMatch(/^ {2}passage \S+ v1 \(similarity [\d.-]+, weight [\d.]+\)/m);
     expect(stdout).toMatch(/rag, confidence [\d.]+, [\d.]+ ms/);
+    // rag grounds its answer: the cited sentence is printed with the answer in brackets (unless it abstained)
+    const answer = stdout.split('\n')[0];
+    if (!answer.startsWith('(no answer')) expect(stdout).toContain(`[${answer}]`);
   });
 
   it('resumes a run stopped half-way: the rerun sends the rest, and what was sent is unchanged', async () => {
