@@ -13,12 +13,12 @@ import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--bundle bundles/default] [--out weights/calibration.json] [--check]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--check]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
 of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span and reader features; MODE=... sets one
-mode's); and each
+mode's; --modes: only these modes, default every one answered); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
@@ -29,7 +29,7 @@ function main() {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
-      out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.records?.length) {
@@ -58,7 +58,7 @@ function main() {
     },
     modes: {},
   };
-  const modes = [...new Set(runs.flatMap((run) => Object.keys(run.logs)))].sort();
+  const modes = [...new Set(runs.flatMap((run) => Object.keys(run.logs)))].sort().filter((m) => !values.modes || values.modes.split(',').includes(m));
   for (const mode of modes) {
     const byId = new Map(runs.flatMap((run) => run.logs[mode]?.records ?? []).map((r) => [r.id, r]));
     const records = [...byId.values()];
