@@ -297,6 +297,24 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # Free-text rag and hybrid on the current layout (39th session): the memory's say where the LM writes the answer.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-plain-squad-1.1-validation --limit 500 \
   --modes rag,hybrid --threads 2
+# Calibrated confidence for mac and mac+grounded (39th session, installed; base fitted, not installed): the reserved
+# articles answered in those modes, the refit beside the installed records, the tuning set, then validation.
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-squad-2.0-train $reserved \
+  --per-kind 100 --modes mac,mac+grounded,base --threads 2
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-squad-2.0-train-wide $more $rest \
+  --each-article --per-kind 30 --modes mac,mac+grounded,base --threads 2
+macfit="--records results/eval-calibration-mac-squad-2.0-train --records results/eval-calibration-mac-squad-2.0-train-wide"
+run npm run calibrate -- $wide $macfit $features --check
+run npm run calibrate -- $wide $macfit $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+tuning t-mac --modes mac,mac+grounded,base
+copy_run runs/tune/t-mac runs/tune/t-mac-cal
+tuning t-mac-cal --modes mac,mac+grounded,base --report-only
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-calmac-squad-1.1-validation --limit 500 \
+  --modes mac,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-calmac-squad-2.0-validation --per-kind 250 \
+  --modes mac,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-calmac-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes mac,mac+grounded --threads 2
 # Selective answering on the SQuAD 2.0 subset: the first 250 answerable and 250 unanswerable validation
 # questions (hybrid+grounded: the first 100 of each, in a run of its own, for time).
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-selective-squad-2.0-validation \
