@@ -294,6 +294,9 @@ run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval
   --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-cited-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
+# The README table's free-text base, mac and oracle on the AVX-512 machine (39th session).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-modes-squad-1.1-validation --limit 500 \
+  --modes base,mac,oracle --threads 2
 # Free-text rag and hybrid on the current layout (39th session): the memory's say where the LM writes the answer.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-plain-squad-1.1-validation --limit 500 \
   --modes rag,hybrid --threads 2
