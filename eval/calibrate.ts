@@ -58,7 +58,11 @@ function main() {
     },
     modes: {},
   };
-  const modes = [...new Set(runs.flatMap((run) => Object.keys(run.logs)))].sort().filter((m) => !values.modes || values.modes.split(',').includes(m));
+  const answered = [...new Set(runs.flatMap((run) => Object.keys(run.logs)))].sort();
+  const named = values.modes?.split(',');
+  const unknown = named?.filter((m) => !answered.includes(m)) ?? [];
+  if (unknown.length) throw new Error(`--modes ${unknown.join(', ')}: not answered in the records (they hold ${answered.join(', ')})`);
+  const modes = named ? answered.filter((m) => named.includes(m)) : answered;
   for (const mode of modes) {
     const byId = new Map(runs.flatMap((run) => run.logs[mode]?.records ?? []).map((r) => [r.id, r]));
     const records = [...byId.values()];
