@@ -68,13 +68,13 @@ async function main() {
   asking.done();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const recall = (rs: number[], k: number) => Number((rs.filter((r) => r < k).length / rs.length).toFixed(3));
-  const rows = Object.keys(methods).map((name) => ({
-    retrieval: name, ...Object.fromEntries(DEPTHS.map((k) => [`recall_at_${k}`, recall(ranks[name], k)])),
-    median_selection_ms: Number(median(ms[name]).toFixed(2)),
+  const table = Object.keys(methods).map((name) => ({ name, recalls: DEPTHS.map((k) => recall(ranks[name], k)), ms: Number(median(ms[name]).toFixed(2)) }));
+  const rows = table.map((t) => ({
+    retrieval: t.name, ...Object.fromEntries(DEPTHS.map((k, i) => [`recall_at_${k}`, t.recalls[i]])), median_selection_ms: t.ms,
   }));
   note(`${values.data}: ${paragraphs.length} paragraphs, ${store.passageIds().length} passages, ${questions.length} questions`);
   console.log(`| retrieval | ${DEPTHS.map((k) => `recall@${k}`).join(' | ')} | median selection ms |\n|---|${DEPTHS.map(() => '---|').join('')}---|`);
-  for (const r of rows) console.log(`| ${r.retrieval} | ${DEPTHS.map((k) => (r as Record<string, unknown>)[`recall_at_${k}`]).join(' | ')} | ${r.median_selection_ms} |`);
+  for (const t of table) console.log(`| ${t.name} | ${t.recalls.join(' | ')} | ${t.ms} |`);
   if (values.out) {
     writeFileSync(values.out, JSON.stringify({
       command: commandLine(process.argv.slice(2), 'eval:retrieval', 'eval/retrieval.ts'), git: gitRevision(), machine: machine(),

@@ -45,12 +45,12 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
 function citationShares(records: QuestionRecord[]) {
   const cited = records.filter((r) => r.citation);
   const share = (k: number, n: number) => (n ? Number((k / n).toFixed(3)) : null);
-  const spans = cited.filter((r) => r.citation!.answer_correct !== undefined);
-  return {
-    cited: share(cited.length, records.length) ?? 0,
-    citation_precision: share(cited.filter((r) => r.citation!.correct).length, cited.length),
-    answer_span_precision: share(spans.filter((r) => r.citation!.answer_correct).length, spans.length),
+  /** The share of the citations for which `check` holds, among those it says anything about. */
+  const precision = (check: (c: NonNullable<QuestionRecord['citation']>) => boolean | undefined) => {
+    const known = cited.filter((r) => check(r.citation!) !== undefined);
+    return share(known.filter((r) => check(r.citation!)).length, known.length);
   };
+  return { cited: share(cited.length, records.length) ?? 0, citation_precision: precision((c) => c.correct), answer_span_precision: precision((c) => c.answer_correct) };
 }
 
 /** Uniform numbers in [0, 1) from a fixed seed: resampling that gives the same figures on the same answers. */

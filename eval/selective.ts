@@ -119,6 +119,8 @@ export function atThreshold(scored: Scored[], threshold: number) {
   const f1Answered = mean(answerable.filter(answered).map((s) => s.f1));
   const f1All = mean(answerable.map((s) => s.f1));
   const r1 = (x: number | null) => (x === null ? null : Number((100 * x).toFixed(1)));
+  /** The share of the answers given for which `check` holds, among those it says anything about. */
+  const givenShare = (check: (s: Scored) => boolean | undefined) => r3(mean(scored.filter((s) => answered(s) && check(s) !== undefined).map((s) => Number(check(s)))));
   return {
     threshold: r3(threshold),
     answered: r3(mean(scored.map((s) => Number(answered(s))))),
@@ -129,9 +131,9 @@ export function atThreshold(scored: Scored[], threshold: number) {
     f1_answerable: r1(f1All),
     f1_ratio: f1Answered !== null && f1All ? r3(f1Answered / f1All) : null,
     /** Of the answers given with a citation, the share whose cited text lies in the gold paragraph and holds a gold answer. */
-    citation_precision: r3(mean(scored.filter((s) => answered(s) && s.citationCorrect !== undefined).map((s) => Number(s.citationCorrect)))),
+    citation_precision: givenShare((s) => s.citationCorrect),
     /** The same for the answer's own span (null for logs that cited the span itself). */
-    answer_span_precision: r3(mean(scored.filter((s) => answered(s) && s.answerSpanCorrect !== undefined).map((s) => Number(s.answerSpanCorrect)))),
+    answer_span_precision: givenShare((s) => s.answerSpanCorrect),
     /** SQuAD 2.0's own F1: an abstention on an unanswerable question scores 1, an answer to one 0. */
     squad2_f1: unanswerable.length ? r1(mean(scored.map((s) => (answered(s) ? (s.answerable ? s.f1 : 0) : Number(!s.answerable))))) : null,
   };
