@@ -44,4 +44,13 @@ describe('citations', () => {
     expect(table.length).toBeGreaterThan(MAX_CITATION_CHARS);
     expect(cited(table, 'route 17 ')).toBe('route 17 departs at 13:50');
   });
+
+  it('narrow one line longer than the limit to whole words around the answer', () => {
+    const line = Array.from({ length: 120 }, (_, i) => `cell${i}`).join(' | ');
+    const quote = cited(line, 'cell60 ');
+    expect(quote.length).toBeLessThanOrEqual(MAX_CITATION_CHARS);
+    expect(quote).toContain('cell60');
+    expect(line.includes(` ${quote} `)).toBe(true);
+    expect(quote.indexOf('cell60')).toBeGreaterThan(200);
+  });
 });

@@ -13,15 +13,25 @@ const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof'
  */
 const BOUNDARY = /([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*•>]|#+|\d+[.)])\s)\s*|(\n)\s*/gu;
 
-/** A citation longer than this (a table or list without end marks) is narrowed to the lines holding the answer. */
+/**
+ * A citation longer than this (a table or list without end marks) is narrowed to the lines holding the
+ * answer, and a line still longer to the words around it.
+ */
 export const MAX_CITATION_CHARS = 600;
+
+/** The word that ends just before `end` (the characters back to the last space). */
+function wordBefore(text: string, end: number): string {
+  let from = end;
+  while (from > 0 && !/\s/.test(text[from - 1])) from--;
+  return text.slice(from, end);
+}
 
 /** Where the text's sentences start after its first, each just past the spaces that end the one before. */
 export function sentenceStarts(text: string): number[] {
   const starts: number[] = [];
   for (const m of text.matchAll(BOUNDARY)) {
     if (m[1] !== undefined) {
-      const word = text.slice(0, m.index! + 1).match(/(\S+)$/)![1].replace(/[.!?]$/, '').toLowerCase();
+      const word = wordBefore(text, m.index! + 1).replace(/[.!?]$/, '').toLowerCase();
       // initials ("J.", "U.S.") and titles are not a sentence's end
       if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
     }
@@ -41,7 +51,27 @@ export function sentenceAround(text: string, start: number, end: number): { star
     const lineEnd = text.indexOf('\n', end);
     hi = Math.min(hi, lineEnd < 0 ? text.length : lineEnd);
   }
+  if (hi - lo > MAX_CITATION_CHARS) {
+    // one long line: whole words around the answer, half the room the limit leaves on each side (more on
+    // one side where the other has less)
+    const room = Math.max(0, MAX_CITATION_CHARS - (end - start));
+    const left = Math.min(start - lo, Math.max(Math.floor(room / 2), room - (hi - end)));
+    if (start - left > lo) lo = wordStartAfter(text, start - left, start);
+    if (end + room - left < hi) hi = wordEndBefore(text, end + room - left, end);
+  }
   const cited = text.slice(lo, hi);
   const lead = cited.length - cited.trimStart().length;
   return { start: lo + lead, end: lo + cited.trimEnd().length };
+}
+
+/** The first word start at or after `at` (not past `limit`: the answer's own start). */
+function wordStartAfter(text: string, at: number, limit: number): number {
+  while (at < limit && at > 0 && !/\s/.test(text[at - 1])) at++;
+  return at;
+}
+
+/** The last word end at or before `at` (not before `limit`: the answer's own end). */
+function wordEndBefore(text: string, at: number, limit: number): number {
+  while (at > limit && at < text.length && !/\s/.test(text[at])) at--;
+  return at;
 }
