@@ -124,9 +124,15 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
       span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
-      citation: cited && { ...cited, correct: cited.document_id === gold && holdsAnswer(cited.text, q.answers), answer_correct: cited.document_id === gold && holdsAnswer(prediction, q.answers) },
+      citation: cited && citationCorrect(cited, gold, prediction, q.answers),
     } : {}),
   };
 }
 
 const holdsAnswer = (text: string, answers: string[]) => answers.some((a) => normalizeAnswer(text).includes(normalizeAnswer(a)));
+
+/** A citation is correct when it is of the gold paragraph and its sentence (answer_correct: its answer span) holds a gold answer. */
+function citationCorrect<C extends { document_id: string | null; text: string }>(cited: C, gold: string, prediction: string, answers: string[]) {
+  const inGold = cited.document_id === gold;
+  return { ...cited, correct: inGold && holdsAnswer(cited.text, answers), answer_correct: inGold && holdsAnswer(prediction, answers) };
+}
