@@ -21,10 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import squad_dir
 from ..reader import sentence_bounds
 from .cited_sentence import stored_id
-from .reader_verifier import auroc, choose_threshold, ece, answered, fit_logistic, out_of_fold, paragraphs, read_log, service_features
+from .reader_verifier import auroc, choose_threshold, ece, answered, fit_logistic, out_of_fold, read_log, service_features, squad_paragraphs
 
 STOPWORDS = set(("a an and are as at be been but by did do does for from had has have how i in is it its of on or that "
                  "the their there these this those to was were what when where which who whom whose why will with").split())
@@ -70,11 +69,10 @@ def main():
     ap.add_argument("--tuning", default="runs/tune/t-h200b", help="the tuning set's answers (npm run eval --out)")
     ap.add_argument("--modes", default="rag+grounded,hybrid+grounded")
     a = ap.parse_args()
-    text, title_of = paragraphs(), {}
-    for path in squad_dir().glob("*.jsonl"):
-        for line in open(path):
-            p = json.loads(line)
-            title_of.update({q["id"]: p["title"] for q in p["qas"]})
+    text, title_of = {}, {}
+    for p in squad_paragraphs():
+        text[p["id"]] = p["context"]
+        title_of.update({q["id"]: p["title"] for q in p["qas"]})
     text.update({stored_id(k): v for k, v in list(text.items())})
     for mode in a.modes.split(","):
         fit = rows_of([r for run in FIT_RUNS for r in read_log(run, mode)], text)

@@ -31,13 +31,15 @@ SIMILARITY_GATE = 0.3  # the service's ABSTAIN_BELOW
 
 # ---- scoring ----------------------------------------------------------------------------------------------
 
-def paragraphs() -> dict[str, str]:
-    out = {}
+def squad_paragraphs():
+    """Every paragraph record of the SQuAD files (id, title, context, qas)."""
     for path in squad_dir().glob("*.jsonl"):
         for line in open(path):
-            p = json.loads(line)
-            out[p["id"]] = p["context"]
-    return out
+            yield json.loads(line)
+
+
+def paragraphs() -> dict[str, str]:
+    return {p["id"]: p["context"] for p in squad_paragraphs()}
 
 
 def read_log(run: str, mode: str) -> list[dict]:
