@@ -285,12 +285,12 @@ function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, earlier: Pr
   mkdirSync(dirname(args.out) || '.', { recursive: true });
   writeFileSync(`${args.out}.json`, JSON.stringify(report, null, 2) + '\n');
   const rows = Object.entries(result.summaries).map(([mode, s]) =>
-    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.prompt_cached ?? '–'} | ${s.mean_answer_words} | ${s.cited ?? '–'} | ${s.citation_precision ?? '–'} | ${s.answer_span_precision ?? '–'} |`);
+    `| ${mode} | ${s.n} | ${s.em.toFixed(1)} | ${s.f1.toFixed(1)} | ${s.gold_in_context ?? '–'} | ${s.f1_gold_read ?? '–'} / ${s.f1_gold_missed ?? '–'} | ${s.median_ms} | ${s.mean_prompt_tokens} | ${s.prompt_cached ?? '–'} | ${s.mean_answer_words} | ${s.cited ?? '–'} | ${s.citation_precision ?? '–'} | ${s.answer_span_precision ?? '–'} |`);
   writeFileSync(`${args.out}.md`, [
     `# ${args.out}`, '', '```bash', report.command, '```', '',
     `${report.machine.cpu} (${report.machine.isa.join(' ')}), ${report.machine.cores} cores, ${report.machine.onnxruntime}; git ${report.git}; bundle ${(result.settings as { bundle_id: string }).bundle_id}; ` +
       `memory ${report.memory_bytes_per_passage} B per passage`, '',
-    '| mode | n | EM | F1 | gold passage read | median ms | prompt tokens | share cached | answer words | cited | citation precision | answer span precision |', '|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
+    '| mode | n | EM | F1 | gold passage read | F1, gold read / not | median ms | prompt tokens | share cached | answer words | cited | citation precision | answer span precision |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
     'Paired F1 differences (points, 95% bootstrap interval): ' +
       Object.entries(result.comparisons).filter(([, c]) => c).map(([k, c]) => `${k.replace(/_/g, ' ')} ${c!.diff} [${c!.low}, ${c!.high}] (n ${c!.n})`).join('; '), '',
     ...selectiveTable(result.selective),

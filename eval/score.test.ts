@@ -14,6 +14,13 @@ describe('evaluation scores', () => {
     expect(s.mean_answer_words).toBe(2);
   });
 
+  it('splits F1 by whether the gold paragraph was read', () => {
+    const s = summarize([rec(1), rec(0.5), { ...rec(0), gold_in_context: false }]);
+    expect(s.gold_in_context).toBe(0.667);
+    expect([s.f1_gold_read, s.f1_gold_missed]).toEqual([75, 0]);
+    expect(summarize([{ ...rec(1), gold_in_context: null }]).f1_gold_read).toBeNull();
+  });
+
   it('puts a real difference outside the bootstrap interval of zero, and no difference inside it', () => {
     const a = Array.from({ length: 200 }, (_, i) => rec(i % 2 ? 0.8 : 0.6));
     const b = Array.from({ length: 200 }, (_, i) => rec(i % 2 ? 0.5 : 0.3));

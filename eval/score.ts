@@ -9,6 +9,9 @@ export interface ModeSummary {
   f1: number;
   /** Share of questions whose gold paragraph the LM read (null in base). */
   gold_in_context: number | null;
+  /** F1 (points) of the answerable questions whose gold paragraph the LM read, and of those it did not: where the rest of F1 is lost, reading or retrieval. */
+  f1_gold_read: number | null;
+  f1_gold_missed: number | null;
   median_ms: number;
   mean_prompt_tokens: number;
   /** Share of the prompt tokens the LM's prompt cache served, asked in this order (null: not recorded). */
@@ -33,6 +36,7 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
     em: points(answerable.map((r) => r.em)),
     f1: points(answerable.map((r) => r.f1)),
     gold_in_context: withGold.length ? Number((withGold.filter((r) => r.gold_in_context).length / withGold.length).toFixed(3)) : null,
+    ...f1ByGoldRead(answerable),
     median_ms: sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0,
     mean_prompt_tokens: mean(records.map((r) => r.prompt_tokens)),
     prompt_cached: records.length && records.every((r) => r.cached_tokens !== undefined)
@@ -40,6 +44,14 @@ export function summarize(records: QuestionRecord[]): ModeSummary {
     mean_answer_words: mean(records.map((r) => r.prediction.split(/\s+/).filter(Boolean).length)),
     ...(records.some((r) => r.citation !== undefined) ? citationShares(records) : {}),
   };
+}
+
+function f1ByGoldRead(answerable: QuestionRecord[]) {
+  const f1 = (read: boolean) => {
+    const some = answerable.filter((r) => r.gold_in_context === read);
+    return some.length ? points(some.map((r) => r.f1)) : null;
+  };
+  return { f1_gold_read: f1(true), f1_gold_missed: f1(false) };
 }
 
 function citationShares(records: QuestionRecord[]) {
