@@ -297,6 +297,9 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 # The README table's free-text base, mac and oracle on the AVX-512 machine (39th session).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-modes-squad-1.1-validation --limit 500 \
   --modes base,mac,oracle --threads 2
+# The README's "all eight articles" free-text base and mac on the AVX-512 machine (40th session).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-modes-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes base,mac --threads 2
 # Free-text rag and hybrid on the current layout (39th session): the memory's say where the LM writes the answer.
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-plain-squad-1.1-validation --limit 500 \
   --modes rag,hybrid --threads 2
