@@ -37,6 +37,8 @@ describe('citations', () => {
     expect(cited(page, 'appointment')).toBe('- Monday: by appointment');
     expect(cited(page, 'desk')).toBe('Tickets at the desk');
     expect(cited(page, 'Opening')).toBe('## Opening hours');
+    const table = '| variable | default |\n|---|---|\n| `PORT` | `8080` |\n| `HOST` | `0.0.0.0` |';
+    expect(cited(table, '8080')).toBe('| `PORT` | `8080` |');
   });
 
   it('narrow a citation without end marks to the lines holding the answer once it runs long', () => {

@@ -1,3 +1,5 @@
+import { BLOCK_LINE } from '../core/text-blocks.ts';
+
 /**
  * What a grounded answer cites: the sentence of the stored passage that holds the answer's span, with the
  * span's own offsets inside it, so a client can show the evidence and highlight the answer in it.
@@ -8,10 +10,10 @@ const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof'
 
 /**
  * Where a sentence may end: an end mark (with closing quotes or brackets) and the spaces after it, before a
- * capital, digit or opening quote; a blank line; a line break before a list item or heading; any other line
- * break (kept only after a heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
+ * capital, digit or opening quote; a blank line; a line break before a list item, heading or table row; any
+ * other line break (kept only after a heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
  */
-const BOUNDARY = /([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*•>]|#+|\d+[.)])\s)\s*|(\n)\s*/gu;
+const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
 
 /**
  * A citation longer than this (a table or list without end marks) is narrowed to the lines holding the

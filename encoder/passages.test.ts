@@ -19,4 +19,21 @@ describe('splitPassages', () => {
     expect(parts.every((p) => words(p) <= 4)).toBe(true);
     expect(parts.join(' ')).toBe(text);
   });
+
+  it("ends units at blocks, headings and table rows, and keeps the text's line breaks", () => {
+    const text = '## Hours\nOpen daily\nfrom nine\n\n| day | open |\n| Sunday | closed |\n- bring a card\n- no food';
+    // a budget of five words: each block on its own, the wrapped line read through
+    expect(splitPassages(text, words, 7)).toEqual(['## Hours', 'Open daily\nfrom nine', '| day | open |', '| Sunday | closed |', '- bring a card', '- no food']);
+    expect(splitPassages(text, words, 64)).toEqual([text]);
+  });
+
+  it('cuts an overlong unit at its line breaks before its words', () => {
+    const text = 'alpha beta gamma\ndelta epsilon\nzeta eta theta iota kappa lambda';
+    expect(splitPassages(text, words, 7)).toEqual(['alpha beta gamma\ndelta epsilon', 'zeta eta theta iota kappa', 'lambda']);
+  });
+
+  it('returns slices of the text, so offsets into a passage are offsets into the text', () => {
+    const text = 'First  line of a long note.\n\n  Second block,\n  wrapped.   Third.';
+    for (const p of splitPassages(text, words, 5)) expect(text).toContain(p);
+  });
 });

@@ -1,3 +1,4 @@
+import { BLOCK_LINE } from '../core/text-blocks.ts';
 import type { Encoder } from './types.ts';
 
 /** A document's passages as `encoder` takes them: what the ingestion worker encodes. */
@@ -6,39 +7,67 @@ export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countToken
 }
 
 /**
- * Splits a document into passages that fit the sentence encoder: sentences (split after . ! ?) are packed
- * greedily while the passage stays within `maxTokens - 2` encoder tokens ([CLS] and [SEP] take two); a
- * sentence longer than that is cut into word chunks that fit.
+ * Where a unit of a document ends: after . ! ? and the spaces that follow; at a blank line; before a list
+ * item, a heading or a table row; after a heading line. Any other line break is a wrapped line, read through.
+ */
+const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(?<=^[ \t]*#+[ \t][^\n]*)\n\s*`, 'gm');
+
+interface Range {
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits a document into passages that fit the sentence encoder: its units (sentences, and the blocks,
+ * list items, headings and table rows of structured text) are packed greedily while the passage stays within
+ * `maxTokens - 2` encoder tokens ([CLS] and [SEP] take two); a unit longer than that is cut at its line
+ * breaks, and a line still too long between words. A passage is a slice of the text, its line breaks kept,
+ * so a citation into it can follow the document's lines (answer/citation.ts).
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
-  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
-  const passages: string[] = [];
-  let current = '';
-  const push = () => {
-    if (current) passages.push(current);
-    current = '';
-  };
-  for (const sentence of sentences) {
-    const candidate = current ? `${current} ${sentence}` : sentence;
-    if (countTokens(candidate) <= budget) {
-      current = candidate;
-      continue;
-    }
-    push();
-    if (countTokens(sentence) <= budget) {
-      current = sentence;
-      continue;
-    }
-    for (const word of sentence.split(/\s+/)) {
-      const withWord = current ? `${current} ${word}` : word;
-      if (countTokens(withWord) <= budget || !current) current = withWord;
-      else {
-        push();
-        current = word;
+  const fits = (r: Range) => countTokens(text.slice(r.start, r.end)) <= budget;
+  const passages: Range[] = [];
+  let current: Range | null = null;
+  /** Packs `parts` after the passage being built; a part that fits no passage is cut by `cut` (or kept whole). */
+  const pack = (parts: Range[], cut?: (r: Range) => Range[]) => {
+    for (const part of parts) {
+      if (current && fits({ start: current.start, end: part.end })) {
+        current = { start: current.start, end: part.end };
+        continue;
       }
+      if (current) passages.push(current);
+      current = null;
+      if (fits(part) || !cut) current = part;
+      else pack(cut(part), cut === linesOf ? wordsOf : undefined);
     }
+  };
+  const linesOf = (r: Range) => pieces(text, r, /[^\n]+/g);
+  const wordsOf = (r: Range) => pieces(text, r, /\S+/g);
+  pack(units(text), linesOf);
+  if (current) passages.push(current);
+  return passages.map((r) => text.slice(r.start, r.end));
+}
+
+/** The text's units, each without the spaces around it. */
+function units(text: string): Range[] {
+  const out: Range[] = [];
+  let start = 0;
+  for (const m of text.matchAll(UNIT_END)) {
+    out.push(...pieces(text, { start, end: m.index! }, /[\s\S]+/g));
+    start = m.index! + m[0].length;
   }
-  push();
-  return passages;
+  out.push(...pieces(text, { start, end: text.length }, /[\s\S]+/g));
+  return out;
+}
+
+/** The matches of `pattern` inside `r`, trimmed of spaces, empty ones dropped. */
+function pieces(text: string, r: Range, pattern: RegExp): Range[] {
+  const out: Range[] = [];
+  for (const m of text.slice(r.start, r.end).matchAll(pattern)) {
+    const lead = m[0].length - m[0].trimStart().length;
+    const body = m[0].trim();
+    if (body) out.push({ start: r.start + m.index! + lead, end: r.start + m.index! + lead + body.length });
+  }
+  return out;
 }

@@ -1,0 +1,6 @@
+/**
+ * Structured text (Markdown, wiki pages, tickets, text from HTML and PDF): a line that starts a block of its
+ * own, a list item, a heading, a quote or a table row, as a regular expression's source. Passage splitting
+ * (encoder/passages.ts) and citations (answer/citation.ts) both end a unit before such a line.
+ */
+export const BLOCK_LINE = String.raw`[ \t]*(?:(?:[-*+•>]|#+|\d+[.)])[ \t]|\|)`;
