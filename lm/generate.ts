@@ -8,6 +8,12 @@ import { PromptCache } from './prompt-cache.ts';
 
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
+/** Where a free-text answer's first line ends: its first line break after the answer's first character (-1: none yet). */
+export function lineBreak(text: string): number {
+  const start = text.length - text.trimStart().length;
+  return text.indexOf('\n', start);
+}
+
 /** Grounded answers: how many span starts are scored in full (by the first token's probability), and how many may share a first token. */
 const GROUNDED_STARTS = 8;
 const GROUNDED_SAME_FIRST = 3;
@@ -102,33 +108,35 @@ export class Generator {
     const tokens: number[] = [];
     let probSum = 0;
     let emitted = '';
+    let text = '';
     try {
       for (;;) {
         // pick: greedy, with its softmax probability
         const { best, prob } = greedy(logits);
-        // stop
+        // stop: at a stop token, or at a line break (the answer is one line) where the token adds nothing before it
         if (this.stop.has(best) && !options.ignoreStop) break;
+        const next = this.bundle.lmTokenizer.decode([...tokens, best]);
+        const lineEnd = options.ignoreStop ? -1 : lineBreak(next);
+        if (lineEnd >= 0 && lineEnd <= text.length) break;
         probSum += prob;
         tokens.push(best);
-        if (options.onText) {
-          const text = this.bundle.lmTokenizer.decode(tokens);
-          if (text.length > emitted.length && !text.endsWith('\uFFFD')) {
-            options.onText(text.slice(emitted.length));
-            emitted = text;
-          }
+        text = lineEnd >= 0 ? next.slice(0, lineEnd) : next;
+        if (options.onText && text.length > emitted.length && !text.endsWith('\uFFFD')) {
+          options.onText(text.slice(emitted.length));
+          emitted = text;
         }
-        if (tokens.length >= options.maxNewTokens || options.signal?.aborted) break;
+        if (lineEnd >= 0 || tokens.length >= options.maxNewTokens || options.signal?.aborted) break;
         logits = await sequence.step(best);
       }
     } finally {
       sequence.leave();
     }
-    return this.finish(tokens, probSum, promptIds.length, prefill.reused, firstTokenMs, started);
+    return this.finish(tokens, probSum, promptIds.length, prefill.reused, firstTokenMs, started, text);
   }
 
-  private finish(tokens: number[], probSum: number, promptTokens: number, cachedTokens: number, firstTokenMs: number, started: number): Generation {
+  private finish(tokens: number[], probSum: number, promptTokens: number, cachedTokens: number, firstTokenMs: number, started: number, text = ''): Generation {
     return {
-      text: this.bundle.lmTokenizer.decode(tokens).trim(),
+      text: text.trim(),
       tokens,
       promptTokens,
       cachedTokens,
