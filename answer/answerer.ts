@@ -6,7 +6,7 @@ import { selectCandidates, type Candidate } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
-import { agreement, bestSpans, type Reader, type ReaderSpan } from './reader.ts';
+import { agreement, bestSpans, type ReaderSpan, type SpanReader } from './reader.ts';
 
 /**
  * Grounded answers where the bundle has a reader: its best spans are the candidates, and the answer is the
@@ -119,7 +119,7 @@ export function passagesRead(o: { mode: Mode; reader: boolean; givenPassages: bo
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
   constructor(
-    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null; reader?: Reader | null },
+    private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null; reader?: SpanReader | null },
     private readonly settings: AnswerSettings,
   ) {}
 
@@ -233,7 +233,7 @@ export class Answerer {
   }
 
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
-  private async propose(reader: Reader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
+  private async propose(reader: SpanReader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
     const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
     const fresh = await reader.readEach(question, unread.map((g) => g.text), PROPOSALS);
     return bestSpans(groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]), PROPOSALS);
@@ -257,7 +257,7 @@ export class Answerer {
  * span's gap over no answer) go into the prompt, retrieval's order where they score alike. Its readings, by
  * passage id, serve the proposals after (no passage is read twice).
  */
-async function choosePassages(reader: Reader, question: string, pool: Candidate[], ragK: number) {
+async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number) {
   const each = await reader.readEach(question, pool.map((c) => c.passage.text), PROPOSALS);
   const readings = new Map<number, ReaderSpan[]>(pool.map((c, i) => [c.passage.id, each[i]]));
   const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;

@@ -4,4 +4,5 @@ export { AnswerScheduler, SchedulerError, type SchedulerOptions } from './schedu
 export { LocalLm, type AnswerLm, type LmGeneration } from './lm.ts';
 export { ThreadedLm } from './lm-thread.ts';
 export { Calibrator, type AnswerSignals, type CalibrationFile } from './calibrator.ts';
-export { Reader, READER_FILE, readerSha256, type ReaderSpan } from './reader.ts';
+export { Reader, READER_FILE, readerSha256, type ReaderSpan, type SpanReader } from './reader.ts';
+export { ThreadedReader } from './reader-thread.ts';

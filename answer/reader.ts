@@ -48,7 +48,16 @@ export interface ReaderSpan {
  */
 const WORD = /[\p{P}!-/:-@[-`{-~]|[^\s\p{P}!-/:-@[-`{-~]+/gu;
 
-export class Reader {
+/** What a grounded answer asks of a reader (in process: Reader; on a thread of its own: ThreadedReader). */
+export interface SpanReader {
+  /** The model file's SHA-256: a calibration that reads `reader_agree` names the reader it was fitted with. */
+  readonly sha256: string;
+  /** Each text's n best spans, best first (one pass per text). */
+  readEach(question: string, texts: string[], n: number): Promise<ReaderSpan[][]>;
+  close(): Promise<void>;
+}
+
+export class Reader implements SpanReader {
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly tokenizer: TextTokenizer,

@@ -29,8 +29,11 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
   const fits = (r: Range) => countTokens(text.slice(r.start, r.end)) <= budget;
   const passages: Range[] = [];
   let current: Range | null = null;
-  /** Packs `parts` after the passage being built; a part that fits no passage is cut by `cut` (or kept whole). */
-  const pack = (parts: Range[], cut?: (r: Range) => Range[]) => {
+  /**
+   * Packs `parts` after the passage being built. A part that fits no passage is cut into the pieces of
+   * `cuts[0]` (its lines, then their words), packed the same way; one that cannot be cut is kept whole.
+   */
+  const pack = (parts: Range[], cuts: RegExp[]) => {
     for (const part of parts) {
       if (current && fits({ start: current.start, end: part.end })) {
         current = { start: current.start, end: part.end };
@@ -38,13 +41,11 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
       }
       if (current) passages.push(current);
       current = null;
-      if (fits(part) || !cut) current = part;
-      else pack(cut(part), cut === linesOf ? wordsOf : undefined);
+      if (fits(part) || !cuts.length) current = part;
+      else pack(pieces(text, part, cuts[0]), cuts.slice(1));
     }
   };
-  const linesOf = (r: Range) => pieces(text, r, /[^\n]+/g);
-  const wordsOf = (r: Range) => pieces(text, r, /\S+/g);
-  pack(units(text), linesOf);
+  pack(units(text), [/[^\n]+/g, /\S+/g]);
   if (current) passages.push(current);
   return passages.map((r) => text.slice(r.start, r.end));
 }

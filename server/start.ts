@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { Answerer, AnswerScheduler, Calibrator, Reader, ThreadedLm } from '../answer/index.ts';
+import { Answerer, AnswerScheduler, Calibrator, readerSha256, ThreadedLm, ThreadedReader } from '../answer/index.ts';
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
@@ -35,10 +35,6 @@ export async function startService(config: Config): Promise<RunningService> {
   const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash', models: ['encoder'] });
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
-  // The reader proposes and checks grounded answers (answer/reader.ts), on this thread beside the question encoder.
-  const reader = await Reader.load(config.BUNDLE_DIR, bundle.encoderTokenizer, config.THREADS);
-  if (reader) log(`reader ${reader.sha256.slice(0, 12)} proposes and checks grounded answers`);
-  const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id, reader?.sha256 ?? null);
   mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
   const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
@@ -60,8 +56,14 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
-  // The two model threads (LM, encoding) count their calls in flight where the other can see them (SPIN_WAIT=auto).
-  const activity = ThreadActivity.buffer(2);
+  // The model threads (LM, encoding, reader) count their calls in flight where the others can see them (SPIN_WAIT=auto).
+  const activity = ThreadActivity.buffer(3);
+  // The reader proposes and checks grounded answers (answer/reader.ts), on a thread of its own; the calibration
+  // is checked against it before any thread starts.
+  const readerSha = readerSha256(config.BUNDLE_DIR);
+  const calibrator = Calibrator.load(config.BUNDLE_DIR, manifest.bundle_id, readerSha);
+  const reader = readerSha ? await ThreadedReader.start(config.BUNDLE_DIR, readerSha, config.THREADS, new ThreadActivity(activity, 2)) : null;
+  if (reader) log(`reader ${reader.sha256.slice(0, 12)} proposes and checks grounded answers`);
   const lm = await ThreadedLm.start(bundle, {
     threads: config.THREADS, maxBatch: config.DECODE_BATCH, promptCacheBytes: config.PROMPT_CACHE_MB * 2 ** 20, spinWait: config.SPIN_WAIT, activity: new ThreadActivity(activity, 0),
   });
@@ -118,8 +120,11 @@ export async function startService(config: Config): Promise<RunningService> {
       maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,
     },
     readiness: async () => ({
-      ready: !closed && !lm.exited,
-      checks: { bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok', lm: lm.exited ? `thread ${lm.exited}` : 'ok' },
+      ready: !closed && !lm.exited && !reader?.exited,
+      checks: {
+        bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok', lm: lm.exited ? `thread ${lm.exited}` : 'ok',
+        ...(reader ? { reader: reader.exited ? `thread ${reader.exited}` : 'ok' } : {}),
+      },
     }),
   };
   metrics.gauge('mac_queue_depth', 'Ingestion jobs waiting', () => store.queueDepth());
