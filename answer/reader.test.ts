@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { DEFAULT_BUNDLE } from '../tests/helpers.ts';
-import { agreement, Reader, READER_FILE } from './reader.ts';
+import { ThreadedReader } from './reader-thread.ts';
+import { agreement, Reader, READER_FILE, readerSha256 } from './reader.ts';
 
 // The committed reader with the default bundle's encoder tokenizer (the one it was trained with).
 const WEIGHTS = join(import.meta.dirname, '..', 'weights', 'reader-minilm.onnx');
@@ -69,6 +70,18 @@ describe('the reader that proposes and checks grounded answers', () => {
     expect(each[1][0].gap).toBeGreaterThan(each[0][0].gap);
     const ranked = each.flat().sort((a, b) => b.gap - a.gap).slice(0, 2);
     expect(await reader.propose(own.question, texts, 2)).toEqual(ranked);
+  });
+
+  it('reads the same on a thread of its own (the default bundle\'s reader.onnx, as the service runs it)', async () => {
+    const threaded = await ThreadedReader.start(DEFAULT_BUNDLE, readerSha256(DEFAULT_BUNDLE)!, 1);
+    try {
+      const [own, other] = [FIXTURE.cases[7], FIXTURE.cases[9]];
+      const texts = [other.paragraph, own.paragraph];
+      expect(threaded.sha256).toBe(reader.sha256);
+      expect(await threaded.readEach(own.question, texts, 2)).toEqual(await reader.readEach(own.question, texts, 2));
+    } finally {
+      await threaded.close();
+    }
   });
 
   it('gives each span its margin over the best span of its text that shares no character with it', async () => {
