@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,11 @@ describe('the loader CLI (npm run ingest)', () => {
     expect(museum).toContain('steam tug Resolute, built in 1907');
     expect(museum).not.toMatch(/hidden|color|Home \| About/); // no script, style or navigation
     expect(await text('guides/harbor-library.md')).not.toContain('author: city desk'); // front matter is not content
+    // Passages are slices of the text, its line breaks kept (a table row stays a line of its own: encoder/passages.ts)
+    const markdown = readFileSync(join(FIXTURES, 'guides', 'harbor-library.md'), 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '');
+    const library = (await (await api.get(`/v1/documents/${encodeURIComponent('guides/harbor-library.md')}/passages`)).json()).passages as { text: string }[];
+    for (const p of library) expect(markdown).toContain(p.text);
+    expect(library.some((p) => p.text.split('\n').includes('| Saturday | 10:00-14:00 |'))).toBe(true);
     const pdf = await (await api.get('/v1/documents/ferry-timetable.pdf')).json();
     expect(pdf).toMatchObject({ title: 'Harbor ferry timetable', source: 'loader', status: 'indexed' });
     // The same folder again: the same ids, nothing new to encode.
