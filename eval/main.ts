@@ -27,7 +27,8 @@ SQLite and hnswlib), then asks the first --limit questions in file order, per mo
 own answer path. Writes NAME.json and NAME.md (the summary, with this command) and NAME/<mode>.jsonl
 (one line per question; .jsonl.gz once the mode is answered). Rerunning resumes: a mode's answers are kept
 while the settings it depends on (bundle, memory format, data, top_k, max tokens) are unchanged, so a
-larger --limit only asks the new questions; the memory bank under --work is reused.
+larger --limit only asks the new questions (after a code change the settings do not name, --fresh asks
+them all again); the memory bank under --work is reused.
 
   --data FILE        SQuAD-format JSONL (one paragraph per line)
   --out PATH         results path without extension
@@ -49,7 +50,9 @@ larger --limit only asks the new questions; the memory bank under --work is reus
   --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
   --prompt-cache-mb N  the LM's cache of recent prompt passes (default: the service's PROMPT_CACHE_MB; 0: off)
   --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n;
-                     logs are only read, and a log answered with other settings is named)`;
+                     logs are only read, and a log answered with other settings is named)
+  --fresh            ask every question again: recorded answers are set aside (NAME/<mode>.jsonl.stale) even
+                     when their settings match, as after a change to the code the settings do not name`;
 
 interface Args {
   data: string;
@@ -71,6 +74,7 @@ interface Args {
   stopBias?: number;
   promptCacheMb?: number;
   reportOnly: boolean;
+  fresh: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -80,7 +84,7 @@ function parse(argv: string[]): Args {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, 'reader-passages': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
-      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'report-only': { type: 'boolean', default: false },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'report-only': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,7 +102,7 @@ function parse(argv: string[]): Args {
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']), readerPassages: int(values['reader-passages']),
     retrieval: values.retrieval === undefined ? undefined : configSchema.shape.RETRIEVAL.parse(values.retrieval),
     codec: values.codec === undefined ? undefined : configSchema.shape.MODULATION_CODEC.parse(values.codec),
-    bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!,
+    bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!, fresh: values.fresh!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
     promptCacheMb: values['prompt-cache-mb'] === undefined ? undefined : Number(values['prompt-cache-mb']),
   };
@@ -179,9 +183,10 @@ async function main() {
     const reported = [...args.modes, ...recordedModes(args.out).filter((mode) => !args.modes.includes(mode))];
     for (const mode of reported) {
       const asked = args.modes.includes(mode);
-      const log = new ModeLog(modeLogPath(args.out, mode), modeSettings(mode), { readOnly: args.reportOnly || !asked, warn: note });
+      const log = new ModeLog(modeLogPath(args.out, mode), modeSettings(mode), { readOnly: args.reportOnly || !asked, fresh: args.fresh, warn: note });
       if (running && client && asked) {
         const done = log.records();
+        if (done.size) note(`${mode}: ${done.size} answers kept from an earlier run with these settings (--fresh asks them again)`);
         const bar = progressBar(mode, questions.length);
         for (const [i, q] of questions.entries()) {
           if (!done.has(q.id)) log.append(await answerQuestion(running, client, mode, q, args.maxTokens));

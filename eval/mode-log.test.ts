@@ -32,6 +32,16 @@ describe('ModeLog', () => {
     expect(existsSync(`${path}.gz`)).toBe(false);
   });
 
+  it('fresh: sets aside even a finished log of the same settings (a rerun after a code change)', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mode-log-')), 'rag.jsonl');
+    const old = new ModeLog(path, { rag_top_k: 1 });
+    old.append(record('q1'));
+    old.compress();
+    expect(new ModeLog(path, { rag_top_k: 1 }, { fresh: true }).records().size).toBe(0);
+    expect(readFileSync(`${path}.stale`, 'utf8')).toContain('"q1"');
+    expect(existsSync(`${path}.gz`)).toBe(false);
+  });
+
   it('read-only: reports what is recorded, says which settings differ, and changes nothing', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mode-log-')), 'rag.jsonl');
     new ModeLog(path, { rag_top_k: null, max_tokens: 16 }).append(record('q1'));

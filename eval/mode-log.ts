@@ -15,13 +15,14 @@ export function recordedModes(out: string): Mode[] {
 /**
  * One mode's answers, one JSON line per question after a header line holding the settings the answers
  * depend on. Appending as it goes makes a run resumable; a header that no longer matches the settings
- * moves the old file aside (`.stale`), so answers of different settings are never mixed. A finished log is
+ * moves the old file aside (`.stale`), so answers of different settings are never mixed (as `fresh` does always). A finished log is
  * stored gzipped (`compress`: answer logs are kept as results, a sixth of the size) and opened again as
  * plain text to resume. A read-only log (`--report-only`) changes nothing on disk: it reads what is there
  * and says where its settings differ.
  */
 export class ModeLog {
-  constructor(private readonly path: string, settings: Record<string, unknown>, private readonly opts: { readOnly?: boolean; warn?: (message: string) => void } = {}) {
+  /** `fresh`: set recorded answers aside even when their settings match (a rerun after a code change the settings do not name). */
+  constructor(private readonly path: string, settings: Record<string, unknown>, private readonly opts: { readOnly?: boolean; fresh?: boolean; warn?: (message: string) => void } = {}) {
     const header = JSON.stringify({ settings });
     const text = readLogText(path);
     const first = text === null ? null : text.split('\n', 1)[0];
@@ -31,7 +32,7 @@ export class ModeLog {
       return;
     }
     mkdirSync(dirname(path), { recursive: true });
-    if (first === header) {
+    if (first === header && !opts.fresh) {
       if (!existsSync(path)) writeFileSync(path, text!); // resumed from the .gz, which stays until compress
       return;
     }
