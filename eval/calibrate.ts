@@ -13,7 +13,7 @@ import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--check]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
@@ -23,13 +23,14 @@ mode's default abstention threshold on all of them (unanswerable ones included: 
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
 into the bundle) and the bundle's own ${CALIBRATION_FILE}; --check fits and reports, and writes nothing
-(to compare feature sets).`;
+(to compare feature sets). --gate: the similarity gate the thresholds are chosen under (default: ABSTAIN_BELOW's
+default; a service run with another ABSTAIN_BELOW wants thresholds chosen under it).`;
 
 function main() {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
-      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, gate: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.records?.length) {
@@ -38,7 +39,7 @@ function main() {
   }
   const featuresOf = parseFeatures(values.features!);
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
-  const gate = configSchema.shape.ABSTAIN_BELOW.parse(undefined);
+  const gate = configSchema.shape.ABSTAIN_BELOW.parse(values.gate);
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
   const titleOf = new Map([...new Set(runs.map((run) => run.data))].flatMap((data) => readSquad(data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
   const articleOf = (r: QuestionRecord) => titleOf.get(r.id) ?? '?';
