@@ -84,6 +84,13 @@ describe('the reader that proposes and checks grounded answers', () => {
     }
   });
 
+  it('answers with one cell of a table, never a span across its borders', async () => {
+    const table = '| day | hours |\n|---|---|\n| Weekdays | 9:00-18:00 |\n| Saturday | 10:00-14:00 |';
+    const spans = (await reader.readEach('When is the library open on Saturday?', [table], 4))[0];
+    expect(spans.length).toBeGreaterThan(0);
+    for (const s of spans) expect(s.text).not.toMatch(/(^|\s)\||\|(\s|$)/);
+  });
+
   it('gives each span its margin over the best span of its text that shares no character with it', async () => {
     for (const c of FIXTURE.cases.slice(0, 6)) {
       // most of the best spans overlap the best one: read enough of them to meet its rival

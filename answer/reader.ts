@@ -116,6 +116,13 @@ export class Reader implements SpanReader {
     if (!count || room <= 0) return [];
     const context = words.flatMap((w) => w.ids);
     const wordOf = words.flatMap((w, i) => w.ids.map(() => i));
+    // A span never holds a table's cell border ("| Saturday | 10:00-14:00 |": an answer is one cell), a "|"
+    // with a space or the line's edge beside it ("sm|rg" is a word).
+    const edge = (c: string | undefined) => c === undefined || /\s/.test(c);
+    const isBorder = (w: { start: number; end: number }) => text[w.start] === '|' && (edge(text[w.start - 1]) || edge(text[w.end]));
+    const borders = [0];
+    for (const w of words) borders.push(borders[borders.length - 1] + Number(isBorder(w)));
+    const inOneCell = (i: number, j: number) => borders[wordOf[j] + 1] === borders[wordOf[i]];
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];
@@ -134,7 +141,7 @@ export class Reader implements SpanReader {
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
         const score = start[lo + i] + end[lo + j];
-        if (top.length === n && score <= top[n - 1].score) continue;
+        if ((top.length === n && score <= top[n - 1].score) || !inOneCell(i, j)) continue;
         const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
         const same = top.find((t) => t.start === s && t.end === e);
         if (same && score <= same.score) continue;
@@ -149,6 +156,7 @@ export class Reader implements SpanReader {
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
         const score = start[lo + i] + end[lo + j];
+        if (!inOneCell(i, j)) continue;
         const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
         top.forEach((t, k) => {
           if ((e <= t.start || s >= t.end) && score > rival[k]) rival[k] = score;
