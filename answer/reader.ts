@@ -135,33 +135,32 @@ export class Reader implements SpanReader {
     const start = out.start_logits.data as Float32Array;
     const end = out.end_logits.data as Float32Array;
     const none = start[0] + end[0];
+    // Every span the reader may answer with (at most MAX_SPAN_TOKENS + 1 tokens, inside one table cell), by
+    // character offsets, with its score.
+    const spans: { start: number; end: number; score: number }[] = [];
+    for (let i = 0; i < context.length; i++) {
+      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
+        if (inOneCell(i, j)) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
+      }
+    }
     // The n best distinct character spans, best first: token pairs inside the same words name the same
     // characters, so each span keeps its best pair's score.
     const top: { start: number; end: number; score: number }[] = [];
-    for (let i = 0; i < context.length; i++) {
-      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        const score = start[lo + i] + end[lo + j];
-        if ((top.length === n && score <= top[n - 1].score) || !inOneCell(i, j)) continue;
-        const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
-        const same = top.find((t) => t.start === s && t.end === e);
-        if (same && score <= same.score) continue;
-        if (same) same.score = score;
-        else top.push({ start: s, end: e, score });
-        top.sort((a, b) => b.score - a.score);
-        if (top.length > n) top.pop();
-      }
+    for (const span of spans) {
+      if (top.length === n && span.score <= top[n - 1].score) continue;
+      const same = top.find((t) => t.start === span.start && t.end === span.end);
+      if (same && span.score <= same.score) continue;
+      if (same) same.score = span.score;
+      else top.push({ ...span });
+      top.sort((a, b) => b.score - a.score);
+      if (top.length > n) top.pop();
     }
     // Each span's rival: the best span whose characters all lie outside it.
     const rival = top.map(() => -Infinity);
-    for (let i = 0; i < context.length; i++) {
-      for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        const score = start[lo + i] + end[lo + j];
-        if (!inOneCell(i, j)) continue;
-        const [s, e] = [words[wordOf[i]].start, words[wordOf[j]].end];
-        top.forEach((t, k) => {
-          if ((e <= t.start || s >= t.end) && score > rival[k]) rival[k] = score;
-        });
-      }
+    for (const { start: s, end: e, score } of spans) {
+      top.forEach((t, k) => {
+        if ((e <= t.start || s >= t.end) && score > rival[k]) rival[k] = score;
+      });
     }
     release(out.start_logits, out.end_logits, feeds.input_ids, feeds.attention_mask, feeds.token_type_ids);
     return top.map((t, k) => ({
