@@ -11,7 +11,7 @@ export class ThreadedReader implements SpanReader {
 
   /** The bundle's reader.onnx (`sha256`: readerSha256's) on a new thread; `activity`: its slot among the model threads. */
   static async start(bundleDir: string, sha256: string, threads: number, activity?: ThreadActivity): Promise<ThreadedReader> {
-    return new ThreadedReader(sha256, await ModelThread.start('reader', new URL('./reader-worker.ts', import.meta.url), { bundleDir, threads }, activity));
+    return new ThreadedReader(sha256, await ModelThread.start('reader', new URL('./reader-worker.ts', import.meta.url), { bundleDir, threads, sha256 }, activity));
   }
 
   /** Why the thread stopped (null while it runs): readiness reports it. */

@@ -10,6 +10,6 @@ interface ReadCall {
 }
 
 const bundle = await loadBundle(threadData.bundleDir, { verifyHashes: false, models: [] });
-const reader = await Reader.load(threadData.bundleDir, bundle.encoderTokenizer, threadData.threads);
+const reader = await Reader.load(threadData.bundleDir, bundle.encoderTokenizer, threadData.threads, threadData.sha256);
 if (!reader) throw new Error(`no reader in ${threadData.bundleDir}`);
 serveCalls<ReadCall>(async ({ request: r }) => ({ result: await reader.readEach(r.question, r.texts, r.n) }));

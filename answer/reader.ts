@@ -67,8 +67,11 @@ export class Reader implements SpanReader {
     private readonly sep: number,
   ) {}
 
-  /** The bundle's reader.onnx, or null where the bundle has none (answers then carry no reader agreement). */
-  static async load(bundleDir: string, tokenizer: TextTokenizer, threads: number): Promise<Reader | null> {
+  /**
+   * The bundle's reader.onnx, or null where the bundle has none (answers then carry no reader agreement);
+   * `knownSha256`: the file's hash where the caller has read it already (readerSha256), so it is not read twice.
+   */
+  static async load(bundleDir: string, tokenizer: TextTokenizer, threads: number, knownSha256?: string): Promise<Reader | null> {
     const path = join(bundleDir, READER_FILE);
     if (!existsSync(path)) return null;
     const bytes = readFileSync(path);
@@ -77,7 +80,7 @@ export class Reader implements SpanReader {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     const [cls, sep] = tokenizer.encode('', true);
-    return new Reader(session, tokenizer, sha256(bytes), cls, sep);
+    return new Reader(session, tokenizer, knownSha256 ?? sha256(bytes), cls, sep);
   }
 
   /** The reader's best span over the texts: the one that beats its own text's no-answer score by most. */
