@@ -55,20 +55,22 @@ function units(text: string): Range[] {
   const out: Range[] = [];
   let start = 0;
   for (const m of text.matchAll(UNIT_END)) {
-    out.push(...pieces(text, { start, end: m.index! }, /[\s\S]+/g));
+    out.push(...trimmed(text, { start, end: m.index! }));
     start = m.index! + m[0].length;
   }
-  out.push(...pieces(text, { start, end: text.length }, /[\s\S]+/g));
+  out.push(...trimmed(text, { start, end: text.length }));
   return out;
 }
 
 /** The matches of `pattern` inside `r`, trimmed of spaces, empty ones dropped. */
 function pieces(text: string, r: Range, pattern: RegExp): Range[] {
-  const out: Range[] = [];
-  for (const m of text.slice(r.start, r.end).matchAll(pattern)) {
-    const lead = m[0].length - m[0].trimStart().length;
-    const body = m[0].trim();
-    if (body) out.push({ start: r.start + m.index! + lead, end: r.start + m.index! + lead + body.length });
-  }
-  return out;
+  return [...text.slice(r.start, r.end).matchAll(pattern)].flatMap((m) => trimmed(text, { start: r.start + m.index!, end: r.start + m.index! + m[0].length }));
+}
+
+/** `r` without the spaces at its ends; nothing where it holds only spaces. */
+function trimmed(text: string, r: Range): Range[] {
+  const s = text.slice(r.start, r.end);
+  const start = r.start + s.length - s.trimStart().length;
+  const end = r.start + s.trimEnd().length;
+  return end > start ? [{ start, end }] : [];
 }
