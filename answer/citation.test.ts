@@ -41,6 +41,13 @@ describe('citations', () => {
     expect(cited(table, '8080')).toBe('| `PORT` | `8080` |');
   });
 
+  it('end a sentence before one that opens with Markdown emphasis or code, and keep "#tag" lines wrapped', () => {
+    const md = 'F1 doubled ([results](results/README.md)).\n**Memories are stored in 4 bits** (`q4`): smaller.\n`npm test` runs it.';
+    expect(cited(md, '4 bits')).toBe('**Memories are stored in 4 bits** (`q4`): smaller.');
+    expect(cited(md, 'runs it')).toBe('`npm test` runs it.');
+    expect(cited('# Tags\nsee the\n#release notes\nfor more', 'release')).toBe('see the\n#release notes\nfor more');
+  });
+
   it('narrow a citation without end marks to the lines holding the answer once it runs long', () => {
     const table = Array.from({ length: 40 }, (_, i) => `route ${i} departs at ${8 + (i % 12)}:${i % 6}0`).join('\n');
     expect(table.length).toBeGreaterThan(MAX_CITATION_CHARS);

@@ -1,4 +1,4 @@
-import { BLOCK_LINE } from '../core/text-blocks.ts';
+import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
 
 /**
  * What a grounded answer cites: the sentence of the stored passage that holds the answer's span, with the
@@ -10,10 +10,13 @@ const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof'
 
 /**
  * Where a sentence may end: an end mark (with closing quotes or brackets) and the spaces after it, before a
- * capital, digit or opening quote; a blank line; a line break before a list item, heading or table row; any
- * other line break (kept only after a heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
+ * capital, digit, opening quote or inline code, emphasis marks allowed first ("**Memories are"); a blank
+ * line; a line break before a list item, heading or table row; any other line break (kept only after a
+ * heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
  */
-const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[\p{Lu}\p{N}"'“‘(\[])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
+const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p{N}"'“‘(\[${'`'}])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
+
+const HEADING_START = new RegExp(`^${HEADING}`);
 
 /**
  * A citation longer than this (a table or list without end marks) is narrowed to the lines holding the
@@ -37,7 +40,7 @@ export function sentenceStarts(text: string): number[] {
       // initials ("J.", "U.S.") and titles are not a sentence's end
       if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
     }
-    if (m[2] !== undefined && !/^[ \t]*#/.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
+    if (m[2] !== undefined && !HEADING_START.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
     starts.push(m.index! + m[0].length);
   }
   return starts;

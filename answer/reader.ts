@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
+import { spanRule, WORD } from './span-rules.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -40,13 +41,6 @@ export interface ReaderSpan {
   margin: number;
 }
 
-/**
- * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
- * punctuation, and ASCII symbols), and every punctuation character is a word of its own. Tokenizing word by
- * word keeps each token's character offsets into the original text (the tokenizer's normalizer lowercases
- * and strips accents, so its output does not map back by position).
- */
-const WORD = /[\p{P}!-/:-@[-`{-~]|[^\s\p{P}!-/:-@[-`{-~]+/gu;
 
 /** What a grounded answer asks of a reader (in process: Reader; on a thread of its own: ThreadedReader). */
 export interface SpanReader {
@@ -119,13 +113,7 @@ export class Reader implements SpanReader {
     if (!count || room <= 0) return [];
     const context = words.flatMap((w) => w.ids);
     const wordOf = words.flatMap((w, i) => w.ids.map(() => i));
-    // A span never holds a table's cell border ("| Saturday | 10:00-14:00 |": an answer is one cell), a "|"
-    // with a space or the line's edge beside it ("sm|rg" is a word).
-    const edge = (c: string | undefined) => c === undefined || /\s/.test(c);
-    const isBorder = (w: { start: number; end: number }) => text[w.start] === '|' && (edge(text[w.start - 1]) || edge(text[w.end]));
-    const borders = [0];
-    for (const w of words) borders.push(borders[borders.length - 1] + Number(isBorder(w)));
-    const inOneCell = (i: number, j: number) => borders[wordOf[j] + 1] === borders[wordOf[i]];
+    const allowed = spanRule(text, words);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];
@@ -138,12 +126,12 @@ export class Reader implements SpanReader {
     const start = out.start_logits.data as Float32Array;
     const end = out.end_logits.data as Float32Array;
     const none = start[0] + end[0];
-    // Every span the reader may answer with (at most MAX_SPAN_TOKENS + 1 tokens, inside one table cell), by
-    // character offsets, with its score.
+    // Every span the reader may answer with (at most MAX_SPAN_TOKENS + 1 tokens; one table cell, clean of
+    // Markdown's marks: answer/span-rules.ts), by character offsets, with its score.
     const spans: { start: number; end: number; score: number }[] = [];
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        if (inOneCell(i, j)) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
+        if (allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
       }
     }
     // The n best distinct character spans, best first: token pairs inside the same words name the same

@@ -1,4 +1,4 @@
-import { BLOCK_LINE } from '../core/text-blocks.ts';
+import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
 import type { Encoder } from './types.ts';
 
 /** A document's passages as `encoder` takes them: what the ingestion worker encodes. */
@@ -10,7 +10,7 @@ export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countToken
  * Where a unit of a document ends: after . ! ? and the spaces that follow; at a blank line; before a list
  * item, a heading or a table row; after a heading line. Any other line break is a wrapped line, read through.
  */
-const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(?<=^[ \t]*#+[ \t][^\n]*)\n\s*`, 'gm');
+const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gm');
 
 interface Range {
   start: number;

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { spanRule, wordsOf } from './span-rules.ts';
+
+/** Every answer the rule allows in the text, as strings. */
+function answers(text: string): Set<string> {
+  const words = wordsOf(text);
+  const allowed = spanRule(text, words);
+  const out = new Set<string>();
+  for (let i = 0; i < words.length; i++) for (let j = i; j < words.length; j++) if (allowed(i, j)) out.add(text.slice(words[i].start, words[j].end));
+  return out;
+}
+
+describe('which spans of structured text may be an answer', () => {
+  it('keeps an answer inside one table cell', () => {
+    const got = answers('| Saturday | 10:00-14:00 |');
+    expect(got).toContain('10:00-14:00');
+    expect(got).not.toContain('Saturday | 10:00');
+    expect(answers('the sm|rg build')).toContain('sm|rg build');
+  });
+
+  it('neither starts nor ends on an inline Markdown mark', () => {
+    const got = answers('**Memories are stored in 4 bits** (`q4`), see MAX_BODY_BYTES.');
+    expect(got).toContain('in 4 bits');
+    expect(got).toContain('q4');
+    expect(got).toContain('MAX_BODY_BYTES');
+    for (const a of got) expect(a).not.toMatch(/^[`_]|[`_]$|^\*\*|\*\*$/);
+    // a single "*" or a "~" is part of what prose says
+    expect(answers('listed at Grade II* since 1950')).toContain('Grade II*');
+    expect(answers('the root *kwon- "dog"')).toContain('*kwon');
+    expect(answers('about ~70% of it')).toContain('~70%');
+  });
+
+  it('never starts on a heading\'s "#", which a number may follow', () => {
+    const got = answers('# MAC knowledge service\n## Quick start\nIt reached #1 in May.');
+    expect(got).toContain('MAC knowledge service');
+    expect(got).toContain('#1');
+    for (const a of got) expect(a).not.toMatch(/^#+\s/);
+  });
+
+  it('keeps inline code whole: no answer opens or closes half of it', () => {
+    const got = answers('| `MAX_CONCURRENT_ANSWERS` | `8`, `16` | answers at once |');
+    expect(got).toContain('8');
+    expect(got).toContain('16');
+    expect(got).not.toContain('8`, `16');
+    const prose = answers('set `THREADS` to `2` on small machines');
+    expect(prose).toContain('THREADS');
+    expect(prose).toContain('set `THREADS` to `2` on small machines');
+    expect(prose).not.toContain('THREADS` to `2');
+    expect(prose).not.toContain('set `THREADS');
+    const strong = answers('**Memories are stored in 4 bits** (`q4`): 0.56x the bytes');
+    expect(strong).toContain('in 4 bits');
+    expect(strong).not.toContain('in 4 bits** (`q4`)');
+    expect(answers('see **the table** below')).toContain('see **the table** below');
+    // backticks pair line by line: an unclosed one does not reach the next line
+    expect(answers('a ` stray\n`x` y')).toContain('x');
+  });
+});

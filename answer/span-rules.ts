@@ -1,0 +1,70 @@
+/**
+ * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
+ * punctuation, and ASCII symbols), and every punctuation character is a word of its own. Tokenizing word by
+ * word keeps each token's character offsets into the original text (the tokenizer's normalizer lowercases
+ * and strips accents, so its output does not map back by position).
+ */
+export const WORD = /[\p{P}!-/:-@[-`{-~]|[^\s\p{P}!-/:-@[-`{-~]+/gu;
+
+/** A word of a text the reader reads: its character offsets. */
+export interface Word {
+  start: number;
+  end: number;
+}
+
+/** The text's words (WORD), with their character offsets. */
+export const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+
+/**
+ * Which word ranges may be an answer in structured text (Markdown, wiki pages, tickets), as a test on the
+ * first and last word's indices `i <= j`:
+ * - it lies in one table cell: it holds no cell border, a "|" with a space or the line's edge beside it
+ *   ("| Saturday | 10:00-14:00 |": an answer is one cell; "sm|rg" is a word);
+ * - it starts and ends on no inline Markdown mark: a backtick, an underscore, or a doubled "*" ("in 4 bits**";
+ *   a single one stays: "Grade II*", "*kwon-"); nor does it start on a heading's "#" ("# Setup"; "#1" stays);
+ * - its `code` and **strong** text are whole: a range that starts inside either holds none of its marks, and
+ *   one that starts outside holds them in pairs, so "8`, `16" (from "`8`, `16`") and "in 4 bits** (q4)" are not
+ *   answers while "8" and "in 4 bits" are. Marks are paired line by line.
+ * Words are single punctuation characters or runs of other characters, so a mark is a word of its own.
+ */
+export function spanRule(text: string, words: Word[]): (i: number, j: number) => boolean {
+  const word = (w: Word) => text.slice(w.start, w.end);
+  const edge = (c: string | undefined) => c === undefined || /\s/.test(c);
+  const doubled = (w: Word) => text[w.start - 1] === text[w.start] || text[w.end] === text[w.start];
+  const borders = prefixCounts(words.map((w) => word(w) === '|' && (edge(text[w.start - 1]) || edge(text[w.end]))));
+  const code = paired(text, words, (w) => word(w) === '`');
+  // a run of two or more "*" or "_" is one mark: its first character
+  const strong = paired(text, words, (w) => (word(w) === '*' || word(w) === '_') && doubled(w) && text[w.start - 1] !== text[w.start]);
+  const mark = words.map((w) => word(w) === '`' || word(w) === '_' || (word(w) === '*' && doubled(w)));
+  // a heading's "#": first on its line (after spaces) and followed by a space or another "#"
+  const linePrefix = (w: Word) => text.slice(text.lastIndexOf('\n', w.start - 1) + 1, w.start);
+  const heading = words.map((w) => word(w) === '#' && /^[ \t]*#*$/.test(linePrefix(w)) && /^[#\s]/.test(text[w.end] ?? ' '));
+  return (i, j) => borders[j + 1] === borders[i] && !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
+}
+
+/** counts[k]: how many of the first k flags are set. */
+function prefixCounts(flags: boolean[]): number[] {
+  const counts = [0];
+  for (const f of flags) counts.push(counts[counts.length - 1] + Number(f));
+  return counts;
+}
+
+/**
+ * For a mark that opens and closes (a backtick, a "**"), paired line by line: whether a range of words is
+ * whole, holding none of the marks if it starts between an opening and its close, else an even number.
+ */
+function paired(text: string, words: Word[], isMark: (w: Word) => boolean): (i: number, j: number) => boolean {
+  const marks = words.map(isMark);
+  const counts = prefixCounts(marks);
+  const inside: boolean[] = [];
+  let open = false;
+  words.forEach((w, k) => {
+    if (k && text.slice(words[k - 1].end, w.start).includes('\n')) open = false;
+    inside.push(open);
+    if (marks[k]) open = !open;
+  });
+  return (i, j) => {
+    const n = counts[j + 1] - counts[i];
+    return n === 0 || (!inside[i] && n % 2 === 0);
+  };
+}
