@@ -1,16 +1,20 @@
 import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
-import { codecOfFormat, memoryFormat, OnnxEncoder } from '../encoder/index.ts';
+import { codecOfFormat, memoryFormat, OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
 import { progressBar } from '../bench/progress.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-// `npm run reindex`: brings a memory bank to the bundle's memory format, then rebuilds the vector index.
-// Passages this bundle made with another codec (MODULATION_CODEC) are converted from their stored memory,
-// without the encoder; passages of any other format (an older bundle, other memory settings) are
-// re-encoded from their stored text. Both go in small transactions, so an interrupted run resumes.
-// `--vacuum` then rewrites the file without the pages a smaller codec freed.
+// `npm run reindex` (the service stopped): brings a memory bank to this service and bundle, then rebuilds
+// the vector index.
+// - A document whose text this service splits into other passages (a bank made before a change to
+//   encoder/passages.ts, or with another bundle's tokenizer) has its passages replaced, encoded anew.
+// - Passages this bundle made with another codec (MODULATION_CODEC) are converted from their stored memory,
+//   without the encoder; passages of any other format (an older bundle, other memory settings) are
+//   re-encoded from their stored text.
+// All go in small transactions, so an interrupted run resumes. `--vacuum` then rewrites the file without
+// the pages a smaller codec freed.
 const config = readConfig();
 const p = paths(config);
 if (!existsSync(p.database)) {
@@ -23,6 +27,8 @@ const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
 const format = memoryFormat(manifest, codec);
 const store = new SqliteStore(p.database, codec, format);
 const started = performance.now();
+const encoder = new OnnxEncoder(bundle);
+const resplit = await splitAnew();
 let converted = 0;
 for (const [from, n] of store.memoryFormats()) {
   const fromCodec = from === format ? undefined : codecOfFormat(manifest, from);
@@ -35,7 +41,6 @@ for (const [from, n] of store.memoryFormats()) {
 }
 const toDo = [...store.memoryFormats()].filter(([f]) => f !== format).reduce((n, [, c]) => n + c, 0);
 if (toDo) {
-  const encoder = new OnnxEncoder(bundle);
   const bar = progressBar(`re-encoding to ${format}`, toDo);
   let done = 0;
   for (let batch = store.passagesToReencode(0, 64); batch.length; batch = store.passagesToReencode(batch[batch.length - 1].id, 64)) {
@@ -53,7 +58,7 @@ rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
-console.log(`\n${converted} passages converted to ${codec}, ${toDo} re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+console.log(`\n${resplit} documents split anew, ${converted} passages converted to ${codec}, ${toDo} re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
 const free = store.freeBytes();
 if (process.argv.includes('--vacuum')) {
   store.vacuum();
@@ -64,3 +69,23 @@ if (process.argv.includes('--vacuum')) {
 }
 store.close();
 await bundle.close();
+
+/** Replaces the passages of every document this service splits otherwise; returns how many it replaced. */
+async function splitAnew(): Promise<number> {
+  const bar = progressBar('checking passage splits', store.holdings('', 0).indexed);
+  let checked = 0;
+  let replaced = 0;
+  for (let batch = store.indexedVersions('', 64); batch.length; batch = store.indexedVersions(batch[batch.length - 1].documentId, 64)) {
+    for (const { documentId, version, text } of batch) {
+      const split = splitForEncoder(text, encoder);
+      const stored = store.documentPassages(documentId).map((row) => row.text);
+      if (split.length !== stored.length || split.some((t, i) => t !== stored[i])) {
+        const encoded = await encoder.encodePassages(split);
+        if (store.replacePassages(documentId, version, split.map((t, i) => ({ text: t, ...encoded[i] })), Date.now()).stored) replaced++;
+      }
+      bar.update(++checked);
+    }
+  }
+  bar.done();
+  return replaced;
+}

@@ -40,6 +40,27 @@ describe('SqliteStore', () => {
     expect(s.getDocument('a')!.status).toBe('deleted');
   });
 
+  it('replaces the passages of an indexed current version, and of no other', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'one. two.' }, { id: 'b', text: 'three' }], 1);
+    const jobs = s.claimJobs(2, 2);
+    const a = s.completeJob(jobs[0], [passage('one.'), passage('two.')], 3);
+    s.completeJob(jobs[1], [passage('three')], 3);
+    expect(s.indexedVersions('', 10).map((v) => [v.documentId, v.version, v.text])).toEqual([['a', 1, 'one. two.'], ['b', 1, 'three']]);
+    expect(s.indexedVersions('a', 10).map((v) => v.documentId)).toEqual(['b']);
+    const change = s.replacePassages('a', 1, [passage('one. two.')], 4);
+    expect(change).toMatchObject({ stored: true, removed: a.added.map((p) => p.id) });
+    expect(s.documentPassages('a').map((p) => p.text)).toEqual(['one. two.']);
+    expect(s.getDocument('a')!.versions[0]).toMatchObject({ status: 'indexed', passages: 1 });
+    // a version no longer current (a new one queued), or a deleted document: nothing stored
+    s.upsertDocuments([{ id: 'a', text: 'four' }], 5);
+    expect(s.replacePassages('a', 1, [passage('x')], 6).stored).toBe(false);
+    expect(s.indexedVersions('', 10).map((v) => v.documentId)).toEqual(['b']);
+    s.deleteDocument('b', 7);
+    expect(s.replacePassages('b', 1, [passage('x')], 8).stored).toBe(false);
+    expect(s.documentPassages('a').map((p) => p.text)).toEqual(['one. two.']);
+  });
+
   it('requeues running jobs after a crash and retries failures up to the limit', () => {
     const s = new SqliteStore(':memory:');
     s.upsertDocuments([{ id: 'a', text: 'v1' }], 1);

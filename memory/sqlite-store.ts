@@ -193,17 +193,49 @@ export class SqliteStore implements MemoryStore {
         if (d && d.status !== 'deleted') this.db.prepare("UPDATE versions SET status = 'superseded' WHERE document_id = ? AND version = ?").run(job.documentId, job.version);
         return { stored: false, added: [], removed: [] };
       }
-      const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version < ?').all(job.documentId, job.version) as Row[]).map((r) => r.id);
-      this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version < ?').run(job.documentId, job.version);
-      const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      const added = passages.map((p, ordinal) => {
-        const info = insert.run(job.documentId, job.version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat);
-        return { id: Number(info.lastInsertRowid), embedding: p.embedding };
-      });
+      const change = this.storePassages(job.documentId, job.version, passages, at);
       this.run(indexedStatements(job.documentId, job.version, passages.length, at));
       this.db.prepare("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?").run(at, job.id);
-      return { stored: true, added, removed };
+      return { stored: true, ...change };
     })();
+  }
+
+  /**
+   * Indexed current versions (their documents not deleted) with their text, by document id after `after`:
+   * what `npm run reindex` splits again.
+   */
+  indexedVersions(after: string, limit: number): { documentId: string; version: number; text: string }[] {
+    return (this.db.prepare(`SELECT v.document_id, v.version, v.text FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
+      WHERE d.id > ? AND d.status = 'indexed' AND v.status = 'indexed' AND v.text IS NOT NULL ORDER BY d.id LIMIT ?`).all(after, limit) as Row[]).map((r) => ({
+      documentId: r.document_id, version: r.version, text: r.text,
+    }));
+  }
+
+  /**
+   * Replaces the passages of a document's indexed current version (its text split anew: `npm run reindex`),
+   * in one transaction; stores nothing where that version is no longer current and indexed.
+   */
+  replacePassages(documentId: string, version: number, passages: NewPassage[], at: number): CompletedJob {
+    return this.db.transaction((): CompletedJob => {
+      const current = this.db.prepare(`SELECT 1 FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.current_version
+        WHERE d.id = ? AND d.current_version = ? AND d.status = 'indexed' AND v.status = 'indexed'`).get(documentId, version);
+      if (!current) return { stored: false, added: [], removed: [] };
+      const change = this.storePassages(documentId, version, passages, at);
+      this.db.prepare('UPDATE versions SET passages = ? WHERE document_id = ? AND version = ?').run(passages.length, documentId, version);
+      return { stored: true, ...change };
+    })();
+  }
+
+  /** Inside a transaction: a version's passages replace every earlier passage of its document (and its own). */
+  private storePassages(documentId: string, version: number, passages: NewPassage[], at: number): IndexChange {
+    const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version <= ?').all(documentId, version) as Row[]).map((r) => r.id);
+    this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version <= ?').run(documentId, version);
+    const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const added = passages.map((p, ordinal) => {
+      const info = insert.run(documentId, version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat);
+      return { id: Number(info.lastInsertRowid), embedding: p.embedding };
+    });
+    return { added, removed };
   }
 
   failJob(job: Job, error: string, at: number, maxAttempts: number): void {

@@ -157,6 +157,42 @@ describe('durability', () => {
     await again.close();
   });
 
+  it('reindex splits a document stored with another split into this service\'s passages, and leaves the others', async () => {
+    const data = tempDir('mac-split');
+    const svc = await startTestService({ DATA_DIR: data });
+    const api = client(svc.url);
+    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red. Pears are green.' }, { id: 'b', text: 'Bananas are yellow.' }] });
+    await waitIndexed(api, 'a');
+    await waitIndexed(api, 'b');
+    await svc.close();
+    // as an older splitter left it: "a" in two passages
+    const db = new Database(join(data, 'memory.sqlite'));
+    for (const [ordinal, text] of ['Apples are red.', 'Pears are green.'].entries()) {
+      db.prepare(`INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format)
+        SELECT document_id, version, ?, ?, codec, modulation, embedding, created_at, memory_format FROM passages WHERE document_id = 'a' AND ordinal = 0 LIMIT 1`).run(ordinal + 1, text);
+    }
+    db.prepare("DELETE FROM passages WHERE document_id = 'a' AND ordinal = 0").run();
+    db.prepare("UPDATE versions SET passages = 2 WHERE document_id = 'a'").run();
+    const before = db.prepare("SELECT id FROM passages WHERE document_id = 'b'").get();
+    db.close();
+
+    const reindex = runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE });
+    expect(reindex.status, reindex.stderr).toBe(0);
+    expect(reindex.stdout).toMatch(/1 documents split anew, 0 passages converted .* index rebuilt with 2 passages/);
+    const after = new Database(join(data, 'memory.sqlite'), { readonly: true });
+    expect(after.prepare("SELECT text FROM passages WHERE document_id = 'a'").all()).toEqual([{ text: 'Apples are red. Pears are green.' }]);
+    expect(after.prepare("SELECT passages FROM versions WHERE document_id = 'a'").get()).toEqual({ passages: 1 });
+    expect(after.prepare("SELECT id FROM passages WHERE document_id = 'b'").get()).toEqual(before); // already split so: untouched
+    // the keyword index follows the passages
+    expect(after.prepare("SELECT rowid FROM passages_fts WHERE passages_fts MATCH 'pears'").all()).toHaveLength(1);
+    after.close();
+    expect(runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE }).stdout).toMatch(/0 documents split anew/);
+    const again = await startTestService({ DATA_DIR: data });
+    const answer = await (await client(again.url).post('/v1/answers', { question: 'What colour are pears?', mode: 'rag', max_tokens: 2 })).json();
+    expect(answer.sources.map((s: { document_id: string }) => s.document_id)).toContain('a');
+    await again.close();
+  });
+
   it('backs up while the service runs and ingests, and a restore into an empty data directory serves it all', async () => {
     const data = tempDir('mac-live');
     const env = { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE, SNAPSHOT_INTERVAL_S: '1' };
