@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { paths, readConfig } from '../server/index.ts';
+import { lockDataDirOrExit } from './data-lock.ts';
 
 const USAGE = `npm run backup -- DIR     a consistent copy of DATA_DIR's memory bank, while the service runs
 npm run restore -- DIR [--force]   brings a backup back into DATA_DIR (stop the service first)
@@ -58,6 +59,7 @@ if (command === 'backup') {
     process.exit(1);
   }
   mkdirSync(readConfig().DATA_DIR, { recursive: true });
+  const lock = lockDataDirOrExit(readConfig().DATA_DIR, 'npm run restore');
   // The old bank's write-ahead log and index belong to the old database: they go with it.
   for (const stale of [`${p.database}-wal`, `${p.database}-shm`, p.index, `${p.index}.meta.json`]) rmSync(stale, { force: true });
   copyFileSync(join(dir, files.database), p.database);
@@ -66,5 +68,6 @@ if (command === 'backup') {
     copyFileSync(join(dir, files.meta), `${p.index}.meta.json`);
   }
   const summary = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8'));
+  lock.release();
   console.error(`restored ${summary.documents} documents, ${summary.passages} passages (backup of ${summary.created_at}) -> ${p.database}`);
 }

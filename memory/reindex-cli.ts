@@ -3,6 +3,7 @@ import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
 import { progressBar } from '../bench/progress.ts';
+import { lockDataDirOrExit } from './data-lock.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -21,6 +22,7 @@ if (!existsSync(p.database)) {
   console.error(`No memory bank at ${p.database}; set DATA_DIR.`);
   process.exit(1);
 }
+const lock = lockDataDirOrExit(config.DATA_DIR, 'npm run reindex');
 const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: false });
 const { manifest } = bundle;
 const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
@@ -69,6 +71,7 @@ if (process.argv.includes('--vacuum')) {
 }
 store.close();
 await bundle.close();
+lock.release();
 
 /** Replaces the passages of every document this service splits otherwise; returns how many it replaced. */
 async function splitAnew(): Promise<number> {

@@ -1,4 +1,5 @@
 import { BundleError } from '../bundle/index.ts';
+import { DataDirInUseError } from '../memory/index.ts';
 import { readConfig } from './config.ts';
 import { startService } from './start.ts';
 
@@ -13,6 +14,6 @@ try {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (err) {
-  console.error(err instanceof BundleError ? `Cannot start: ${err.message}` : err);
+  console.error(err instanceof BundleError || err instanceof DataDirInUseError ? `Cannot start: ${err.message}` : err);
   process.exit(1);
 }

@@ -6,7 +6,7 @@ import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker } from '../ingest/index.ts';
-import { openIndex, saveSnapshot, SqliteStore, type MemoryStore, type VectorIndex } from '../memory/index.ts';
+import { lockDataDir, openIndex, saveSnapshot, SqliteStore, type DataLock, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
@@ -28,14 +28,27 @@ export interface RunningService {
 
 const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
 
-/** Composition root: opens the bundle, the memory bank and the index, starts the worker and the server. */
+/**
+ * Composition root: takes the data directory (one process owns it: memory/data-lock.ts), opens the bundle,
+ * the memory bank and the index, starts the worker and the server.
+ */
 export async function startService(config: Config): Promise<RunningService> {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const lock = lockDataDir(config.DATA_DIR, 'the service');
+  try {
+    return await startOwning(config, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startOwning(config: Config, lock: DataLock): Promise<RunningService> {
   // This thread runs the question encoder only; passages are encoded and answers generated on model
   // threads of their own (bundle/thread.ts), each with its own sessions.
   const bundle = await loadBundle(config.BUNDLE_DIR, { threads: config.THREADS, verifyHashes: config.VERIFY_BUNDLE === 'hash', models: ['encoder'] });
   const { manifest } = bundle;
   log(`bundle ${manifest.bundle_id} loaded from ${config.BUNDLE_DIR}`);
-  mkdirSync(config.DATA_DIR, { recursive: true });
   const p = paths(config);
   const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
   const format = memoryFormat(manifest, codec);
@@ -177,6 +190,7 @@ export async function startService(config: Config): Promise<RunningService> {
       store.close();
       await bundle.close();
       await reader?.close();
+      lock.release();
     },
   };
 }

@@ -225,6 +225,22 @@ describe('durability', () => {
     expect(index).toBe(f.passages);
   });
 
+  it('lets one process own a data directory: a second service and reindex are refused, and kill -9 frees it', async () => {
+    const data = tempDir('mac-owner');
+    const env = { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE };
+    const first = await startProcess(env);
+    children.push(first.child);
+    await expect(startProcess(env)).rejects.toThrow(/exited with 1.*Cannot start: .* is in use by the service \(pid \d+, since .*\): one process owns a data directory/s);
+    const reindex = runCli('memory/reindex-cli.ts', [], env);
+    expect(reindex.status).toBe(1);
+    expect(reindex.stderr).toMatch(/is in use by the service/);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const next = await startProcess(env); // the operating system dropped the lock with the process
+    children.push(next.child);
+    expect((await fetch(`${next.url}/readyz`)).status).toBe(200);
+  });
+
   it('refuses to start without a bundle, or with a mismatched one, and says how to fix it', async () => {
     await expect(startProcess({ BUNDLE_DIR: join(tempDir('mac-none'), 'missing') })).rejects.toThrow(/exited with 1.*missing manifest.json.*npm run setup/s);
     const broken = tempDir('mac-broken');
