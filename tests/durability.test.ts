@@ -26,6 +26,17 @@ function startProcess(env: Record<string, string>): Promise<{ child: ChildProces
 const runCli = (script: string, args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
 
+/** A data directory whose bank holds these documents, indexed by the tiny bundle's service (stopped again). */
+async function bankWith(name: string, documents: { id: string; text: string }[]): Promise<string> {
+  const data = tempDir(name);
+  const svc = await startTestService({ DATA_DIR: data });
+  const api = client(svc.url);
+  await api.post('/v1/documents', { documents });
+  for (const d of documents) await waitIndexed(api, d.id);
+  await svc.close();
+  return data;
+}
+
 const children: ChildProcess[] = [];
 afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
 
@@ -64,13 +75,7 @@ describe('durability', () => {
   });
 
   it('restarts from the index snapshot plus catch-up, and rebuilds the index from SQLite alone', async () => {
-    const data = tempDir('mac-restart');
-    const svc = await startTestService({ DATA_DIR: data });
-    const api = client(svc.url);
-    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }] });
-    await waitIndexed(api, 'a');
-    await waitIndexed(api, 'b');
-    await svc.close(); // writes the snapshot
+    const data = await bankWith('mac-restart', [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }]); // closing wrote the snapshot
 
     const again = await startTestService({ DATA_DIR: data });
     expect(again.index.size()).toBe(2);
@@ -129,13 +134,7 @@ describe('durability', () => {
   });
 
   it('refuses a memory bank of another memory format; reindex converts another codec\'s memories and re-encodes other formats from the text', async () => {
-    const data = tempDir('mac-format');
-    const svc = await startTestService({ DATA_DIR: data });
-    const api = client(svc.url);
-    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }] });
-    await waitIndexed(api, 'a');
-    await waitIndexed(api, 'b');
-    await svc.close();
+    const data = await bankWith('mac-format', [{ id: 'a', text: 'Apples are red.' }, { id: 'b', text: 'Bananas are yellow.' }]);
 
     // the bundle's codec (q4) made them: the message names the setting that reads them as they are
     await expect(startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' })).rejects.toThrow(/holds 2 passages of format 'kv-.*-q4-.*MODULATION_CODEC=q4 to keep reading it as stored.*npm run reindex/s);
@@ -158,13 +157,7 @@ describe('durability', () => {
   });
 
   it('reindex splits a document stored with another split into this service\'s passages, and leaves the others', async () => {
-    const data = tempDir('mac-split');
-    const svc = await startTestService({ DATA_DIR: data });
-    const api = client(svc.url);
-    await api.post('/v1/documents', { documents: [{ id: 'a', text: 'Apples are red. Pears are green.' }, { id: 'b', text: 'Bananas are yellow.' }] });
-    await waitIndexed(api, 'a');
-    await waitIndexed(api, 'b');
-    await svc.close();
+    const data = await bankWith('mac-split', [{ id: 'a', text: 'Apples are red. Pears are green.' }, { id: 'b', text: 'Bananas are yellow.' }]);
     // as an older splitter left it: "a" in two passages
     const db = new Database(join(data, 'memory.sqlite'));
     for (const [ordinal, text] of ['Apples are red.', 'Pears are green.'].entries()) {
