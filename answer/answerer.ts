@@ -125,7 +125,7 @@ export class Answerer {
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
-    const { store, index, encoder, lm, manifest } = this.deps;
+    const { lm, manifest } = this.deps;
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, verify: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
@@ -138,14 +138,10 @@ export class Answerer {
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
     } else if (opts.mode !== 'base') {
-      const question = await encoder.encodeQuestion(opts.question);
-      timings.encode = performance.now() - t0;
-      const t1 = performance.now();
       // hybrid reads the best ragK passages as text and the best macK as memories
       const k = opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK;
-      candidates = selectCandidates(store, index, opts.question, question.embedding, k, this.settings.keywordRetrieval, opts.filter);
-      timings.retrieve = performance.now() - t1;
-      const best = candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
+      candidates = await this.select(opts, k, timings);
+      const best = topSimilarity(candidates);
       if (!candidates.length || best < this.settings.abstainBelow) {
         timings.total = performance.now() - t0;
         const reason = candidates.length
@@ -221,6 +217,30 @@ export class Answerer {
     };
   }
 
+  /**
+   * The question's candidates. In a conversation a question may lean on the turn before it ("How long did it
+   * take?" after "Who designed the bridge?"): where nothing it finds alone is relevant enough (ABSTAIN_BELOW),
+   * it is asked again after that turn's question and answer, which name its subject. A question that finds
+   * its own answer, a new topic included, keeps what it found.
+   */
+  private async select(opts: AnswerOptions, k: number, timings: { encode: number; retrieve: number }): Promise<Candidate[]> {
+    const { store, index, encoder } = this.deps;
+    const find = async (asking: string) => {
+      const t0 = performance.now();
+      const { embedding } = await encoder.encodeQuestion(asking);
+      const t1 = performance.now();
+      const found = selectCandidates(store, index, asking, embedding, k, this.settings.keywordRetrieval, opts.filter);
+      timings.encode += t1 - t0;
+      timings.retrieve += performance.now() - t1;
+      return found;
+    };
+    const alone = await find(opts.question);
+    const last = opts.history?.at(-1);
+    if (!last || topSimilarity(alone) >= this.settings.abstainBelow) return alone;
+    const inContext = await find(`${last.question} ${last.answer} ${opts.question}`);
+    return topSimilarity(inContext) > topSimilarity(alone) ? inContext : alone;
+  }
+
   /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
   private fitPrompt(question: string, passages: string[], history: Turn[], room: number) {
     const { manifest, lm } = this.deps;
@@ -270,4 +290,9 @@ function nothingRelevant(mode: Mode, reason: string, timings: AnswerResult['timi
     answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
     readerAgree: null, readerScore: null, readerMargin: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
   };
+}
+
+/** The best candidate's similarity (-1 without candidates). */
+function topSimilarity(candidates: Candidate[]): number {
+  return candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
 }

@@ -18,6 +18,16 @@ describe('which spans of structured text may be an answer', () => {
     expect(answers('the sm|rg build')).toContain('sm|rg build');
   });
 
+  it('keeps an answer inside one block: no blank line, list item, heading or table row inside it', () => {
+    const page = 'Maritime Museum\n\nThe Maritime Museum keeps the tug\nResolute, built in 1907.\n- Sundays: free\n# Hours\nnine to five';
+    const got = answers(page);
+    expect(got).toContain('The Maritime Museum');
+    expect(got).toContain('tug\nResolute'); // a wrapped line is read through
+    expect(got).toContain('Sundays: free');
+    expect(got).toContain('nine to five');
+    for (const a of got) expect(a).not.toMatch(/\n[ \t]*\n|\n(- |# )|Hours\n/);
+  });
+
   it('neither starts nor ends on an inline Markdown mark', () => {
     const got = answers('**Memories are stored in 4 bits** (`q4`), see MAX_BODY_BYTES.');
     expect(got).toContain('in 4 bits');

@@ -1,3 +1,5 @@
+import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
+
 /**
  * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
  * punctuation, and ASCII symbols), and every punctuation character is a word of its own. Tokenizing word by
@@ -18,6 +20,8 @@ export const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m
 /**
  * Which word ranges may be an answer in structured text (Markdown, wiki pages, tickets), as a test on the
  * first and last word's indices `i <= j`:
+ * - it lies in one block: it crosses no blank line, no line break before a list item, heading or table row,
+ *   and none after a heading ("Maritime Museum\n\nThe Maritime Museum" is not an answer);
  * - it lies in one table cell: it holds no cell border, a "|" with a space or the line's edge beside it
  *   ("| Saturday | 10:00-14:00 |": an answer is one cell; "sm|rg" is a word);
  * - it starts and ends on no inline Markdown mark: a backtick, an underscore, or a doubled "*" ("in 4 bits**";
@@ -39,7 +43,22 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   // a heading's "#": first on its line (after spaces) and followed by a space or another "#"
   const linePrefix = (w: Word) => text.slice(text.lastIndexOf('\n', w.start - 1) + 1, w.start);
   const heading = words.map((w) => word(w) === '#' && /^[ \t]*#*$/.test(linePrefix(w)) && /^[#\s]/.test(text[w.end] ?? ' '));
-  return (i, j) => borders[j + 1] === borders[i] && !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
+  // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k)
+  const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
+  return (i, j) =>
+    blockStarts[j + 1] === blockStarts[i + 1] && borders[j + 1] === borders[i] && !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
+}
+
+const BLOCK_START = new RegExp(BLOCK_LINE, 'y');
+const HEADING_START = new RegExp(HEADING, 'y');
+
+/** Whether the gap [from, to) between two words ends a block: a blank line, or a line break before a block line or after a heading. */
+function blockBreak(text: string, from: number, to: number): boolean {
+  const gap = text.slice(from, to);
+  if (!gap.includes('\n')) return false;
+  if (/\n[ \t]*\n/.test(gap)) return true;
+  const startsAt = (re: RegExp, at: number) => ((re.lastIndex = at), re.test(text));
+  return startsAt(BLOCK_START, from + gap.lastIndexOf('\n') + 1) || startsAt(HEADING_START, text.lastIndexOf('\n', from - 1) + 1);
 }
 
 /** counts[k]: how many of the first k flags are set. */

@@ -79,4 +79,18 @@ describe('smoke on the real default bundle', () => {
     expect(hybrid.answer).toBe('Tomas Okafor');
     expect(hybrid.sources.map((s: any) => [s.document_id, s.in_prompt])).toEqual([['bridge-landmark', false], ['bridge-history', true]]);
   }, 60_000);
+
+  it('finds a follow-up question\'s subject in the turn before it, and a new topic on its own', async () => {
+    const history = [{ question: 'Who designed the crossing of the Maren at Ostvik?', answer: 'Tomas Okafor' }];
+    const ask = async (question: string, turns: typeof history) =>
+      (await api.post('/v1/answers', { question, mode: 'rag', max_tokens: 16, abstain_below_confidence: 0, history: turns })).json();
+    const alone = await ask('How long did it take?', []);
+    expect(alone.abstain_reason).toMatch(/no memory is relevant enough/);
+    const followUp = await ask('How long did it take?', history);
+    expect(followUp.sources.map((s: any) => s.document_id)).toEqual(['bridge-history']);
+    expect(followUp.answer).toBe('four years');
+    const row = rows[0];
+    const newTopic = await ask(row.qas[0].question, history);
+    expect(newTopic.sources.map((s: any) => s.document_id)).toContain(row.id);
+  }, 60_000);
 });
