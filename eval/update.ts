@@ -15,14 +15,18 @@ import { ModeLog, modeLogPath } from './mode-log.ts';
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
 
-const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...]
+const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...] [--as version|document]
 
 Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
 the first --edits questions whose answer occurs in its paragraph and has a replacement of the same kind
 (a year for a year, another number for a number, a capitalised name for a name, else any span), a second version of the paragraph
 with every occurrence of the answer replaced by another question's answer (from another article) is sent
 to the webhook as the same document. Each mode is then asked the question: does the answer follow the new
-value, the old one, or neither? (oracle: the new version in the prompt.)`;
+value, the old one, or neither? (oracle: the new version in the prompt.)
+
+--as document: the edited paragraph arrives instead as another document (its id + "~update", published
+2026-06-01; the originals 2020-06-01), so both stay in memory, as when a newer source restates an older one
+with a fact changed.`;
 
 type Kind = 'year' | 'number' | 'name' | 'other';
 const kindOf = (answer: string): Kind =>
@@ -67,13 +71,18 @@ export async function main() {
     options: {
       data: { type: 'string' }, out: { type: 'string' }, edits: { type: 'string', default: '100' }, modes: { type: 'string', default: MODES.join(',') },
       'max-tokens': { type: 'string', default: '16' }, bundle: { type: 'string', default: 'bundles/default' }, threads: { type: 'string', default: '0' },
-      work: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      work: { type: 'string' }, as: { type: 'string', default: 'version' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.data || !values.out) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
+  if (values.as !== 'version' && values.as !== 'document') {
+    console.error(`--as: version or document, not ${values.as}`);
+    process.exit(2);
+  }
+  const asDocument = values.as === 'document';
   const out = values.out!.replace(/\.json$/, '');
   const modes = values.modes!.split(',').filter(Boolean) as Mode[];
   const paragraphs = readSquad(values.data!);
@@ -81,7 +90,7 @@ export async function main() {
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const format = memoryFormat(manifest, manifest.memory.codec);
   const dataSha = createHash('sha256').update(readFileSync(values.data!)).digest('hex');
-  const work = values.work ?? join('runs', 'eval-update', `${format}-${dataSha.slice(0, 8)}-${edits.length}`);
+  const work = values.work ?? join('runs', 'eval-update', `${format}-${dataSha.slice(0, 8)}-${edits.length}${asDocument ? '-as-document' : ''}`);
   mkdirSync(work, { recursive: true });
   note(`${edits.length} edits; memory bank ${work}`);
   const running = await startService(readConfig({
@@ -89,10 +98,18 @@ export async function main() {
   }));
   try {
     const client = api(running.url);
-    await ingestAll(client, paragraphs.map(toDocument), 50, 'original versions');
-    await ingestAll(client, edits.map((e) => toDocument(e.paragraph)), 50, 'new versions');
-    const settings = { bundle_id: manifest.bundle_id, memory_format: format, data_sha256: dataSha, edits: edits.length, max_tokens: Number(values['max-tokens']) };
-    const summary: Record<string, { n: number; new: number; old: number; neither: number }> = {};
+    const dated = (p: SquadParagraph, publishedAt: string, suffix = '') => ({ ...toDocument(p), id: toDocument(p).id + suffix, published_at: publishedAt });
+    if (asDocument) {
+      await ingestAll(client, paragraphs.map((p) => dated(p, '2020-06-01T00:00:00Z')), 50, 'original documents');
+      await ingestAll(client, edits.map((e) => dated(e.paragraph, '2026-06-01T00:00:00Z', '~update')), 50, 'newer documents');
+    } else {
+      await ingestAll(client, paragraphs.map(toDocument), 50, 'original versions');
+      await ingestAll(client, edits.map((e) => toDocument(e.paragraph)), 50, 'new versions');
+    }
+    const settings = {
+      bundle_id: manifest.bundle_id, memory_format: format, data_sha256: dataSha, edits: edits.length, max_tokens: Number(values['max-tokens']), as: values.as,
+    };
+    const summary: Record<string, { n: number; new: number; old: number; neither: number; read_newer?: number; read_older?: number }> = {};
     for (const mode of modes) {
       const log = new ModeLog(modeLogPath(out, mode), { ...settings, mode });
       const done = log.records();
@@ -104,16 +121,23 @@ export async function main() {
       bar.done();
       const records = log.records();
       log.compress();
-      const counts = { n: 0, new: 0, old: 0, neither: 0 };
+      const counts: (typeof summary)[string] = { n: 0, new: 0, old: 0, neither: 0, ...(asDocument ? { read_newer: 0, read_older: 0 } : {}) };
       for (const e of edits) {
         const r = records.get(e.id)!;
         counts.n++;
         if (contains(r.prediction, e.new)) counts.new++;
         else if (contains(r.prediction, e.old)) counts.old++;
         else counts.neither++;
+        if (asDocument) {
+          // which of the two documents the answer read (sources: document ids)
+          const id = toDocument(e.paragraph).id;
+          if (r.sources.includes(`${id}~update`)) counts.read_newer!++;
+          if (r.sources.includes(id)) counts.read_older!++;
+        }
       }
       summary[mode] = counts;
-      note(`${mode}: new ${counts.new}, old ${counts.old}, neither ${counts.neither} of ${counts.n}`);
+      note(`${mode}: new ${counts.new}, old ${counts.old}, neither ${counts.neither} of ${counts.n}` +
+        (asDocument ? `; read the newer document ${counts.read_newer}, the older ${counts.read_older}` : ''));
       const report = {
         command: commandLine(process.argv.slice(2), 'eval:update', 'eval/update.ts'), git: STARTED_AT_REVISION, finished_at: new Date().toISOString(),
         machine: machine(), settings, rule: 'new: the normalised new value occurs in the normalised answer; old: else the old value does; neither: else',
