@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExactIndex, SqliteStore } from '../memory/index.ts';
-import { selectCandidates } from './candidates.ts';
+import type { StoredPassage } from '../memory/index.ts';
+import { selectCandidates, withoutRestated } from './candidates.ts';
 
 /** A unit vector at `angle` radians in the plane (so cosines are easy to read). */
 const at = (angle: number) => Float32Array.of(Math.cos(angle), Math.sin(angle), 0);
@@ -42,5 +43,34 @@ describe('selectCandidates', () => {
     const { store: s2, index: i2 } = memory([['Zebras graze.', 0], ['Zebras sleep.', 0.5]]);
     s2.deleteDocument('d0', 9);
     expect(selectCandidates(s2, i2, 'zebras', at(0), 2, true).map((x) => x.passage.documentId)).toEqual(['d1']);
+  });
+});
+
+describe('withoutRestated', () => {
+  const passage = (id: number, documentId: string, text: string, createdAt: number, publishedAt: number | null = null): StoredPassage => ({
+    id, documentId, version: 1, ordinal: 0, text, title: null, source: null, memory: { codec: 'fp32', bytes: Buffer.alloc(0) },
+    embedding: new Float32Array(3), createdAt, publishedAt,
+  });
+  const old = 'The Harbor Library opened in 1911 and its first director was Ada Brennan, who ran it for twenty years.';
+  const fixed = 'The Harbor Library opened in 1912 and its first director was Ada Brennan, who ran it for twenty years.';
+
+  it('lets a newer document that restates a passage stand for it, wherever the older ranked', () => {
+    const [a, b, c] = [passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 20), passage(3, 'other', 'Markets open at nine.', 5)];
+    expect(withoutRestated([a, b, c]).map((p) => p.id)).toEqual([2, 3]);
+    expect(withoutRestated([b, a, c]).map((p) => p.id)).toEqual([2, 3]);
+  });
+
+  it('reads age from published_at where both have one, else from indexing', () => {
+    const wiki = passage(1, 'wiki', old, 30, Date.parse('2026-05-01'));
+    const news = passage(2, 'news', fixed, 20, Date.parse('2020-01-01'));
+    expect(withoutRestated([news, wiki]).map((p) => p.id)).toEqual([1]);
+    expect(withoutRestated([passage(2, 'news', fixed, 20), wiki]).map((p) => p.id)).toEqual([1]); // indexed later
+  });
+
+  it('keeps passages that differ, of one document, or of the same age', () => {
+    const other = 'The Harbor Library holds 40,000 books and a map collection donated by the port authority in 1990.';
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', other, 20)])).toHaveLength(2);
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'wiki', fixed, 20)])).toHaveLength(2);
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 10)])).toHaveLength(2);
   });
 });

@@ -9,6 +9,9 @@ export interface Candidate {
 /** How many passages each retriever proposes to the fusion (more when k asks for more). */
 const PROPOSALS = 32;
 
+/** Jaccard similarity of two passages' word sets at or above which one restates the other. */
+const RESTATES = 0.8;
+
 /**
  * Candidate memories for a question: nearest neighbours by embedding, by default fused with SQLite FTS5
  * keyword hits (RETRIEVAL=vector+keyword): hnswlib and FTS5 each propose their best passages, and every
@@ -16,7 +19,7 @@ const PROPOSALS = 32;
  * proposals. SQLite has the last word: a passage forgotten after the index answered is dropped here, so
  * no answer can draw on a deleted document. A filter (collections, metadata, ...) is applied inside the
  * search: the index walks its graph for neighbours that match, so a selective filter still yields k
- * candidates.
+ * candidates. A passage that a newer document restates nearly word for word gives way to it (withoutRestated).
  */
 export function selectCandidates(
   store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, k: number, withKeywords: boolean, filter: DocumentFilter = {},
@@ -28,7 +31,7 @@ export function selectCandidates(
   const ranked = withKeywords
     ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed, allow)
     : index.search(embedding, overfetch, allow).map((n) => n.id);
-  const passages = store.getPassages(ranked.slice(0, overfetch));
+  const passages = withoutRestated(store.getPassages(ranked.slice(0, overfetch)));
   return passages.slice(0, k).map((passage) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
@@ -50,6 +53,26 @@ function fused(
   const kw = standardised(ids.map((id) => bm25.get(id) ?? 0));
   const score = new Map(ids.map((id, i) => [id, cos[i] + kw[i]]));
   return ids.sort((a, b) => score.get(b)! - score.get(a)!);
+}
+
+/**
+ * The passages, best first, less each one that a newer passage of another document among them restates
+ * nearly word for word (RESTATES): a corrected copy from another source, or a page re-posted under a new
+ * id, stands for the older text, whichever ranked higher. Newer: the later `published_at` where both
+ * documents have one, else the later indexing; two of the same age both stay.
+ */
+export function withoutRestated(passages: StoredPassage[]): StoredPassage[] {
+  const words = passages.map((p) => new Set(p.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
+  const age = (a: StoredPassage, b: StoredPassage) =>
+    a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
+  return passages.filter((p, i) => !passages.some((q, j) =>
+    q.documentId !== p.documentId && age(q, p) > 0 && jaccard(words[i], words[j]) >= RESTATES));
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared / Math.max(a.size + b.size - shared, 1);
 }
 
 /** (x - mean) / standard deviation; all zeros when the values do not vary. */

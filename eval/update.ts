@@ -24,7 +24,7 @@ with every occurrence of the answer replaced by another question's answer (from 
 to the webhook as the same document. Each mode is then asked the question: does the answer follow the new
 value, the old one, or neither? (oracle: the new version in the prompt.)
 
---as document: the edited paragraph arrives instead as another document (its id + "~update", published
+--as document: the edited paragraph arrives instead as another document (its id + "/update", published
 2026-06-01; the originals 2020-06-01), so both stay in memory, as when a newer source restates an older one
 with a fact changed.`;
 
@@ -101,7 +101,7 @@ export async function main() {
     const dated = (p: SquadParagraph, publishedAt: string, suffix = '') => ({ ...toDocument(p), id: toDocument(p).id + suffix, published_at: publishedAt });
     if (asDocument) {
       await ingestAll(client, paragraphs.map((p) => dated(p, '2020-06-01T00:00:00Z')), 50, 'original documents');
-      await ingestAll(client, edits.map((e) => dated(e.paragraph, '2026-06-01T00:00:00Z', '~update')), 50, 'newer documents');
+      await ingestAll(client, edits.map((e) => dated(e.paragraph, '2026-06-01T00:00:00Z', '/update')), 50, 'newer documents');
     } else {
       await ingestAll(client, paragraphs.map(toDocument), 50, 'original versions');
       await ingestAll(client, edits.map((e) => toDocument(e.paragraph)), 50, 'new versions');
@@ -131,7 +131,7 @@ export async function main() {
         if (asDocument) {
           // which of the two documents the answer read (sources: document ids)
           const id = toDocument(e.paragraph).id;
-          if (r.sources.includes(`${id}~update`)) counts.read_newer!++;
+          if (r.sources.includes(`${id}/update`)) counts.read_newer!++;
           if (r.sources.includes(id)) counts.read_older!++;
         }
       }

@@ -252,7 +252,7 @@ export class SqliteStore implements MemoryStore {
 
   getPassages(ids: number[]): StoredPassage[] {
     if (!ids.length) return [];
-    const rows = this.db.prepare(`SELECT p.*, d.title, d.source FROM passages p JOIN documents d ON d.id = p.document_id
+    const rows = this.db.prepare(`SELECT p.*, d.title, d.source, d.published_at FROM passages p JOIN documents d ON d.id = p.document_id
       WHERE p.id IN (SELECT value FROM json_each(?)) AND d.status != 'deleted'`).all(JSON.stringify(ids)) as Row[];
     const byId = new Map(rows.map((r) => [r.id as number, r]));
     return ids.flatMap((id) => {
@@ -260,6 +260,7 @@ export class SqliteStore implements MemoryStore {
       return r ? [{
         id: r.id, documentId: r.document_id, version: r.version, ordinal: r.ordinal, text: r.text, title: r.title, source: r.source,
         memory: { codec: r.codec as Codec, bytes: r.modulation }, embedding: blobToFloat32(r.embedding), createdAt: r.created_at,
+        publishedAt: r.published_at ?? null,
       }] : [];
     });
   }

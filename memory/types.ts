@@ -31,6 +31,8 @@ export interface StoredPassage {
   memory: StoredMemory;
   embedding: Float32Array;
   createdAt: number;
+  /** Its document's `published_at` (ms), where the sender gave one. */
+  publishedAt: number | null;
 }
 
 /** How passage memories can be stored (memory/codec.ts). */
