@@ -341,8 +341,15 @@ for setting in "words 32 relative" "words 64 relative"; do
 done
 # (The 32-slot trained rows need adapters trained with mac/experiments/lora-words-32*.json: a GPU run,
 # scripts/device/train-memory.sh; then bundle_setup --memory-encoder runs/memory/<name>.pt.)
-# Knowledge updates: does the answer follow a document's new version?
-run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 --threads 1
+# Knowledge updates: does the answer follow a document's new version, or a newer document's edited copy?
+run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-squad-1.1-validation --edits 100 \
+  --modes base,mac,rag+grounded,hybrid+grounded,oracle+grounded --threads 2
+run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-document-after-squad-1.1-validation \
+  --edits 100 --as document --modes mac,rag+grounded,hybrid+grounded --threads 2
+# (the before run: the same at bfdea98, out results/update-as-document-before-squad-1.1-validation)
+# Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
+run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
+  eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
 OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed, load and bytes (on a quiet machine: nothing else running).
