@@ -53,24 +53,32 @@ describe('withoutRestated', () => {
   });
   const old = 'The Harbor Library opened in 1911 and its first director was Ada Brennan, who ran it for twenty years.';
   const fixed = 'The Harbor Library opened in 1912 and its first director was Ada Brennan, who ran it for twenty years.';
+  const q = 'When did the Harbor Library open?';
 
   it('lets a newer document that restates a passage stand for it, wherever the older ranked', () => {
     const [a, b, c] = [passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 20), passage(3, 'other', 'Markets open at nine.', 5)];
-    expect(withoutRestated([a, b, c]).map((p) => p.id)).toEqual([2, 3]);
-    expect(withoutRestated([b, a, c]).map((p) => p.id)).toEqual([2, 3]);
+    expect(withoutRestated([a, b, c], q).map((p) => p.id)).toEqual([2, 3]);
+    expect(withoutRestated([b, a, c], q).map((p) => p.id)).toEqual([2, 3]);
   });
 
   it('reads age from published_at where both have one, else from indexing', () => {
     const wiki = passage(1, 'wiki', old, 30, Date.parse('2026-05-01'));
     const news = passage(2, 'news', fixed, 20, Date.parse('2020-01-01'));
-    expect(withoutRestated([news, wiki]).map((p) => p.id)).toEqual([1]);
-    expect(withoutRestated([passage(2, 'news', fixed, 20), wiki]).map((p) => p.id)).toEqual([1]); // indexed later
+    expect(withoutRestated([news, wiki], q).map((p) => p.id)).toEqual([1]);
+    expect(withoutRestated([passage(2, 'news', fixed, 20), wiki], q).map((p) => p.id)).toEqual([1]); // indexed later
   });
 
   it('keeps passages that differ, of one document, or of the same age', () => {
     const other = 'The Harbor Library holds 40,000 books and a map collection donated by the port authority in 1990.';
-    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', other, 20)])).toHaveLength(2);
-    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'wiki', fixed, 20)])).toHaveLength(2);
-    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 10)])).toHaveLength(2);
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', other, 20)], q)).toHaveLength(2);
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'wiki', fixed, 20)], q)).toHaveLength(2);
+    expect(withoutRestated([passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 10)], q)).toHaveLength(2);
+  });
+
+  it('keeps the older where the question points at it: a word it holds that the newer lacks', () => {
+    const week = (n: number, sales: number) => `Weekly report for week ${n}: the harbor shop by the old ferry pier sold ${sales} tickets to visitors, most of them from the morning ferry, and the museum cafe stayed open late on both weekend days as usual.`;
+    const [w12, w13] = [passage(1, 'report-12', week(12, 40), 10), passage(2, 'report-13', week(13, 55), 20)];
+    expect(withoutRestated([w12, w13], 'How many tickets were sold in week 12?').map((p) => p.id)).toEqual([1, 2]);
+    expect(withoutRestated([w12, w13], 'How many tickets did the harbor shop sell?').map((p) => p.id)).toEqual([2]);
   });
 });

@@ -1,4 +1,4 @@
-import type { DocumentFilter, MemoryStore, StoredPassage, VectorIndex } from '../memory/index.ts';
+import { contentWords, wordSet, type DocumentFilter, type MemoryStore, type StoredPassage, type VectorIndex } from '../memory/index.ts';
 
 export interface Candidate {
   passage: StoredPassage;
@@ -31,7 +31,7 @@ export function selectCandidates(
   const ranked = withKeywords
     ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed, allow)
     : index.search(embedding, overfetch, allow).map((n) => n.id);
-  const passages = withoutRestated(store.getPassages(ranked.slice(0, overfetch)));
+  const passages = withoutRestated(store.getPassages(ranked.slice(0, overfetch)), question);
   return passages.slice(0, k).map((passage) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
@@ -58,15 +58,18 @@ function fused(
 /**
  * The passages, best first, less each one that a newer passage of another document among them restates
  * nearly word for word (RESTATES): a corrected copy from another source, or a page re-posted under a new
- * id, stands for the older text, whichever ranked higher. Newer: the later `published_at` where both
- * documents have one, else the later indexing; two of the same age both stay.
+ * id, stands for the older text, whichever ranked higher. Not where the question points at the older: a
+ * question word it holds and the newer lacks ("sales in week 12" keeps week 12's report beside week 13's).
+ * Newer: the later `published_at` where both documents have one, else the later indexing; two of the same
+ * age both stay.
  */
-export function withoutRestated(passages: StoredPassage[]): StoredPassage[] {
-  const words = passages.map((p) => new Set(p.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
+export function withoutRestated(passages: StoredPassage[], question: string): StoredPassage[] {
+  const words = passages.map((p) => wordSet(p.text));
+  const asked = contentWords(question);
   const age = (a: StoredPassage, b: StoredPassage) =>
     a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
-  return passages.filter((p, i) => !passages.some((q, j) =>
-    q.documentId !== p.documentId && age(q, p) > 0 && jaccard(words[i], words[j]) >= RESTATES));
+  const restates = (j: number, i: number) => jaccard(words[i], words[j]) >= RESTATES && asked.every((w) => !words[i].has(w) || words[j].has(w));
+  return passages.filter((p, i) => !passages.some((q, j) => q.documentId !== p.documentId && age(q, p) > 0 && restates(j, i)));
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
