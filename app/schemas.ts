@@ -125,7 +125,8 @@ export const answerRequestSchema = z.strictObject({
     .describe('abstain when the calibrated confidence is below this (0: never); default: the server\'s ABSTAIN_BELOW_CONFIDENCE'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
-    .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM'),
+    .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM. ' +
+      'A question that finds nothing above ABSTAIN_BELOW alone is searched for again after the last turn (a follow-up such as "How long did it take?")'),
 });
 export type AnswerRequest = z.infer<typeof answerRequestSchema>;
 
