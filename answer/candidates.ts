@@ -68,7 +68,10 @@ export function withoutRestated(passages: StoredPassage[], question: string): St
   const asked = contentWords(question);
   const age = (a: StoredPassage, b: StoredPassage) =>
     a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
-  const restates = (j: number, i: number) => jaccard(words[i], words[j]) >= RESTATES && asked.every((w) => !words[i].has(w) || words[j].has(w));
+  // (a Jaccard similarity of r needs the smaller set at least r times the larger: most pairs end there)
+  const restates = (j: number, i: number) =>
+    Math.min(words[i].size, words[j].size) >= RESTATES * Math.max(words[i].size, words[j].size) &&
+    jaccard(words[i], words[j]) >= RESTATES && asked.every((w) => !words[i].has(w) || words[j].has(w));
   return passages.filter((p, i) => !passages.some((q, j) => q.documentId !== p.documentId && age(q, p) > 0 && restates(j, i)));
 }
 
