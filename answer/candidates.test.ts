@@ -47,6 +47,7 @@ describe('selectCandidates', () => {
 });
 
 describe('withoutRestated', () => {
+  const ids = (kept: { passage: StoredPassage }[]) => kept.map((k) => k.passage.id);
   const passage = (id: number, documentId: string, text: string, createdAt: number, publishedAt: number | null = null): StoredPassage => ({
     id, documentId, version: 1, ordinal: 0, text, title: null, source: null, memory: { codec: 'fp32', bytes: Buffer.alloc(0) },
     embedding: new Float32Array(3), createdAt, publishedAt,
@@ -57,15 +58,16 @@ describe('withoutRestated', () => {
 
   it('lets a newer document that restates a passage stand for it, wherever the older ranked', () => {
     const [a, b, c] = [passage(1, 'wiki', old, 10), passage(2, 'news', fixed, 20), passage(3, 'other', 'Markets open at nine.', 5)];
-    expect(withoutRestated([a, b, c], q).map((p) => p.id)).toEqual([2, 3]);
-    expect(withoutRestated([b, a, c], q).map((p) => p.id)).toEqual([2, 3]);
+    expect(ids(withoutRestated([a, b, c], q))).toEqual([2, 3]);
+    expect(withoutRestated([a, b, c], q).map((k) => k.supersedes.map((p) => p.id))).toEqual([[1], []]);
+    expect(ids(withoutRestated([b, a, c], q))).toEqual([2, 3]);
   });
 
   it('reads age from published_at where both have one, else from indexing', () => {
     const wiki = passage(1, 'wiki', old, 30, Date.parse('2026-05-01'));
     const news = passage(2, 'news', fixed, 20, Date.parse('2020-01-01'));
-    expect(withoutRestated([news, wiki], q).map((p) => p.id)).toEqual([1]);
-    expect(withoutRestated([passage(2, 'news', fixed, 20), wiki], q).map((p) => p.id)).toEqual([1]); // indexed later
+    expect(ids(withoutRestated([news, wiki], q))).toEqual([1]);
+    expect(ids(withoutRestated([passage(2, 'news', fixed, 20), wiki], q))).toEqual([1]); // indexed later
   });
 
   it('keeps passages that differ, of one document, or of the same age', () => {
@@ -78,7 +80,7 @@ describe('withoutRestated', () => {
   it('keeps the older where the question points at it: a word it holds that the newer lacks', () => {
     const week = (n: number, sales: number) => `Weekly report for week ${n}: the harbor shop by the old ferry pier sold ${sales} tickets to visitors, most of them from the morning ferry, and the museum cafe stayed open late on both weekend days as usual.`;
     const [w12, w13] = [passage(1, 'report-12', week(12, 40), 10), passage(2, 'report-13', week(13, 55), 20)];
-    expect(withoutRestated([w12, w13], 'How many tickets were sold in week 12?').map((p) => p.id)).toEqual([1, 2]);
-    expect(withoutRestated([w12, w13], 'How many tickets did the harbor shop sell?').map((p) => p.id)).toEqual([2]);
+    expect(ids(withoutRestated([w12, w13], 'How many tickets were sold in week 12?'))).toEqual([1, 2]);
+    expect(ids(withoutRestated([w12, w13], 'How many tickets did the harbor shop sell?'))).toEqual([2]);
   });
 });

@@ -4,6 +4,8 @@ export interface Candidate {
   passage: StoredPassage;
   /** Cosine similarity of the question's and the passage's embeddings (abstention and confidence read it). */
   similarity: number;
+  /** Older passages of other documents that this one restates nearly word for word, set aside for it (withoutRestated). */
+  supersedes: StoredPassage[];
 }
 
 /** How many passages each retriever proposes to the fusion (more when k asks for more). */
@@ -32,9 +34,10 @@ export function selectCandidates(
     ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed, allow)
     : index.search(embedding, overfetch, allow).map((n) => n.id);
   const passages = withoutRestated(store.getPassages(ranked.slice(0, overfetch)), question);
-  return passages.slice(0, k).map((passage) => ({
+  return passages.slice(0, k).map(({ passage, supersedes }) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
+    supersedes,
   }));
 }
 
@@ -63,16 +66,18 @@ function fused(
  * Newer: the later `published_at` where both documents have one, else the later indexing; two of the same
  * age both stay.
  */
-export function withoutRestated(passages: StoredPassage[], question: string): StoredPassage[] {
+export function withoutRestated(passages: StoredPassage[], question: string): { passage: StoredPassage; supersedes: StoredPassage[] }[] {
   const words = passages.map((p) => wordSet(p.text));
   const asked = contentWords(question);
   const age = (a: StoredPassage, b: StoredPassage) =>
     a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
   // (a Jaccard similarity of r needs the smaller set at least r times the larger: most pairs end there)
   const restates = (j: number, i: number) =>
+    passages[j].documentId !== passages[i].documentId && age(passages[j], passages[i]) > 0 &&
     Math.min(words[i].size, words[j].size) >= RESTATES * Math.max(words[i].size, words[j].size) &&
     jaccard(words[i], words[j]) >= RESTATES && asked.every((w) => !words[i].has(w) || words[j].has(w));
-  return passages.filter((p, i) => !passages.some((q, j) => q.documentId !== p.documentId && age(q, p) > 0 && restates(j, i)));
+  const superseded = passages.map((_, i) => passages.some((_, j) => restates(j, i)));
+  return passages.flatMap((passage, j) => superseded[j] ? [] : [{ passage, supersedes: passages.filter((_, i) => superseded[i] && restates(j, i)) }]);
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

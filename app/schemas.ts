@@ -155,6 +155,8 @@ export const sourceSchema = z.object({
   weight: z.number().describe('its share of the retrieval similarity among the sources the answer read'),
   in_prompt: z.boolean(),
   cited: z.boolean().describe('a grounded answer\'s citation is from this passage'),
+  supersedes: z.array(z.object({ document_id: z.string(), version: z.number().int(), passage_id: z.number().int() }))
+    .describe('older passages of other documents that this one restates nearly word for word, set aside for it (a newer copy wins)'),
 });
 
 export const citationSchema = z.object({

@@ -65,10 +65,11 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     reader_score: r.readerScore === null ? null : Number(r.readerScore.toFixed(4)),
     reader_margin: r.readerMargin === null ? null : Number(r.readerMargin.toFixed(4)),
     mode: r.mode,
-    sources: r.sources.map(({ candidate: { passage, similarity }, weight, inPrompt }) => ({
+    sources: r.sources.map(({ candidate: { passage, similarity, supersedes }, weight, inPrompt }) => ({
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
       similarity: Number(similarity.toFixed(4)), weight: Number(weight.toFixed(4)), in_prompt: inPrompt,
       cited: r.citations.some((c) => c.candidate?.passage.id === passage.id),
+      supersedes: supersedes.map((p) => ({ document_id: p.documentId, version: p.version, passage_id: p.id })),
     })),
     timings_ms: {
       encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),

@@ -150,6 +150,26 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(trimmed.usage.prompt_tokens).toBeGreaterThan(followUp.usage.prompt_tokens);
   });
 
+  it('lets a newer document that restates a passage stand for it, and names what it set aside', async () => {
+    const bulletin = (year: string) => `Harbor bulletin: the ferry to Porto Vale leaves pier 4 at ${year === '2020' ? 'nine' : 'ten'} every morning, weather permitting, and returns at six in the evening.`;
+    await api.post('/v1/documents', { documents: [
+      { id: 'bulletin-2020', text: bulletin('2020'), published_at: '2020-05-01T00:00:00Z' },
+      { id: 'bulletin-2026', text: bulletin('2026'), published_at: '2026-05-01T00:00:00Z' },
+    ] });
+    await waitIndexed(api, 'bulletin-2020');
+    await waitIndexed(api, 'bulletin-2026');
+    const body = await (await api.post('/v1/answers', { question: 'When does the ferry to Porto Vale leave pier 4?', mode: 'rag', top_k: 4, max_tokens: 2 })).json();
+    const ids = body.sources.map((s: any) => s.document_id);
+    expect(ids).toContain('bulletin-2026');
+    expect(ids).not.toContain('bulletin-2020');
+    const newer = body.sources.find((s: any) => s.document_id === 'bulletin-2026');
+    expect(newer.supersedes).toEqual([{ document_id: 'bulletin-2020', version: 1, passage_id: expect.any(Number) }]);
+    expect(body.sources.filter((s: any) => s !== newer).every((s: any) => s.supersedes.length === 0)).toBe(true);
+    // a question that names what only the older says keeps it
+    const older = await (await api.post('/v1/answers', { question: 'Does the ferry leave pier 4 at nine?', mode: 'rag', top_k: 4, max_tokens: 2 })).json();
+    expect(older.sources.map((s: any) => s.document_id)).toEqual(expect.arrayContaining(['bulletin-2020', 'bulletin-2026']));
+  });
+
   it('refuses a stale delivery (409 stale_delivery) by X-Sequence or by signed timestamp', async () => {
     expect((await api.post('/v1/documents', { id: 'price', text: 'The fare is 3 euros.' }, { 'x-sequence': '20' })).status).toBe(202);
     const stale = await api.post('/v1/documents', { id: 'price', text: 'The fare is 2 euros.' }, { 'x-sequence': '10' });
