@@ -14,8 +14,8 @@ export interface DataLock {
 
 /**
  * Takes a data directory for this process alone: the service (two would each keep an index that misses
- * what the other stores) or `npm run reindex` (it rewrites the passages and the index a running service
- * serves). `npm run backup` reads a live bank and takes no lock.
+ * what the other stores), `npm run reindex` or `npm run restore` (they rewrite the passages, the bank or the
+ * index a running service serves). `npm run backup` reads a live bank and takes no lock.
  *
  * The lock is SQLite's own exclusive lock on DATA_DIR/owner.lock, held by an open transaction: the operating
  * system drops it when the process ends however it ends (kill -9, a container stopped), so no stale lock
