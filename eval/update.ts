@@ -15,7 +15,7 @@ import { ModeLog, modeLogPath } from './mode-log.ts';
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
 
-const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...] [--as version|document]
+const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...] [--as version|document|brief]
 
 Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
 the first --edits questions whose answer occurs in its paragraph and has a replacement of the same kind
@@ -26,7 +26,8 @@ value, the old one, or neither? (oracle: the new version in the prompt.)
 
 --as document: the edited paragraph arrives instead as another document (its id + "/update", published
 2026-06-01; the originals 2020-06-01), so both stay in memory, as when a newer source restates an older one
-with a fact changed.`;
+with a fact changed. --as brief: the same, the newer document only the edited paragraph's sentence that
+holds the new value (a short item stating the change in its own words, not a copy).`;
 
 type Kind = 'year' | 'number' | 'name' | 'other';
 const kindOf = (answer: string): Kind =>
@@ -66,6 +67,9 @@ export function makeEdits(paragraphs: SquadParagraph[], limit: number): Edit[] {
   return edits;
 }
 
+/** The sentence of the text that holds `value` (the text itself if none does). */
+const sentenceWith = (text: string, value: string) => text.split(/(?<=[.!?])\s+/).find((s) => s.includes(value)) ?? text;
+
 export async function main() {
   const { values } = parseArgs({
     options: {
@@ -78,11 +82,11 @@ export async function main() {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  if (values.as !== 'version' && values.as !== 'document') {
-    console.error(`--as: version or document, not ${values.as}`);
+  if (values.as !== 'version' && values.as !== 'document' && values.as !== 'brief') {
+    console.error(`--as: version, document or brief, not ${values.as}`);
     process.exit(2);
   }
-  const asDocument = values.as === 'document';
+  const asDocument = values.as !== 'version';
   const out = values.out!.replace(/\.json$/, '');
   const modes = values.modes!.split(',').filter(Boolean) as Mode[];
   const paragraphs = readSquad(values.data!);
@@ -90,7 +94,7 @@ export async function main() {
   const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
   const format = memoryFormat(manifest, manifest.memory.codec);
   const dataSha = createHash('sha256').update(readFileSync(values.data!)).digest('hex');
-  const work = values.work ?? join('runs', 'eval-update', `${format}-${dataSha.slice(0, 8)}-${edits.length}${asDocument ? '-as-document' : ''}`);
+  const work = values.work ?? join('runs', 'eval-update', `${format}-${dataSha.slice(0, 8)}-${edits.length}${asDocument ? `-as-${values.as}` : ''}`);
   mkdirSync(work, { recursive: true });
   note(`${edits.length} edits; memory bank ${work}`);
   const running = await startService(readConfig({
@@ -101,7 +105,8 @@ export async function main() {
     const dated = (p: SquadParagraph, publishedAt: string, suffix = '') => ({ ...toDocument(p), id: toDocument(p).id + suffix, published_at: publishedAt });
     if (asDocument) {
       await ingestAll(client, paragraphs.map((p) => dated(p, '2020-06-01T00:00:00Z')), 50, 'original documents');
-      await ingestAll(client, edits.map((e) => dated(e.paragraph, '2026-06-01T00:00:00Z', '/update')), 50, 'newer documents');
+      const newer = values.as === 'brief' ? edits.map((e) => ({ ...e.paragraph, context: sentenceWith(e.paragraph.context, e.new) })) : edits.map((e) => e.paragraph);
+      await ingestAll(client, newer.map((p) => dated(p, '2026-06-01T00:00:00Z', '/update')), 50, 'newer documents');
     } else {
       await ingestAll(client, paragraphs.map(toDocument), 50, 'original versions');
       await ingestAll(client, edits.map((e) => toDocument(e.paragraph)), 50, 'new versions');
