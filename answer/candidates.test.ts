@@ -83,4 +83,13 @@ describe('withoutRestated', () => {
     expect(ids(withoutRestated([w12, w13], 'How many tickets were sold in week 12?'))).toEqual([1, 2]);
     expect(ids(withoutRestated([w12, w13], 'How many tickets did the harbor shop sell?'))).toEqual([2]);
   });
+
+  it('lets a newer short item that restates one sentence stand for the older passage, unless the question asks about the rest', () => {
+    const paragraph = passage(1, 'wiki', `${old} The reading room was rebuilt after a fire and reopened with a map collection donated by the port authority.`, 10);
+    const brief = passage(2, 'news', 'The Harbor Library opened in 1912 and its first director was Ada Brennan.', 20);
+    expect(ids(withoutRestated([paragraph, brief], q))).toEqual([2]);
+    expect(ids(withoutRestated([paragraph, brief], 'Who donated the map collection?'))).toEqual([1, 2]);
+    // too short to compare
+    expect(ids(withoutRestated([paragraph, passage(3, 'news', 'Harbor Library', 30)], 'Harbor Library?'))).toEqual([1, 3]);
+  });
 });

@@ -11,8 +11,13 @@ export interface Candidate {
 /** How many passages each retriever proposes to the fusion (more when k asks for more). */
 const PROPOSALS = 32;
 
-/** Jaccard similarity of two passages' word sets at or above which one restates the other. */
+/**
+ * The share of the smaller of two passages' word sets inside the larger (the overlap coefficient) at or
+ * above which one restates the other: a copy, or a short item restating part of a longer passage.
+ */
 const RESTATES = 0.8;
+/** Passages of fewer words are not compared (a heading restates too much). */
+const MIN_WORDS = 8;
 
 /**
  * Candidate memories for a question: nearest neighbours by embedding, by default fused with SQLite FTS5
@@ -21,7 +26,7 @@ const RESTATES = 0.8;
  * proposals. SQLite has the last word: a passage forgotten after the index answered is dropped here, so
  * no answer can draw on a deleted document. A filter (collections, metadata, ...) is applied inside the
  * search: the index walks its graph for neighbours that match, so a selective filter still yields k
- * candidates. A passage that a newer document restates nearly word for word gives way to it (withoutRestated).
+ * candidates. A passage that a newer document restates gives way to it (withoutRestated).
  */
 export function selectCandidates(
   store: MemoryStore, index: VectorIndex, question: string, embedding: Float32Array, k: number, withKeywords: boolean, filter: DocumentFilter = {},
@@ -59,31 +64,33 @@ function fused(
 }
 
 /**
- * The passages, best first, less each one that a newer passage of another document among them restates
- * nearly word for word (RESTATES): a corrected copy from another source, or a page re-posted under a new
- * id, stands for the older text, whichever ranked higher. Not where the question points at the older: a
- * question word it holds and the newer lacks ("sales in week 12" keeps week 12's report beside week 13's).
- * Newer: the later `published_at` where both documents have one, else the later indexing; two of the same
- * age both stay.
+ * The passages, best first, each with those it supersedes, less each one that a newer passage of another
+ * document among them restates (RESTATES): a corrected copy from another source, a page re-posted under a
+ * new id, or a short item restating one of its sentences stands for the older text, whichever ranked
+ * higher. Not where the question points at the older: a question word it holds and the newer lacks
+ * ("sales in week 12" keeps week 12's report beside week 13's; a question about the rest of a paragraph
+ * keeps it beside a short item). Newer: the later `published_at` where both documents have one, else the
+ * later indexing; two of the same age both stay.
  */
 export function withoutRestated(passages: StoredPassage[], question: string): { passage: StoredPassage; supersedes: StoredPassage[] }[] {
   const words = passages.map((p) => wordSet(p.text));
   const asked = contentWords(question);
   const age = (a: StoredPassage, b: StoredPassage) =>
     a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
-  // (a Jaccard similarity of r needs the smaller set at least r times the larger: most pairs end there)
   const restates = (j: number, i: number) =>
     passages[j].documentId !== passages[i].documentId && age(passages[j], passages[i]) > 0 &&
-    Math.min(words[i].size, words[j].size) >= RESTATES * Math.max(words[i].size, words[j].size) &&
-    jaccard(words[i], words[j]) >= RESTATES && asked.every((w) => !words[i].has(w) || words[j].has(w));
+    Math.min(words[i].size, words[j].size) >= MIN_WORDS && overlap(words[i], words[j]) >= RESTATES &&
+    asked.every((w) => !words[i].has(w) || words[j].has(w));
   const superseded = passages.map((_, i) => passages.some((_, j) => restates(j, i)));
   return passages.flatMap((passage, j) => superseded[j] ? [] : [{ passage, supersedes: passages.filter((_, i) => superseded[i] && restates(j, i)) }]);
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
+/** |a ∩ b| / min(|a|, |b|). */
+function overlap(a: Set<string>, b: Set<string>): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let shared = 0;
-  for (const w of a) if (b.has(w)) shared++;
-  return shared / Math.max(a.size + b.size - shared, 1);
+  for (const w of small) if (large.has(w)) shared++;
+  return shared / Math.max(small.size, 1);
 }
 
 /** (x - mean) / standard deviation; all zeros when the values do not vary. */

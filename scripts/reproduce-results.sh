@@ -346,7 +346,9 @@ run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out resul
   --modes base,mac,rag+grounded,hybrid+grounded,oracle+grounded --threads 2
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-document-after-squad-1.1-validation \
   --edits 100 --as document --modes mac,rag+grounded,hybrid+grounded --threads 2
-# (the before run: the same at bfdea98, out results/update-as-document-before-squad-1.1-validation)
+run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-brief-after-squad-1.1-validation \
+  --edits 100 --as brief --modes mac,rag+grounded,hybrid+grounded --threads 2
+# (the before runs: --as document at bfdea98, --as brief at 2713c7f, out results/update-as-*-before-squad-1.1-validation)
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
