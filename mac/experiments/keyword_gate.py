@@ -17,7 +17,9 @@ import json
 import math
 import re
 
-from .reader_verifier import ROOT, read_log, service_features
+import numpy as np
+
+from .reader_verifier import ROOT, answered, choose_threshold, read_log, service_features
 
 GATE = 0.3
 STOPWORDS = set((ROOT / "memory" / "keywords.ts").read_text().split("('", 1)[1].split("')", 1)[0].replace("' +\n    '", "").split())
@@ -40,18 +42,14 @@ def confidence(r: dict, model: dict) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-def choose(rows: list[dict], passes) -> tuple[float, float, float]:
-    """The max-min threshold under a gate: (threshold, answerable answered, unanswerable abstained)."""
-    answerable, unanswerable = [r for r in rows if r["golds"]], [r for r in rows if not r["golds"]]
-    best = (0.0, -1.0, -1.0, -1.0)  # t, worse, sum, answered
-    for t in sorted({0.0, *(r["confidence"] for r in rows)}):
-        answered = sum(passes(r) and r["confidence"] >= t for r in answerable) / len(answerable)
-        abstained = 1 - sum(passes(r) and r["confidence"] >= t for r in unanswerable) / len(unanswerable)
-        worse = min(answered, abstained)
-        if worse > best[1] or (worse == best[1] and answered + abstained > best[2]):
-            best = (t, worse, answered + abstained, answered)
-    t, worse, total, answered = best
-    return t, answered, total - answered
+def shares(rows: list[dict], p: np.ndarray, passes) -> tuple[float, float, float]:
+    """The max-min threshold under a gate (reader_verifier.choose_threshold), with the share of answerable
+    questions answered and of unanswerable ones abstained on at it."""
+    t = choose_threshold(rows, p, passes)
+    given = [answered(r, q, t, passes) for r, q in zip(rows, p)]
+    answerable = [g for g, r in zip(given, rows) if r["golds"]]
+    unanswerable = [g for g, r in zip(given, rows) if not r["golds"]]
+    return t, sum(answerable) / len(answerable), 1 - sum(unanswerable) / len(unanswerable)
 
 
 def main():
@@ -70,8 +68,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for mode in a.modes.split(","):
         rows = [r for run in a.runs for r in read_log(run, mode)]
-        for r in rows:
-            r["confidence"] = confidence(r, models[mode])
+        p = np.array([confidence(r, models[mode]) for r in rows])
         passage = {id(r): " ".join(contexts.get(s, "") for s in r.get("sources") or []) for r in rows}
         gated = [r for r in rows if (r["similarity"] or 0) < GATE]
         gates = {"0.3 (installed)": lambda r: (r["similarity"] or 0) >= GATE, "none": lambda r: True}
@@ -79,9 +76,9 @@ def main():
             gates[f"0.3, or all of >= {n} content words"] = (
                 lambda r, n=n: (r["similarity"] or 0) >= GATE or covered(r["question"], passage[id(r)], n))
         for name, passes in gates.items():
-            t, answered, abstained = choose(rows, passes)
+            t, given, abstained = shares(rows, p, passes)
             through = [r for r in gated if passes(r)]
-            print(f"| {mode} | {name} | {t:.3f} | {answered:.3f} | {abstained:.3f} | {min(answered, abstained):.3f} | "
+            print(f"| {mode} | {name} | {t:.3f} | {given:.3f} | {abstained:.3f} | {min(given, abstained):.3f} | "
                   f"{sum(bool(r['golds']) for r in gated)} / {sum(not r['golds'] for r in gated)} | "
                   f"{sum(bool(r['golds']) for r in through)} / {sum(not r['golds'] for r in through)} |")
 

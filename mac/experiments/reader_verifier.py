@@ -111,15 +111,21 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, order: np.ndarray, k: int = 5) -> 
     return p
 
 
-def answered(r: dict, p: float, threshold: float) -> bool:
-    return not (r.get("similarity") is not None and r["similarity"] < SIMILARITY_GATE) and p >= threshold
+def passes_gate(r: dict) -> bool:
+    """The service's similarity gate (ABSTAIN_BELOW) lets the question through."""
+    return not (r.get("similarity") is not None and r["similarity"] < SIMILARITY_GATE)
 
 
-def choose_threshold(records: list[dict], p: np.ndarray) -> float:
-    """eval/selective.ts chooseThreshold: the best worse side of answerable answered / unanswerable abstained."""
+def answered(r: dict, p: float, threshold: float, passes=passes_gate) -> bool:
+    return passes(r) and p >= threshold
+
+
+def choose_threshold(records: list[dict], p: np.ndarray, passes=passes_gate) -> float:
+    """eval/selective.ts chooseThreshold: the best worse side of answerable answered / unanswerable abstained
+    (`passes`: the gate before the threshold, the service's similarity gate unless another is measured)."""
     best = (0.0, -1.0, -1.0)
     for t in sorted({0.0, *p.tolist()}):
-        a = [answered(r, q, t) for r, q in zip(records, p)]
+        a = [answered(r, q, t, passes) for r, q in zip(records, p)]
         share = np.mean([x for x, r in zip(a, records) if r["golds"]])
         abstained = 1 - np.mean([x for x, r in zip(a, records) if not r["golds"]])
         if min(share, abstained) > best[1] or (min(share, abstained) == best[1] and share + abstained > best[2]):
