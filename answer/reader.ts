@@ -41,7 +41,6 @@ export interface ReaderSpan {
   margin: number;
 }
 
-
 /** What a grounded answer asks of a reader (in process: Reader; on a thread of its own: ThreadedReader). */
 export interface SpanReader {
   /** The model file's SHA-256: a calibration that reads `reader_agree` names the reader it was fitted with. */

@@ -27,7 +27,7 @@ value, the old one, or neither? (oracle: the new version in the prompt.)
 --as document: the edited paragraph arrives instead as another document (its id + "/update", published
 2026-06-01; the originals 2020-06-01), so both stay in memory, as when a newer source restates an older one
 with a fact changed. --as brief: the same, the newer document only the edited paragraph's sentence that
-holds the new value (a short item stating the change in its own words, not a copy).`;
+holds the new value (a short item restating one sentence of the older).`;
 
 type Kind = 'year' | 'number' | 'name' | 'other';
 const kindOf = (answer: string): Kind =>
@@ -102,7 +102,10 @@ export async function main() {
   }));
   try {
     const client = api(running.url);
-    const dated = (p: SquadParagraph, publishedAt: string, suffix = '') => ({ ...toDocument(p), id: toDocument(p).id + suffix, published_at: publishedAt });
+    const dated = (p: SquadParagraph, publishedAt: string, suffix = '') => {
+      const doc = toDocument(p);
+      return { ...doc, id: doc.id + suffix, published_at: publishedAt };
+    };
     if (asDocument) {
       await ingestAll(client, paragraphs.map((p) => dated(p, '2020-06-01T00:00:00Z')), 50, 'original documents');
       const newer = values.as === 'brief' ? edits.map((e) => ({ ...e.paragraph, context: sentenceWith(e.paragraph.context, e.new) })) : edits.map((e) => e.paragraph);
