@@ -41,8 +41,7 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   const strong = paired(text, words, (w) => (word(w) === '*' || word(w) === '_') && doubled(w) && text[w.start - 1] !== text[w.start]);
   const mark = words.map((w) => word(w) === '`' || word(w) === '_' || (word(w) === '*' && doubled(w)));
   // a heading's "#": first on its line (after spaces) and followed by a space or another "#"
-  const linePrefix = (w: Word) => text.slice(text.lastIndexOf('\n', w.start - 1) + 1, w.start);
-  const heading = words.map((w) => word(w) === '#' && /^[ \t]*#*$/.test(linePrefix(w)) && /^[#\s]/.test(text[w.end] ?? ' '));
+  const heading = words.map((w) => word(w) === '#' && /^[ \t]*#*$/.test(text.slice(lineStart(text, w.start), w.start)) && /^[#\s]/.test(text[w.end] ?? ' '));
   // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k)
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
   return (i, j) =>
@@ -58,7 +57,12 @@ function blockBreak(text: string, from: number, to: number): boolean {
   if (!gap.includes('\n')) return false;
   if (/\n[ \t]*\n/.test(gap)) return true;
   const startsAt = (re: RegExp, at: number) => ((re.lastIndex = at), re.test(text));
-  return startsAt(BLOCK_START, from + gap.lastIndexOf('\n') + 1) || startsAt(HEADING_START, text.lastIndexOf('\n', from - 1) + 1);
+  return startsAt(BLOCK_START, from + gap.lastIndexOf('\n') + 1) || startsAt(HEADING_START, lineStart(text, from));
+}
+
+/** Where the line holding offset `at` starts. */
+function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
 }
 
 /** counts[k]: how many of the first k flags are set. */
