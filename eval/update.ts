@@ -38,6 +38,10 @@ const contains = (prediction: string, value: string) => {
   return v.length > 0 && p.includes(` ${v} `);
 };
 
+/** Which value an answer gives: the new one if its normalised form occurs in the answer, else the old one if that does, else neither. */
+export const follows = (prediction: string, newer: string, older: string): 'new' | 'old' | 'neither' =>
+  contains(prediction, newer) ? 'new' : contains(prediction, older) ? 'old' : 'neither';
+
 export interface Edit extends EvalQuestion {
   old: string;
   new: string;
@@ -133,9 +137,7 @@ export async function main() {
       for (const e of edits) {
         const r = records.get(e.id)!;
         counts.n++;
-        if (contains(r.prediction, e.new)) counts.new++;
-        else if (contains(r.prediction, e.old)) counts.old++;
-        else counts.neither++;
+        counts[follows(r.prediction, e.new, e.old)]++;
         if (asDocument) {
           // which of the two documents the answer read (sources: document ids)
           const id = toDocument(e.paragraph).id;
