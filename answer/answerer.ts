@@ -2,7 +2,7 @@ import type { Encoder } from '../encoder/index.ts';
 import { buildPrompt, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
-import { selectCandidates, type Candidate } from './candidates.ts';
+import { contradicts, selectCandidates, withoutContradicted, type Candidate, type Reading } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
@@ -15,6 +15,19 @@ import { agreement, bestSpans, type ReaderSpan, type SpanReader } from './reader
  */
 const PROPOSALS = 2;
 const LM_WEIGHT = 0.5;
+/**
+ * A newer passage read for the prompt contradicts an older one where its best span beats no answer by this
+ * much (log-odds) and differs (answer/candidates.ts `contradicts`); the mildest bar measured, at which
+ * preferring the newer changed 5.6% of answers where nothing had changed (docs/experiments.md, "A newer
+ * document that answers differently").
+ */
+const CONTRADICTS_ABOVE = 4;
+
+/**
+ * What an answer does when a newer document read for it answers differently: `note` answers from what the
+ * reader reads best and lists the newer answers in `conflicts`; `newer` sets the older passage aside.
+ */
+export type OnConflict = 'note' | 'newer';
 
 export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
 
@@ -36,6 +49,8 @@ export interface AnswerOptions {
   grounded?: boolean;
   /** Abstain below this calibrated confidence (0: never); absent: the service's setting. */
   abstainBelowConfidence?: number;
+  /** Grounded answers where the bundle has a reader; absent: the service's setting. */
+  onConflict?: OnConflict;
 }
 
 export interface AnswerSettings {
@@ -55,6 +70,13 @@ export interface AnswerSettings {
   groundedStopBias: number;
   /** Below this calibrated confidence, abstain: `auto` is each mode's fitted threshold. */
   abstainBelowConfidence: number | 'auto';
+  onConflict: OnConflict;
+}
+
+/** A newer passage read for a grounded answer in which the reader finds another answer (OnConflict `note`). */
+export interface Conflict {
+  candidate: Candidate;
+  span: ReaderSpan;
 }
 
 export interface SourceWeight {
@@ -83,6 +105,8 @@ export interface AnswerResult {
   answer: string | null;
   /** Grounded answers: the span cited (empty when no span fit and the answer was written freely). */
   citations: Citation[];
+  /** Grounded answers: newer passages of other documents, read for the answer, that answer otherwise. */
+  conflicts: Conflict[];
   abstainReason: string | null;
   /** The calibrated probability that the answer is right; the token probability where the mode has no calibration. */
   confidence: number;
@@ -150,11 +174,13 @@ export class Answerer {
         return nothingRelevant(opts.mode, reason, timings);
       }
     }
-    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     const t2 = performance.now();
-    const { promptCandidates, readings } = reader && readK > ragK
-      ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK)
-      : { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
+    const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
+    const chosen = reader && readK > ragK ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK, preferNewer) : null;
+    const { promptCandidates, readings } = chosen ?? { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
+    // A passage set aside for a newer one leaves the memories too.
+    if (chosen) candidates = candidates.flatMap((c) => !readings.has(c.passage.id) ? [c] : chosen.kept.filter((k) => k.passage.id === c.passage.id));
+    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
@@ -184,6 +210,7 @@ export class Answerer {
     // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
     // and the passage cited; a source's weight is its share of their similarity.
     const cited = citations[0]?.candidate?.passage.id;
+    const conflicts = chosen && citations[0]?.candidate ? newerAnswers(chosen.read, citations[0].candidate, gen.text) : [];
     const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === cited);
     const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     timings.aggregate = gen.aggregateMs;
@@ -201,6 +228,7 @@ export class Answerer {
     return {
       answer: judged.abstainReason ? null : gen.text,
       citations: judged.abstainReason ? [] : citations,
+      conflicts: judged.abstainReason ? [] : conflicts,
       ...judged,
       tokenProb: gen.meanTokenProb,
       spanShare: gen.spanShare,
@@ -274,20 +302,33 @@ export class Answerer {
 
 /**
  * The reader reads each passage of the pool (the best retrieved); the ragK it answers best from (its best
- * span's gap over no answer) go into the prompt, retrieval's order where they score alike. Its readings, by
- * passage id, serve the proposals after (no passage is read twice).
+ * span's gap over no answer) go into the prompt, retrieval's order where they score alike, after, where
+ * `preferNewer`, each older passage a newer one contradicts is set aside. Its readings, by passage id, serve
+ * the proposals after (no passage is read twice); `read`: each passage with its best span; `kept`: the pool
+ * less what was set aside.
  */
-async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number) {
+async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number, preferNewer: boolean) {
   const each = await reader.readEach(question, pool.map((c) => c.passage.text), PROPOSALS);
   const readings = new Map<number, ReaderSpan[]>(pool.map((c, i) => [c.passage.id, each[i]]));
+  const read: ReaderReading[] = pool.map((c, i) => ({ candidate: c, answer: each[i][0] }));
+  const kept = preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : pool;
   const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
-  return { promptCandidates: [...pool].sort((a, b) => score(b) - score(a)).slice(0, ragK), readings };
+  return { promptCandidates: [...kept].sort((a, b) => score(b) - score(a)).slice(0, ragK), readings, read, kept };
+}
+
+/** A passage read with the reader's best span in it. */
+type ReaderReading = Reading & { answer: ReaderSpan | undefined };
+
+/** The passages read that contradict the answer given from `from`: newer, of other documents, the reader finding another answer there. */
+function newerAnswers(read: ReaderReading[], from: Candidate, answer: string): Conflict[] {
+  const given: Reading = { candidate: from, answer: { text: answer, gap: Infinity } };
+  return read.flatMap((r) => r.answer && contradicts(r, given, CONTRADICTS_ABOVE) ? [{ candidate: r.candidate, span: r.answer }] : []);
 }
 
 /** The answer when retrieval finds nothing relevant enough: an abstention, before the LM runs. */
 function nothingRelevant(mode: Mode, reason: string, timings: AnswerResult['timings']): AnswerResult {
   return {
-    answer: null, citations: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
+    answer: null, citations: [], conflicts: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
     readerAgree: null, readerScore: null, readerMargin: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExactIndex, SqliteStore } from '../memory/index.ts';
 import type { StoredPassage } from '../memory/index.ts';
-import { selectCandidates, withoutRestated } from './candidates.ts';
+import { contradicts, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
 
 /** A unit vector at `angle` radians in the plane (so cosines are easy to read). */
 const at = (angle: number) => Float32Array.of(Math.cos(angle), Math.sin(angle), 0);
@@ -46,12 +46,13 @@ describe('selectCandidates', () => {
   });
 });
 
+const ids = (kept: { passage: StoredPassage }[]) => kept.map((k) => k.passage.id);
+const passage = (id: number, documentId: string, text: string, createdAt: number, publishedAt: number | null = null): StoredPassage => ({
+  id, documentId, version: 1, ordinal: 0, text, title: null, source: null, memory: { codec: 'fp32', bytes: Buffer.alloc(0) },
+  embedding: new Float32Array(3), createdAt, publishedAt,
+});
+
 describe('withoutRestated', () => {
-  const ids = (kept: { passage: StoredPassage }[]) => kept.map((k) => k.passage.id);
-  const passage = (id: number, documentId: string, text: string, createdAt: number, publishedAt: number | null = null): StoredPassage => ({
-    id, documentId, version: 1, ordinal: 0, text, title: null, source: null, memory: { codec: 'fp32', bytes: Buffer.alloc(0) },
-    embedding: new Float32Array(3), createdAt, publishedAt,
-  });
   const old = 'The Harbor Library opened in 1911 and its first director was Ada Brennan, who ran it for twenty years.';
   const fixed = 'The Harbor Library opened in 1912 and its first director was Ada Brennan, who ran it for twenty years.';
   const q = 'When did the Harbor Library open?';
@@ -91,5 +92,51 @@ describe('withoutRestated', () => {
     expect(ids(withoutRestated([paragraph, brief], 'Who donated the map collection?'))).toEqual([1, 2]);
     // too short to compare
     expect(ids(withoutRestated([paragraph, passage(3, 'news', 'Harbor Library', 30)], 'Harbor Library?'))).toEqual([1, 3]);
+  });
+});
+
+describe('withoutContradicted', () => {
+  const older = passage(1, 'library', 'The Harbor Library opened in 2025. Its director is Marta Silva.', 10, Date.parse('2025-03-03'));
+  const newer = passage(2, 'news', 'The council appointed Tomas Keller to lead the Harbor Library from November.', 20, Date.parse('2026-11-20'));
+  const candidate = (p: StoredPassage): Candidate => ({ passage: p, similarity: 0.5, supersedes: [] });
+  /** The passages read, each with the reader's best answer in it: [text, gap] by passage id. */
+  const read = (answers: Record<number, [string, number]>, ...passages: (StoredPassage | Candidate)[]): Reading[] =>
+    passages.map((p) => {
+      const c = 'passage' in p ? p : candidate(p);
+      const a = answers[c.passage.id];
+      return { candidate: c, answer: a && { text: a[0], gap: a[1] } };
+    });
+
+  it('sets an older passage aside where a newer one of another document answers, differently, above the bar', () => {
+    const kept = withoutContradicted(read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 1.1] }, older, newer), 1);
+    expect(ids(kept)).toEqual([2]);
+    expect(kept[0].supersedes).toEqual([{ passage: older, reason: 'contradicts' }]);
+  });
+
+  it('keeps both where the newer answers below the bar, gives the same answer, or is of the same document', () => {
+    expect(ids(withoutContradicted(read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 0.5] }, older, newer), 1))).toEqual([1, 2]);
+    expect(ids(withoutContradicted(read({ 1: ['Helena Marsh', 13], 2: ['Professor Helena Marsh', 9] }, older, newer), 1))).toEqual([1, 2]);
+    expect(ids(withoutContradicted(read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 5] }, older, { ...newer, documentId: 'library' }), 1))).toEqual([1, 2]);
+    // a passage without an answer contradicts nothing, and nothing contradicts it
+    expect(ids(withoutContradicted(read({ 2: ['Tomas Keller', 5] }, older, newer), 1))).toEqual([1, 2]);
+  });
+
+  it('reads age from published_at where both have one, else from indexing', () => {
+    const answers: Record<number, [string, number]> = { 1: ['Marta Silva', 13], 2: ['Tomas Keller', 5], 3: ['Marta Silva', 13] };
+    expect(ids(withoutContradicted(read(answers, newer, { ...older, createdAt: 30 }), 1))).toEqual([2]); // published later, indexed earlier
+    expect(ids(withoutContradicted(read(answers, newer, passage(3, 'wiki', older.text, 30)), 1))).toEqual([3]); // undated: indexed later
+  });
+
+  it('keeps what was set aside for restating', () => {
+    const restated = { ...candidate(newer), supersedes: [{ passage: passage(4, 'copy', 'x', 1), reason: 'restates' as const }] };
+    const kept = withoutContradicted(read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 5] }, older, restated), 1);
+    expect(kept[0].supersedes.map((s) => s.reason)).toEqual(['restates', 'contradicts']);
+  });
+
+  it('is the test a conflict note reads: a newer answer against the one given', () => {
+    const [o, n] = read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 5] }, older, newer);
+    expect(contradicts(n, o, 4)).toBe(true);
+    expect(contradicts(n, o, 6)).toBe(false);
+    expect(contradicts(o, n, 4)).toBe(false); // the older never contradicts the newer
   });
 });

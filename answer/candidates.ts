@@ -1,11 +1,21 @@
 import { contentWords, wordSet, type DocumentFilter, type MemoryStore, type StoredPassage, type VectorIndex } from '../memory/index.ts';
+import { normalizeAnswer } from '../monitor/squad-metrics.ts';
+
+/**
+ * An older passage of another document set aside for a newer one: `restates`, the newer says nearly the
+ * same words (withoutRestated); `contradicts`, read for the question, the newer gives another answer (withoutContradicted).
+ */
+export interface Superseded {
+  passage: StoredPassage;
+  reason: 'restates' | 'contradicts';
+}
 
 export interface Candidate {
   passage: StoredPassage;
   /** Cosine similarity of the question's and the passage's embeddings (abstention and confidence read it). */
   similarity: number;
-  /** Older passages of other documents that this one restates nearly word for word, set aside for it (withoutRestated). */
-  supersedes: StoredPassage[];
+  /** Older passages of other documents set aside for this one. */
+  supersedes: Superseded[];
 }
 
 /** How many passages each retriever proposes to the fusion (more when k asks for more). */
@@ -42,7 +52,7 @@ export function selectCandidates(
   return passages.slice(0, k).map(({ passage, supersedes }) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
-    supersedes,
+    supersedes: supersedes.map((older) => ({ passage: older, reason: 'restates' as const })),
   }));
 }
 
@@ -75,14 +85,51 @@ function fused(
 export function withoutRestated(passages: StoredPassage[], question: string): { passage: StoredPassage; supersedes: StoredPassage[] }[] {
   const words = passages.map((p) => wordSet(p.text));
   const asked = contentWords(question);
-  const age = (a: StoredPassage, b: StoredPassage) =>
-    a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt - b.publishedAt : a.createdAt - b.createdAt;
   const restates = (j: number, i: number) =>
-    passages[j].documentId !== passages[i].documentId && age(passages[j], passages[i]) > 0 &&
+    passages[j].documentId !== passages[i].documentId && newerThan(passages[j], passages[i]) &&
     Math.min(words[i].size, words[j].size) >= MIN_WORDS && overlap(words[i], words[j]) >= RESTATES &&
     asked.every((w) => !words[i].has(w) || words[j].has(w));
   const superseded = passages.map((_, i) => passages.some((_, j) => restates(j, i)));
   return passages.flatMap((passage, j) => superseded[j] ? [] : [{ passage, supersedes: passages.filter((_, i) => superseded[i] && restates(j, i)) }]);
+}
+
+/** A passage read for the question with the reader's best answer in it. */
+export interface Reading {
+  candidate: Candidate;
+  answer: { text: string; gap: number } | undefined;
+}
+
+/**
+ * Whether `newer` contradicts `older`: a passage of another document, newer, in which the reader finds an
+ * answer at least `answersAbove` over no answer (log-odds) that differs from the older's. A fact changed in
+ * words of its own ("the council appointed Tomas Keller to lead the library" after "its director is Marta
+ * Silva") reads so; so does a neighbouring paragraph answering a nearby question, which is why the service
+ * tells of it rather than acting on it, unless asked to (docs/experiments.md, "A newer document that answers differently").
+ */
+export function contradicts(newer: Reading, older: Reading, answersAbove: number): boolean {
+  const [a, b] = [newer.answer, older.answer];
+  return a !== undefined && b !== undefined && a.gap >= answersAbove && !sameAnswer(a.text, b.text) &&
+    newer.candidate.passage.documentId !== older.candidate.passage.documentId && newerThan(newer.candidate.passage, older.candidate.passage);
+}
+
+/** The passages read, less each that a newer one among them contradicts; each kept passage carries those it sets aside. */
+export function withoutContradicted(read: Reading[], answersAbove: number): Candidate[] {
+  const setAside = read.map((older) => read.some((newer) => contradicts(newer, older, answersAbove)));
+  return read.flatMap((r, j) => setAside[j] ? [] : [{
+    ...r.candidate,
+    supersedes: [...r.candidate.supersedes, ...read.filter((older, i) => setAside[i] && contradicts(r, older, answersAbove)).map((o) => ({ passage: o.candidate.passage, reason: 'contradicts' as const }))],
+  }]);
+}
+
+/** Two answers agree where the normalised words of one lie within the other's ("Helena Marsh", "Professor Helena Marsh"). */
+function sameAnswer(a: string, b: string): boolean {
+  const [x, y] = [` ${normalizeAnswer(a)} `, ` ${normalizeAnswer(b)} `];
+  return x.includes(y) || y.includes(x);
+}
+
+/** Whether a is newer than b: the later `published_at` where both documents have one, else the later indexing. */
+function newerThan(a: StoredPassage, b: StoredPassage): boolean {
+  return a.publishedAt !== null && b.publishedAt !== null ? a.publishedAt > b.publishedAt : a.createdAt > b.createdAt;
 }
 
 /** |a ∩ b| / min(|a|, |b|). */

@@ -123,6 +123,9 @@ export const answerRequestSchema = z.strictObject({
   grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
   abstain_below_confidence: z.number().min(0).max(1).optional()
     .describe('abstain when the calibrated confidence is below this (0: never); default: the server\'s ABSTAIN_BELOW_CONFIDENCE'),
+  on_conflict: z.enum(['note', 'newer']).optional().describe('grounded answers, where a newer document read for the answer answers otherwise: ' +
+    'note (answer from what reads best, the newer answers in `conflicts`) or newer (set the older passage aside; it costs answers where a ' +
+    'neighbouring paragraph is newer); default: the server\'s ON_CONFLICT'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
     .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM. ' +
@@ -155,8 +158,10 @@ export const sourceSchema = z.object({
   weight: z.number().describe('its share of the retrieval similarity among the sources the answer read'),
   in_prompt: z.boolean(),
   cited: z.boolean().describe('a grounded answer\'s citation is from this passage'),
-  supersedes: z.array(z.object({ document_id: z.string(), version: z.number().int(), passage_id: z.number().int() }))
-    .describe('older passages of other documents that this one restates nearly word for word, set aside for it (a newer copy wins)'),
+  supersedes: z.array(z.object({
+    document_id: z.string(), version: z.number().int(), passage_id: z.number().int(),
+    reason: z.enum(['restates', 'contradicts']).describe('restates: this passage says nearly the same words; contradicts: read for the question, it gives another answer'),
+  })).describe('older passages of other documents set aside for this newer one'),
 });
 
 export const citationSchema = z.object({
@@ -170,10 +175,22 @@ export const citationSchema = z.object({
   answer_end: z.number().int(),
 });
 
+export const conflictSchema = z.object({
+  document_id: z.string(),
+  version: z.number().int(),
+  passage_id: z.number().int(),
+  title: z.string().nullable(),
+  published_at: z.string().nullable().describe('the newer document\'s published_at; null where it has none (it was indexed later)'),
+  answer: z.string().describe('the reader\'s answer in that passage'),
+  answer_start: z.number().int().describe('character offset of that answer in the passage\'s stored text'),
+  answer_end: z.number().int(),
+});
+
 export const answerResponseSchema = z.object({
   answer: z.string().nullable(),
   grounded: z.boolean().describe('the answer is a span of the passages read, cited in `citations`'),
   citations: z.array(citationSchema),
+  conflicts: z.array(conflictSchema).describe('grounded answers: newer passages of other documents, read for this answer, in which the reader finds another answer'),
   abstained: z.boolean(),
   abstain_reason: z.string().nullable(),
   confidence: z.number().describe('the probability that the answer is right (calibrated), or the token probability where `calibrated` is false'),

@@ -49,6 +49,8 @@ them all again); the memory bank under --work is reused.
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
   --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
   --prompt-cache-mb N  the LM's cache of recent prompt passes (default: the service's PROMPT_CACHE_MB; 0: off)
+  --on-conflict C    grounded modes, where a newer document read answers otherwise: note or newer (default:
+                     the service's ON_CONFLICT, note); the notes are recorded per question (\`conflicts\`)
   --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n;
                      logs are only read, and a log answered with other settings is named)
   --fresh            ask every question again: recorded answers are set aside (NAME/<mode>.jsonl.stale) even
@@ -73,6 +75,7 @@ interface Args {
   threads: number;
   stopBias?: number;
   promptCacheMb?: number;
+  onConflict?: 'note' | 'newer';
   reportOnly: boolean;
   fresh: boolean;
 }
@@ -84,7 +87,7 @@ function parse(argv: string[]): Args {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
       limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, 'reader-passages': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
-      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'report-only': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false },
+      work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'on-conflict': { type: 'string' }, 'report-only': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,6 +108,7 @@ function parse(argv: string[]): Args {
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!, fresh: values.fresh!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
     promptCacheMb: values['prompt-cache-mb'] === undefined ? undefined : Number(values['prompt-cache-mb']),
+    onConflict: values['on-conflict'] === undefined ? undefined : configSchema.shape.ON_CONFLICT.parse(values['on-conflict']),
   };
 }
 
@@ -147,13 +151,17 @@ async function main() {
   };
   const modeSettings = (mode: Mode) => ({
     ...settings, mode,
-    ...(mode.endsWith('+grounded') ? { grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}) } : {}),
+    ...(mode.endsWith('+grounded') ? {
+      grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}),
+      ...(args.onConflict ? { on_conflict: args.onConflict } : {}), // only when set, as prompt_cache_mb
+    } : {}),
   });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',
     SNAPSHOT_INTERVAL_S: '60', THREADS: String(args.threads),
     ...(args.stopBias !== undefined ? { GROUNDED_STOP_BIAS: String(args.stopBias) } : {}),
     ...(args.promptCacheMb !== undefined ? { PROMPT_CACHE_MB: String(args.promptCacheMb) } : {}),
+    ...(args.onConflict ? { ON_CONFLICT: args.onConflict } : {}),
     ...(args.macTopK ? { MAC_TOP_K: String(args.macTopK) } : {}), ...(args.ragTopK ? { RAG_TOP_K: String(args.ragTopK) } : {}),
     READER_PASSAGES: String(readerPassages),
     RETRIEVAL: settings.retrieval, MODULATION_CODEC: codec,

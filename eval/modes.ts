@@ -50,6 +50,8 @@ export interface QuestionRecord {
   reader_score?: number | null;
   /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
   reader_margin?: number | null;
+  /** Grounded modes: the newer documents' answers the service noted as conflicting with this one (absent in logs before the 42nd session or where none). */
+  conflicts?: string[];
   /** Grounded modes: the cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
   citation?: { document_id: string | null; text: string; correct: boolean; answer_correct?: boolean } | null;
 }
@@ -64,7 +66,9 @@ export function serviceMode(mode: Mode): { mode: AnswerMode; grounded: boolean; 
 }
 
 /** One question through the service: its HTTP API for the API's modes, its answer path for the oracle. */
-export async function answerQuestion(running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number): Promise<QuestionRecord> {
+export async function answerQuestion(
+  running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number, options: { onConflict?: 'note' | 'newer' } = {},
+): Promise<QuestionRecord> {
   const { mode: plain, grounded, oracle } = serviceMode(mode);
   const gold = documentId(q.paragraph.id);
   let prediction: string;
@@ -74,6 +78,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
   let cachedTokens: number;
   let sources: string[] = [];
   let cited: { document_id: string | null; text: string } | null = null;
+  let conflicts: string[] = [];
   let confidence: number;
   let tokenProb: number;
   let similarity: number | null = null;
@@ -100,7 +105,9 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     readerMargin = r.readerMargin;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
-    const res = await client.post('/v1/answers', { question: q.question, mode: plain, max_tokens: maxTokens, grounded, abstain_below_confidence: 0 });
+    const res = await client.post('/v1/answers', {
+      question: q.question, mode: plain, max_tokens: maxTokens, grounded, abstain_below_confidence: 0, ...(options.onConflict ? { on_conflict: options.onConflict } : {}),
+    });
     if (res.status !== 200) throw new Error(`POST /v1/answers (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     prediction = res.body.answer ?? '';
     abstained = res.body.answer === null;
@@ -117,6 +124,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     readerMargin = res.body.reader_margin;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     cited = res.body.citations[0] ?? null;
+    conflicts = res.body.conflicts.map((c: { answer: string }) => c.answer);
   }
   return {
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
@@ -124,7 +132,7 @@ export async function answerQuestion(running: RunningService, client: Api, mode:
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
       span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
-      citation: cited && citationCorrect(cited, gold, prediction, q.answers),
+      citation: cited && citationCorrect(cited, gold, prediction, q.answers), ...(conflicts.length ? { conflicts } : {}),
     } : {}),
   };
 }

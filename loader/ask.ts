@@ -45,5 +45,6 @@ for (const c of a.citations) {
   const marked = `${c.text.slice(0, from)}[${c.text.slice(from, to)}]${c.text.slice(to)}`.replace(/\s+/g, ' ');
   console.log(`  cited: ${c.document_id} passage ${c.passage_id} [${c.start}, ${c.end}) "${marked}"`);
 }
+for (const c of a.conflicts ?? []) console.log(`  a newer document answers otherwise: ${c.document_id}${c.published_at ? ` (${c.published_at.slice(0, 10)})` : ''} "${c.answer}"`);
 for (const s of a.sources) console.log(`  ${s.in_prompt ? 'passage' : 'memory '} ${s.document_id} v${s.version} (similarity ${s.similarity}, weight ${s.weight})${s.title ? ` ${s.title}` : ''}${s.cited ? ' [cited]' : ''}`);
 console.log(`  ${a.mode}, confidence ${a.confidence}, ${a.timings_ms.total} ms`);

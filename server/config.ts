@@ -48,6 +48,10 @@ export const configSchema = z.object({
     return new Set(modes);
   }),
   GROUNDED_STOP_BIAS: num(0),
+  // A grounded answer where a newer document read for it answers otherwise: `note` (answer from what the
+  // reader reads best, the newer answers listed in `conflicts`) or `newer` (set the older aside). Measured:
+  // docs/experiments.md, "A newer document that answers differently".
+  ON_CONFLICT: z.enum(['note', 'newer']).default('note'),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // Abstain when the calibrated confidence (the bundle's calibration.json) is below this: `auto` takes each
   // mode's threshold fitted with the calibration, a number in [0, 1] one for every mode, 0 never.

@@ -54,6 +54,11 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
       document_id: candidate?.passage.documentId ?? null, version: candidate?.passage.version ?? null, passage_id: candidate?.passage.id ?? null,
       start, end, text, answer_start: answerStart, answer_end: answerEnd,
     })),
+    conflicts: r.conflicts.map(({ candidate: { passage }, span }) => ({
+      document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title,
+      published_at: passage.publishedAt === null ? null : new Date(passage.publishedAt).toISOString(),
+      answer: span.text, answer_start: span.start, answer_end: span.end,
+    })),
     abstained: r.answer === null,
     abstain_reason: r.abstainReason,
     confidence: Number(r.confidence.toFixed(4)),
@@ -69,7 +74,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
       document_id: passage.documentId, version: passage.version, passage_id: passage.id, title: passage.title, source: passage.source,
       similarity: Number(similarity.toFixed(4)), weight: Number(weight.toFixed(4)), in_prompt: inPrompt,
       cited: r.citations.some((c) => c.candidate?.passage.id === passage.id),
-      supersedes: supersedes.map((p) => ({ document_id: p.documentId, version: p.version, passage_id: p.id })),
+      supersedes: supersedes.map(({ passage: p, reason }) => ({ document_id: p.documentId, version: p.version, passage_id: p.id, reason })),
     })),
     timings_ms: {
       encode: round(r.timings.encode), retrieve: round(r.timings.retrieve), aggregate: round(r.timings.aggregate),
@@ -87,7 +92,7 @@ export function localAnswers(answerer: Answerer, scheduler: AnswerScheduler, bun
       try {
         const result = await scheduler.run((signal) =>
           answerer.answer({ question: req.question, mode: req.mode, topK: req.top_k, maxTokens: req.max_tokens, history: req.history, filter, onText, signal,
-            abstainBelowConfidence: req.abstain_below_confidence, grounded: req.grounded ?? groundedModes.has(req.mode) }), gone, caller);
+            abstainBelowConfidence: req.abstain_below_confidence, onConflict: req.on_conflict, grounded: req.grounded ?? groundedModes.has(req.mode) }), gone, caller);
         store.recordAnswer(req.mode, Date.now());
         return toResponse(result, bundleId);
       } catch (err) {

@@ -87,7 +87,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
     { store, index, encoder, lm, manifest, calibrator, reader },
     {
       macTopK: config.MAC_TOP_K ?? manifest.memory.fused, ragTopK: config.RAG_TOP_K, readerPassages: config.READER_PASSAGES, abstainBelow: config.ABSTAIN_BELOW, keywordRetrieval: config.RETRIEVAL === 'vector+keyword',
-      groundedStopBias: config.GROUNDED_STOP_BIAS, abstainBelowConfidence: config.ABSTAIN_BELOW_CONFIDENCE,
+      groundedStopBias: config.GROUNDED_STOP_BIAS, abstainBelowConfidence: config.ABSTAIN_BELOW_CONFIDENCE, onConflict: config.ON_CONFLICT,
     },
   );
   // Passages are encoded on their own thread, so the event loop keeps answering while the LM reads them.

@@ -163,7 +163,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(ids).toContain('bulletin-2026');
     expect(ids).not.toContain('bulletin-2020');
     const newer = body.sources.find((s: any) => s.document_id === 'bulletin-2026');
-    expect(newer.supersedes).toEqual([{ document_id: 'bulletin-2020', version: 1, passage_id: expect.any(Number) }]);
+    expect(newer.supersedes).toEqual([{ document_id: 'bulletin-2020', version: 1, passage_id: expect.any(Number), reason: 'restates' }]);
     expect(body.sources.filter((s: any) => s !== newer).every((s: any) => s.supersedes.length === 0)).toBe(true);
     // a question that names what only the older says keeps it
     const older = await (await api.post('/v1/answers', { question: 'Does the ferry leave pier 4 at nine?', mode: 'rag', top_k: 4, max_tokens: 2 })).json();

@@ -93,4 +93,28 @@ describe('smoke on the real default bundle', () => {
     const newTopic = await ask(row.qas[0].question, history);
     expect(newTopic.sources.map((s: any) => s.document_id)).toContain(row.id);
   }, 60_000);
+
+  it('tells of a newer document that answers otherwise, and prefers it when asked', async () => {
+    await api.post('/v1/documents', { documents: [
+      { id: 'museum-2024', published_at: '2024-06-01T00:00:00Z', text: 'The Ostvik Maritime Museum is housed in a former customs building on the quay. Its director is Ingrid Holm, and it receives about 60,000 visitors a year.' },
+      { id: 'museum-news-2026', published_at: '2026-11-20T10:00:00Z', text: 'The Ostvik Maritime Museum named Pavel Novak as its new director on Friday. Ingrid Holm leaves to run a museum in Bergen.' },
+    ] });
+    for (const id of ['museum-2024', 'museum-news-2026']) await waitIndexed(api, id, 120_000);
+    const ask = async (question: string, extra: object = {}) =>
+      (await api.post('/v1/answers', { question, mode: 'rag', max_tokens: 16, abstain_below_confidence: 0, ...extra })).json();
+    // by default the answer is what the reader reads best, and the newer answer is told
+    const noted = await ask('Who is the director of the Ostvik Maritime Museum?');
+    expect(noted.answer).toBe('Ingrid Holm');
+    expect(noted.conflicts).toEqual([expect.objectContaining({ document_id: 'museum-news-2026', published_at: '2026-11-20T10:00:00.000Z', answer: 'Pavel Novak' })]);
+    // asked to prefer the newer, the older passage is set aside, and the newer's source says so
+    const newer = await ask('Who is the director of the Ostvik Maritime Museum?', { on_conflict: 'newer' });
+    expect(newer.answer).toBe('Pavel Novak');
+    expect(newer.conflicts).toEqual([]);
+    const cited = newer.sources.find((s: any) => s.cited);
+    expect(cited.supersedes).toEqual([expect.objectContaining({ document_id: 'museum-2024', reason: 'contradicts' })]);
+    // a fact only the older states is no conflict
+    const kept = await ask('How many visitors does the Ostvik Maritime Museum receive?', { on_conflict: 'newer' });
+    expect(kept.answer).toMatch(/60,000/);
+    expect(kept.conflicts).toEqual([]);
+  }, 120_000);
 });

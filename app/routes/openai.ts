@@ -12,7 +12,7 @@ import type { Services } from '../services.ts';
 /**
  * OpenAI-compatible routes, so existing clients (the official SDKs, Open WebUI, LangChain) can ask the
  * service: one model id per answer mode. The question is the last user message; the answer's sources and
- * a grounded answer's citations travel in extra `sources` and `citations` fields (as in POST /v1/answers),
+ * a grounded answer's citations travel in extra `sources`, `citations` and `conflicts` fields (as in POST /v1/answers),
  * which the official clients pass through.
  */
 export function openAiRoutes(s: Services) {
@@ -48,7 +48,7 @@ export function openAiRoutes(s: Services) {
       return c.json({
         id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: mode,
         choices: [{ index: 0, message: { role: 'assistant', content: r.answer ?? '', refusal: r.abstained ? r.abstain_reason : null }, finish_reason: finish(r), logprobs: null }],
-        usage: usage(r), sources: r.sources, citations: r.citations, abstained: r.abstained,
+        usage: usage(r), sources: r.sources, citations: r.citations, conflicts: r.conflicts, abstained: r.abstained,
       });
     }
     // The pieces joined must equal the non-streamed answer, which is trimmed: hold whitespace back until
@@ -78,7 +78,7 @@ export function openAiRoutes(s: Services) {
         const r = await streamed.done;
         countAnswer(s, r);
         if (r.abstained) await chunk({ refusal: r.abstain_reason }, null); // as the non-streamed message's refusal
-        await chunk({}, finish(r), { usage: usage(r), sources: r.sources, citations: r.citations });
+        await chunk({}, finish(r), { usage: usage(r), sources: r.sources, citations: r.citations, conflicts: r.conflicts });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(500, ErrorCode.internal, 'The answer failed.');
         await stream.writeSSE({ data: JSON.stringify(openAiError(e)) });
