@@ -15,7 +15,7 @@ import { ModeLog, modeLogPath } from './mode-log.ts';
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
 
-const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...] [--as version|document|brief]
+const USAGE = `npm run eval:update -- --data FILE.jsonl --out results/NAME [--edits 100] [--modes ...] [--as version|document|brief] [--on-conflict note|newer]
 
 Does the answer follow a document's new version? Every paragraph of the file goes into memory; then, for
 the first --edits questions whose answer occurs in its paragraph and has a replacement of the same kind
@@ -27,7 +27,8 @@ value, the old one, or neither? (oracle: the new version in the prompt.)
 --as document: the edited paragraph arrives instead as another document (its id + "/update", published
 2026-06-01; the originals 2020-06-01), so both stay in memory, as when a newer source restates an older one
 with a fact changed. --as brief: the same, the newer document only the edited paragraph's sentence that
-holds the new value (a short item restating one sentence of the older).`;
+holds the new value (a short item restating one sentence of the older). --on-conflict: what grounded answers
+ask for where a newer document read answers otherwise (default: the service's, note).`;
 
 type Kind = 'year' | 'number' | 'name' | 'other';
 const kindOf = (answer: string): Kind =>
@@ -79,7 +80,7 @@ export async function main() {
     options: {
       data: { type: 'string' }, out: { type: 'string' }, edits: { type: 'string', default: '100' }, modes: { type: 'string', default: MODES.join(',') },
       'max-tokens': { type: 'string', default: '16' }, bundle: { type: 'string', default: 'bundles/default' }, threads: { type: 'string', default: '0' },
-      work: { type: 'string' }, as: { type: 'string', default: 'version' }, help: { type: 'boolean', short: 'h' },
+      work: { type: 'string' }, as: { type: 'string', default: 'version' }, 'on-conflict': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.data || !values.out) {
@@ -88,6 +89,11 @@ export async function main() {
   }
   if (values.as !== 'version' && values.as !== 'document' && values.as !== 'brief') {
     console.error(`--as: version, document or brief, not ${values.as}`);
+    process.exit(2);
+  }
+  const onConflict = values['on-conflict'];
+  if (onConflict !== undefined && onConflict !== 'note' && onConflict !== 'newer') {
+    console.error(`--on-conflict: note or newer, not ${onConflict}`);
     process.exit(2);
   }
   const asDocument = values.as !== 'version';
@@ -120,6 +126,7 @@ export async function main() {
     }
     const settings = {
       bundle_id: manifest.bundle_id, memory_format: format, data_sha256: dataSha, edits: edits.length, max_tokens: Number(values['max-tokens']), as: values.as,
+      ...(onConflict ? { on_conflict: onConflict } : {}),
     };
     const summary: Record<string, { n: number; new: number; old: number; neither: number; read_newer?: number; read_older?: number }> = {};
     for (const mode of modes) {
@@ -127,7 +134,7 @@ export async function main() {
       const done = log.records();
       const bar = progressBar(`update ${mode}`, edits.length);
       for (const [i, e] of edits.entries()) {
-        if (!done.has(e.id)) log.append(await answerQuestion(running, client, mode, e, Number(values['max-tokens'])));
+        if (!done.has(e.id)) log.append(await answerQuestion(running, client, mode, e, Number(values['max-tokens']), { onConflict }));
         bar.update(i + 1);
       }
       bar.done();
