@@ -349,6 +349,14 @@ run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out resul
 run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-brief-after-squad-1.1-validation \
   --edits 100 --as brief --modes mac,rag+grounded,hybrid+grounded --threads 2
 # (the before runs: --as document at bfdea98, --as brief at 2713c7f, out results/update-as-*-before-squad-1.1-validation)
+# A newer document that changes a fact in words of its own: told (conflicts), or followed on request.
+run npm run eval:conflicts -- --out results/conflicts --threads 2
+run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
+run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-note-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-newer-squad-1.1-validation \
+  --limit 500 --modes rag+grounded,hybrid+grounded --threads 2 --on-conflict newer
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
