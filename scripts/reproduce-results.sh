@@ -350,6 +350,10 @@ run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out resul
   --edits 100 --as brief --modes mac,rag+grounded,hybrid+grounded --threads 2
 # (the before runs: --as document at bfdea98, --as brief at 2713c7f, out results/update-as-*-before-squad-1.1-validation)
 # A newer document that changes a fact in words of its own: told (conflicts), or followed on request.
+for as in brief document; do
+  run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-$as-newer-squad-1.1-validation \
+    --edits 100 --as $as --on-conflict newer --modes rag+grounded,hybrid+grounded --threads 2
+done
 run npm run eval:conflicts -- --out results/conflicts --threads 2
 run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
 run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
