@@ -176,7 +176,11 @@ export class Answerer {
     }
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
-    const chosen = reader && readK > ragK ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK, preferNewer) : null;
+    // The reader reads the passages for the prompt first (it chooses them where it reads more than ragK),
+    // so a newer passage that answers otherwise is known before the prompt is built.
+    const chosen = reader && usePassages && !opts.givenPassages
+      ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK, { byReader: readK > ragK, preferNewer })
+      : null;
     const { promptCandidates, readings } = chosen ?? { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
     // A passage set aside for a newer one leaves the memories too.
     if (chosen) candidates = candidates.flatMap((c) => !readings.has(c.passage.id) ? [c] : chosen.kept.filter((k) => k.passage.id === c.passage.id));
@@ -301,19 +305,20 @@ export class Answerer {
 }
 
 /**
- * The reader reads each passage of the pool (the best retrieved); the ragK it answers best from (its best
- * span's gap over no answer) go into the prompt, retrieval's order where they score alike, after, where
- * `preferNewer`, each older passage a newer one contradicts is set aside. Its readings, by passage id, serve
- * the proposals after (no passage is read twice); `read`: each passage with its best span; `kept`: the pool
- * less what was set aside.
+ * The reader reads each passage of the pool (the best retrieved); where `preferNewer`, each older passage a
+ * newer one contradicts is set aside; of the rest, ragK go into the prompt: `byReader`, those it answers
+ * best from (its best span's gap over no answer; retrieval's order where they score alike), else the first.
+ * Its readings, by passage id, serve the proposals after (no passage is read twice); `read`: each passage
+ * with its best span; `kept`: the pool less what was set aside.
  */
-async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number, preferNewer: boolean) {
+async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number, o: { byReader: boolean; preferNewer: boolean }) {
   const each = await reader.readEach(question, pool.map((c) => c.passage.text), PROPOSALS);
   const readings = new Map<number, ReaderSpan[]>(pool.map((c, i) => [c.passage.id, each[i]]));
   const read: ReaderReading[] = pool.map((c, i) => ({ candidate: c, answer: each[i][0] }));
-  const kept = preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : pool;
+  const kept = o.preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : pool;
   const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
-  return { promptCandidates: [...kept].sort((a, b) => score(b) - score(a)).slice(0, ragK), readings, read, kept };
+  const ranked = o.byReader ? [...kept].sort((a, b) => score(b) - score(a)) : kept;
+  return { promptCandidates: ranked.slice(0, ragK), readings, read, kept };
 }
 
 /** A passage read with the reader's best span in it. */

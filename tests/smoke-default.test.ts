@@ -106,6 +106,9 @@ describe('smoke on the real default bundle', () => {
     const noted = await ask('Who is the director of the Ostvik Maritime Museum?');
     expect(noted.answer).toBe('Ingrid Holm');
     expect(noted.conflicts).toEqual([expect.objectContaining({ document_id: 'museum-news-2026', published_at: '2026-11-20T10:00:00.000Z', answer: 'Pavel Novak' })]);
+    // also where both passages are in the prompt (top_k 2: the reader reads them, not chooses)
+    const both = await ask('Who is the director of the Ostvik Maritime Museum?', { top_k: 2 });
+    expect(both.conflicts.map((c: any) => c.answer)).toEqual(['Pavel Novak']);
     // asked to prefer the newer, the older passage is set aside, and the newer's source says so
     const newer = await ask('Who is the director of the Ostvik Maritime Museum?', { on_conflict: 'newer' });
     expect(newer.answer).toBe('Pavel Novak');
