@@ -354,6 +354,7 @@ for as in brief document; do
   run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-$as-newer-squad-1.1-validation \
     --edits 100 --as $as --on-conflict newer --modes rag+grounded,hybrid+grounded --threads 2
 done
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables --limit 36 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval:conflicts -- --out results/conflicts --threads 2
 run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
 run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
