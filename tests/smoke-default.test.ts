@@ -119,5 +119,8 @@ describe('smoke on the real default bundle', () => {
     const kept = await ask('How many visitors does the Ostvik Maritime Museum receive?', { on_conflict: 'newer' });
     expect(kept.answer).toMatch(/60,000/);
     expect(kept.conflicts).toEqual([]);
+    const metrics = await (await api.get('/metrics')).text();
+    expect(metrics).toMatch(/mac_answer_conflicts_total\{mode="rag",handled="noted"\} 2/);
+    expect(metrics).toMatch(/mac_answer_conflicts_total\{mode="rag",handled="newer"\} 1/);
   }, 120_000);
 });
