@@ -14,8 +14,9 @@ export function countAnswer(s: Services, r: AnswerResponse): void {
   s.metrics.observe('mac_answer_seconds', 'Answer latency', r.timings_ms.total / 1000, { mode: r.mode });
   s.metrics.inc('mac_prompt_tokens_total', 'Prompt tokens read by the LM', { mode: r.mode }, r.usage.prompt_tokens);
   s.metrics.inc('mac_prompt_tokens_cached_total', 'Prompt tokens whose pass a recent prompt served (PROMPT_CACHE_MB)', { mode: r.mode }, r.usage.cached_tokens);
-  const setAside = r.sources.some((src) => src.supersedes.some((x) => x.reason === 'contradicts'));
-  if (setAside || r.conflicts.length) {
+  // The edge counts its replicas' answers too, and a replica of an earlier release sends neither field.
+  const setAside = r.sources.some((src) => src.supersedes?.some((x) => x.reason === 'contradicts'));
+  if (setAside || r.conflicts?.length) {
     s.metrics.inc('mac_answer_conflicts_total', 'Answers where a newer document read answers otherwise: noted (in conflicts) or newer (the older set aside)',
       { mode: r.mode, handled: setAside ? 'newer' : 'noted' });
   }
