@@ -182,8 +182,8 @@ export class Answerer {
       ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK, { byReader: readK > ragK, preferNewer })
       : null;
     const { promptCandidates, readings } = chosen ?? { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
-    // A passage set aside for a newer one leaves the memories too.
-    if (chosen) candidates = candidates.flatMap((c) => !readings.has(c.passage.id) ? [c] : chosen.kept.filter((k) => k.passage.id === c.passage.id));
+    // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
+    if (chosen) candidates = candidates.flatMap((c) => (readings.has(c.passage.id) ? chosen.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
