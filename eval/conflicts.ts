@@ -5,7 +5,7 @@ import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { readConfig, startService } from '../server/index.ts';
-import { answerQuestion, type Mode } from './modes.ts';
+import { answerQuestion, onConflictOption, type Mode } from './modes.ts';
 import { follows } from './update.ts';
 
 const STARTED_AT_REVISION = gitRevision();
@@ -44,11 +44,7 @@ export async function main() {
     console.log(USAGE);
     process.exit(0);
   }
-  const onConflict = values['on-conflict'];
-  if (onConflict !== undefined && onConflict !== 'note' && onConflict !== 'newer') {
-    console.error(`--on-conflict: note or newer, not ${onConflict}`);
-    process.exit(2);
-  }
+  const onConflict = onConflictOption(values['on-conflict']);
   const out = values.out!.replace(/\.json$/, '');
   const modes = values.modes!.split(',').filter(Boolean) as Mode[];
   const pairs = readFileSync(values.data!, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Pair);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Calibrator, passagesRead, readerSha256 } from '../answer/index.ts';
+import { Calibrator, passagesRead, readerSha256, type OnConflict } from '../answer/index.ts';
 import { CALIBRATION_FILE } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
@@ -12,7 +12,7 @@ import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
-import { MODES, answerQuestion, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
+import { MODES, answerQuestion, onConflictOption, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog, modeLogPath, recordedModes } from './mode-log.ts';
 import { scoreRecords, selectiveSummary } from './selective.ts';
@@ -75,7 +75,7 @@ interface Args {
   threads: number;
   stopBias?: number;
   promptCacheMb?: number;
-  onConflict?: 'note' | 'newer';
+  onConflict?: OnConflict;
   reportOnly: boolean;
   fresh: boolean;
 }
@@ -108,7 +108,7 @@ function parse(argv: string[]): Args {
     bundle: values.bundle!, work: values.work, threads: int(values.threads)!, reportOnly: values['report-only']!, fresh: values.fresh!,
     stopBias: values['stop-bias'] === undefined ? undefined : Number(values['stop-bias']),
     promptCacheMb: values['prompt-cache-mb'] === undefined ? undefined : Number(values['prompt-cache-mb']),
-    onConflict: values['on-conflict'] === undefined ? undefined : configSchema.shape.ON_CONFLICT.parse(values['on-conflict']),
+    onConflict: onConflictOption(values['on-conflict']),
   };
 }
 

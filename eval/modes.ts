@@ -1,7 +1,7 @@
 import type { Api } from '../bench/service.ts';
 import { documentId, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer, tokenF1 } from '../monitor/index.ts';
-import type { Mode as AnswerMode } from '../answer/index.ts';
+import type { Mode as AnswerMode, OnConflict } from '../answer/index.ts';
 import type { RunningService } from '../server/index.ts';
 
 /**
@@ -65,9 +65,16 @@ export function serviceMode(mode: Mode): { mode: AnswerMode; grounded: boolean; 
   return { mode: plain === 'oracle' ? 'rag' : plain, grounded: variant === 'grounded', oracle: plain === 'oracle' };
 }
 
+/** An eval's --on-conflict: what its grounded answers ask for (absent: the service's default); another value is a usage error (exit 2). */
+export function onConflictOption(value: string | undefined): OnConflict | undefined {
+  if (value === undefined || value === 'note' || value === 'newer') return value;
+  console.error(`--on-conflict: note or newer, not ${value}`);
+  process.exit(2);
+}
+
 /** One question through the service: its HTTP API for the API's modes, its answer path for the oracle. */
 export async function answerQuestion(
-  running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number, options: { onConflict?: 'note' | 'newer' } = {},
+  running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number, options: { onConflict?: OnConflict } = {},
 ): Promise<QuestionRecord> {
   const { mode: plain, grounded, oracle } = serviceMode(mode);
   const gold = documentId(q.paragraph.id);

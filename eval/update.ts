@@ -9,7 +9,7 @@ import { note, progressBar } from '../bench/progress.ts';
 import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer } from '../monitor/index.ts';
 import { readConfig, startService } from '../server/index.ts';
-import { MODES, answerQuestion, type EvalQuestion, type Mode } from './modes.ts';
+import { MODES, answerQuestion, onConflictOption, type EvalQuestion, type Mode } from './modes.ts';
 import { ModeLog, modeLogPath } from './mode-log.ts';
 
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
@@ -91,11 +91,7 @@ export async function main() {
     console.error(`--as: version, document or brief, not ${values.as}`);
     process.exit(2);
   }
-  const onConflict = values['on-conflict'];
-  if (onConflict !== undefined && onConflict !== 'note' && onConflict !== 'newer') {
-    console.error(`--on-conflict: note or newer, not ${onConflict}`);
-    process.exit(2);
-  }
+  const onConflict = onConflictOption(values['on-conflict']);
   const asDocument = values.as !== 'version';
   const out = values.out!.replace(/\.json$/, '');
   const modes = values.modes!.split(',').filter(Boolean) as Mode[];
