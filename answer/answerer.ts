@@ -2,7 +2,7 @@ import type { Encoder } from '../encoder/index.ts';
 import { buildPrompt, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
-import { contradicts, selectCandidates, withoutContradicted, type Candidate, type Reading } from './candidates.ts';
+import { contradicts, couldContradict, selectCandidates, withoutContradicted, type Candidate, type Reading } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
@@ -24,8 +24,8 @@ const LM_WEIGHT = 0.5;
 const CONTRADICTS_ABOVE = 4;
 
 /**
- * What an answer does when a newer document read for it answers differently: `note` answers from what the
- * reader reads best and lists the newer answers in `conflicts`; `newer` sets the older passage aside.
+ * What an answer does when a newer document read for it answers differently: `note` answers as it would
+ * and lists the newer answers in `conflicts`; `newer` sets the older passage aside (prompt and memories).
  */
 export type OnConflict = 'note' | 'newer';
 
@@ -49,7 +49,7 @@ export interface AnswerOptions {
   grounded?: boolean;
   /** Abstain below this calibrated confidence (0: never); absent: the service's setting. */
   abstainBelowConfidence?: number;
-  /** Grounded answers where the bundle has a reader; absent: the service's setting. */
+  /** Where the bundle has a reader; absent: the service's setting. */
   onConflict?: OnConflict;
 }
 
@@ -58,8 +58,9 @@ export interface AnswerSettings {
   macTopK: number;
   ragTopK: number;
   /**
-   * Grounded answers where the bundle has a reader: it reads this many of the best retrieved passages and
-   * the ragTopK whose best span beats no answer by most go into the prompt (not above ragTopK: retrieval's best).
+   * Where the bundle has a reader, it reads this many of the best retrieved passages: in grounded rag and
+   * hybrid answers the ragTopK whose best span beats no answer by most go into the prompt (not above
+   * ragTopK: retrieval's best); in every mode that retrieves, a newer one that answers otherwise is a conflict.
    */
   readerPassages: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
@@ -73,7 +74,7 @@ export interface AnswerSettings {
   onConflict: OnConflict;
 }
 
-/** A newer passage read for a grounded answer in which the reader finds another answer (OnConflict `note`). */
+/** A newer passage read for an answer in which the reader finds another answer (OnConflict `note`). */
 export interface Conflict {
   candidate: Candidate;
   span: ReaderSpan;
@@ -105,7 +106,7 @@ export interface AnswerResult {
   answer: string | null;
   /** Grounded answers: the span cited (empty when no span fit and the answer was written freely). */
   citations: Citation[];
-  /** Grounded answers: newer passages of other documents, read for the answer, that answer otherwise. */
+  /** Newer passages of other documents, read for the answer, that answer otherwise (where the bundle has a reader). */
   conflicts: Conflict[];
   abstainReason: string | null;
   /** The calibrated probability that the answer is right; the token probability where the mode has no calibration. */
@@ -156,14 +157,17 @@ export class Answerer {
     // top_k sizes the memories in the prefix (mac, hybrid) or the passages in the prompt (rag).
     const macK = useMemory ? opts.topK ?? this.settings.macTopK : this.settings.macTopK;
     const ragK = opts.mode === 'rag' ? opts.topK ?? this.settings.ragTopK : this.settings.ragTopK;
-    const reader = opts.grounded ? this.deps.reader ?? null : null;
-    const readK = passagesRead({ mode: opts.mode, reader: reader !== null, givenPassages: opts.givenPassages !== undefined, ragK, readerPassages: this.settings.readerPassages });
+    const reader = this.deps.reader ?? null;
+    const proposer = opts.grounded ? reader : null;
+    const readK = passagesRead({ mode: opts.mode, reader: proposer !== null, givenPassages: opts.givenPassages !== undefined, ragK, readerPassages: this.settings.readerPassages });
+    // Where the bundle has a reader, the best readerPassages retrieved (at least) are the pool it reads for conflicts.
+    const poolK = reader && opts.mode !== 'base' && !opts.givenPassages ? Math.max(readK, this.settings.readerPassages) : 0;
     let candidates: Candidate[] = [];
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
     } else if (opts.mode !== 'base') {
       // hybrid reads the best ragK passages as text and the best macK as memories
-      const k = opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK;
+      const k = Math.max(opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK, poolK);
       candidates = await this.select(opts, k, timings);
       const best = topSimilarity(candidates);
       if (!candidates.length || best < this.settings.abstainBelow) {
@@ -176,14 +180,18 @@ export class Answerer {
     }
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
-    // The reader reads the passages for the prompt first (it chooses them where it reads more than ragK),
-    // so a newer passage that answers otherwise is known before the prompt is built.
-    const chosen = reader && usePassages && !opts.givenPassages
-      ? await choosePassages(reader, opts.question, candidates.slice(0, readK), ragK, { byReader: readK > ragK, preferNewer })
-      : null;
-    const { promptCandidates, readings } = chosen ?? { promptCandidates: usePassages ? candidates.slice(0, ragK) : [], readings: new Map<number, ReaderSpan[]>() };
+    // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
+    // (grounded rag and hybrid) or may set an older one aside (`newer`); else only what could contradict
+    // what the answer reads (retrieval's first: its memories, its prompt), newer passages of other documents.
+    const pool = candidates.slice(0, poolK);
+    const chooses = proposer !== null && usePassages;
+    const answerReads = candidates.slice(0, Math.max(useMemory ? macK : 0, usePassages ? ragK : 0)).map((c) => c.passage);
+    const contradicting = new Set(couldContradict(pool.map((c) => c.passage), preferNewer ? pool.map((c) => c.passage) : answerReads).map((p) => p.id));
+    const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id));
+    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
-    if (chosen) candidates = candidates.flatMap((c) => (readings.has(c.passage.id) ? chosen.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
+    if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
+    const promptCandidates = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
     const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
@@ -201,7 +209,7 @@ export class Answerer {
     const texts = groundTo.map((g) => g.text);
     // The reader reads what the answer is grounded to first (each text once): its best spans are the
     // candidates the LM weighs, and its best span checks the answer chosen (reader_agree, a calibration feature).
-    const proposals = reader && texts.length ? await this.propose(reader, opts.question, groundTo, readings) : null;
+    const proposals = proposer && texts.length ? await this.propose(proposer, opts.question, groundTo, reading?.readings ?? new Map()) : null;
     timings.verify = performance.now() - t2;
     const grounding = opts.grounded && texts.length
       ? { texts, stopBias: this.settings.groundedStopBias, proposals: proposals ? { spans: proposals.map((p) => ({ text: p.index, start: p.start, end: p.end, score: p.gap })), lmWeight: LM_WEIGHT } : undefined }
@@ -214,7 +222,10 @@ export class Answerer {
     // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
     // and the passage cited; a source's weight is its share of their similarity.
     const cited = citations[0]?.candidate?.passage.id;
-    const conflicts = chosen && citations[0]?.candidate ? newerAnswers(chosen.read, citations[0].candidate, gen.text) : [];
+    // Conflicts: newer passages read that answer otherwise than the passage answered from (the one cited,
+    // else the prompt's first, else the first memory).
+    const answeredFrom = opts.grounded ? citations[0]?.candidate : promptCandidates[0] ?? memoryCandidates[0];
+    const conflicts = reading && answeredFrom ? newerAnswers(reading.read, answeredFrom, gen.text) : [];
     const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === cited);
     const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     timings.aggregate = gen.aggregateMs;
@@ -305,20 +316,22 @@ export class Answerer {
 }
 
 /**
- * The reader reads each passage of the pool (the best retrieved); where `preferNewer`, each older passage a
- * newer one contradicts is set aside; of the rest, ragK go into the prompt: `byReader`, those it answers
- * best from (its best span's gap over no answer; retrieval's order where they score alike), else the first.
- * Its readings, by passage id, serve the proposals after (no passage is read twice); `read`: each passage
- * with its best span; `kept`: the pool less what was set aside.
+ * The reader reads each passage given (of the best retrieved); where `preferNewer`, each older passage a
+ * newer one contradicts is set aside. Its readings, by passage id, serve the proposals after (no passage is
+ * read twice); `read`: each passage with its best span; `kept`: those read less what was set aside.
  */
-async function choosePassages(reader: SpanReader, question: string, pool: Candidate[], ragK: number, o: { byReader: boolean; preferNewer: boolean }) {
-  const each = await reader.readEach(question, pool.map((c) => c.passage.text), PROPOSALS);
-  const readings = new Map<number, ReaderSpan[]>(pool.map((c, i) => [c.passage.id, each[i]]));
-  const read: ReaderReading[] = pool.map((c, i) => ({ candidate: c, answer: each[i][0] }));
-  const kept = o.preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : pool;
+async function readPassages(reader: SpanReader, question: string, passages: Candidate[], preferNewer: boolean) {
+  const each = await reader.readEach(question, passages.map((c) => c.passage.text), PROPOSALS);
+  const readings = new Map<number, ReaderSpan[]>(passages.map((c, i) => [c.passage.id, each[i]]));
+  const read: ReaderReading[] = passages.map((c, i) => ({ candidate: c, answer: each[i][0] }));
+  const kept = preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : passages;
+  return { readings, read, kept };
+}
+
+/** The passages by the reader's best span's gap over no answer, best first (retrieval's order where they score alike). */
+function byReaderScore(passages: Candidate[], readings: Map<number, ReaderSpan[]>): Candidate[] {
   const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
-  const ranked = o.byReader ? [...kept].sort((a, b) => score(b) - score(a)) : kept;
-  return { promptCandidates: ranked.slice(0, ragK), readings, read, kept };
+  return [...passages].sort((a, b) => score(b) - score(a));
 }
 
 /** A passage read with the reader's best span in it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExactIndex, SqliteStore } from '../memory/index.ts';
 import type { StoredPassage } from '../memory/index.ts';
-import { contradicts, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
+import { contradicts, couldContradict, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
 
 /** A unit vector at `angle` radians in the plane (so cosines are easy to read). */
 const at = (angle: number) => Float32Array.of(Math.cos(angle), Math.sin(angle), 0);
@@ -131,6 +131,16 @@ describe('withoutContradicted', () => {
     const restated = { ...candidate(newer), supersedes: [{ passage: passage(4, 'copy', 'x', 1), reason: 'restates' as const }] };
     const kept = withoutContradicted(read({ 1: ['Marta Silva', 13], 2: ['Tomas Keller', 5] }, older, restated), 1);
     expect(kept[0].supersedes.map((s) => s.reason)).toEqual(['restates', 'contradicts']);
+  });
+
+  it('finds the passages that could contradict what an answer reads: newer, of another document', () => {
+    const ids = (ps: StoredPassage[]) => ps.map((p) => p.id);
+    expect(ids(couldContradict([older, newer], [older]))).toEqual([2]);
+    expect(ids(couldContradict([older, newer], [newer]))).toEqual([]); // the older never contradicts the newer
+    expect(ids(couldContradict([older, { ...newer, documentId: 'library' }], [older]))).toEqual([]); // one document
+    expect(ids(couldContradict([older, { ...newer, publishedAt: older.publishedAt }], [older]))).toEqual([]); // of the same age
+    const [a, b] = [passage(3, 'a', 'x', 10), passage(4, 'b', 'y', 10)];
+    expect(ids(couldContradict([a, b], [a, b]))).toEqual([]); // undated, indexed together
   });
 
   it('is the test a conflict note reads: a newer answer against the one given', () => {

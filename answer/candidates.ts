@@ -121,6 +121,14 @@ export function withoutContradicted(read: Reading[], answersAbove: number): Cand
   }]);
 }
 
+/**
+ * Of `passages`, those that could contradict one of `answered`: newer, of another document. Only these
+ * need reading for a conflict note; where none of the passages could contradict another, nothing does.
+ */
+export function couldContradict(passages: StoredPassage[], answered: StoredPassage[]): StoredPassage[] {
+  return passages.filter((a) => answered.some((b) => a.documentId !== b.documentId && newerThan(a, b)));
+}
+
 /** Two answers agree where the normalised words of one lie within the other's ("Helena Marsh", "Professor Helena Marsh"). */
 function sameAnswer(a: string, b: string): boolean {
   const [x, y] = [` ${normalizeAnswer(a)} `, ` ${normalizeAnswer(b)} `];

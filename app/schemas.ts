@@ -123,9 +123,9 @@ export const answerRequestSchema = z.strictObject({
   grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
   abstain_below_confidence: z.number().min(0).max(1).optional()
     .describe('abstain when the calibrated confidence is below this (0: never); default: the server\'s ABSTAIN_BELOW_CONFIDENCE'),
-  on_conflict: z.enum(['note', 'newer']).optional().describe('grounded answers, where a newer document read for the answer answers otherwise: ' +
-    'note (answer from what reads best, the newer answers in `conflicts`) or newer (set the older passage aside; it costs answers where a ' +
-    'neighbouring paragraph is newer); default: the server\'s ON_CONFLICT'),
+  on_conflict: z.enum(['note', 'newer']).optional().describe('where a newer document read for the answer answers otherwise (the bundle\'s reader ' +
+    'reads the best READER_PASSAGES retrieved): note (answer as before, the newer answers in `conflicts`) or newer (set the older passage aside, ' +
+    'from the prompt and the memories; it costs answers where a neighbouring paragraph is newer); default: the server\'s ON_CONFLICT'),
   filter: filterSchema.optional(),
   history: z.array(z.strictObject({ question: z.string().max(LIMITS.questionChars), answer: z.string().max(LIMITS.questionChars) }))
     .max(32).optional().describe('earlier turns of the conversation, oldest first; the oldest are dropped to fit the LM. ' +
@@ -190,7 +190,7 @@ export const answerResponseSchema = z.object({
   answer: z.string().nullable(),
   grounded: z.boolean().describe('the answer is a span of the passages read, cited in `citations`'),
   citations: z.array(citationSchema),
-  conflicts: z.array(conflictSchema).describe('grounded answers: newer passages of other documents, read for this answer, in which the reader finds another answer'),
+  conflicts: z.array(conflictSchema).describe('newer passages of other documents, read for this answer, in which the reader finds another answer than this one (every mode but base, where the bundle has a reader)'),
   abstained: z.boolean(),
   abstain_reason: z.string().nullable(),
   confidence: z.number().describe('the probability that the answer is right (calibrated), or the token probability where `calibrated` is false'),

@@ -49,7 +49,7 @@ them all again); the memory bank under --work is reused.
   --threads N        ONNX Runtime threads per model (default 0 = all cores)
   --stop-bias X      grounded decoding's stop bias (default: the service's GROUNDED_STOP_BIAS)
   --prompt-cache-mb N  the LM's cache of recent prompt passes (default: the service's PROMPT_CACHE_MB; 0: off)
-  --on-conflict C    grounded modes, where a newer document read answers otherwise: note or newer (default:
+  --on-conflict C    where a newer document read answers otherwise: note or newer (default:
                      the service's ON_CONFLICT, note); the notes are recorded per question (\`conflicts\`)
   --report-only      ask nothing: summarise the answers already recorded (a mode cut short reports its n;
                      logs are only read, and a log answered with other settings is named)
@@ -149,12 +149,14 @@ async function main() {
     const read = passagesRead({ mode: asked.mode, reader: reader !== undefined && asked.grounded, givenPassages: asked.oracle, ragK: settings.rag_top_k, readerPassages });
     return read > settings.rag_top_k;
   };
+  // Where a newer document answers otherwise matters to every mode that retrieves (its reader reads the pool).
+  const retrieves = (mode: Mode) => serviceMode(mode).mode !== 'base' && !serviceMode(mode).oracle;
   const modeSettings = (mode: Mode) => ({
     ...settings, mode,
     ...(mode.endsWith('+grounded') ? {
       grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}),
-      ...(args.onConflict ? { on_conflict: args.onConflict } : {}), // only when set, as prompt_cache_mb
     } : {}),
+    ...(args.onConflict && retrieves(mode) ? { on_conflict: args.onConflict } : {}), // only when set, as prompt_cache_mb
   });
   const running = args.reportOnly ? null : await startService(readConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: work, BUNDLE_DIR: args.bundle, PROBE_INTERVAL_S: '0', ABSTAIN_BELOW: '-1',

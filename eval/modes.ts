@@ -50,7 +50,7 @@ export interface QuestionRecord {
   reader_score?: number | null;
   /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
   reader_margin?: number | null;
-  /** Grounded modes: the newer documents' answers the service noted as conflicting with this one (absent in logs before the 42nd session or where none). */
+  /** The newer documents' answers the service noted as conflicting with this one (absent where none, in logs before the 42nd session, and outside grounded modes before the 43rd). */
   conflicts?: string[];
   /** Grounded modes: the cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
   citation?: { document_id: string | null; text: string; correct: boolean; answer_correct?: boolean } | null;
@@ -139,8 +139,9 @@ export async function answerQuestion(
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
     ...(grounded ? {
       span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
-      citation: cited && citationCorrect(cited, gold, prediction, q.answers), ...(conflicts.length ? { conflicts } : {}),
+      citation: cited && citationCorrect(cited, gold, prediction, q.answers),
     } : {}),
+    ...(conflicts.length ? { conflicts } : {}),
   };
 }
 

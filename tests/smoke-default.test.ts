@@ -94,7 +94,7 @@ describe('smoke on the real default bundle', () => {
     expect(newTopic.sources.map((s: any) => s.document_id)).toContain(row.id);
   }, 60_000);
 
-  it('tells of a newer document that answers otherwise, and prefers it when asked', async () => {
+  it('tells of a newer document that answers otherwise, and prefers it when asked, in rag and mac', async () => {
     await api.post('/v1/documents', { documents: [
       { id: 'museum-2024', published_at: '2024-06-01T00:00:00Z', text: 'The Ostvik Maritime Museum is housed in a former customs building on the quay. Its director is Ingrid Holm, and it receives about 60,000 visitors a year.' },
       { id: 'museum-news-2026', published_at: '2026-11-20T10:00:00Z', text: 'The Ostvik Maritime Museum named Pavel Novak as its new director on Friday. Ingrid Holm leaves to run a museum in Bergen.' },
@@ -121,6 +121,12 @@ describe('smoke on the real default bundle', () => {
     expect(newer.conflicts).toEqual([]);
     const cited = newer.sources.find((s: any) => s.cited);
     expect(cited.supersedes).toEqual([expect.objectContaining({ document_id: 'museum-2024', reason: 'contradicts' })]);
+    // mac, which reads memories, not text: the reader reads the two passages retrieved all the same
+    const macNoted = await ask('Who is the director of the Ostvik Maritime Museum?', { mode: 'mac' });
+    expect(macNoted.conflicts.map((c: any) => c.answer)).toEqual(['Pavel Novak']);
+    const macNewer = await ask('Who is the director of the Ostvik Maritime Museum?', { mode: 'mac', on_conflict: 'newer' });
+    expect(macNewer.sources.map((s: any) => s.document_id)).toEqual(['museum-news-2026']);
+    expect(macNewer.sources[0].supersedes).toEqual([expect.objectContaining({ document_id: 'museum-2024', reason: 'contradicts' })]);
     // a fact only the older states is no conflict
     const kept = await ask('How many visitors does the Ostvik Maritime Museum receive?', { on_conflict: 'newer' });
     expect(kept.answer).toMatch(/60,000/);
