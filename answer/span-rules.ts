@@ -40,8 +40,8 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   // a run of two or more "*" or "_" is one mark: its first character
   const strong = paired(text, words, (w) => (word(w) === '*' || word(w) === '_') && doubled(w) && text[w.start - 1] !== text[w.start]);
   const mark = words.map((w) => word(w) === '`' || word(w) === '_' || (word(w) === '*' && doubled(w)));
-  // a heading's "#": first on its line (after spaces) and followed by a space or another "#"
-  const heading = words.map((w) => word(w) === '#' && /^[ \t]*#*$/.test(text.slice(lineStart(text, w.start), w.start)) && /^[#\s]/.test(text[w.end] ?? ' '));
+  // a heading's "#": one of the marks that open a heading line (HEADING)
+  const heading = words.map((w) => word(w) === '#' && matchesAt(HEADING_START, text, lineStart(text, w.start)) && w.start < HEADING_START.lastIndex);
   // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k)
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
   return (i, j) =>
@@ -56,8 +56,13 @@ function blockBreak(text: string, from: number, to: number): boolean {
   const gap = text.slice(from, to);
   if (!gap.includes('\n')) return false;
   if (/\n[ \t]*\n/.test(gap)) return true;
-  const startsAt = (re: RegExp, at: number) => ((re.lastIndex = at), re.test(text));
-  return startsAt(BLOCK_START, from + gap.lastIndexOf('\n') + 1) || startsAt(HEADING_START, lineStart(text, from));
+  return matchesAt(BLOCK_START, text, from + gap.lastIndexOf('\n') + 1) || matchesAt(HEADING_START, text, lineStart(text, from));
+}
+
+/** Whether the sticky `re` matches `text` at offset `at` (its lastIndex is then where the match ends). */
+function matchesAt(re: RegExp, text: string, at: number): boolean {
+  re.lastIndex = at;
+  return re.test(text);
 }
 
 /** Where the line holding offset `at` starts. */
