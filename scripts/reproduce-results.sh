@@ -362,6 +362,12 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
   --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-newer-squad-1.1-validation \
   --limit 500 --modes rag+grounded,hybrid+grounded --threads 2 --on-conflict newer
+# Conflicts told in mac and free text (43rd session): the "before" log came from a2f6fd3 (docs/experiments.md).
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-free-note-squad-1.1-validation \
+  --limit 500 --modes mac,rag,hybrid --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-free-newer-squad-1.1-validation \
+  --limit 500 --modes mac,rag,hybrid --threads 2 --on-conflict newer
+run scripts/python.sh -m mac.experiments.conflict_notes eval-free-note-squad-1.1-validation mac rag hybrid
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
