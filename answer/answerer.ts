@@ -116,9 +116,9 @@ export interface AnswerResult {
   tokenProb: number;
   /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it. */
   spanShare: SpanShare | null;
-  /** Grounded answers where the bundle has a reader: token F1 of the answer against the reader's span of the same texts. */
+  /** Where the bundle has a reader: token F1 of the answer against the reader's best span of the texts grounded to, or (free text) of the passage answered from. */
   readerAgree: number | null;
-  /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds). */
+  /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds); free text: that of its best span in the passage answered from. */
   readerScore: number | null;
   /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds). */
   readerMargin: number | null;
@@ -181,13 +181,15 @@ export class Answerer {
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
     // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
-    // (grounded rag and hybrid) or may set an older one aside (`newer`); else only what could contradict
-    // what the answer reads (retrieval's first: its memories, its prompt), newer passages of other documents.
+    // (grounded rag and hybrid) or may set an older one aside (`newer`); else what could contradict what the
+    // answer reads (retrieval's first: its memories, its prompt), newer passages of other documents, and, for
+    // a free-text answer, the passage it answers from, to check the answer (reader_agree, reader_score).
     const pool = candidates.slice(0, poolK);
     const chooses = proposer !== null && usePassages;
     const answerReads = candidates.slice(0, Math.max(useMemory ? macK : 0, usePassages ? ragK : 0)).map((c) => c.passage);
     const contradicting = new Set(couldContradict(pool.map((c) => c.passage), preferNewer ? pool.map((c) => c.passage) : answerReads).map((p) => p.id));
-    const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id));
+    const checked = opts.grounded ? undefined : answerReads[0]?.id;
+    const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
     const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
@@ -231,9 +233,12 @@ export class Answerer {
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
     timings.firstToken = t3 - t0 + gen.aggregateMs + gen.firstTokenMs;
-    const readerAgree = proposals ? agreement(gen.text, proposals[0] ?? null) : null;
+    // The reader's check: grounded, its best proposal and the span chosen among them; free text, its best
+    // span in the passage answered from.
     const proposed = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end);
-    const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : [null, null];
+    const freeCheck = !opts.grounded && answeredFrom ? reading?.readings.get(answeredFrom.passage.id) : undefined;
+    const readerAgree = proposals ? agreement(gen.text, proposals[0] ?? null) : freeCheck ? agreement(gen.text, freeCheck[0] ?? null) : null;
+    const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : freeCheck ? [freeCheck[0]?.gap ?? null, null] : [null, null];
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,

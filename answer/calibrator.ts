@@ -23,9 +23,9 @@ export interface AnswerSignals {
   /** Grounded answers: the cited span's share of the probability of all spans scored, and that of the spans overlapping it (lm/generate.ts). */
   spanProb?: number | null;
   regionProb?: number | null;
-  /** Grounded answers: token F1 of the answer against the bundle's reader's span of the same texts (answer/reader.ts). */
+  /** Token F1 of the answer against the bundle's reader's span of the same texts (grounded), or of the passage answered from (free text; answer/reader.ts). */
   readerAgree?: number | null;
-  /** Grounded answers the reader proposed: its score for the span over no answer in its text (log-odds, answer/reader.ts). */
+  /** Grounded answers the reader proposed: its score for the span over no answer in its text; free text: that of its best span in the passage answered from (log-odds, answer/reader.ts). */
   readerScore?: number | null;
   /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds, answer/reader.ts). */
   readerMargin?: number | null;
@@ -33,7 +33,7 @@ export interface AnswerSignals {
 
 export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin'] as const;
 /** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts); answer logs from before them lack them. */
-export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin'];
+export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_margin'];
 /** The features that need the bundle's reader (reader.onnx): a calibration that reads them names the reader's hash. */
 export const READER_FEATURES: readonly Feature[] = ['reader_agree', 'reader_score', 'reader_margin'];
 /** What `npm run calibrate` fits unless told otherwise. */

@@ -17,7 +17,7 @@ const USAGE = `npm run calibrate -- --records results/NAME [--records results/OT
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
-of ${FEATURES.join(', ')}: base has no similarity, only grounded modes have the span and reader features; MODE=... sets one
+of ${FEATURES.join(', ')}: base has no similarity or reader features, only grounded modes the span features and reader_margin; MODE=... sets one
 mode's; --modes: only these modes, default every one answered); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
@@ -72,7 +72,8 @@ function main() {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
       continue;
     }
-    const features = featuresOf(mode).filter((f) => !(f === 'similarity' && mode.startsWith('base')) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
+    const base = mode.startsWith('base');
+    const features = featuresOf(mode).filter((f) => !(base && (f === 'similarity' || READER_FEATURES.includes(f))) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
     const missing = missingSignals(features, answerable);
     if (missing.length) throw new Error(`${mode}: the features ${features.join(', ')} need answer logs that record ${missing.join(', ')} (answered since it was logged): rerun the evaluation`);
     if (features.some((f) => READER_FEATURES.includes(f))) file.reader_sha256 = fittedReader(values.bundle!, runs);

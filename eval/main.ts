@@ -155,7 +155,7 @@ async function main() {
     ...settings, mode,
     ...(mode.endsWith('+grounded') ? {
       grounded_stop_bias: stopBias, ...(reader ? { reader } : {}), ...(chooses(mode) ? { reader_passages: readerPassages } : {}),
-    } : {}),
+    } : reader && retrieves(mode) ? { reader } : {}), // the reader checks free-text answers too (reader_agree, reader_score)
     ...(args.onConflict && retrieves(mode) ? { on_conflict: args.onConflict } : {}), // only when set, as prompt_cache_mb
   });
   const running = args.reportOnly ? null : await startService(readConfig({

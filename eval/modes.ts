@@ -137,10 +137,8 @@ export async function answerQuestion(
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
-    ...(grounded ? {
-      span_prob: spanProb, region_prob: regionProb, ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
-      citation: cited && citationCorrect(cited, gold, prediction, q.answers),
-    } : {}),
+    ...(grounded ? { span_prob: spanProb, region_prob: regionProb, citation: cited && citationCorrect(cited, gold, prediction, q.answers) } : {}),
+    ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
     ...(conflicts.length ? { conflicts } : {}),
   };
 }
