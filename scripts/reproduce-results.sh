@@ -368,6 +368,22 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-free-newer-squad-1.1-validation \
   --limit 500 --modes mac,rag,hybrid --threads 2 --on-conflict newer
 run scripts/python.sh -m mac.experiments.conflict_notes eval-free-note-squad-1.1-validation mac rag hybrid
+# mac's calibration with the reader's check (43rd session; installed): the installed fit's mac folders copied and mac
+# answered again there, the fit checked on bundles/exp and its tuning set, installed, then validation.
+for d in "" -wide; do copy_run results/eval-calibration-mac-squad-2.0-train$d results/eval-calibration-mac-reader-squad-2.0-train$d; done
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-reader-squad-2.0-train \
+  $reserved --per-kind 100 --modes mac --threads 2 --fresh
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-reader-squad-2.0-train-wide \
+  $more $rest --each-article --per-kind 30 --modes mac --threads 2 --fresh
+macwide="$wide --records results/eval-calibration-mac-reader-squad-2.0-train --records results/eval-calibration-mac-reader-squad-2.0-train-wide"
+exp_bundle weights/reader-minilm.onnx
+run npm run calibrate -- $macwide $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded --bundle bundles/exp --out runs/cal-mac-reader.json
+tuning t-mac-reader --modes mac --bundle bundles/exp
+run npm run calibrate -- $macwide $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-reader-squad-1.1-validation --limit 500 --modes mac --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-mac-reader-squad-2.0-validation --per-kind 250 --modes mac --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-reader-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes mac --threads 2
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
