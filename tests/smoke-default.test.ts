@@ -41,6 +41,8 @@ describe('smoke on the real default bundle', () => {
       expect(body.usage.prompt_tokens).toBeGreaterThan(0);
       if (mode === 'base') expect(body.sources).toEqual([]);
       else expect(body.sources.map((s: any) => s.document_id)).toContain(row.id);
+      // the reader checks every answer that read a passage (a free-text mac answer too, for its confidence); base reads none
+      expect(body.reader_agreement === null).toBe(mode === 'base');
     }
   }, 120_000);
 
