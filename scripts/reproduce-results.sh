@@ -395,6 +395,7 @@ run npm run bench -- --out results/bench-load.json --sections load --load-second
 run npm run bench -- --out results/bench-answer.json --sections answer
 run npm run bench -- --out results/bench-answer-reader.json --sections answer   # the Intel Xeon run (the reader's check)
 run npm run bench -- --out results/bench-answer-choice.json --sections answer   # Intel Xeon, the reader choosing the passage
+run npm run bench -- --out results/bench-answer-mac-reader.json --sections answer   # Intel Xeon, the reader checking mac's answers
 run npm run bench -- --out results/bench-spin.json --sections spin
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
 # The LM head over the last position only gives the same answers (results/head-quality/README.md: set
