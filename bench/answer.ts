@@ -17,7 +17,7 @@ interface ModeSamples {
   serverTotalMs: number[];
   clientMs: number[];
   firstTokenMs: number[];
-  /** The reader's pass over a grounded answer's passages, its proposals and check (timings_ms.verify). */
+  /** The reader's pass (timings_ms.verify): over a grounded answer's passages, its proposals and check; over a free-text answer's passage, its check. */
   verifyMs: number[];
   promptTokens: number[];
   completionTokens: number[];
@@ -46,7 +46,7 @@ export async function runAnswer(svc: BenchService, questions: SquadQuestion[], s
       s.serverTotalMs.push(b.timings_ms.total);
       s.clientMs.push(res.ms);
       s.firstTokenMs.push(b.timings_ms.first_token);
-      if (b.grounded) s.verifyMs.push(b.timings_ms.verify);
+      if (b.reader_agreement !== null) s.verifyMs.push(b.timings_ms.verify);
       s.promptTokens.push(b.usage.prompt_tokens);
       s.completionTokens.push(b.usage.completion_tokens);
       s.f1.push(Math.max(...q.answers.map((a) => tokenF1(b.answer ?? '', a))));
