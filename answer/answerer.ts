@@ -185,9 +185,10 @@ export class Answerer {
     // answer reads (retrieval's first: its memories, its prompt), newer passages of other documents, and, for
     // a free-text answer, the passage it answers from, to check the answer (reader_agree, reader_score).
     const pool = candidates.slice(0, poolK);
+    const poolPassages = pool.map((c) => c.passage);
     const chooses = proposer !== null && usePassages;
     const answerReads = candidates.slice(0, Math.max(useMemory ? macK : 0, usePassages ? ragK : 0)).map((c) => c.passage);
-    const contradicting = new Set(couldContradict(pool.map((c) => c.passage), preferNewer ? pool.map((c) => c.passage) : answerReads).map((p) => p.id));
+    const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
     const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
     const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;

@@ -65,7 +65,7 @@ export function serviceMode(mode: Mode): { mode: AnswerMode; grounded: boolean; 
   return { mode: plain === 'oracle' ? 'rag' : plain, grounded: variant === 'grounded', oracle: plain === 'oracle' };
 }
 
-/** An eval's --on-conflict: what its grounded answers ask for (absent: the service's default); another value is a usage error (exit 2). */
+/** An eval's --on-conflict: what its answers ask for (absent: the service's default); another value is a usage error (exit 2). */
 export function onConflictOption(value: string | undefined): OnConflict | undefined {
   if (value === undefined || value === 'note' || value === 'newer') return value;
   console.error(`--on-conflict: note or newer, not ${value}`);

@@ -4,8 +4,8 @@ const USAGE = `Asks the service a question and prints the answer and its sources
 
   npm run ask -- "QUESTION" [--mode mac|rag|hybrid|base] [--grounded] [--newer] [--url URL] [--key KEY] [--collection C] [--max-tokens N]
 
---grounded copies the answer from a passage read and prints the cited span. A grounded answer also prints
-each newer document read that answers otherwise; --newer answers from it instead (on_conflict: newer).
+--grounded copies the answer from a passage read and prints the cited span. An answer also prints each
+newer document read that answers otherwise; --newer answers from it instead (on_conflict: newer).
 
 --url and --key default to $MAC_URL (else http://localhost:8080) and $MAC_API_KEY.`;
 

@@ -48,9 +48,9 @@ export const configSchema = z.object({
     return new Set(modes);
   }),
   GROUNDED_STOP_BIAS: num(0),
-  // A grounded answer where a newer document read for it answers otherwise: `note` (answer from what the
-  // reader reads best, the newer answers listed in `conflicts`) or `newer` (set the older aside). Measured:
-  // docs/experiments.md, "A newer document that answers differently".
+  // An answer where a newer document read for it answers otherwise (every mode that retrieves, with a reader):
+  // `note` (answer as it would, the newer answers listed in `conflicts`) or `newer` (set the older aside).
+  // Measured: docs/experiments.md, "A newer document that answers differently" and "Conflicts told in `mac`".
   ON_CONFLICT: z.enum(['note', 'newer']).default('note'),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // Abstain when the calibrated confidence (the bundle's calibration.json) is below this: `auto` takes each

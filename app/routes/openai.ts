@@ -11,8 +11,8 @@ import type { Services } from '../services.ts';
 
 /**
  * OpenAI-compatible routes, so existing clients (the official SDKs, Open WebUI, LangChain) can ask the
- * service: one model id per answer mode. The question is the last user message; the answer's sources and
- * a grounded answer's citations travel in extra `sources`, `citations` and `conflicts` fields (as in POST /v1/answers),
+ * service: one model id per answer mode. The question is the last user message; the answer's sources,
+ * a grounded answer's citations and any newer answers travel in extra `sources`, `citations` and `conflicts` fields (as in POST /v1/answers),
  * which the official clients pass through.
  */
 export function openAiRoutes(s: Services) {
