@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Calibrator, passagesRead, readerSha256, type OnConflict } from '../answer/index.ts';
 import { CALIBRATION_FILE } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
-import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
+import { readSquad, toArticleDocuments, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
@@ -38,6 +38,9 @@ them all again); the memory bank under --work is reused.
                      in file order (SQuAD 2.0 files; an empty answer list marks an unanswerable one)
   --each-article     apply --per-kind to each article (its first N of each kind) instead of the whole file
   --title T          ask only questions on this article (repeatable); every paragraph is still ingested
+  --documents D      what one webhook document holds: paragraph (default: each its own document) or
+                     article (its paragraphs in file order, blank lines between: the service's splitter
+                     decides where passages end; default --work gets an -articles suffix)
   --max-tokens N     new tokens per answer (default 16)
   --mac-top-k N      memories fused into the prefix (default: the bundle's)
   --rag-top-k N      passages in the prompt for rag (default: the service's RAG_TOP_K, 1)
@@ -64,6 +67,7 @@ interface Args {
   perKind?: number;
   eachArticle: boolean;
   titles?: string[];
+  documents: 'paragraph' | 'article';
   maxTokens: number;
   macTopK?: number;
   ragTopK?: number;
@@ -85,7 +89,7 @@ function parse(argv: string[]): Args {
     args: argv,
     options: {
       data: { type: 'string' }, out: { type: 'string' }, modes: { type: 'string', default: MODES.join(',') },
-      limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, 'max-tokens': { type: 'string', default: '16' },
+      limit: { type: 'string', default: '500' }, 'per-kind': { type: 'string' }, 'each-article': { type: 'boolean', default: false }, title: { type: 'string', multiple: true }, documents: { type: 'string', default: 'paragraph' }, 'max-tokens': { type: 'string', default: '16' },
       'mac-top-k': { type: 'string' }, 'rag-top-k': { type: 'string' }, 'reader-passages': { type: 'string' }, retrieval: { type: 'string' }, codec: { type: 'string' }, bundle: { type: 'string', default: 'bundles/default' },
       work: { type: 'string' }, threads: { type: 'string', default: '0' }, 'stop-bias': { type: 'string' }, 'prompt-cache-mb': { type: 'string' }, 'on-conflict': { type: 'string' }, 'report-only': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -98,10 +102,11 @@ function parse(argv: string[]): Args {
   const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean);
   const unknown = modes.filter((m) => !(MODES as readonly string[]).includes(m));
   if (unknown.length) throw new Error(`unknown mode ${unknown.join(', ')}: choose from ${MODES.join(', ')}`);
+  if (values.documents !== 'paragraph' && values.documents !== 'article') throw new Error(`--documents: paragraph or article, not ${values.documents}`);
   const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
   return {
     data: values.data, out: values.out.replace(/\.json$/, ''), modes: modes as Mode[], limit: int(values.limit)!, perKind: int(values['per-kind']), eachArticle: values['each-article']!,
-    titles: values.title,
+    titles: values.title, documents: values.documents,
     maxTokens: int(values['max-tokens'])!, macTopK: int(values['mac-top-k']), ragTopK: int(values['rag-top-k']), readerPassages: int(values['reader-passages']),
     retrieval: values.retrieval === undefined ? undefined : configSchema.shape.RETRIEVAL.parse(values.retrieval),
     codec: values.codec === undefined ? undefined : configSchema.shape.MODULATION_CODEC.parse(values.codec),
@@ -118,13 +123,14 @@ async function main() {
   const args = parse(process.argv.slice(2));
   const dataText = readFileSync(args.data, 'utf8');
   const paragraphs = readSquad(args.data);
-  const questions = selectQuestions(paragraphs, args);
+  const articles = args.documents === 'article' ? toArticleDocuments(paragraphs) : null;
+  const questions = selectQuestions(paragraphs, args).map((q) => (articles ? { ...q, place: articles.places.get(q.paragraph.id) } : q));
   const manifest = JSON.parse(readFileSync(join(args.bundle, 'manifest.json'), 'utf8'));
   const bundleId = manifest.bundle_id as string;
   const codec = args.codec ?? manifest.memory.codec;
   const format = memoryFormat(manifest, codec);
   const dataSha = sha256(dataText);
-  const work = args.work ?? join('runs', 'eval', `${format}-${dataSha.slice(0, 8)}`);
+  const work = args.work ?? join('runs', 'eval', `${format}-${dataSha.slice(0, 8)}${articles ? '-articles' : ''}`);
   mkdirSync(work, { recursive: true });
   note(`machine: ${machine().cpu}, ${machine().cores} cores; bundle ${bundleId}; memory bank ${work}`);
 
@@ -135,6 +141,7 @@ async function main() {
     retrieval: args.retrieval ?? configSchema.shape.RETRIEVAL.parse(undefined),
     // Recorded only when set, so the logs answered with the service's default keep their settings.
     ...(args.promptCacheMb !== undefined ? { prompt_cache_mb: args.promptCacheMb } : {}),
+    ...(articles ? { documents: 'article' } : {}),
   };
   // Only grounded modes depend on the stop bias, so only their logs record it (a change restarts just them).
   const stopBias = args.stopBias ?? configSchema.shape.GROUNDED_STOP_BIAS.parse(undefined);
@@ -175,9 +182,9 @@ async function main() {
     const earlier = previousReport(args.out);
     let ingest: object | null = earlier.ingest ?? null;
     if (running && client) {
-      const docs = paragraphs.map(toDocument);
-      note(`streaming ${docs.length} paragraphs into memory (unchanged ones are skipped by the service)`);
-      ingest = await ingestAll(client, docs, 50, 'ingest');
+      const docs = articles?.documents ?? paragraphs.map(toDocument);
+      note(`streaming ${docs.length} ${articles ? 'articles' : 'paragraphs'} into memory (unchanged ones are skipped by the service)`);
+      ingest = await ingestAll(client, docs, articles ? 4 : 50, 'ingest');
     }
     const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
     const calibrationSha = calibrator && sha256(readFileSync(join(args.bundle, CALIBRATION_FILE), 'utf8')).slice(0, 12);

@@ -1,5 +1,5 @@
 import type { Api } from '../bench/service.ts';
-import { documentId, type SquadParagraph } from '../bench/squad.ts';
+import { documentId, type ArticlePlace, type SquadParagraph } from '../bench/squad.ts';
 import { normalizeAnswer, tokenF1 } from '../monitor/index.ts';
 import type { Mode as AnswerMode, OnConflict } from '../answer/index.ts';
 import type { RunningService } from '../server/index.ts';
@@ -18,6 +18,8 @@ export interface EvalQuestion {
   question: string;
   answers: string[];
   paragraph: SquadParagraph;
+  /** Where the paragraph lies when its whole article was ingested as one document (`--documents article`); absent: it is a document of its own. */
+  place?: ArticlePlace;
 }
 
 export interface QuestionRecord {
@@ -77,13 +79,14 @@ export async function answerQuestion(
   running: RunningService, client: Api, mode: Mode, q: EvalQuestion, maxTokens: number, options: { onConflict?: OnConflict } = {},
 ): Promise<QuestionRecord> {
   const { mode: plain, grounded, oracle } = serviceMode(mode);
-  const gold = documentId(q.paragraph.id);
+  const gold = q.place?.documentId ?? documentId(q.paragraph.id);
   let prediction: string;
   let abstained: boolean;
   let ms: number;
   let promptTokens: number;
   let cachedTokens: number;
   let sources: string[] = [];
+  let goldRead: boolean;
   let cited: { document_id: string | null; text: string } | null = null;
   let conflicts: string[] = [];
   let confidence: number;
@@ -103,6 +106,7 @@ export async function answerQuestion(
     promptTokens = r.promptTokens;
     cachedTokens = r.cachedTokens;
     sources = [gold];
+    goldRead = true;
     confidence = r.confidence;
     tokenProb = r.tokenProb;
     spanProb = r.spanShare?.span ?? null;
@@ -121,7 +125,9 @@ export async function answerQuestion(
     ms = res.ms;
     promptTokens = res.body.usage.prompt_tokens;
     cachedTokens = res.body.usage.cached_tokens;
-    sources = res.body.sources.map((s: { document_id: string }) => s.document_id);
+    const read: { document_id: string; passage_id: number }[] = res.body.sources;
+    sources = read.map((s) => s.document_id);
+    goldRead = q.place ? readsPlace(running, read.filter((s) => s.document_id === gold).map((s) => s.passage_id), q.place, q.answers) : sources.includes(gold);
     confidence = res.body.confidence;
     tokenProb = res.body.token_probability;
     spanProb = res.body.span_probability;
@@ -136,8 +142,8 @@ export async function answerQuestion(
   return {
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
-    gold_in_context: plain === 'base' ? null : sources.includes(gold), sources, confidence, token_prob: tokenProb, similarity,
-    ...(grounded ? { span_prob: spanProb, region_prob: regionProb, citation: cited && citationCorrect(cited, gold, prediction, q.answers) } : {}),
+    gold_in_context: plain === 'base' ? null : goldRead, sources, confidence, token_prob: tokenProb, similarity,
+    ...(grounded ? { span_prob: spanProb, region_prob: regionProb, citation: cited && citationCorrect(cited, gold, q.place ? q.paragraph.context : null, prediction, q.answers) } : {}),
     ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
     ...(conflicts.length ? { conflicts } : {}),
   };
@@ -145,8 +151,24 @@ export async function answerQuestion(
 
 const holdsAnswer = (text: string, answers: string[]) => answers.some((a) => normalizeAnswer(text).includes(normalizeAnswer(a)));
 
-/** A citation is correct when it is of the gold paragraph and its sentence (answer_correct: its answer span) holds a gold answer. */
-function citationCorrect<C extends { document_id: string | null; text: string }>(cited: C, gold: string, prediction: string, answers: string[]) {
-  const inGold = cited.document_id === gold;
+/**
+ * Whether a passage read lies (in part) on the question's paragraph within its article's document and that
+ * part holds a gold answer (an unanswerable question: any part of the paragraph).
+ */
+function readsPlace(running: RunningService, passageIds: number[], place: ArticlePlace, answers: string[]): boolean {
+  return running.store.getPassages(passageIds).some((p) => {
+    const at = place.text.indexOf(p.text);
+    const from = Math.max(at, place.start);
+    const to = Math.min(at + p.text.length, place.end);
+    return at >= 0 && to > from && (answers.length === 0 || holdsAnswer(place.text.slice(from, to), answers));
+  });
+}
+
+/**
+ * A citation is correct when it is of the gold paragraph (within its article's document: its sentence lies in
+ * the paragraph's text) and its sentence (answer_correct: its answer span) holds a gold answer.
+ */
+function citationCorrect<C extends { document_id: string | null; text: string }>(cited: C, gold: string, paragraphText: string | null, prediction: string, answers: string[]) {
+  const inGold = cited.document_id === gold && (paragraphText === null || paragraphText.includes(cited.text));
   return { ...cited, correct: inGold && holdsAnswer(cited.text, answers), answer_correct: inGold && holdsAnswer(prediction, answers) };
 }
