@@ -13,6 +13,17 @@ describe('splitPassages', () => {
     expect(splitPassages(text, words, 8)).toEqual(['a b c. d e f.', 'g h i. j k l.']);
   });
 
+  it('packs paragraphs whole while they fit; one that does not fit whole starts a new passage', () => {
+    const text = 'a b c. d e f.\n\ng h i.\n\nj k l. m n o.';
+    // sentence by sentence, "g h i." and "j k l." would share a passage across the blank line
+    expect(splitPassages(text, words, 8)).toEqual(['a b c. d e f.', 'g h i.', 'j k l. m n o.']);
+    expect(splitPassages(text, words, 14)).toEqual(['a b c. d e f.\n\ng h i.', 'j k l. m n o.']);
+  });
+
+  it('cuts a paragraph longer than a passage by its sentences, and starts the next paragraph anew', () => {
+    expect(splitPassages('a b c. d e f. g h.\n\ni j.', words, 8)).toEqual(['a b c. d e f.', 'g h.', 'i j.']);
+  });
+
   it('cuts an overlong sentence into word chunks', () => {
     const text = Array.from({ length: 10 }, (_, i) => `w${i}`).join(' ');
     const parts = splitPassages(text, words, 6);

@@ -18,17 +18,23 @@ interface Range {
 }
 
 /**
- * Splits a document into passages that fit the sentence encoder: its units (sentences, and the blocks,
- * list items, headings and table rows of structured text) are packed greedily while the passage stays within
- * `maxTokens - 2` encoder tokens ([CLS] and [SEP] take two); a unit longer than that is cut at its line
- * breaks, and a line still too long between words. A passage is a slice of the text, its line breaks kept,
- * so a citation into it can follow the document's lines (answer/citation.ts).
+ * Splits a document into passages that fit the sentence encoder (`maxTokens - 2` encoder tokens: [CLS] and
+ * [SEP] take two). Its paragraphs (text between blank lines) are packed whole while they fit; a paragraph
+ * that does not fit whole in the passage being built starts a new one. A paragraph longer than a passage
+ * is cut into its units (sentences, and the blocks, list items, headings and table rows of structured text),
+ * packed greedily; a unit still too long is cut at its line breaks, then between words; the paragraph after
+ * a cut one starts a new passage. A passage is a slice of the text, its line breaks kept, so a citation into
+ * it can follow the document's lines (answer/citation.ts).
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
   const fits = (r: Range) => countTokens(text.slice(r.start, r.end)) <= budget;
   const passages: Range[] = [];
   let current: Range | null = null;
+  const close = () => {
+    if (current) passages.push(current);
+    current = null;
+  };
   /**
    * Packs `parts` after the passage being built. A part that fits no passage is cut into the pieces of
    * `cuts[0]` (its lines, then their words), packed the same way; one that cannot be cut is kept whole.
@@ -39,26 +45,39 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
         current = { start: current.start, end: part.end };
         continue;
       }
-      if (current) passages.push(current);
-      current = null;
+      close();
       if (fits(part) || !cuts.length) current = part;
       else pack(pieces(text, part, cuts[0]), cuts.slice(1));
     }
   };
-  pack(units(text), [/[^\n]+/g, /\S+/g]);
-  if (current) passages.push(current);
+  for (const paragraph of pieces(text, { start: 0, end: text.length }, PARAGRAPH_BODY)) {
+    if (current && fits({ start: current.start, end: paragraph.end })) {
+      current = { start: current.start, end: paragraph.end };
+    } else if (fits(paragraph)) {
+      close();
+      current = paragraph;
+    } else {
+      close();
+      pack(units(text, paragraph), [/[^\n]+/g, /\S+/g]);
+      close();
+    }
+  }
+  close();
   return passages.map((r) => text.slice(r.start, r.end));
 }
 
-/** The text's units, each without the spaces around it. */
-function units(text: string): Range[] {
+/** A paragraph's text: what lies between blank lines. */
+const PARAGRAPH_BODY = /(?:[^\n]|\n(?![ \t]*\n))+/g;
+
+/** The units of `r`, each without the spaces around it. */
+function units(text: string, r: Range): Range[] {
   const out: Range[] = [];
-  let start = 0;
-  for (const m of text.matchAll(UNIT_END)) {
-    out.push(...trimmed(text, { start, end: m.index! }));
-    start = m.index! + m[0].length;
+  let start = r.start;
+  for (const m of text.slice(r.start, r.end).matchAll(UNIT_END)) {
+    out.push(...trimmed(text, { start, end: r.start + m.index! }));
+    start = r.start + m.index! + m[0].length;
   }
-  out.push(...trimmed(text, { start, end: text.length }));
+  out.push(...trimmed(text, { start, end: r.end }));
   return out;
 }
 
