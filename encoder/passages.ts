@@ -19,8 +19,9 @@ interface Range {
 
 /**
  * Splits a document into passages that fit the sentence encoder (`maxTokens - 2` encoder tokens: [CLS] and
- * [SEP] take two). Its paragraphs (text between blank lines) are packed whole while they fit; a paragraph
- * that does not fit whole in the passage being built starts a new one. A paragraph longer than a passage
+ * [SEP] take two). Each paragraph (text between blank lines) starts a passage of its own, except after a
+ * passage shorter than `JOIN_BELOW` tokens (a heading, a dateline), which it joins where it fits whole. A
+ * paragraph longer than a passage
  * is cut into its units (sentences, and the blocks, list items, headings and table rows of structured text),
  * packed greedily; a unit still too long is cut at its line breaks, then between words; the paragraph after
  * a cut one starts a new passage. A passage is a slice of the text, its line breaks kept, so a citation into
@@ -51,7 +52,7 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     }
   };
   for (const paragraph of pieces(text, { start: 0, end: text.length }, PARAGRAPH_BODY)) {
-    if (current && fits({ start: current.start, end: paragraph.end })) {
+    if (current && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW && fits({ start: current.start, end: paragraph.end })) {
       current = { start: current.start, end: paragraph.end };
     } else if (fits(paragraph)) {
       close();
@@ -65,6 +66,9 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
   close();
   return passages.map((r) => text.slice(r.start, r.end));
 }
+
+/** Below this many encoder tokens a passage is a heading or a dateline, and the next paragraph joins it. */
+const JOIN_BELOW = 32;
 
 /** A paragraph's text: what lies between blank lines. */
 const PARAGRAPH_BODY = /(?:[^\n]|\n(?![ \t]*\n))+/g;
