@@ -13,11 +13,16 @@ describe('splitPassages', () => {
     expect(splitPassages(text, words, 8)).toEqual(['a b c. d e f.', 'g h i. j k l.']);
   });
 
-  it('packs paragraphs whole while they fit; one that does not fit whole starts a new passage', () => {
-    const text = 'a b c. d e f.\n\ng h i.\n\nj k l. m n o.';
-    // sentence by sentence, "g h i." and "j k l." would share a passage across the blank line
-    expect(splitPassages(text, words, 8)).toEqual(['a b c. d e f.', 'g h i.', 'j k l. m n o.']);
-    expect(splitPassages(text, words, 14)).toEqual(['a b c. d e f.\n\ng h i.', 'j k l. m n o.']);
+  it('makes each paragraph a passage of its own, though two would fit together; a short one takes the next in', () => {
+    const long = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ') + '.';
+    const text = `${long(40, 'a')}\n\n${long(5, 'b')}\n\n${long(33, 'c')}`;
+    expect(splitPassages(text, words, 256)).toEqual([long(40, 'a'), long(5, 'b') + '\n\n' + long(33, 'c')]);
+  });
+
+  it('joins a heading or a dateline (under 32 tokens) to the paragraph after it, where both fit', () => {
+    const body = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ') + '.';
+    expect(splitPassages(`## Opening hours\n\n${body}`, words, 256)).toEqual([`## Opening hours\n\n${body}`]);
+    expect(splitPassages(`## Opening hours\n\n${body}`, words, 42)).toEqual(['## Opening hours', body]);
   });
 
   it('cuts a paragraph longer than a passage by its sentences, and starts the next paragraph anew', () => {

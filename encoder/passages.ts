@@ -19,13 +19,14 @@ interface Range {
 
 /**
  * Splits a document into passages that fit the sentence encoder (`maxTokens - 2` encoder tokens: [CLS] and
- * [SEP] take two). Each paragraph (text between blank lines) starts a passage of its own, except after a
- * passage shorter than `JOIN_BELOW` tokens (a heading, a dateline), which it joins where it fits whole. A
- * paragraph longer than a passage
- * is cut into its units (sentences, and the blocks, list items, headings and table rows of structured text),
- * packed greedily; a unit still too long is cut at its line breaks, then between words; the paragraph after
- * a cut one starts a new passage. A passage is a slice of the text, its line breaks kept, so a citation into
- * it can follow the document's lines (answer/citation.ts).
+ * [SEP] take two). Each paragraph (text between blank lines) is a passage of its own: a passage about one
+ * thing is what a question's embedding finds and what a memory's 64 positions can hold. Only a passage
+ * shorter than `JOIN_BELOW` tokens (a heading, a dateline) takes the next paragraph in, where both fit. A
+ * paragraph longer than a passage is cut into its units (sentences, and the blocks, list items, headings and
+ * table rows of structured text), packed greedily; a unit still too long is cut at its line breaks, then
+ * between words. A passage is a slice of the text, its line breaks kept, so a citation into it can follow
+ * the document's lines (answer/citation.ts). Measured against packing across paragraphs:
+ * docs/experiments.md, "Whole articles as documents".
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
@@ -52,8 +53,9 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     }
   };
   for (const paragraph of pieces(text, { start: 0, end: text.length }, PARAGRAPH_BODY)) {
-    if (current && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW && fits({ start: current.start, end: paragraph.end })) {
-      current = { start: current.start, end: paragraph.end };
+    const lead = current !== null && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW;
+    if (lead && fits({ start: current!.start, end: paragraph.end })) {
+      current = { start: current!.start, end: paragraph.end };
     } else if (fits(paragraph)) {
       close();
       current = paragraph;
