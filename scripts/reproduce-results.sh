@@ -384,6 +384,11 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-mac-reader-squad-2.0-validation --per-kind 250 --modes mac --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-reader-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes mac --threads 2
+# Whole articles as documents: where a passage ends (docs/experiments.md; the "before" run is the same
+# command in a worktree of f09ce54, --out results/eval-whole-articles-before-squad-1.1-validation).
+run node --import tsx eval/passages.ts --data "$data/squad-1.1-validation.jsonl"
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-whole-articles-squad-1.1-validation \
+  --documents article --each-article --per-kind 63 --modes mac,rag+grounded,hybrid+grounded --threads 2
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
