@@ -7,10 +7,10 @@ export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countToken
 }
 
 /**
- * Where a unit of a document ends: after . ! ? and the spaces that follow; at a blank line; before a list
- * item, a heading or a table row; after a heading line. Any other line break is a wrapped line, read through.
+ * Where a unit of a paragraph ends: after . ! ? and the spaces that follow; before a list item, a heading
+ * or a table row; after a heading line. Any other line break is a wrapped line, read through.
  */
-const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gm');
+const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gm');
 
 interface Range {
   start: number;
@@ -53,9 +53,10 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     }
   };
   for (const paragraph of pieces(text, { start: 0, end: text.length }, PARAGRAPH_BODY)) {
-    const lead = current !== null && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW;
-    if (lead && fits({ start: current!.start, end: paragraph.end })) {
-      current = { start: current!.start, end: paragraph.end };
+    // A heading or dateline before the paragraph takes it in.
+    const joined: Range | null = current && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW ? { start: current.start, end: paragraph.end } : null;
+    if (joined && fits(joined)) {
+      current = joined;
     } else if (fits(paragraph)) {
       close();
       current = paragraph;
