@@ -1,10 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { paths, readConfig } from '../server/index.ts';
 import { loadBundle } from '../bundle/index.ts';
-import { codecOfFormat, memoryFormat, OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
+import { codecOfFormat, memoryFormat, OnnxEncoder } from '../encoder/index.ts';
 import { progressBar } from '../bench/progress.ts';
 import { lockDataDirOrExit } from './data-lock.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
+import { splitAnew } from '../ingest/index.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 // `npm run reindex` (the service stopped): brings a memory bank to this service and bundle, then rebuilds
@@ -30,7 +31,7 @@ const format = memoryFormat(manifest, codec);
 const store = new SqliteStore(p.database, codec, format);
 const started = performance.now();
 const encoder = new OnnxEncoder(bundle);
-const resplit = await splitAnew();
+const resplit = await resplitBank();
 let converted = 0;
 for (const [from, n] of store.memoryFormats()) {
   const fromCodec = from === format ? undefined : codecOfFormat(manifest, from);
@@ -74,15 +75,14 @@ await bundle.close();
 lock.release();
 
 /** Replaces the passages of every document this service splits otherwise; returns how many it replaced. */
-async function splitAnew(): Promise<number> {
+async function resplitBank(): Promise<number> {
   const bar = progressBar('checking passage splits', store.holdings('', 0).indexed);
   let checked = 0;
   let replaced = 0;
   for (let batch = store.indexedVersions('', 64); batch.length; batch = store.indexedVersions(batch[batch.length - 1].documentId, 64)) {
     for (const { documentId, version, text } of batch) {
-      const split = splitForEncoder(text, encoder);
-      const stored = store.documentPassages(documentId).map((row) => row.text);
-      if (split.length !== stored.length || split.some((t, i) => t !== stored[i])) {
+      const split = splitAnew(store, encoder, documentId, text);
+      if (split) {
         const encoded = await encoder.encodePassages(split);
         if (store.replacePassages(documentId, version, split.map((t, i) => ({ text: t, ...encoded[i] })), Date.now()).stored) replaced++;
       }

@@ -5,7 +5,7 @@ import { Answerer, AnswerScheduler, Calibrator, readerSha256, ThreadedLm, Thread
 import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
-import { IngestWorker } from '../ingest/index.ts';
+import { IngestWorker, splitOtherwise } from '../ingest/index.ts';
 import { lockDataDir, openIndex, saveSnapshot, SqliteStore, type DataLock, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
@@ -69,6 +69,11 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
 
   const metrics = new Metrics();
   const encoder = new OnnxEncoder(bundle);
+  const split = splitOtherwise(store, encoder);
+  if (split.otherwise) {
+    log(`WARNING: ${split.otherwise} of the first ${split.checked} documents are stored in other passages than this release splits them into ` +
+      '(a bank made before a change to encoder/passages.ts); answers read them as stored. `npm run reindex` (service stopped) splits the bank anew.');
+  }
   // The model threads (LM, encoding, reader) count their calls in flight where the others can see them (SPIN_WAIT=auto).
   const activity = ThreadActivity.buffer(3);
   // The reader proposes and checks grounded answers (answer/reader.ts), on a thread of its own; the calibration
