@@ -395,6 +395,8 @@ run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-tr
 # The storage/quality curve of training-free memories in PyTorch (selection rules, budgets, placements).
 OMP_NUM_THREADS=1 run scripts/python.sh -m mac.experiments.kv_memory_curve
 # Speed, load and bytes (on a quiet machine: nothing else running).
+run scripts/python.sh -m mac.experiments.matmul_kernels
+run node --import tsx bench/matmul-kernels.ts   # the kernels a prefill gets (docs/experiments.md)
 run npm run bench -- --out results/bench.json --sections answer,load,prompt-cache,decode,ingest,memory
 run npm run bench -- --out results/bench-load.json --sections load --load-seconds 60
 run npm run bench -- --out results/bench-answer.json --sections answer
