@@ -238,7 +238,8 @@ export class Answerer {
     // span in the passage answered from.
     const proposed = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end);
     const freeCheck = !opts.grounded && answeredFrom ? reading?.readings.get(answeredFrom.passage.id) : undefined;
-    const readerAgree = proposals ? agreement(gen.text, proposals[0] ?? null) : freeCheck ? agreement(gen.text, freeCheck[0] ?? null) : null;
+    const check = proposals ?? freeCheck;
+    const readerAgree = check ? agreement(gen.text, check[0] ?? null) : null;
     const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : freeCheck ? [freeCheck[0]?.gap ?? null, null] : [null, null];
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {

@@ -57,11 +57,11 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     const joined: Range | null = current && countTokens(text.slice(current.start, current.end)) < JOIN_BELOW ? { start: current.start, end: paragraph.end } : null;
     if (joined && fits(joined)) {
       current = joined;
-    } else if (fits(paragraph)) {
-      close();
-      current = paragraph;
-    } else {
-      close();
+      continue;
+    }
+    close();
+    if (fits(paragraph)) current = paragraph;
+    else {
       pack(units(text, paragraph), [/[^\n]+/g, /\S+/g]);
       close();
     }

@@ -156,7 +156,7 @@ const holdsAnswer = (text: string, answers: string[]) => answers.some((a) => nor
  * part holds a gold answer (an unanswerable question: any part of the paragraph).
  */
 function readsPlace(running: RunningService, passageIds: number[], place: ArticlePlace, answers: string[]): boolean {
-  return running.store.getPassages(passageIds).some((p) => {
+  return running.store.documentPassages(place.documentId).filter((p) => passageIds.includes(p.id)).some((p) => {
     const at = place.text.indexOf(p.text);
     const from = Math.max(at, place.start);
     const to = Math.min(at + p.text.length, place.end);
