@@ -60,7 +60,8 @@ export interface AnswerSettings {
   /**
    * Where the bundle has a reader, it reads this many of the best retrieved passages: in grounded rag and
    * hybrid answers the ragTopK whose best span beats no answer by most go into the prompt (not above
-   * ragTopK: retrieval's best); in every mode that retrieves, a newer one that answers otherwise is a conflict.
+   * ragTopK: retrieval's best), and in mac the memories are theirs in that order; in every mode that
+   * retrieves, a newer one that answers otherwise is a conflict.
    */
   readerPassages: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
@@ -181,21 +182,23 @@ export class Answerer {
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
     // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
-    // (grounded rag and hybrid) or may set an older one aside (`newer`); else what could contradict what the
-    // answer reads (retrieval's first: its memories, its prompt), newer passages of other documents, and, for
-    // a free-text answer, the passage it answers from, to check the answer (reader_agree, reader_score).
+    // (grounded rag and hybrid) or mac's memories, or may set an older one aside (`newer`); else what could
+    // contradict what the answer reads (retrieval's first: its memories, its prompt), newer passages of other
+    // documents, and, for a free-text answer, the passage it answers from, to check the answer (reader_agree,
+    // reader_score).
     const pool = candidates.slice(0, poolK);
     const poolPassages = pool.map((c) => c.passage);
     const chooses = proposer !== null && usePassages;
+    const choosesMemories = reader !== null && opts.mode === 'mac';
     const answerReads = candidates.slice(0, Math.max(useMemory ? macK : 0, usePassages ? ragK : 0)).map((c) => c.passage);
     const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
-    const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
+    const toRead = chooses || choosesMemories || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
     const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const promptCandidates = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
-    const memoryCandidates = useMemory ? candidates.slice(0, macK) : [];
+    const memoryCandidates = !useMemory ? [] : reading && choosesMemories ? readerFirst(candidates, reading).slice(0, macK) : candidates.slice(0, macK);
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
@@ -222,14 +225,13 @@ export class Answerer {
     const t3 = performance.now();
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
     const citations: Citation[] = gen.span ? [cite(groundTo[gen.span.text], gen.span.start, gen.span.end)] : [];
-    // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
-    // and the passage cited; a source's weight is its share of their similarity.
-    const cited = citations[0]?.candidate?.passage.id;
-    // Conflicts: newer passages read that answer otherwise than the passage answered from (the one cited,
-    // else the prompt's first, else the first memory).
+    // The passage answered from: the one cited, else the prompt's first, else the first memory. Conflicts:
+    // newer passages read that answer otherwise than it.
     const answeredFrom = opts.grounded ? citations[0]?.candidate : promptCandidates[0] ?? memoryCandidates[0];
     const conflicts = reading && answeredFrom ? newerAnswers(reading.read, answeredFrom, gen.text) : [];
-    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === cited);
+    // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
+    // and the passage answered from; a source's weight is its share of their similarity.
+    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === answeredFrom?.passage.id);
     const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;
@@ -339,6 +341,11 @@ async function readPassages(reader: SpanReader, question: string, passages: Cand
 function byReaderScore(passages: Candidate[], readings: Map<number, ReaderSpan[]>): Candidate[] {
   const score = (c: Candidate) => readings.get(c.passage.id)![0]?.gap ?? -Infinity;
   return [...passages].sort((a, b) => score(b) - score(a));
+}
+
+/** The candidates, those the reader read first by its preference (as grounded rag's prompt passages), then the rest in retrieval's order. */
+function readerFirst(candidates: Candidate[], reading: { kept: Candidate[]; readings: Map<number, ReaderSpan[]> }): Candidate[] {
+  return [...byReaderScore(reading.kept, reading.readings), ...candidates.filter((c) => !reading.readings.has(c.passage.id))];
 }
 
 /** A passage read with the reader's best span in it. */
