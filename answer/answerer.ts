@@ -60,8 +60,8 @@ export interface AnswerSettings {
   /**
    * Where the bundle has a reader, it reads this many of the best retrieved passages: in grounded rag and
    * hybrid answers the ragTopK whose best span beats no answer by most go into the prompt (not above
-   * ragTopK: retrieval's best), and in mac the memories are theirs in that order; in every mode that
-   * retrieves, a newer one that answers otherwise is a conflict.
+   * ragTopK: retrieval's best), and in grounded mac the memories are theirs in that order; in every mode
+   * that retrieves, a newer one that answers otherwise is a conflict.
    */
   readerPassages: number;
   /** Below this cosine similarity of the best candidate, the memory holds nothing relevant: abstain. */
@@ -182,23 +182,23 @@ export class Answerer {
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
     // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
-    // (grounded rag and hybrid) or mac's memories, or may set an older one aside (`newer`); else what could
+    // (grounded rag and hybrid) or memories (grounded mac), or may set an older one aside (`newer`); else what could
     // contradict what the answer reads (retrieval's first: its memories, its prompt), newer passages of other
     // documents, and, for a free-text answer, the passage it answers from, to check the answer (reader_agree,
     // reader_score).
     const pool = candidates.slice(0, poolK);
     const poolPassages = pool.map((c) => c.passage);
-    const chooses = proposer !== null && usePassages;
-    const choosesMemories = reader !== null && opts.mode === 'mac';
+    // Grounded, the reader chooses what the answer reads: the prompt's passages (rag, hybrid), the memories (mac).
+    const chooses = proposer !== null;
     const answerReads = candidates.slice(0, Math.max(useMemory ? macK : 0, usePassages ? ragK : 0)).map((c) => c.passage);
     const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
-    const toRead = chooses || choosesMemories || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
+    const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
     const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const promptCandidates = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
-    const memoryCandidates = !useMemory ? [] : reading && choosesMemories ? readerFirst(candidates, reading).slice(0, macK) : candidates.slice(0, macK);
+    const memoryCandidates = !useMemory ? [] : reading && chooses && opts.mode === 'mac' ? readerFirst(candidates, reading).slice(0, macK) : candidates.slice(0, macK);
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));

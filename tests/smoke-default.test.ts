@@ -67,7 +67,7 @@ describe('smoke on the real default bundle', () => {
     }
   }, 120_000);
 
-  it('lets the reader choose the passage a grounded answer reads, and mac\'s memory (READER_PASSAGES=2): retrieval\'s second, when only it holds an answer', async () => {
+  it('lets the reader choose the passage a grounded answer reads, and grounded mac\'s memory (READER_PASSAGES=2): retrieval\'s second, when only it holds an answer', async () => {
     const question = 'Who designed the Lindqvist Bridge?';
     const ask = async (body: object) => (await api.post('/v1/answers', { question, max_tokens: 16, abstain_below_confidence: 0, ...body })).json();
     const plain = await ask({ mode: 'rag', top_k: 1, grounded: false });
@@ -80,9 +80,9 @@ describe('smoke on the real default bundle', () => {
     const hybrid = await ask({ mode: 'hybrid', grounded: true });
     expect(hybrid.answer).toBe('Tomas Okafor');
     expect(hybrid.sources.map((s: any) => [s.document_id, s.in_prompt])).toEqual([['bridge-landmark', false], ['bridge-history', true]]);
-    // mac: the memory fused is the reader's choice, in free text and grounded
-    const mac = await ask({ mode: 'mac' });
-    expect(mac.sources.map((s: any) => s.document_id)).toEqual(['bridge-history']);
+    // grounded mac: the memory fused is the reader's choice; free text reads retrieval's first
+    const mac = await ask({ mode: 'mac', grounded: false });
+    expect(mac.sources.map((s: any) => s.document_id)).toEqual(['bridge-landmark']);
     const macGrounded = await ask({ mode: 'mac', grounded: true });
     expect(macGrounded.answer).toBe('Tomas Okafor');
     expect(macGrounded.citations.map((c: any) => c.document_id)).toEqual(['bridge-history']);
