@@ -25,5 +25,9 @@ describe('splitting a stored bank anew', () => {
   it('counts the documents stored otherwise among the first checked, for the start-up warning', () => {
     expect(splitOtherwise(bank().store, words)).toEqual({ checked: 2, otherwise: 1 });
     expect(splitOtherwise(bank().store, words, 1)).toEqual({ checked: 1, otherwise: 1 });
+    // a character budget ends the check early, after the first document at least
+    const { store, doc } = bank();
+    expect(splitOtherwise(store, words, 32, doc.length)).toEqual({ checked: 1, otherwise: 1 });
+    expect(splitOtherwise(store, words, 32, 1)).toEqual({ checked: 1, otherwise: 1 });
   });
 });

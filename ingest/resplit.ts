@@ -14,10 +14,22 @@ export function splitAnew(store: Pick<SqliteStore, 'documentPassages'>, encoder:
 }
 
 /**
- * How many of the first `sample` indexed documents (by id) this release would split otherwise: a start-up
- * check, cheap enough to run on every start; `npm run reindex` splits the whole bank anew.
+ * How many of the first indexed documents (by id) this release would split otherwise: a start-up check,
+ * cheap enough to run on every start. It reads up to `sample` documents and stops once it has split
+ * `maxChars` characters of text (the first document always), so a bank of long pages does not hold the
+ * start for seconds; `npm run reindex` splits the whole bank anew.
  */
-export function splitOtherwise(store: Pick<SqliteStore, 'documentPassages' | 'indexedVersions'>, encoder: Splitter, sample = 32): { checked: number; otherwise: number } {
-  const versions = store.indexedVersions('', sample);
-  return { checked: versions.length, otherwise: versions.filter((v) => splitAnew(store, encoder, v.documentId, v.text) !== null).length };
+export function splitOtherwise(
+  store: Pick<SqliteStore, 'documentPassages' | 'indexedVersions'>, encoder: Splitter, sample = 32, maxChars = 400_000,
+): { checked: number; otherwise: number } {
+  let checked = 0;
+  let otherwise = 0;
+  let chars = 0;
+  for (const v of store.indexedVersions('', sample)) {
+    if (checked && chars + v.text.length > maxChars) break;
+    chars += v.text.length;
+    checked++;
+    if (splitAnew(store, encoder, v.documentId, v.text) !== null) otherwise++;
+  }
+  return { checked, otherwise };
 }
