@@ -184,7 +184,7 @@ async function main() {
     if (running && client) {
       const docs = articles?.documents ?? paragraphs.map(toDocument);
       note(`streaming ${docs.length} ${articles ? 'articles' : 'paragraphs'} into memory (unchanged ones are skipped by the service)`);
-      ingest = await ingestAll(client, docs, articles ? 4 : 50, 'ingest');
+      ingest = await ingestAll(client, docs, 50, 'ingest');
     }
     const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
     const calibrationSha = calibrator && sha256(readFileSync(join(args.bundle, CALIBRATION_FILE), 'utf8')).slice(0, 12);
