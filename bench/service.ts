@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig, startService, type RunningService } from '../server/index.ts';
+import { batches } from '../loader/batches.ts';
 import { note } from './progress.ts';
 
 export interface BenchService {
@@ -99,33 +100,11 @@ export interface IngestRun {
   receivedToIndexedS: { p50: number | null; p90: number | null; p99: number | null };
 }
 
-/** A request body's bytes at most when documents are posted: half the service's default MAX_BODY_BYTES (2 MiB). */
-const BATCH_BYTES = 1024 * 1024;
-
-/** The documents in order, in batches of at most `size` documents and `maxBytes` of JSON (a larger document alone). */
-export function batches<T>(docs: T[], size: number, maxBytes: number): T[][] {
-  const out: T[][] = [];
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const doc of docs) {
-    const b = Buffer.byteLength(JSON.stringify(doc));
-    if (batch.length && (batch.length === size || bytes + b > maxBytes)) {
-      out.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(doc);
-    bytes += b;
-  }
-  if (batch.length) out.push(batch);
-  return out;
-}
-
 /** Posts documents in batches, then waits until the worker has drained the queue. */
 export async function ingestAll(client: Api, docs: unknown[], batchSize = 50, label = 'ingest'): Promise<IngestRun> {
   const started = Date.now();
   const postLatencyMs: number[] = [];
-  for (const batch of batches(docs, batchSize, BATCH_BYTES)) {
+  for (const batch of batches(docs, batchSize)) {
     const res = await client.post('/v1/documents', { documents: batch });
     if (res.status !== 202) throw new Error(`POST /v1/documents answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
     postLatencyMs.push(res.ms);

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progressBar } from '../bench/progress.ts';
+import { batches } from './batches.ts';
 import { EXTENSIONS, extractDocuments, idFromPath, type LoadedDocument } from './extract.ts';
 
 const USAGE = `Loads files and folders into the service through its webhook (POST /v1/documents).
@@ -23,7 +24,6 @@ answered 'unchanged' and cost nothing: a run stopped half-way is resumed by runn
 document never drops the others. Exit status 1 if any document was rejected.`;
 
 const BATCH_DOCS = 100;
-const BATCH_BYTES = 1_000_000;
 
 interface Found {
   path: string;
@@ -48,24 +48,6 @@ async function walk(root: string): Promise<{ files: Found[]; skipped: string[] }
   };
   await visit(top);
   return { files, skipped };
-}
-
-function batches(docs: LoadedDocument[], maxDocs: number): LoadedDocument[][] {
-  const out: LoadedDocument[][] = [];
-  let current: LoadedDocument[] = [];
-  let bytes = 0;
-  for (const doc of docs) {
-    const size = Buffer.byteLength(JSON.stringify(doc));
-    if (current.length && (current.length >= maxDocs || bytes + size > BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(doc);
-    bytes += size;
-  }
-  if (current.length) out.push(current);
-  return out;
 }
 
 async function main() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batches } from './service.ts';
+import { batches } from './batches.ts';
 
 describe('posting documents in batches', () => {
   it('closes a batch at its document count or its bytes, and posts a document over the bytes alone', () => {
