@@ -29,4 +29,4 @@ for (const [path, records] of [[a, l], [b, r]] as const) {
 }
 console.log(`the same answer: ${l.filter((x, i) => x.prediction === r[i].prediction).length} of ${both.length}`);
 const d = pairedDifference(l, r);
-console.log(`F1 difference A - B: ${d.diff} [${d.low}, ${d.high}] (n ${both.length})`);
+console.log(`F1 difference A - B: ${d.diff} [${d.low}, ${d.high}] (n ${d.n}${d.n < both.length ? ` answerable of ${both.length}` : ''})`);

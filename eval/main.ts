@@ -224,7 +224,7 @@ async function main() {
       const compare = (a: Mode, b: Mode) => {
         if (!answered.has(a) || !answered.has(b)) return undefined;
         const both = [...answered.get(a)!.keys()].filter((id) => answered.get(b)!.has(id));
-        return { n: both.length, ...pairedDifference(both.map((id) => answered.get(a)!.get(id)!), both.map((id) => answered.get(b)!.get(id)!)) };
+        return pairedDifference(both.map((id) => answered.get(a)!.get(id)!), both.map((id) => answered.get(b)!.get(id)!));
       };
       const comparisons = {
         mac_minus_base: compare('mac', 'base'), hybrid_minus_rag: compare('hybrid', 'rag'), oracle_minus_mac: compare('oracle', 'mac'),

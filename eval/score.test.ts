@@ -30,5 +30,8 @@ describe('evaluation scores', () => {
     const same = pairedDifference(a, a);
     expect(same.low).toBeLessThanOrEqual(0);
     expect(same.high).toBeGreaterThanOrEqual(0);
+    // unanswerable questions (SQuAD 2.0) are left out, as from F1
+    const none = { ...rec(0), golds: [] };
+    expect(pairedDifference([...a, none], [...b, { ...none, f1: 1 }])).toMatchObject({ diff: 30, n: 200 });
   });
 });

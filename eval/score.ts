@@ -71,15 +71,16 @@ export function seededRandom(seed = 12345): () => number {
 }
 
 /**
- * Paired bootstrap of the mean F1 difference a - b over the same questions (points): the 95% interval
- * of 2,000 resamples, from a fixed seed so a rerun on the same answers gives the same interval.
+ * Paired bootstrap of the mean F1 difference a - b over the same questions (points), the answerable ones
+ * as F1 is (`summarize`): the 95% interval of 2,000 resamples, from a fixed seed so a rerun on the same
+ * answers gives the same interval; `n` the questions paired.
  */
-export function pairedDifference(a: QuestionRecord[], b: QuestionRecord[], resamples = 2000): { diff: number; low: number; high: number } {
+export function pairedDifference(a: QuestionRecord[], b: QuestionRecord[], resamples = 2000): { diff: number; low: number; high: number; n: number } {
   if (a.length !== b.length) throw new Error(`paired records differ in length: ${a.length} vs ${b.length}`);
-  const d = a.map((r, i) => 100 * (r.f1 - b[i].f1));
+  const d = a.flatMap((r, i) => (r.golds.length ? [100 * (r.f1 - b[i].f1)] : []));
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
   const random = seededRandom();
   const means = Array.from({ length: resamples }, () => mean(d.map(() => d[Math.floor(random() * d.length)]))).sort((x, y) => x - y);
   const r1 = (x: number) => Number(x.toFixed(1));
-  return { diff: r1(mean(d)), low: r1(means[Math.floor(0.025 * resamples)]), high: r1(means[Math.floor(0.975 * resamples)]) };
+  return { diff: r1(mean(d)), low: r1(means[Math.floor(0.025 * resamples)]), high: r1(means[Math.floor(0.975 * resamples)]), n: d.length };
 }
