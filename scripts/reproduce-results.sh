@@ -389,6 +389,22 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run node --import tsx eval/passages.ts --data "$data/squad-1.1-validation.jsonl"
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-whole-articles-squad-1.1-validation \
   --documents article --each-article --per-kind 63 --modes mac,rag+grounded,hybrid+grounded --threads 2
+# Grounded mac fuses the memory the reader chooses (45th session; docs/experiments.md). The tuning set's M0 and
+# M1 are `tuning m0|m1 --modes mac,mac+grounded` in worktrees of 0fccb86 and ccdad22 (M1: free-text mac choosing
+# too); the reserved articles answered again in copies of the installed records (M0's the same from the
+# 0fccb86 worktree), the refit installed, the tuning set (M2) scored with it, then validation.
+for d in "" -wide; do copy_run results/eval-calibration-mac-reader-squad-2.0-train$d results/eval-calibration-mac-choice-squad-2.0-train$d; done
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-choice-squad-2.0-train \
+  $reserved --per-kind 100 --modes mac+grounded --threads 2 --fresh
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-mac-choice-squad-2.0-train-wide \
+  $more $rest --each-article --per-kind 30 --modes mac+grounded --threads 2 --fresh
+choice="$wide --records results/eval-calibration-mac-choice-squad-2.0-train --records results/eval-calibration-mac-choice-squad-2.0-train-wide"
+run npm run calibrate -- $choice $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+tuning m2 --modes mac,mac+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-choice-squad-1.1-validation --limit 500 --modes mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-choice-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-mac-choice-squad-2.0-validation --per-kind 250 --modes mac+grounded --threads 2
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
