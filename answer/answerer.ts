@@ -179,13 +179,13 @@ export class Answerer {
         return nothingRelevant(opts.mode, reason, timings);
       }
     }
+    const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
-    // The reader reads the whole pool where it chooses the prompt's passages (grounded rag and hybrid) or
-    // memories (grounded mac), or may set an older one aside (`newer`): before the prompt is built. Else it
-    // reads what could contradict what the answer reads (retrieval's first: its memories, its prompt), newer
-    // passages of other documents, and, for a free-text answer, the passage it answers from, to check the
-    // answer (reader_agree, reader_score): nothing the LM reads depends on that reading, so it runs beside
-    // generation, on the reader's own thread, and is taken after.
+    // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
+    // (grounded rag and hybrid) or memories (grounded mac), or may set an older one aside (`newer`); else what could
+    // contradict what the answer reads (retrieval's first: its memories, its prompt), newer passages of other
+    // documents, and, for a free-text answer, the passage it answers from, to check the answer (reader_agree,
+    // reader_score).
     const pool = candidates.slice(0, poolK);
     const poolPassages = pool.map((c) => c.passage);
     // Grounded, the reader chooses what the answer reads: the prompt's passages (rag, hybrid), the memories (mac).
@@ -194,12 +194,7 @@ export class Answerer {
     const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
     const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
-    const beside = !chooses && !preferNewer;
-    const readingDone = reader && toRead.length ? timed(readPassages(reader, opts.question, toRead, preferNewer)) : null;
-    // awaited after generation; should generation fail first, the reading's own failure is not left unhandled
-    readingDone?.catch(() => undefined);
-    const early = beside ? null : await readingDone;
-    const reading = early?.value ?? null;
+    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const promptCandidates = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
@@ -220,8 +215,8 @@ export class Answerer {
     const texts = groundTo.map((g) => g.text);
     // The reader reads what the answer is grounded to first (each text once): its best spans are the
     // candidates the LM weighs, and its best span checks the answer chosen (reader_agree, a calibration feature).
-    const proposing = proposer && texts.length ? await timed(this.propose(proposer, opts.question, groundTo, reading?.readings ?? new Map())) : null;
-    const proposals = proposing?.value ?? null;
+    const proposals = proposer && texts.length ? await this.propose(proposer, opts.question, groundTo, reading?.readings ?? new Map()) : null;
+    timings.verify = performance.now() - t2;
     const grounding = opts.grounded && texts.length
       ? { texts, stopBias: this.settings.groundedStopBias, proposals: proposals ? { spans: proposals.map((p) => ({ text: p.index, start: p.start, end: p.end, score: p.gap })), lmWeight: LM_WEIGHT } : undefined }
       : undefined;
@@ -229,14 +224,11 @@ export class Answerer {
     // a stream never shows an answer the service then abstains on.
     const t3 = performance.now();
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
-    const late = beside ? await readingDone : early;
-    const lateReading = late?.value ?? null;
-    timings.verify = (late?.ms ?? 0) + (proposing?.ms ?? 0);
     const citations: Citation[] = gen.span ? [cite(groundTo[gen.span.text], gen.span.start, gen.span.end)] : [];
     // The passage answered from: the one cited, else the prompt's first, else the first memory. Conflicts:
     // newer passages read that answer otherwise than it.
     const answeredFrom = opts.grounded ? citations[0]?.candidate : promptCandidates[0] ?? memoryCandidates[0];
-    const conflicts = lateReading && answeredFrom ? newerAnswers(lateReading.read, answeredFrom, gen.text) : [];
+    const conflicts = reading && answeredFrom ? newerAnswers(reading.read, answeredFrom, gen.text) : [];
     // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
     // and the passage answered from; a source's weight is its share of their similarity.
     const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === answeredFrom?.passage.id);
@@ -247,7 +239,7 @@ export class Answerer {
     // The reader's check: grounded, its best proposal and the span chosen among them; free text, its best
     // span in the passage answered from.
     const proposed = proposals?.find((p) => gen.span && p.index === gen.span.text && p.start === gen.span.start && p.end === gen.span.end);
-    const freeCheck = !opts.grounded && answeredFrom ? lateReading?.readings.get(answeredFrom.passage.id) : undefined;
+    const freeCheck = !opts.grounded && answeredFrom ? reading?.readings.get(answeredFrom.passage.id) : undefined;
     const check = proposals ?? freeCheck;
     const readerAgree = check ? agreement(gen.text, check[0] ?? null) : null;
     const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : freeCheck ? [freeCheck[0]?.gap ?? null, null] : [null, null];
@@ -354,13 +346,6 @@ function byReaderScore(passages: Candidate[], readings: Map<number, ReaderSpan[]
 /** The candidates, those the reader read first by its preference (as grounded rag's prompt passages), then the rest in retrieval's order. */
 function readerFirst(candidates: Candidate[], reading: { kept: Candidate[]; readings: Map<number, ReaderSpan[]> }): Candidate[] {
   return [...byReaderScore(reading.kept, reading.readings), ...candidates.filter((c) => !reading.readings.has(c.passage.id))];
-}
-
-/** A promise's value and the milliseconds until it settled. */
-async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await work;
-  return { value, ms: performance.now() - t0 };
 }
 
 /** A passage read with the reader's best span in it. */

@@ -204,7 +204,7 @@ export const answerResponseSchema = z.object({
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),
   timings_ms: z.object({
-    encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), verify: z.number().describe('the reader\'s passes: a grounded answer\'s (its choice, proposals and check) before generation; a free-text answer\'s check, beside generation'), first_token: z.number(), total: z.number(),
+    encode: z.number(), retrieve: z.number(), aggregate: z.number(), generate: z.number(), verify: z.number().describe('the reader\'s pass over a grounded answer\'s passages (its proposals and check)'), first_token: z.number(), total: z.number(),
   }),
   usage: z.object({
     prompt_tokens: z.number().int(),
