@@ -182,10 +182,10 @@ export class Answerer {
     const t2 = performance.now();
     const preferNewer = (opts.onConflict ?? this.settings.onConflict) === 'newer';
     // The reader reads before the prompt is built: the whole pool where it chooses the prompt's passages
-    // (grounded rag and hybrid) or memories (grounded mac), or may set an older one aside (`newer`); else what could
-    // contradict what the answer reads (retrieval's first: its memories, its prompt), newer passages of other
-    // documents, and, for a free-text answer, the passage it answers from, to check the answer (reader_agree,
-    // reader_score).
+    // (grounded rag and hybrid) or the memories (grounded mac), or may set an older one aside (`newer`); else
+    // what could contradict what the answer reads (retrieval's first: its memories, its prompt), newer
+    // passages of other documents, and, for a free-text answer, the passage it answers from, to check the
+    // answer (reader_agree, reader_score).
     const pool = candidates.slice(0, poolK);
     const poolPassages = pool.map((c) => c.passage);
     // Grounded, the reader chooses what the answer reads: the prompt's passages (rag, hybrid), the memories (mac).
