@@ -405,6 +405,14 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-choice-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-mac-choice-squad-2.0-validation --per-kind 250 --modes mac+grounded --threads 2
+# The memory encoder in fp32 and int8 (45th session, not built; docs/experiments.md): the graphs, their speed and
+# cache error, then the tuning set in mac with each swapped into a copy of the default bundle (its manifest's
+# sha256 and bytes for memory_encoder.onnx updated, calibration.json removed).
+run scripts/python.sh -m mac.experiments.memory_encoder_precision
+run node --import tsx bench/memory-encoder-precision.ts
+for v in int8 fp32; do
+  tuning me-$v --modes mac --bundle bundles/exp-me-$v --work runs/tune/work-me-$v
+done
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide

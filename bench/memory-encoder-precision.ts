@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { loadTokenizer } from '../bundle/tokenizer.ts';
+import { machine } from './report.ts';
+
+// Times the memory encoder's pass in the three precisions of mac/experiments/memory_encoder_precision.py
+// (the bundle's 4-bit graph, fp32, dynamic int8) over real SQuAD paragraphs, 2 threads, interleaved, and how
+// far each one's key/value cache (what a memory keeps) lies from fp32's: relative error per layer group.
+//   scripts/python.sh -m mac.experiments.memory_encoder_precision && node --import tsx bench/memory-encoder-precision.ts
+const DIR = process.argv[2] ?? 'runs/memory-encoder-precision';
+const SQUAD = process.argv[3] ?? '../shared/data/squad/squad-1.1-validation.jsonl';
+const GRAPHS = { q4: 'bundles/default/memory_encoder.onnx', fp32: join(DIR, 'fp32/memory_encoder.onnx'), int8: join(DIR, 'memory_encoder-int8.onnx') };
+const LAYERS = 30;
+const m = machine();
+console.log(`${m.cpu} (${m.isa.join(' ')}), ${m.cores} cores, ${m.onnxruntime}`);
+
+const tokenizer = loadTokenizer('bundles/default/tokenizers/lm/tokenizer.json');
+const paragraphs = readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice(0, 8).map((l) => JSON.parse(l).context as string);
+const int64 = (xs: number[]) => new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), [1, xs.length]);
+const feedsFor = (text: string) => {
+  const ids = tokenizer.encode(text, false).slice(0, 256);
+  const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), position_ids: int64(ids.map((_, i) => i)) };
+  for (let l = 0; l < LAYERS; l++) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 3, 0, 64]);
+  return { feeds, tokens: ids.length };
+};
+const inputs = paragraphs.map(feedsFor);
+console.log(`${inputs.length} paragraphs, ${inputs.map((i) => i.tokens).join(' ')} tokens`);
+const names = Object.keys(GRAPHS) as (keyof typeof GRAPHS)[];
+const sessions = await Promise.all(names.map((k) => ort.InferenceSession.create(GRAPHS[k], { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' })));
+const times: number[][] = names.map(() => []);
+// squared error against fp32 and fp32's squared norm, per layer group (0-9, 10-19, 20-29), over every paragraph
+const err = names.map(() => [0, 0, 0]);
+const norm = [0, 0, 0];
+for (let round = 0; round < 3; round++) {
+  for (const input of inputs) {
+    const outs = [];
+    for (const [i, s] of sessions.entries()) {
+      const t0 = performance.now();
+      outs.push(await s.run(input.feeds));
+      times[i].push(performance.now() - t0);
+    }
+    if (round) continue;
+    const ref = outs[names.indexOf('fp32')];
+    for (let l = 0; l < LAYERS; l++) for (const kv of ['key', 'value']) {
+      const r = ref[`present.${l}.${kv}`].data as Float32Array;
+      for (const [i, o] of outs.entries()) {
+        const x = o[`present.${l}.${kv}`].data as Float32Array;
+        for (let j = 0; j < r.length; j++) err[i][Math.floor(l / 10)] += (x[j] - r[j]) ** 2;
+      }
+      for (let j = 0; j < r.length; j++) norm[Math.floor(l / 10)] += r[j] ** 2;
+    }
+  }
+}
+const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
+const base = median(times[names.indexOf('q4')]);
+for (const [i, k] of names.entries()) {
+  const rel = err[i].map((e, g) => Math.sqrt(e / norm[g]).toFixed(3)).join(' / ');
+  console.log(`${k.padEnd(5)} median ${median(times[i]).toFixed(1)} ms per paragraph (${(median(times[i]) / base).toFixed(2)}x q4); key/value error vs fp32, layers 0-9 / 10-19 / 20-29: ${rel}`);
+}
