@@ -405,12 +405,20 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-mac-choice-articles-squad-1.1-validation \
   --each-article --per-kind 63 --modes mac+grounded --threads 2
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-mac-choice-squad-2.0-validation --per-kind 250 --modes mac+grounded --threads 2
-# The memory encoder in fp32 and int8 (45th session, not built; docs/experiments.md): the graphs, their speed and
+# The memory encoder in float compute, fp32 and int8 (45th session, not built; docs/experiments.md): the graphs, their speed and
 # cache error, then the tuning set in mac with each swapped into a copy of the default bundle (its manifest's
 # sha256 and bytes for memory_encoder.onnx updated, calibration.json removed).
 run scripts/python.sh -m mac.experiments.memory_encoder_precision
 run node --import tsx bench/memory-encoder-precision.ts
-for v in int8 fp32; do
+for v in q4-acc0 fp32 int8; do
+  src=runs/memory-encoder-precision/memory_encoder-$v.onnx
+  if [ $v = fp32 ]; then src=runs/memory-encoder-precision/fp32/memory_encoder.onnx; fi
+  rm -rf bundles/exp-me-$v && cp -al bundles/default bundles/exp-me-$v
+  rm bundles/exp-me-$v/memory_encoder.onnx bundles/exp-me-$v/calibration.json bundles/exp-me-$v/manifest.json
+  cp "$src" bundles/exp-me-$v/memory_encoder.onnx
+  scripts/python.sh -c "import hashlib, json, os, sys; d = sys.argv[1]; m = json.load(open('bundles/default/manifest.json')); f = d + '/memory_encoder.onnx'
+m['files']['memory_encoder.onnx'] = {'sha256': hashlib.sha256(open(f, 'rb').read()).hexdigest(), 'bytes': os.path.getsize(f)}
+json.dump(m, open(d + '/manifest.json', 'w'), indent=1)" bundles/exp-me-$v
   tuning me-$v --modes mac --bundle bundles/exp-me-$v --work runs/tune/work-me-$v
 done
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
