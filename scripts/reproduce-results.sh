@@ -421,6 +421,11 @@ m['files']['memory_encoder.onnx'] = {'sha256': hashlib.sha256(open(f, 'rb').read
 json.dump(m, open(d + '/manifest.json', 'w'), indent=1)" bundles/exp-me-$v
   tuning me-$v --modes mac --bundle bundles/exp-me-$v --work runs/tune/work-me-$v
 done
+# Part (1) of the rule for shipping q4-acc0: the reserved articles answered with it (the records a refit would read).
+for d in "$reserved --per-kind 100:" "$more $rest --each-article --per-kind 30:-wide"; do
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-acc0-squad-2.0-train${d##*:} ${d%%:*} \
+    --modes mac,mac+grounded,hybrid+grounded --threads 2 --bundle bundles/exp-me-q4-acc0 --work runs/eval/acc0-squad-2.0-train
+done
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
