@@ -426,6 +426,8 @@ for d in "$reserved --per-kind 100:" "$more $rest --each-article --per-kind 30:-
   run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-acc0-squad-2.0-train${d##*:} ${d%%:*} \
     --modes mac,mac+grounded,hybrid+grounded --threads 2 --bundle bundles/exp-me-q4-acc0 --work runs/eval/acc0-squad-2.0-train
 done
+run npm run bench -- --out runs/bench-ingest-q4.json --sections ingest   # quiet machine
+run npm run bench -- --out runs/bench-ingest-acc0.json --sections ingest --bundle bundles/exp-me-q4-acc0
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
