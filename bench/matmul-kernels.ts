@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { machine } from './report.ts';
+import { median } from './stats.ts';
 
 // Times the graphs of mac/experiments/matmul_kernels.py (one LM-sized matrix product in four ONNX forms) in
 // onnxruntime-node, 2 threads, interleaved over 5 rounds of 60 runs each; prints each form's median and the
@@ -23,9 +24,8 @@ for (const rows of [259, 1]) {
       }
     }
   }
-  const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
-  const base = median(times[FORMS.indexOf('q4-acc4')]);
+  const base = median(times[FORMS.indexOf('q4-acc4')])!;
   for (const [i, f] of FORMS.entries()) {
-    console.log(`${rows} rows  ${f.padEnd(8)} median ${median(times[i]).toFixed(3)} ms  (${(median(times[i]) / base).toFixed(2)}x q4-acc4)`);
+    console.log(`${rows} rows  ${f.padEnd(8)} median ${median(times[i])!.toFixed(3)} ms  (${(median(times[i])! / base).toFixed(2)}x q4-acc4)`);
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { machine } from './report.ts';
+import { median } from './stats.ts';
 
 // Times the memory encoder's pass in the four forms of mac/experiments/memory_encoder_precision.py
 // (the bundle's 4-bit graph, fp32, dynamic int8) over real SQuAD paragraphs, 2 threads, interleaved, and how
@@ -52,9 +53,8 @@ for (let round = 0; round < 3; round++) {
     }
   }
 }
-const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
-const base = median(times[names.indexOf('q4')]);
+const base = median(times[names.indexOf('q4')])!;
 for (const [i, k] of names.entries()) {
   const rel = err[i].map((e, g) => Math.sqrt(e / norm[g]).toFixed(3)).join(' / ');
-  console.log(`${k.padEnd(7)} median ${median(times[i]).toFixed(1)} ms per paragraph (${(median(times[i]) / base).toFixed(2)}x q4); key/value error vs fp32, layers 0-9 / 10-19 / 20-29: ${rel}`);
+  console.log(`${k.padEnd(7)} median ${median(times[i])!.toFixed(1)} ms per paragraph (${(median(times[i])! / base).toFixed(2)}x q4); key/value error vs fp32, layers 0-9 / 10-19 / 20-29: ${rel}`);
 }

@@ -1,5 +1,5 @@
 /** A request body's JSON bytes at most when documents are posted: half the service's default MAX_BODY_BYTES (2 MiB). */
-export const BATCH_BYTES = 1_000_000;
+const BATCH_BYTES = 1_000_000;
 
 /** The documents in order, in batches of at most `maxDocs` documents and `maxBytes` of JSON (a larger document alone). */
 export function batches<T>(docs: T[], maxDocs: number, maxBytes = BATCH_BYTES): T[][] {
