@@ -1,5 +1,5 @@
 import type { Encoder } from '../encoder/index.ts';
-import { buildPrompt, type SpanShare, type Turn } from '../lm/index.ts';
+import { buildPrompt, examplesNotRead, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
 import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
 import { contradicts, couldContradict, selectCandidates, withoutContradicted, type Candidate, type Reading } from './candidates.ts';
@@ -223,7 +223,10 @@ export class Answerer {
     // A grounded answer is whole only once its span is chosen, so it streams after the confidence check:
     // a stream never shows an answer the service then abstains on.
     const t3 = performance.now();
-    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding });
+    // Free text may not begin with an example answer's word that nothing the answer reads holds (a copy).
+    const readTexts = [opts.question, ...passages, ...memoryCandidates.map((c) => c.passage.text), ...(opts.history ?? []).flatMap((t) => [t.question, t.answer])];
+    const avoidStarts = examplesNotRead(manifest, readTexts);
+    const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding, avoidStarts });
     const citations: Citation[] = gen.span ? [cite(groundTo[gen.span.text], gen.span.start, gen.span.end)] : [];
     // The passage answered from: the one cited, else the prompt's first, else the first memory. Conflicts:
     // newer passages read that answer otherwise than it.

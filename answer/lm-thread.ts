@@ -36,7 +36,7 @@ export class ThreadedLm implements AnswerLm {
   generate(prompt: string, memories: StoredMemory[], options: GenerateOptions): Promise<LmGeneration> {
     if (options.ignoreStop) throw new Error('ignoreStop is for benchmarks of the in-process Generator');
     return this.thread.call<LmGeneration>(
-      { prompt, memories, maxNewTokens: options.maxNewTokens, stream: !!options.onText, grounding: options.grounding },
+      { prompt, memories, maxNewTokens: options.maxNewTokens, stream: !!options.onText, grounding: options.grounding, avoidStarts: options.avoidStarts },
       { onEvent: options.onText, signal: options.signal },
     );
   }

@@ -11,10 +11,11 @@ interface GenerateCall {
   maxNewTokens: number;
   stream: boolean;
   grounding?: Grounding;
+  avoidStarts?: string[];
 }
 
 const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.threads, verifyHashes: false, models: ['lm'], spinWait: threadSpinWait(threadData.spinWait) });
 const lm = new LocalLm(bundle, { maxBatch: threadData.maxBatch, promptCacheBytes: threadData.promptCacheBytes });
 serveCalls<GenerateCall>(async ({ request: r, signal, emit }) => ({
-  result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined, grounding: r.grounding }),
+  result: await lm.generate(r.prompt, r.memories, { maxNewTokens: r.maxNewTokens, signal, onText: r.stream ? emit : undefined, grounding: r.grounding, avoidStarts: r.avoidStarts }),
 }));

@@ -30,6 +30,11 @@ export interface GenerateOptions {
   grounding?: Grounding;
   /** Names the prefix's content (one id, one prefix): prompt passes after it may then be reused (lm/prompt-cache.ts). */
   prefixId?: string;
+  /**
+   * Free text: words the answer may not begin with (the answer-form examples' answers that nothing read
+   * holds, lm/prompt.ts `examplesNotRead`). An answer that does is decoded again with its first token barred.
+   */
+  avoidStarts?: string[];
 }
 
 export interface Generation {
@@ -88,7 +93,6 @@ export class Generator {
 
   async generate(prompt: string, prefix: Prefix | null, options: GenerateOptions): Promise<Generation> {
     const started = performance.now();
-    const { lm_vocab: V } = this.bundle.manifest.dims;
     const promptIds = this.promptTokens(prompt);
     const maxTotal = this.bundle.manifest.limits.max_lm_tokens;
     if (promptIds.length + options.maxNewTokens > maxTotal) {
@@ -99,7 +103,28 @@ export class Generator {
       if (grounded) return grounded; // else no word in the texts to copy: answer freely
     }
     if (options.signal?.aborted || options.maxNewTokens <= 0) return this.finish([], 0, promptIds.length, 0, 0, started);
-    // forward: the prompt in one pass; then one step per token, batched with the other answers in flight
+    // An answer that copies an example's answer is decoded again, its first token barred, at most once per word.
+    const barred = new Set<number>();
+    const avoid = options.avoidStarts ?? [];
+    for (;;) {
+      const decoded = await this.decode(promptIds, prefix, options, barred, started);
+      if (!decoded.copied || barred.size >= avoid.length) {
+        if (decoded.copied) options.onText?.(decoded.text); // out of tries: a stream shows the answer given
+        return this.finish(decoded.tokens, decoded.probSum, promptIds.length, decoded.reused, decoded.firstTokenMs, started, decoded.text);
+      }
+      barred.add(decoded.tokens[0]);
+    }
+  }
+
+  /**
+   * One greedy decoding from the prompt (its first token not one of `barred`): prefill, then a step per
+   * token batched with the other answers in flight, to a stop token, a line break or maxNewTokens.
+   * `copied`: the answer begins with one of `options.avoidStarts`; a stream holds back text while it could
+   * still be such a start, so it never shows one.
+   */
+  private async decode(promptIds: number[], prefix: Prefix | null, options: GenerateOptions, barred: Set<number>, started: number) {
+    const { lm_vocab: V } = this.bundle.manifest.dims;
+    const avoid = options.avoidStarts ?? [];
     const prefill = await this.prefill(promptIds, prefix, options.prefixId);
     const firstTokenMs = performance.now() - started;
     let logits = (prefill.out.logits.data as Float32Array).subarray(0, V);
@@ -109,10 +134,11 @@ export class Generator {
     let probSum = 0;
     let emitted = '';
     let text = '';
+    let copied = false;
     try {
       for (;;) {
         // pick: greedy, with its softmax probability
-        const { best, prob } = greedy(logits);
+        const { best, prob } = greedy(logits, tokens.length ? undefined : barred);
         // stop: at a stop token, or at a line break (the answer is one line) where the token adds nothing before it
         if (this.stop.has(best) && !options.ignoreStop) break;
         const next = this.bundle.lmTokenizer.decode([...tokens, best]);
@@ -121,7 +147,9 @@ export class Generator {
         probSum += prob;
         tokens.push(best);
         text = lineEnd >= 0 ? next.slice(0, lineEnd) : next;
-        if (options.onText && text.length > emitted.length && !text.endsWith('\uFFFD')) {
+        copied = copies(text, avoid, false);
+        if (copied) break;
+        if (options.onText && text.length > emitted.length && !text.endsWith('\uFFFD') && !mayCopy(text, avoid)) {
           options.onText(text.slice(emitted.length));
           emitted = text;
         }
@@ -131,7 +159,10 @@ export class Generator {
     } finally {
       sequence.leave();
     }
-    return this.finish(tokens, probSum, promptIds.length, prefill.reused, firstTokenMs, started, text);
+    copied ||= copies(text, avoid, true);
+    // text held back while it might have begun a copy, and did not
+    if (!copied && options.onText && text.length > emitted.length) options.onText(text.slice(emitted.length));
+    return { tokens, probSum, text, reused: prefill.reused, firstTokenMs, copied };
   }
 
   private finish(tokens: number[], probSum: number, promptTokens: number, cachedTokens: number, firstTokenMs: number, started: number, text = ''): Generation {
@@ -240,11 +271,27 @@ export class Generator {
   }
 }
 
-/** The likeliest token of one row of logits and its softmax probability. */
-function greedy(logits: Float32Array): { best: number; prob: number } {
-  let best = 0;
-  for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+/** The likeliest token of one row of logits, none of `barred`, and its softmax probability among the others. */
+function greedy(logits: Float32Array, barred?: Set<number>): { best: number; prob: number } {
+  const allowed = (v: number) => !barred?.has(v);
+  let best = -1;
+  for (let v = 0; v < logits.length; v++) if (allowed(v) && (best < 0 || logits[v] > logits[best])) best = v;
   let denom = 0;
-  for (let v = 0; v < logits.length; v++) denom += Math.exp(logits[v] - logits[best]);
+  for (let v = 0; v < logits.length; v++) if (allowed(v)) denom += Math.exp(logits[v] - logits[best]);
   return { best, prob: 1 / denom };
+}
+
+/**
+ * Whether an answer's text begins with one of `words` as a whole word: followed by a character that is not
+ * a letter or digit, or by nothing once the answer is `finished`.
+ */
+export function copies(text: string, words: string[], finished: boolean): boolean {
+  const t = text.trimStart();
+  return words.some((w) => t.startsWith(w) && (t.length > w.length ? !/[\p{L}\p{N}]/u.test(t[w.length]) : finished));
+}
+
+/** Whether an answer's text so far could still grow into one that `copies` one of `words`. */
+function mayCopy(text: string, words: string[]): boolean {
+  const t = text.trimStart();
+  return words.some((w) => w.startsWith(t));
 }

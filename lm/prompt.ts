@@ -21,3 +21,30 @@ export function buildPrompt(manifest: Manifest, question: string, passages: stri
   const head = template.slice(0, template.length - question_turn.length); // the manifest guarantees the template ends with it
   return (head + turns + question_turn).replace('{context}', () => contextText).replace('{question}', () => question.trim());
 }
+
+/**
+ * The answers of the template's answer-form turns ("2008", "Russia", "slave trade", "Dubai International"):
+ * what a free-text answer must not copy (lm/generate.ts `avoidStarts`).
+ */
+export function exampleAnswers(manifest: Manifest): string[] {
+  const { template, question_turn, answer_suffix } = manifest.prompt;
+  const [before, after] = question_turn.split('{question}');
+  const head = template.slice(0, template.length - question_turn.length);
+  const answers: string[] = [];
+  for (let at = head.indexOf(before); at >= 0; at = head.indexOf(before, at + 1)) {
+    const asked = head.indexOf(after, at + before.length);
+    const ends = asked < 0 ? -1 : head.indexOf(answer_suffix, asked + after.length);
+    if (ends >= 0) answers.push(head.slice(asked + after.length, ends).trim());
+  }
+  return answers.filter(Boolean);
+}
+
+/**
+ * The first words of the example answers that none of `texts` (the question, the passages the answer
+ * reads) holds as a word: a free-text answer that begins with one copies an example instead of answering.
+ */
+export function examplesNotRead(manifest: Manifest, texts: string[]): string[] {
+  const words = new Set(texts.flatMap((t) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
+  const firsts = exampleAnswers(manifest).map((a) => a.match(/^[\p{L}\p{N}]+/u)?.[0] ?? '').filter(Boolean);
+  return [...new Set(firsts)].filter((w) => !words.has(w.toLowerCase()));
+}

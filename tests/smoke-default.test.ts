@@ -88,6 +88,16 @@ describe('smoke on the real default bundle', () => {
     expect(macGrounded.citations.map((c: any) => c.document_id)).toEqual(['bridge-history']);
   }, 60_000);
 
+  it('does not copy an answer-form example\'s answer unless a text it reads holds it', async () => {
+    // base reads nothing: asked an example's own question, its LM would answer with the example's answer
+    const question = 'What airport is home to the Emirates post mail hub?';
+    const base = await (await api.post('/v1/answers', { question, mode: 'base', max_tokens: 16, abstain_below_confidence: 0 })).json();
+    expect(base.answer).not.toMatch(/^\s*Dubai\b/);
+    // a question that names the word allows it
+    const named = await (await api.post('/v1/answers', { question: 'Which airport in Dubai is home to the Emirates post mail hub?', mode: 'base', max_tokens: 16, abstain_below_confidence: 0 })).json();
+    expect(named.answer).toMatch(/^\s*Dubai\b/);
+  }, 60_000);
+
   it('finds a follow-up question\'s subject in the turn before it, and a new topic on its own', async () => {
     const history = [{ question: 'Who designed the crossing of the Maren at Ostvik?', answer: 'Tomas Okafor' }];
     const ask = async (question: string, turns: typeof history) =>
