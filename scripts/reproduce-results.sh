@@ -428,6 +428,22 @@ for d in "$reserved --per-kind 100:" "$more $rest --each-article --per-kind 30:-
 done
 run npm run bench -- --out runs/bench-ingest-q4.json --sections ingest   # quiet machine
 run npm run bench -- --out runs/bench-ingest-acc0.json --sections ingest --bundle bundles/exp-me-q4-acc0
+# A free-text answer that copies an answer-form example is decoded again (46th session; docs/experiments.md):
+# the tuning set before (x0, a worktree of 2f8cf5f) and after, the reserved articles' mac answered again in
+# copies of the installed records, the refit installed, then validation.
+tuning x1 --modes mac
+for d in "" -wide; do copy_run results/eval-calibration-mac-choice-squad-2.0-train$d results/eval-calibration-no-copy-squad-2.0-train$d; done
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-no-copy-squad-2.0-train \
+  $reserved --per-kind 100 --modes mac --threads 2 --fresh
+run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-no-copy-squad-2.0-train-wide \
+  $more $rest --each-article --per-kind 30 --modes mac --threads 2 --fresh
+nocopy="$wide --records results/eval-calibration-no-copy-squad-2.0-train --records results/eval-calibration-no-copy-squad-2.0-train-wide"
+run npm run calibrate -- $nocopy $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-no-copy-squad-1.1-validation --limit 500 --modes base,mac,oracle --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-no-copy-plain-squad-1.1-validation --limit 500 --modes rag,hybrid --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-no-copy-articles-squad-1.1-validation \
+  --each-article --per-kind 63 --modes base,mac --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-no-copy-squad-2.0-validation --per-kind 250 --modes mac --threads 2
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
