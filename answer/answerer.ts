@@ -7,6 +7,7 @@ import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
 import { agreement, bestSpans, type ReaderSpan, type SpanReader } from './reader.ts';
+import type { Mode, OnConflict } from './modes.ts';
 
 /**
  * Grounded answers where the bundle has a reader: its best spans are the candidates, and the answer is the
@@ -23,13 +24,6 @@ const LM_WEIGHT = 0.5;
  */
 const CONTRADICTS_ABOVE = 4;
 
-/**
- * What an answer does when a newer document read for it answers differently: `note` answers as it would
- * and lists the newer answers in `conflicts`; `newer` sets the older passage aside (prompt and memories).
- */
-export type OnConflict = 'note' | 'newer';
-
-export type Mode = 'mac' | 'rag' | 'hybrid' | 'base';
 
 export interface AnswerOptions {
   question: string;

@@ -1,4 +1,5 @@
-export { Answerer, passagesRead, type AnswerOptions, type AnswerResult, type AnswerSettings, type Mode, type OnConflict } from './answerer.ts';
+export { Answerer, passagesRead, type AnswerOptions, type AnswerResult, type AnswerSettings } from './answerer.ts';
+export { MODES, ON_CONFLICT, type Mode, type OnConflict } from './modes.ts';
 export { selectCandidates, type Candidate } from './candidates.ts';
 export { AnswerScheduler, SchedulerError, type SchedulerOptions } from './scheduler.ts';
 export { LocalLm, type AnswerLm, type LmGeneration } from './lm.ts';

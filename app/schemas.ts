@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODES, ON_CONFLICT } from '../answer/modes.ts';
 
 /** The single source of request/response types and of /openapi.json. */
 export const LIMITS = { textChars: 200_000, batchDocuments: 100, metadataBytes: 16_384, metadataDepth: 32, questionChars: 2_000 } as const;
@@ -98,8 +99,7 @@ export const documentResponseSchema = z.object({
   })),
 });
 
-export const MODES = ['mac', 'rag', 'hybrid', 'base'] as const;
-export type Mode = (typeof MODES)[number];
+export { MODES, type Mode } from '../answer/modes.ts';
 
 /** Which documents an answer may draw on; every field narrows, and collections stay within the key's. */
 export const filterSchema = z.strictObject({
@@ -123,7 +123,7 @@ export const answerRequestSchema = z.strictObject({
   grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
   abstain_below_confidence: z.number().min(0).max(1).optional()
     .describe('abstain when the calibrated confidence is below this (0: never); default: the server\'s ABSTAIN_BELOW_CONFIDENCE'),
-  on_conflict: z.enum(['note', 'newer']).optional().describe('where a newer document read for the answer answers otherwise (the bundle\'s reader ' +
+  on_conflict: z.enum(ON_CONFLICT).optional().describe('where a newer document read for the answer answers otherwise (the bundle\'s reader ' +
     'reads the best READER_PASSAGES retrieved): note (answer as before, the newer answers in `conflicts`) or newer (set the older passage aside, ' +
     'from the prompt and the memories; it costs answers where a neighbouring paragraph is newer); default: the server\'s ON_CONFLICT'),
   filter: filterSchema.optional(),

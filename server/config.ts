@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ON_CONFLICT } from '../answer/modes.ts';
 import { CODECS } from '../memory/types.ts';
 
 const list = z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -51,7 +52,7 @@ export const configSchema = z.object({
   // An answer where a newer document read for it answers otherwise (every mode that retrieves, with a reader):
   // `note` (answer as it would, the newer answers listed in `conflicts`) or `newer` (set the older aside).
   // Measured: docs/experiments.md, "A newer document that answers differently" and "Conflicts told in `mac`".
-  ON_CONFLICT: z.enum(['note', 'newer']).default('note'),
+  ON_CONFLICT: z.enum(ON_CONFLICT).default('note'),
   ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
   // Abstain when the calibrated confidence (the bundle's calibration.json) is below this: `auto` takes each
   // mode's threshold fitted with the calibration, a number in [0, 1] one for every mode, 0 never.
