@@ -5,13 +5,16 @@ import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { machine } from './report.ts';
 import { median } from './stats.ts';
 
-// Times the memory encoder's pass in the four forms of mac/experiments/memory_encoder_precision.py
+// Times the memory encoder's pass in the six forms of mac/experiments/memory_encoder_precision.py
 // (the bundle's 4-bit graph, fp32, dynamic int8) over real SQuAD paragraphs, 2 threads, interleaved, and how
 // far each one's key/value cache (what a memory keeps) lies from fp32's: relative error per layer group.
 //   scripts/python.sh -m mac.experiments.memory_encoder_precision && node --import tsx bench/memory-encoder-precision.ts
 const DIR = process.argv[2] ?? 'runs/memory-encoder-precision';
 const SQUAD = process.argv[3] ?? '../shared/data/squad/squad-1.1-validation.jsonl';
-const GRAPHS = { q4: 'bundles/default/memory_encoder.onnx', 'q4-acc0': join(DIR, 'memory_encoder-q4-acc0.onnx'), fp32: join(DIR, 'fp32/memory_encoder.onnx'), int8: join(DIR, 'memory_encoder-int8.onnx') };
+const GRAPHS = {
+  q4: 'bundles/default/memory_encoder.onnx', 'q4-merged': join(DIR, 'memory_encoder-q4-merged.onnx'), 'q4-acc0': join(DIR, 'memory_encoder-q4-acc0.onnx'),
+  'q4-acc0-merged': join(DIR, 'memory_encoder-q4-acc0-merged.onnx'), fp32: join(DIR, 'fp32/memory_encoder.onnx'), int8: join(DIR, 'memory_encoder-int8.onnx'),
+};
 const LAYERS = 30;
 const m = machine();
 console.log(`${m.cpu} (${m.isa.join(' ')}), ${m.cores} cores, ${m.onnxruntime}`);
@@ -56,5 +59,5 @@ for (let round = 0; round < 3; round++) {
 const base = median(times[names.indexOf('q4')])!;
 for (const [i, k] of names.entries()) {
   const rel = err[i].map((e, g) => Math.sqrt(e / norm[g]).toFixed(3)).join(' / ');
-  console.log(`${k.padEnd(7)} median ${median(times[i])!.toFixed(1)} ms per paragraph (${(median(times[i])! / base).toFixed(2)}x q4); key/value error vs fp32, layers 0-9 / 10-19 / 20-29: ${rel}`);
+  console.log(`${k.padEnd(14)} median ${median(times[i])!.toFixed(1)} ms per paragraph (${(median(times[i])! / base).toFixed(2)}x q4); key/value error vs fp32, layers 0-9 / 10-19 / 20-29: ${rel}`);
 }
