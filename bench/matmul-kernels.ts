@@ -2,12 +2,12 @@ import * as ort from 'onnxruntime-node';
 import { machine } from './report.ts';
 import { median } from './stats.ts';
 
-// Times the graphs of mac/experiments/matmul_kernels.py (one LM-sized matrix product in four ONNX forms) in
+// Times the graphs of mac/experiments/matmul_kernels.py (one LM-sized matrix product in five ONNX forms) in
 // onnxruntime-node, 2 threads, interleaved over 5 rounds of 60 runs each; prints each form's median and the
 // machine's CPU and ISA flags: which kernels a prefill (259 rows) and a decode step (1 row) get on this CPU.
 //   scripts/python.sh -m mac.experiments.matmul_kernels && node --import tsx bench/matmul-kernels.ts
 const DIR = process.argv[2] ?? 'runs/matmul-kernels';
-const FORMS = ['fp32', 'int8', 'q4-acc0', 'q4-acc4'];
+const FORMS = ['fp32', 'int8', 'q4-acc0', 'q4-acc4', 'q4-zpf'];
 const K = 576;
 const m = machine();
 console.log(`${m.cpu} (${m.isa.join(' ')}), ${m.cores} cores, ${m.onnxruntime}`);

@@ -1,10 +1,12 @@
-"""One LM-sized matrix product in four ONNX forms, written for `bench/matmul-kernels.ts` to time in onnxruntime-node.
+"""One LM-sized matrix product in five ONNX forms, written for `bench/matmul-kernels.ts` to time in onnxruntime-node.
 
 SmolLM2-135M's MLP input projection (576 -> 1536) at a prefill's 259 rows and at a decode step's 1 row, as
 - `fp32`: MatMul on float weights;
 - `int8`: DynamicQuantizeMatMul (the activations quantized to 8 bits per call, int8 weights per tensor);
 - `q4-acc0` / `q4-acc4`: MatMulNBits, 4-bit blocks of 32 as the LM's graph stores them, computed in float
-  (accuracy_level 0) or in int8 (accuracy_level 4, what the bundle's LM uses).
+  (accuracy_level 0) or in int8 (accuracy_level 4, what the bundle's LM uses);
+- `q4-zpf`: MatMulNBits at accuracy_level 4 with float zero points (46th session), the one form that could
+  hold the GGUF's block minima exactly without the LM graph's correction MatMuls (mac/gguf_grid.py).
 The weights are random: the forms' speed, not their answers.
 
     scripts/python.sh -m mac.experiments.matmul_kernels && node --import tsx bench/matmul-kernels.ts
@@ -17,7 +19,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 K, N, BLOCK = 576, 1536, 32
-FORMS = ["fp32", "int8", "q4-acc0", "q4-acc4"]
+FORMS = ["fp32", "int8", "q4-acc0", "q4-acc4", "q4-zpf"]
 
 
 def graph(rows: int, form: str, rng: np.random.Generator) -> onnx.ModelProto:
@@ -30,9 +32,11 @@ def graph(rows: int, form: str, rng: np.random.Generator) -> onnx.ModelProto:
     else:
         blocks = K // BLOCK
         node = helper.make_node("MatMulNBits", ["x", "w", "s", "z"], ["y"], domain="com.microsoft", K=K, N=N, bits=4, block_size=BLOCK,
-                                accuracy_level=int(form[-1]))
+                                accuracy_level=0 if form == "q4-acc0" else 4)
+        zero_points = ((rng.random(N * blocks) * 15).astype(np.float32) if form == "q4-zpf"
+                       else rng.integers(0, 255, (N * ((blocks + 1) // 2),)).astype(np.uint8))
         inits = [t(rng.integers(0, 255, (N, blocks, BLOCK // 2)).astype(np.uint8), "w"), t((rng.random(N * blocks) * 0.01).astype(np.float32), "s"),
-                 t(rng.integers(0, 255, (N * ((blocks + 1) // 2),)).astype(np.uint8), "z")]
+                 t(zero_points, "z")]
     g = helper.make_graph([node], form, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, K])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [rows, N])], inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
