@@ -108,8 +108,8 @@ export class Generator {
     const avoid = options.avoidStarts ?? [];
     for (;;) {
       const decoded = await this.decode(promptIds, prefix, options, barred, started);
-      if (!decoded.copied || barred.size >= avoid.length) {
-        if (decoded.copied) options.onText?.(decoded.text); // out of tries: a stream shows the answer given
+      if (!decoded.copied || barred.size >= avoid.length || options.signal?.aborted) {
+        if (decoded.copied) options.onText?.(decoded.text); // out of tries (or time): a stream shows the answer given
         return this.finish(decoded.tokens, decoded.probSum, promptIds.length, decoded.reused, decoded.firstTokenMs, started, decoded.text);
       }
       barred.add(decoded.tokens[0]);
@@ -290,8 +290,8 @@ export function copies(text: string, words: string[], finished: boolean): boolea
   return words.some((w) => t.startsWith(w) && (t.length > w.length ? !/[\p{L}\p{N}]/u.test(t[w.length]) : finished));
 }
 
-/** Whether an answer's text so far could still grow into one that `copies` one of `words`. */
+/** Whether an answer's text so far could still grow into one that `copies` one of `words` (leading space streams: it shows nothing). */
 function mayCopy(text: string, words: string[]): boolean {
   const t = text.trimStart();
-  return words.some((w) => w.startsWith(t));
+  return t !== '' && words.some((w) => w.startsWith(t));
 }
