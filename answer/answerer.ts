@@ -24,7 +24,6 @@ const LM_WEIGHT = 0.5;
  */
 const CONTRADICTS_ABOVE = 4;
 
-
 export interface AnswerOptions {
   question: string;
   mode: Mode;
