@@ -18,6 +18,17 @@ describe('which spans of structured text may be an answer', () => {
     expect(answers('the sm|rg build')).toContain('sm|rg build');
   });
 
+  it('keeps an answer inside one column of text laid out with spaces or tabs', () => {
+    const listing = answers('memory/       SQLite memory bank (documents, versions)\nencoder/      MiniLM embeddings');
+    expect(listing).toContain('SQLite memory bank');
+    expect(listing).toContain('memory/');
+    for (const a of listing) expect(a).not.toMatch(/ {3}|\t/);
+    expect(answers('name\tport\nweb\t8080')).not.toContain('web\t8080');
+    // prose: a double space, a wrapped line's indentation
+    expect(answers('the bridge  opened in 1911')).toContain('bridge  opened in 1911');
+    expect(answers('- the tug Resolute,\n    built in 1907')).toContain('Resolute,\n    built in 1907');
+  });
+
   it('keeps an answer inside one block: no blank line, list item, heading or table row inside it', () => {
     const page = 'Maritime Museum\n\nThe Maritime Museum keeps the tug\nResolute, built in 1907.\n- Sundays: free\n# Hours\nnine to five';
     const got = answers(page);

@@ -24,6 +24,9 @@ export const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m
  *   and none after a heading ("Maritime Museum\n\nThe Maritime Museum" is not an answer);
  * - it lies in one table cell: it holds no cell border, a "|" with a space or the line's edge beside it
  *   ("| Saturday | 10:00-14:00 |": an answer is one cell; "sm|rg" is a word);
+ * - it lies in one column of text laid out with spaces (a code block's listing, a plain-text table): it
+ *   crosses no tab and no run of three or more spaces inside a line ("memory/       SQLite memory bank");
+ *   prose's occasional double space does not count, nor does a line's indentation;
  * - it starts and ends on no inline Markdown mark: a backtick, an underscore, or a doubled "*" ("in 4 bits**";
  *   a single one stays: "Grade II*", "*kwon-"); nor does it start on a heading's "#" ("# Setup"; "#1" stays);
  * - its `code` and **strong** text are whole: a range that starts inside either holds none of its marks, and
@@ -42,13 +45,18 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   const mark = words.map((w) => word(w) === '`' || word(w) === '_' || (word(w) === '*' && doubled(w)));
   // a heading's "#": one of the marks that open a heading line (HEADING)
   const heading = words.map((w) => word(w) === '#' && matchesAt(HEADING_START, text, lineStart(text, w.start)) && w.start < HEADING_START.lastIndex);
-  // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k)
+  // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k); columns[k]: the same for column gaps
+  const gap = (k: number) => text.slice(words[k - 1].end, words[k].start);
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
+  const columns = prefixCounts(words.map((_, k) => k > 0 && !gap(k).includes('\n') && COLUMN_GAP.test(gap(k))));
   return (i, j) =>
-    blockStarts[j + 1] === blockStarts[i + 1] && borders[j + 1] === borders[i] && !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
+    blockStarts[j + 1] === blockStarts[i + 1] && columns[j + 1] === columns[i + 1] && borders[j + 1] === borders[i] &&
+    !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
 }
 
 const BLOCK_START = new RegExp(BLOCK_LINE, 'y');
+/** Between two words of one line: a tab or three spaces or more (no-break spaces too) part columns. */
+const COLUMN_GAP = /\t|[ \u00a0]{3,}/;
 const HEADING_START = new RegExp(HEADING, 'y');
 
 /** Whether the gap [from, to) between two words ends a block: a blank line, or a line break before a block line or after a heading. */
