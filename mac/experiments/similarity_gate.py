@@ -7,6 +7,12 @@ answerable questions answered, of unanswerable ones abstained on, and the F1 of 
 
     scripts/python.sh -m mac.experiments.similarity_gate eval-cited-squad-2.0-validation \\
         eval-cited-squad-1.1-validation eval-cited-articles-squad-1.1-validation
+
+`--thresholds GATE=FILE` reads a gate's thresholds from a calibration file instead (one that
+`npm run calibrate -- ... --gate=GATE --out FILE` chose under that gate; 46th session), and the table also
+counts the answerable questions answered right (F1 >= 0.5) and the unanswerable ones abstained on:
+
+    scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json
 """
 import argparse
 import json
@@ -16,24 +22,36 @@ from .reader_verifier import ROOT, read_log
 GATES = [0.3, 0.2, None]
 
 
+def thresholds_of(path) -> dict:
+    return {m: v["threshold"] for m, v in json.loads(path.read_text())["modes"].items()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+", help="report folders under results/")
     ap.add_argument("--modes", default="rag+grounded,hybrid+grounded")
+    ap.add_argument("--thresholds", action="append", default=[], help="GATE=FILE: that gate's thresholds from a calibration file")
     a = ap.parse_args()
-    thresholds = {m: v["threshold"] for m, v in json.loads((ROOT / "weights" / "calibration.json").read_text())["modes"].items()}
-    print("| run | mode | gate | answerable answered | unanswerable abstained | F1 of those answered |\n|---|---|---|---|---|---|")
+    installed = thresholds_of(ROOT / "weights" / "calibration.json")
+    chosen = {float(g): thresholds_of(ROOT / f) for g, f in (t.split("=", 1) for t in a.thresholds)}
+    print("| run | mode | gate | threshold | answerable answered | unanswerable abstained | F1 of those answered | answered right, abstained (counts) |\n"
+          "|---|---|---|---|---|---|---|---|")
     for run in a.runs:
         for mode in a.modes.split(","):
             rows = read_log(run, mode)
             answerable, unanswerable = [r for r in rows if r["golds"]], [r for r in rows if not r["golds"]]
             for gate in GATES:
+                threshold = chosen.get(gate, installed)[mode]
+
                 def answers(r):
-                    return (gate is None or (r["similarity"] or 0) >= gate) and r["confidence"] >= thresholds[mode]
+                    return (gate is None or (r["similarity"] or 0) >= gate) and r["confidence"] >= threshold
                 given = [r for r in answerable if answers(r)]
-                abstained = f"{sum(not answers(r) for r in unanswerable) / len(unanswerable):.3f}" if unanswerable else "–"
+                held = sum(not answers(r) for r in unanswerable)
+                abstained = f"{held / len(unanswerable):.3f}" if unanswerable else "–"
                 f1 = 100 * sum(r["f1"] for r in given) / max(len(given), 1)
-                print(f"| {run} | {mode} | {gate if gate is not None else 'none'} | {len(given) / len(answerable):.3f} | {abstained} | {f1:.1f} |")
+                right = sum(r["f1"] >= 0.5 for r in given)
+                print(f"| {run} | {mode} | {gate if gate is not None else 'none'} | {threshold:.4f} | {len(given) / len(answerable):.3f} | "
+                      f"{abstained} | {f1:.1f} | {right} of {len(answerable)}, {held} of {len(unanswerable)} |")
 
 
 if __name__ == "__main__":
