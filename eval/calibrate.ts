@@ -13,7 +13,7 @@ import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check] [--no-install]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
@@ -22,15 +22,15 @@ mode's; --modes: only these modes, default every one answered); and each
 mode's default abstention threshold on all of them (unanswerable ones included: the best worse side of
 answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
-into the bundle) and the bundle's own ${CALIBRATION_FILE}; --check fits and reports, and writes nothing
-(to compare feature sets). --gate: the similarity gate the thresholds are chosen under (default: ABSTAIN_BELOW's
+into the bundle) and the bundle's own ${CALIBRATION_FILE}; --no-install writes --out only (a fit to read, not
+to answer with); --check fits and reports, and writes nothing (to compare feature sets). --gate: the similarity gate the thresholds are chosen under (default: ABSTAIN_BELOW's
 default; a service run with another ABSTAIN_BELOW wants thresholds chosen under it).`;
 
 function main() {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
-      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, gate: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, 'no-install': { type: 'boolean', default: false }, gate: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.records?.length) {
@@ -97,6 +97,7 @@ function main() {
   if (!Object.keys(file.modes).length) throw new Error(`${values.records.join(', ')}: no answer log of a service mode (base, mac, rag, hybrid, +grounded) to fit`);
   if (values.check) return note('--check: nothing written');
   writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n');
+  if (values['no-install']) return note(`wrote ${values.out} (--no-install: ${join(values.bundle!, CALIBRATION_FILE)} left as it is)`);
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
 }

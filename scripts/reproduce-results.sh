@@ -447,7 +447,8 @@ run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval
 # The similarity gate on product documents (46th session; docs/experiments.md): the hand-written set answered
 # once with the gate off, the thresholds re-chosen under gate 0.2 (written aside, not installed), then read.
 run npm run eval -- --data eval/product/documents.jsonl --out results/eval-product --limit 60 --modes rag+grounded,hybrid+grounded --threads 2
-run npm run calibrate -- $nocopy $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded --gate=0.2 --out runs/cal-gate-0.2.json
+run npm run eval -- --data eval/product/documents.jsonl --out results/eval-product --limit 60 --modes mac,mac+grounded --threads 2
+run npm run calibrate -- $nocopy $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded --gate=0.2 --out runs/cal-gate-0.2.json --no-install
 run scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
