@@ -1,7 +1,7 @@
 import type { Encoder } from '../encoder/index.ts';
-import { buildPrompt, examplesNotRead, type SpanShare, type Turn } from '../lm/index.ts';
+import { buildPrompt, exampleStarts, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
-import type { DocumentFilter, MemoryStore, VectorIndex } from '../memory/index.ts';
+import { wordSet, type DocumentFilter, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { contradicts, couldContradict, selectCandidates, withoutContradicted, type Candidate, type Reading } from './candidates.ts';
 import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
@@ -137,10 +137,15 @@ export function passagesRead(o: { mode: Mode; reader: boolean; givenPassages: bo
 
 /** The answer path: question -> memory (candidates) -> memories fused into a prefix -> frozen LM. */
 export class Answerer {
+  /** The example answers' first words, read from the bundle's prompt template once. */
+  private readonly exampleStarts: string[];
+
   constructor(
     private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null; reader?: SpanReader | null },
     private readonly settings: AnswerSettings,
-  ) {}
+  ) {
+    this.exampleStarts = exampleStarts(deps.manifest);
+  }
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
@@ -218,7 +223,7 @@ export class Answerer {
     const t3 = performance.now();
     // Free text may not begin with an example answer's word that nothing the answer reads holds (a copy).
     const readTexts = [opts.question, ...passages, ...memoryCandidates.map((c) => c.passage.text), ...(opts.history ?? []).flatMap((t) => [t.question, t.answer])];
-    const avoidStarts = examplesNotRead(manifest, readTexts);
+    const avoidStarts = startsNotRead(this.exampleStarts, readTexts);
     const gen = await lm.generate(prompt, memories, { maxNewTokens: opts.maxTokens, onText: grounding ? undefined : opts.onText, signal: opts.signal, grounding, avoidStarts });
     const citations: Citation[] = gen.span ? [cite(groundTo[gen.span.text], gen.span.start, gen.span.end)] : [];
     // The passage answered from: the one cited, else the prompt's first, else the first memory. Conflicts:
@@ -351,6 +356,12 @@ type ReaderReading = Reading & { answer: ReaderSpan | undefined };
 function newerAnswers(read: ReaderReading[], from: Candidate, answer: string): Conflict[] {
   const given: Reading = { candidate: from, answer: { text: answer, gap: Infinity } };
   return read.flatMap((r) => r.answer && contradicts(r, given, CONTRADICTS_ABOVE) ? [{ candidate: r.candidate, span: r.answer }] : []);
+}
+
+/** Of `starts` (words), those none of `texts` (the question, the passages an answer reads) holds as a word. */
+export function startsNotRead(starts: string[], texts: string[]): string[] {
+  const read = texts.map(wordSet);
+  return starts.filter((w) => !read.some((words) => words.has(w.toLowerCase())));
 }
 
 /** The answer when retrieval finds nothing relevant enough: an abstention, before the LM runs. */

@@ -31,8 +31,9 @@ export interface GenerateOptions {
   /** Names the prefix's content (one id, one prefix): prompt passes after it may then be reused (lm/prompt-cache.ts). */
   prefixId?: string;
   /**
-   * Free text: words the answer may not begin with (the answer-form examples' answers that nothing read
-   * holds, lm/prompt.ts `examplesNotRead`). An answer that does is decoded again with its first token barred.
+   * Free text: words the answer may not begin with (the answer-form examples' first words that nothing
+   * read holds: lm/prompt.ts `exampleStarts`, answer/answerer.ts `startsNotRead`). An answer that does is
+   * decoded again with its first token barred.
    */
   avoidStarts?: string[];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../bundle/index.ts';
-import { buildPrompt, exampleAnswers, examplesNotRead } from './prompt.ts';
+import { buildPrompt, exampleAnswers, exampleStarts } from './prompt.ts';
 
 // The layout of mac/prompt.py, two answer-form turns.
 const QUESTION_TURN = '<|im_start|>user\nQuestion: {question}\nAnswer briefly.<|im_end|>\n<|im_start|>assistant\n';
@@ -18,9 +18,7 @@ describe('the answer-form examples', () => {
     expect(buildPrompt(manifest, 'Who?')).toContain('Dubai International<|im_end|>');
   });
 
-  it('an answer may not begin with the first word of one that nothing read holds', () => {
-    expect(examplesNotRead(manifest, ['Who operates the ferry line?', 'Atlantica Ferries runs it.'])).toEqual(['2008', 'Dubai']);
-    expect(examplesNotRead(manifest, ['Which airport?', 'Flights land at DUBAI airport since 2008.'])).toEqual([]);
-    expect(examplesNotRead(manifest, ['Dubaiyya is a town.'])).toEqual(['2008', 'Dubai']); // a word, not a part of one
+  it('their first words, each once, are what an answer may not begin with (answer/answerer.ts startsNotRead)', () => {
+    expect(exampleStarts(manifest)).toEqual(['2008', 'Dubai']);
   });
 });

@@ -24,7 +24,7 @@ export function buildPrompt(manifest: Manifest, question: string, passages: stri
 
 /**
  * The answers of the template's answer-form turns ("2008", "Russia", "slave trade", "Dubai International"):
- * what a free-text answer must not copy (lm/generate.ts `avoidStarts`).
+ * what a free-text answer must not copy (lm/generate.ts `avoidStarts`, `exampleStarts` below).
  */
 export function exampleAnswers(manifest: Manifest): string[] {
   const { template, question_turn, answer_suffix } = manifest.prompt;
@@ -39,12 +39,7 @@ export function exampleAnswers(manifest: Manifest): string[] {
   return answers.filter(Boolean);
 }
 
-/**
- * The first words of the example answers that none of `texts` (the question, the passages the answer
- * reads) holds as a word: a free-text answer that begins with one copies an example instead of answering.
- */
-export function examplesNotRead(manifest: Manifest, texts: string[]): string[] {
-  const words = new Set(texts.flatMap((t) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
-  const firsts = exampleAnswers(manifest).map((a) => a.match(/^[\p{L}\p{N}]+/u)?.[0] ?? '').filter(Boolean);
-  return [...new Set(firsts)].filter((w) => !words.has(w.toLowerCase()));
+/** The first words of the example answers, each once ("2008", "Russia", "slave", "Dubai"): what a free-text answer may not begin with, unless a text it reads holds it. */
+export function exampleStarts(manifest: Manifest): string[] {
+  return [...new Set(exampleAnswers(manifest).map((a) => a.match(/^[\p{L}\p{N}]+/u)?.[0] ?? '').filter(Boolean))];
 }
