@@ -46,18 +46,22 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   // a heading's "#": one of the marks that open a heading line (HEADING)
   const heading = words.map((w) => word(w) === '#' && matchesAt(HEADING_START, text, lineStart(text, w.start)) && w.start < HEADING_START.lastIndex);
   // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k); columns[k]: the same for column gaps
-  const gap = (k: number) => text.slice(words[k - 1].end, words[k].start);
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
-  const columns = prefixCounts(words.map((_, k) => k > 0 && !gap(k).includes('\n') && COLUMN_GAP.test(gap(k))));
+  const columns = prefixCounts(words.map((w, k) => k > 0 && columnBreak(text.slice(words[k - 1].end, w.start))));
   return (i, j) =>
     blockStarts[j + 1] === blockStarts[i + 1] && columns[j + 1] === columns[i + 1] && borders[j + 1] === borders[i] &&
     !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
 }
 
 const BLOCK_START = new RegExp(BLOCK_LINE, 'y');
-/** Between two words of one line: a tab or three spaces or more (no-break spaces too) part columns. */
+/** A tab, or three spaces or more (no-break spaces too). */
 const COLUMN_GAP = /\t|[ \u00a0]{3,}/;
 const HEADING_START = new RegExp(HEADING, 'y');
+
+/** Whether a gap between two words parts columns: a tab or three spaces or more, inside a line. */
+function columnBreak(gap: string): boolean {
+  return !gap.includes('\n') && COLUMN_GAP.test(gap);
+}
 
 /** Whether the gap [from, to) between two words ends a block: a blank line, or a line break before a block line or after a heading. */
 function blockBreak(text: string, from: number, to: number): boolean {
