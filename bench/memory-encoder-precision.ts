@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { Manifest } from '../bundle/index.ts';
 import { loadTokenizer } from '../bundle/tokenizer.ts';
+import { pastFeeds } from '../lm/index.ts';
 import { machine } from './report.ts';
 import { median } from './stats.ts';
 
-// Times the memory encoder's pass in the six forms of mac/experiments/memory_encoder_precision.py
-// (the bundle's 4-bit graph, fp32, dynamic int8) over real SQuAD paragraphs, 2 threads, interleaved, and how
-// far each one's key/value cache (what a memory keeps) lies from fp32's: relative error per layer group.
+// Times the memory encoder's pass in the six forms of mac/experiments/memory_encoder_precision.py (the
+// bundle's 4-bit graph, it in float compute, each with its low-rank terms merged, fp32, dynamic int8) over
+// real SQuAD paragraphs, 2 threads, interleaved, and how far each one's key/value cache (what a memory
+// keeps) lies from fp32's: relative error per layer group.
 //   scripts/python.sh -m mac.experiments.memory_encoder_precision && node --import tsx bench/memory-encoder-precision.ts
 const DIR = process.argv[2] ?? 'runs/memory-encoder-precision';
 const SQUAD = process.argv[3] ?? '../shared/data/squad/squad-1.1-validation.jsonl';
@@ -15,7 +18,8 @@ const GRAPHS = {
   q4: 'bundles/default/memory_encoder.onnx', 'q4-merged': join(DIR, 'memory_encoder-q4-merged.onnx'), 'q4-acc0': join(DIR, 'memory_encoder-q4-acc0.onnx'),
   'q4-acc0-merged': join(DIR, 'memory_encoder-q4-acc0-merged.onnx'), fp32: join(DIR, 'fp32/memory_encoder.onnx'), int8: join(DIR, 'memory_encoder-int8.onnx'),
 };
-const LAYERS = 30;
+const manifest = JSON.parse(readFileSync('bundles/default/manifest.json', 'utf8')) as Manifest;
+const LAYERS = manifest.dims.lm_layers;
 const m = machine();
 console.log(`${m.cpu} (${m.isa.join(' ')}), ${m.cores} cores, ${m.onnxruntime}`);
 
@@ -24,8 +28,7 @@ const paragraphs = readFileSync(SQUAD, 'utf8').split('\n').filter(Boolean).slice
 const int64 = (xs: number[]) => new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), [1, xs.length]);
 const feedsFor = (text: string) => {
   const ids = tokenizer.encode(text, false).slice(0, 256);
-  const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), position_ids: int64(ids.map((_, i) => i)) };
-  for (let l = 0; l < LAYERS; l++) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 3, 0, 64]);
+  const feeds = { input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), position_ids: int64(ids.map((_, i) => i)), ...pastFeeds(manifest, null) };
   return { feeds, tokens: ids.length };
 };
 const inputs = paragraphs.map(feedsFor);
