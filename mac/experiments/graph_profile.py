@@ -16,8 +16,6 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-LAYERS, KV_HEADS, HEAD_DIM = 30, 3, 64
-
 
 def feeds(ids: list[int], past: dict, start: int) -> dict:
     out = {"input_ids": np.array([ids], np.int64), "attention_mask": np.ones((1, start + len(ids)), np.int64),
@@ -42,7 +40,9 @@ def main():
     options.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "profile")
     session = ort.InferenceSession(str(args.graph), options, providers=["CPUExecutionProvider"])
     outputs = [o.name for o in session.get_outputs()]
-    empty = {f"past_key_values.{l}.{kv}": np.zeros((1, KV_HEADS, 0, HEAD_DIM), np.float32) for l in range(LAYERS) for kv in ("key", "value")}
+    dims = json.loads((args.graph.parent / "manifest.json").read_text())["dims"]   # the graph's bundle
+    layers = range(dims["lm_layers"])
+    empty = {f"past_key_values.{l}.{kv}": np.zeros((1, dims["lm_kv_heads"], 0, dims["lm_head_dim"]), np.float32) for l in layers for kv in ("key", "value")}
     passes = []   # "prompt" or "step", in run order
     for _ in range(2):
         for text in texts:
@@ -50,7 +50,7 @@ def main():
             result = dict(zip(outputs, session.run(None, feeds(ids, empty, 0))))
             passes.append("prompt")
             for step in range(args.decode_steps):
-                past = {f"past_key_values.{l}.{kv}": result[f"present.{l}.{kv}"] for l in range(LAYERS) for kv in ("key", "value")}
+                past = {f"past_key_values.{l}.{kv}": result[f"present.{l}.{kv}"] for l in layers for kv in ("key", "value")}
                 token = int(result["logits"][0, -1].argmax())
                 result = dict(zip(outputs, session.run(None, feeds([token], past, len(ids) + step))))
                 passes.append("step")
