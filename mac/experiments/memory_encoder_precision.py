@@ -1,4 +1,4 @@
-"""The memory encoder's pass in three precisions, written for `bench/memory-encoder-precision.ts` to time and compare.
+"""The memory encoder's pass in six forms, written for `bench/memory-encoder-precision.ts` to time and compare.
 
 - `q4`: the bundle's own graph (bundles/default/memory_encoder.onnx): the LM's weights on the GGUF's 4-bit
   grid in MatMulNBits, activations quantized to int8 in blocks of 32 (accuracy_level 4);
@@ -15,7 +15,9 @@
 import argparse
 from pathlib import Path
 
+import numpy as np
 import onnx
+from onnx import helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from ..config import preset
@@ -26,9 +28,6 @@ from ..quantize import quantize_memory_encoder
 def merge_low_rank(model: onnx.ModelProto) -> onnx.ModelProto:
     """Each `{p}.base.x_sums -> .base.offset -> .base.add` and `{p}.lora.xa -> .lora.delta -> {p}` pair of a
     4-bit memory encoder as one: x·[E A] then ·[M; B], added once to the MatMulNBits output."""
-    import numpy as np
-    from onnx import helper, numpy_helper
-
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     nodes = {n.name: n for n in graph.node}
