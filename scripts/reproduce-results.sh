@@ -449,7 +449,7 @@ run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval
 run npm run eval -- --data eval/product/documents.jsonl --out results/eval-product --limit 60 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data eval/product/documents.jsonl --out results/eval-product --limit 60 --modes mac,mac+grounded --threads 2
 run npm run calibrate -- $nocopy $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded --gate=0.2 --out runs/cal-gate-0.2.json --no-install
-run scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json
+run scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json --threshold 0.3
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide

@@ -10,9 +10,10 @@ answerable questions answered, of unanswerable ones abstained on, and the F1 of 
 
 `--thresholds GATE=FILE` reads a gate's thresholds from a calibration file instead (one that
 `npm run calibrate -- ... --gate=GATE --out FILE` chose under that gate; 46th session), and the table also
-counts the answerable questions answered right (F1 >= 0.5) and the unanswerable ones abstained on:
+counts the answerable questions answered right (F1 >= 0.5) and the unanswerable ones abstained on;
+`--threshold X` adds each gate at one threshold X for every mode:
 
-    scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json
+    scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json --threshold 0.3
 """
 import argparse
 import json
@@ -31,6 +32,7 @@ def main():
     ap.add_argument("runs", nargs="+", help="report folders under results/")
     ap.add_argument("--modes", default="rag+grounded,hybrid+grounded")
     ap.add_argument("--thresholds", action="append", default=[], help="GATE=FILE: that gate's thresholds from a calibration file")
+    ap.add_argument("--threshold", type=float, action="append", default=[], help="also each gate at this one threshold for every mode")
     a = ap.parse_args()
     installed = thresholds_of(ROOT / "weights" / "calibration.json")
     chosen = {float(g): thresholds_of(ROOT / f) for g, f in (t.split("=", 1) for t in a.thresholds)}
@@ -40,9 +42,7 @@ def main():
         for mode in a.modes.split(","):
             rows = read_log(run, mode)
             answerable, unanswerable = [r for r in rows if r["golds"]], [r for r in rows if not r["golds"]]
-            for gate in GATES:
-                threshold = chosen.get(gate, installed)[mode]
-
+            for gate, threshold in [(g, t) for g in GATES for t in [chosen.get(g, installed)[mode], *a.threshold]]:
                 def answers(r):
                     return (gate is None or (r["similarity"] or 0) >= gate) and r["confidence"] >= threshold
                 given = [r for r in answerable if answers(r)]
