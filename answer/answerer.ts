@@ -116,6 +116,11 @@ export interface AnswerResult {
   readerScore: number | null;
   /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds). */
   readerMargin: number | null;
+  /**
+   * What the similarity gate (ABSTAIN_BELOW) compares: the best cosine similarity of the question to a passage
+   * retrieval proposed, before any reading; null without retrieval (base, given passages).
+   */
+  relevance: number | null;
   mode: Mode;
   sources: SourceWeight[];
   timings: { encode: number; retrieve: number; aggregate: number; generate: number; verify: number; firstToken: number; total: number };
@@ -162,6 +167,7 @@ export class Answerer {
     // Where the bundle has a reader, the best readerPassages retrieved (at least) are the pool it reads for conflicts.
     const poolK = reader && opts.mode !== 'base' && !opts.givenPassages ? Math.max(readK, this.settings.readerPassages) : 0;
     let candidates: Candidate[] = [];
+    let relevance: number | null = null;
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
     } else if (opts.mode !== 'base') {
@@ -169,12 +175,13 @@ export class Answerer {
       const k = Math.max(opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK, poolK);
       candidates = await this.select(opts, k, timings);
       const best = topSimilarity(candidates);
+      relevance = candidates.length ? best : null;
       if (!candidates.length || best < this.settings.abstainBelow) {
         timings.total = performance.now() - t0;
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
           : 'the memory holds no documents';
-        return nothingRelevant(opts.mode, reason, timings);
+        return nothingRelevant(opts.mode, reason, relevance, timings);
       }
     }
     const t2 = performance.now();
@@ -260,6 +267,7 @@ export class Answerer {
       readerAgree,
       readerScore,
       readerMargin,
+      relevance,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
       timings,
@@ -365,10 +373,10 @@ export function startsNotRead(starts: string[], texts: string[]): string[] {
 }
 
 /** The answer when retrieval finds nothing relevant enough: an abstention, before the LM runs. */
-function nothingRelevant(mode: Mode, reason: string, timings: AnswerResult['timings']): AnswerResult {
+function nothingRelevant(mode: Mode, reason: string, relevance: number | null, timings: AnswerResult['timings']): AnswerResult {
   return {
     answer: null, citations: [], conflicts: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
-    readerAgree: null, readerScore: null, readerMargin: null, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
+    readerAgree: null, readerScore: null, readerMargin: null, relevance, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
   };
 }
 

@@ -43,6 +43,13 @@ export interface QuestionRecord {
   confidence?: number;
   token_prob?: number;
   similarity?: number | null;
+  /**
+   * What the service's similarity gate compares (ABSTAIN_BELOW): the best similarity among the passages
+   * retrieval proposed, before any reading (null without retrieval). Logs before the 47th session lack it;
+   * their gate is read from `similarity`, the best among the passages the answer read, which is lower where
+   * the reader chose another passage than retrieval's first, so they abstain on more than the service does.
+   */
+  relevance?: number | null;
   /** Grounded modes: the cited span's share of the probability of the spans scored, and that of the spans overlapping it. */
   span_prob?: number | null;
   region_prob?: number | null;
@@ -92,6 +99,7 @@ export async function answerQuestion(
   let confidence: number;
   let tokenProb: number;
   let similarity: number | null = null;
+  let relevance: number | null = null;
   let spanProb: number | null = null;
   let regionProb: number | null = null;
   let readerAgree: number | null = null;
@@ -136,13 +144,14 @@ export async function answerQuestion(
     readerScore = res.body.reader_score;
     readerMargin = res.body.reader_margin;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
+    relevance = res.body.relevance;
     cited = res.body.citations[0] ?? null;
     conflicts = res.body.conflicts.map((c: { answer: string }) => c.answer);
   }
   return {
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
-    gold_in_context: plain === 'base' ? null : goldRead, sources, confidence, token_prob: tokenProb, similarity,
+    gold_in_context: plain === 'base' ? null : goldRead, sources, confidence, token_prob: tokenProb, similarity, relevance,
     ...(grounded ? { span_prob: spanProb, region_prob: regionProb, citation: cited && citationCorrect(cited, gold, q.place ? q.paragraph.context : null, prediction, q.answers) } : {}),
     ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
     ...(conflicts.length ? { conflicts } : {}),

@@ -9,7 +9,7 @@ import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { seededRandom } from './score.ts';
-import { atThreshold, auroc, bootstrapInterval, chooseThreshold, ece, eceIfCalibrated, riskCoverage, scoreRecords, type Scored } from './selective.ts';
+import { atThreshold, auroc, bootstrapInterval, chooseThreshold, ece, eceIfCalibrated, gateEvidence, riskCoverage, scoreRecords, type Scored } from './selective.ts';
 
 const s = (p: number, f1: number, answerable = true, gated = false): Scored => ({ p, f1, answerable, gated });
 
@@ -24,6 +24,15 @@ describe('logistic fit', () => {
     expect(coef[0]).toBeCloseTo(2, 0);
     expect(coef[1]).toBeCloseTo(-1, 0);
     expect(fit.intercept - fit.coef.reduce((t, c, j) => t + (c * fit.mean[j]) / fit.std[j], 0)).toBeCloseTo(0.5, 0);
+  });
+});
+
+describe('the similarity gate read from a log', () => {
+  it('compares retrieval\'s best (relevance), or in older logs the best passage read', () => {
+    const r = { similarity: 0.25, relevance: 0.34 } as QuestionRecord;
+    expect(gateEvidence(r)).toBe(0.34);
+    expect(gateEvidence({ similarity: 0.25 } as QuestionRecord)).toBe(0.25);
+    expect(gateEvidence({ similarity: null, relevance: null } as QuestionRecord)).toBe(Infinity); // base: nothing to gate
   });
 });
 

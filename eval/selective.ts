@@ -39,6 +39,13 @@ export function missingSignals(features: readonly Feature[], records: QuestionRe
   return fields.filter((field) => records.some((r) => r[field] === undefined));
 }
 
+/**
+ * What the similarity gate compares for a logged answer: `relevance` (retrieval's best, as the service reads
+ * it), or in logs written before it was recorded the best similarity among the passages read; +Infinity
+ * without retrieval (nothing gated).
+ */
+export const gateEvidence = (r: QuestionRecord) => r.relevance ?? r.similarity ?? Infinity;
+
 /** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals it reads. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
   if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;
@@ -47,7 +54,7 @@ export function scoreRecords(calibrator: Calibrator, key: string, records: Quest
     p: calibrator.probability(key, signalsOf(r))!,
     f1: r.f1,
     answerable: r.golds.length > 0,
-    gated: r.similarity !== null && r.similarity !== undefined && r.similarity < similarityGate,
+    gated: gateEvidence(r) < similarityGate,
     ...(r.citation ? { citationCorrect: r.citation.correct, answerSpanCorrect: r.citation.answer_correct } : {}),
   }));
 }

@@ -104,9 +104,13 @@ describe('smoke on the real default bundle', () => {
       (await api.post('/v1/answers', { question, mode: 'rag', max_tokens: 16, abstain_below_confidence: 0, history: turns })).json();
     const alone = await ask('How long did it take?', []);
     expect(alone.abstain_reason).toMatch(/no memory is relevant enough/);
+    // the gate's evidence is in the answer: below ABSTAIN_BELOW where it refused
+    expect(alone.relevance).toBeLessThan(0.3);
+    expect(Number(alone.abstain_reason.match(/similarity (-?[\d.]+)/)[1])).toBeCloseTo(alone.relevance, 3);
     const followUp = await ask('How long did it take?', history);
     expect(followUp.sources.map((s: any) => s.document_id)).toEqual(['bridge-history']);
     expect(followUp.answer).toBe('four years');
+    expect(followUp.relevance).toBeGreaterThanOrEqual(0.3);
     const row = rows[0];
     const newTopic = await ask(row.qas[0].question, history);
     expect(newTopic.sources.map((s: any) => s.document_id)).toContain(row.id);

@@ -111,9 +111,15 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, order: np.ndarray, k: int = 5) -> 
     return p
 
 
+def gate_evidence(r: dict) -> float | None:
+    """What the similarity gate compares (eval/selective.ts gateEvidence): `relevance`, retrieval's best,
+    or in logs before the 47th session the best similarity among the passages read."""
+    return r["relevance"] if r.get("relevance") is not None else r.get("similarity")
+
+
 def passes_gate(r: dict) -> bool:
     """The service's similarity gate (ABSTAIN_BELOW) lets the question through."""
-    return not (r.get("similarity") is not None and r["similarity"] < SIMILARITY_GATE)
+    return not (gate_evidence(r) is not None and gate_evidence(r) < SIMILARITY_GATE)
 
 
 def answered(r: dict, p: float, threshold: float, passes=passes_gate) -> bool:

@@ -1,7 +1,8 @@
 """The similarity gate (ABSTAIN_BELOW) beside the calibrated confidence, read from answer logs (40th session).
 
-`npm run eval` answers with the gate off and applies it when scoring, so each logged answer's best cosine
-similarity and calibrated confidence tell what any gate would have done. For each run and grounded mode, at
+`npm run eval` answers with the gate off and applies it when scoring, so each logged answer's gate evidence
+(`relevance`, retrieval's best cosine similarity; in logs before the 47th session the best among the passages
+read) and calibrated confidence tell what any gate would have done. For each run and grounded mode, at
 the installed threshold (weights/calibration.json) and gates 0.3 (the default), 0.2 and none: the share of
 answerable questions answered, of unanswerable ones abstained on, and the F1 of those answered.
 
@@ -18,7 +19,7 @@ counts the answerable questions answered right (F1 >= 0.5) and the unanswerable 
 import argparse
 import json
 
-from .reader_verifier import ROOT, read_log
+from .reader_verifier import ROOT, gate_evidence, read_log
 
 GATES = [0.3, 0.2, None]
 
@@ -44,7 +45,7 @@ def main():
             answerable, unanswerable = [r for r in rows if r["golds"]], [r for r in rows if not r["golds"]]
             for gate, threshold in [(g, t) for g in GATES for t in [chosen.get(g, installed)[mode], *a.threshold]]:
                 def answers(r):
-                    return (gate is None or (r["similarity"] or 0) >= gate) and r["confidence"] >= threshold
+                    return (gate is None or (gate_evidence(r) or 0) >= gate) and r["confidence"] >= threshold
                 given = [r for r in answerable if answers(r)]
                 held = sum(not answers(r) for r in unanswerable)
                 abstained = f"{held / len(unanswerable):.3f}" if unanswerable else "–"
