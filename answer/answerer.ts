@@ -118,7 +118,7 @@ export interface AnswerResult {
   readerMargin: number | null;
   /**
    * What the similarity gate (ABSTAIN_BELOW) compares: the best cosine similarity of the question to a passage
-   * retrieval proposed, before any reading; null without retrieval (base, given passages).
+   * retrieval proposed or one of its sentences, before any reading; null without retrieval (base, given passages).
    */
   relevance: number | null;
   mode: Mode;
@@ -174,7 +174,7 @@ export class Answerer {
       // hybrid reads the best ragK passages as text and the best macK as memories
       const k = Math.max(opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK, poolK);
       candidates = await this.select(opts, k, timings);
-      const best = topSimilarity(candidates);
+      const best = topRelevance(candidates);
       relevance = candidates.length ? best : null;
       if (!candidates.length || best < this.settings.abstainBelow) {
         timings.total = performance.now() - t0;
@@ -297,9 +297,9 @@ export class Answerer {
     };
     const alone = await find(opts.question);
     const last = opts.history?.at(-1);
-    if (!last || topSimilarity(alone) >= this.settings.abstainBelow) return alone;
+    if (!last || topRelevance(alone) >= this.settings.abstainBelow) return alone;
     const inContext = await find(`${last.question} ${last.answer} ${opts.question}`);
-    return topSimilarity(inContext) > topSimilarity(alone) ? inContext : alone;
+    return topRelevance(inContext) > topRelevance(alone) ? inContext : alone;
   }
 
   /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
@@ -380,7 +380,7 @@ function nothingRelevant(mode: Mode, reason: string, relevance: number | null, t
   };
 }
 
-/** The best candidate's similarity (-1 without candidates). */
-function topSimilarity(candidates: Candidate[]): number {
-  return candidates.length ? Math.max(...candidates.map((c) => c.similarity)) : -1;
+/** The best candidate's relevance, what the similarity gate compares (-1 without candidates). */
+function topRelevance(candidates: Candidate[]): number {
+  return candidates.length ? Math.max(...candidates.map((c) => c.relevance)) : -1;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExactIndex, SqliteStore } from '../memory/index.ts';
 import type { StoredPassage } from '../memory/index.ts';
-import { contradicts, couldContradict, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
+import { contradicts, couldContradict, relevance, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
 
 /** A unit vector at `angle` radians in the plane (so cosines are easy to read). */
 const at = (angle: number) => Float32Array.of(Math.cos(angle), Math.sin(angle), 0);
@@ -49,7 +49,18 @@ describe('selectCandidates', () => {
 const ids = (kept: { passage: StoredPassage }[]) => kept.map((k) => k.passage.id);
 const passage = (id: number, documentId: string, text: string, createdAt: number, publishedAt: number | null = null): StoredPassage => ({
   id, documentId, version: 1, ordinal: 0, text, title: null, source: null, memory: { codec: 'fp32', bytes: Buffer.alloc(0) },
-  embedding: new Float32Array(3), createdAt, publishedAt,
+  embedding: new Float32Array(3), sentenceEmbeddings: null, createdAt, publishedAt,
+});
+
+describe('relevance', () => {
+  const unit = (...v: number[]) => { const n = Math.hypot(...v); return new Float32Array(v.map((x) => x / n)); };
+  it('is the nearer of the passage and its nearest sentence', () => {
+    const q = unit(1, 0, 0);
+    const sentences = new Float32Array([...unit(0, 1, 0), ...unit(0.9, 0.1, 0)]);
+    expect(relevance(q, { embedding: unit(1, 1, 1), sentenceEmbeddings: sentences })).toBeCloseTo(unit(0.9, 0.1, 0)[0], 5);
+    expect(relevance(q, { embedding: unit(1, 0.1, 0), sentenceEmbeddings: new Float32Array(0) })).toBeCloseTo(unit(1, 0.1, 0)[0], 5);
+    expect(relevance(q, { embedding: unit(1, 1, 1), sentenceEmbeddings: null })).toBeCloseTo(1 / Math.sqrt(3), 5); // a bank from before sentences
+  });
 });
 
 describe('withoutRestated', () => {
@@ -98,7 +109,7 @@ describe('withoutRestated', () => {
 describe('withoutContradicted', () => {
   const older = passage(1, 'library', 'The Harbor Library opened in 2025. Its director is Marta Silva.', 10, Date.parse('2025-03-03'));
   const newer = passage(2, 'news', 'The council appointed Tomas Keller to lead the Harbor Library from November.', 20, Date.parse('2026-11-20'));
-  const candidate = (p: StoredPassage): Candidate => ({ passage: p, similarity: 0.5, supersedes: [] });
+  const candidate = (p: StoredPassage): Candidate => ({ passage: p, similarity: 0.5, relevance: 0.5, supersedes: [] });
   /** The passages read, each with the reader's best answer in it: [text, gap] by passage id. */
   const read = (answers: Record<number, [string, number]>, ...passages: (StoredPassage | Candidate)[]): Reading[] =>
     passages.map((p) => {

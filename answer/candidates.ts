@@ -12,8 +12,10 @@ export interface Superseded {
 
 export interface Candidate {
   passage: StoredPassage;
-  /** Cosine similarity of the question's and the passage's embeddings (abstention and confidence read it). */
+  /** Cosine similarity of the question's and the passage's embeddings (a calibration feature). */
   similarity: number;
+  /** The best cosine similarity of the question to the passage or one of its sentences: what the similarity gate compares (ABSTAIN_BELOW). */
+  relevance: number;
   /** Older passages of other documents set aside for this one. */
   supersedes: Superseded[];
 }
@@ -52,8 +54,24 @@ export function selectCandidates(
   return passages.slice(0, k).map(({ passage, supersedes }) => ({
     passage,
     similarity: cosine(embedding, passage.embedding),
+    relevance: relevance(embedding, passage),
     supersedes: supersedes.map((older) => ({ passage: older, reason: 'restates' as const })),
   }));
+}
+
+/**
+ * How near the question is to a passage: the better of its cosine similarity to the whole passage and to
+ * its nearest sentence (a passage's embedding averages all it says: "Who books the change window?" is far
+ * from stand-up notes that cover five things, near the sentence that answers it). Banks made before
+ * sentences were embedded read the passage alone.
+ */
+export function relevance(question: Float32Array, passage: Pick<StoredPassage, 'embedding' | 'sentenceEmbeddings'>): number {
+  let best = cosine(question, passage.embedding);
+  const sentences = passage.sentenceEmbeddings;
+  if (!sentences) return best;
+  const dim = question.length;
+  for (let at = 0; at + dim <= sentences.length; at += dim) best = Math.max(best, cosine(question, sentences.subarray(at, at + dim)));
+  return best;
 }
 
 /** The passages hnswlib and FTS5 propose, best first by standardised cosine + standardised BM25. */

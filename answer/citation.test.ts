@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CITATION_CHARS, sentenceAround, sentenceStarts } from './citation.ts';
+import { sentenceStarts } from '../core/sentences.ts';
+import { MAX_CITATION_CHARS, sentenceAround } from './citation.ts';
 
 const cited = (text: string, answer: string) => {
   const at = text.indexOf(answer);

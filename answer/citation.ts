@@ -1,50 +1,15 @@
-import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
+import { sentenceStarts } from '../core/sentences.ts';
 
 /**
  * What a grounded answer cites: the sentence of the stored passage that holds the answer's span, with the
  * span's own offsets inside it, so a client can show the evidence and highlight the answer in it.
  */
 
-/** Short words that end in a full stop without ending a sentence ("Dr. Smith", "St. Louis"). */
-const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof', 'gen', 'col', 'lt', 'capt', 'sgt', 'mt', 'ft', 'rev', 'gov', 'sen', 'rep', 'vs', 'no']);
-
-/**
- * Where a sentence may end: an end mark (with closing quotes or brackets) and the spaces after it, before a
- * capital, digit, opening quote or inline code, emphasis marks allowed first ("**Memories are"); a blank
- * line; a line break before a list item, heading or table row; any other line break (kept only after a
- * heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
- */
-const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p{N}"'“‘(\[${'`'}])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
-
-const HEADING_START = new RegExp(`^${HEADING}`);
-
 /**
  * A citation longer than this (a table or list without end marks) is narrowed to the lines holding the
  * answer, and a line still longer to the words around it.
  */
 export const MAX_CITATION_CHARS = 600;
-
-/** The word that ends just before `end` (the characters back to the last space). */
-function wordBefore(text: string, end: number): string {
-  let from = end;
-  while (from > 0 && !/\s/.test(text[from - 1])) from--;
-  return text.slice(from, end);
-}
-
-/** Where the text's sentences start after its first, each just past the spaces that end the one before. */
-export function sentenceStarts(text: string): number[] {
-  const starts: number[] = [];
-  for (const m of text.matchAll(BOUNDARY)) {
-    if (m[1] !== undefined) {
-      const word = wordBefore(text, m.index! + 1).replace(/[.!?]$/, '').toLowerCase();
-      // initials ("J.", "U.S.") and titles are not a sentence's end
-      if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
-    }
-    if (m[2] !== undefined && !HEADING_START.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
-    starts.push(m.index! + m[0].length);
-  }
-  return starts;
-}
 
 /** The sentence (or run of sentences) of `text` around the span [start, end), without its surrounding spaces. */
 export function sentenceAround(text: string, start: number, end: number): { start: number; end: number } {

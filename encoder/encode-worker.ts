@@ -8,5 +8,5 @@ const bundle = await loadBundle(threadData.bundleDir, { threads: threadData.thre
 const encoder = new OnnxEncoder(bundle);
 serveCalls<string[]>(async ({ request: texts }) => {
   const passages: EncodedPassage[] = await encoder.encodePassages(texts);
-  return { result: passages, transfer: passages.flatMap((p) => [p.embedding.buffer, p.modulation.buffer]) as ArrayBuffer[] };
+  return { result: passages, transfer: passages.flatMap((p) => [p.embedding.buffer, p.modulation.buffer, p.sentenceEmbeddings.buffer]) as ArrayBuffer[] };
 });

@@ -1,4 +1,5 @@
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
+import { sentenceSpans } from '../core/sentences.ts';
 import { KvMemoryEncoder } from './kv-memory.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
@@ -49,9 +50,22 @@ export class OnnxEncoder implements Encoder {
     const result: EncodedPassage[] = [];
     for (const text of texts) {
       const embedding = await this.embed(text, this.maxPassageTokens);
-      result.push({ embedding, modulation: await this.memory.encode(text) });
+      result.push({ embedding, modulation: await this.memory.encode(text), sentenceEmbeddings: await this.embedSentences(text) });
     }
     return result;
+  }
+
+  /**
+   * Each sentence's retrieval embedding, one after another ([sentences * E]): a question about one sentence
+   * of a passage is nearer that sentence than the whole passage (the similarity gate reads both). Empty for
+   * a passage of one sentence, whose own embedding is its sentence's.
+   */
+  async embedSentences(text: string): Promise<Float32Array> {
+    const spans = sentenceSpans(text);
+    if (spans.length < 2) return new Float32Array(0);
+    const out = new Float32Array(spans.length * this.dim);
+    for (const [i, { start, end }] of spans.entries()) out.set(await this.embed(text.slice(start, end), this.maxPassageTokens), i * this.dim);
+    return out;
   }
 
   /** Retrieval embeddings only (no memory): what the index stores for each text. */

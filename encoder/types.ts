@@ -2,6 +2,8 @@
 export interface EncodedPassage {
   embedding: Float32Array; // [E], L2-normalized
   modulation: Float32Array; // [slots * layers * 2 * kv heads * head dim]
+  /** Each sentence's retrieval embedding, [sentences * E], what the similarity gate compares; empty for a passage of one sentence. */
+  sentenceEmbeddings: Float32Array;
 }
 
 /** A question as retrieval reads it: its embedding. */

@@ -11,7 +11,7 @@ import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
-import { auroc, chooseThreshold, ece, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
+import { auroc, chooseThreshold, ece, gateNote, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check] [--no-install]
 
@@ -86,6 +86,8 @@ function main() {
     for (const r of records) (articles[articleOf(r)] ??= [0, 0])[r.golds.length ? 0 : 1]++;
     (file.fit.articles as Record<string, object>)[mode] = articles;
     file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: labels.filter(Boolean).length };
+    const older = gateNote(records);
+    if (older) note(`${mode}: ${older}; the threshold is chosen under that gate`);
     const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;
     file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
     const s = selectiveSummary(scored, file.modes[mode].threshold);

@@ -46,6 +46,12 @@ export function missingSignals(features: readonly Feature[], records: QuestionRe
  */
 export const gateEvidence = (r: QuestionRecord) => r.relevance ?? r.similarity ?? Infinity;
 
+/** A note where some records predate `relevance` (their gate is read from `similarity`); null where all carry it. */
+export function gateNote(records: QuestionRecord[]): string | null {
+  const older = records.filter((r) => r.similarity != null && r.relevance === undefined).length;
+  return older ? `${older} records predate \`relevance\`: their similarity gate reads the best passage read, not its sentences, and abstains more than the service does` : null;
+}
+
 /** Scores a mode's log with the calibration of `key`; null when the calibrator has no fit for it or the log lacks signals it reads. */
 export function scoreRecords(calibrator: Calibrator, key: string, records: QuestionRecord[], similarityGate: number): Scored[] | null {
   if (!calibrator.has(key) || records.some((r) => (r.token_prob ?? r.confidence) === undefined)) return null;

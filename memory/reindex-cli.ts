@@ -15,6 +15,7 @@ import { SqliteStore } from './sqlite-store.ts';
 // - Passages this bundle made with another codec (MODULATION_CODEC) are converted from their stored memory,
 //   without the encoder; passages of any other format (an older bundle, other memory settings) are
 //   re-encoded from their stored text.
+// - Passages stored before sentences were embedded get their sentence embeddings (the similarity gate reads them).
 // All go in small transactions, so an interrupted run resumes. `--vacuum` then rewrites the file without
 // the pages a smaller codec freed.
 const config = readConfig();
@@ -57,11 +58,12 @@ if (toDo) {
 } else if (!converted) {
   console.log(`every passage is already in format ${format}`);
 }
+const unsplit = await embedSentences();
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
-console.log(`\n${resplit} documents split anew, ${converted} passages converted to ${codec}, ${toDo} re-encoded, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+console.log(`\n${resplit} documents split anew, ${converted} passages converted to ${codec}, ${toDo} re-encoded, ${unsplit} given sentence embeddings, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
 const free = store.freeBytes();
 if (process.argv.includes('--vacuum')) {
   store.vacuum();
@@ -73,6 +75,22 @@ if (process.argv.includes('--vacuum')) {
 store.close();
 await bundle.close();
 lock.release();
+
+/** Embeds the sentences of passages stored before the similarity gate read them; returns how many. */
+async function embedSentences(): Promise<number> {
+  const rows = store.countWithoutSentences();
+  if (!rows) return 0;
+  const bar = progressBar('embedding sentences', rows);
+  let done = 0;
+  for (let batch = store.passagesWithoutSentences(0, 64); batch.length; batch = store.passagesWithoutSentences(batch[batch.length - 1].id, 64)) {
+    for (const row of batch) {
+      store.setSentenceEmbeddings(row.id, await encoder.embedSentences(row.text));
+      bar.update(++done);
+    }
+  }
+  bar.done();
+  return done;
+}
 
 /** Replaces the passages of every document this service splits otherwise; returns how many it replaced. */
 async function resplitBank(): Promise<number> {

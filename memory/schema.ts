@@ -44,7 +44,10 @@ CREATE TABLE IF NOT EXISTS passages (
   embedding BLOB NOT NULL,
   created_at INTEGER NOT NULL,
   -- how the memory was made (bundle/memory-layout.ts memoryFormat): a bank never mixes two
-  memory_format TEXT NOT NULL DEFAULT ''
+  memory_format TEXT NOT NULL DEFAULT '',
+  -- each sentence's retrieval embedding (float32, one after another; empty for one sentence), read by the
+  -- similarity gate; NULL in banks made before the 47th session, until npm run reindex
+  sentence_embeddings BLOB
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, version);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, content='passages', content_rowid='id');

@@ -98,6 +98,22 @@ describe('SqliteStore', () => {
     after.close();
   });
 
+  it('keeps each passage\'s sentence embeddings (empty for one sentence), and knows those made before them', () => {
+    const s = new SqliteStore(':memory:');
+    s.upsertDocuments([{ id: 'a', text: 'One. Two.' }], 1);
+    const [job] = s.claimJobs(1, 2);
+    const sentences = Float32Array.of(1, 0, 0, 0, 1, 0);
+    const { added } = s.completeJob(job, [{ ...passage('One. Two.'), sentenceEmbeddings: sentences }, { ...passage('Three.'), sentenceEmbeddings: new Float32Array(0) }, passage('Four.')], 3);
+    const [two, one, older] = s.getPassages(added.map((a) => a.id));
+    expect(two.sentenceEmbeddings).toEqual(sentences);
+    expect(one.sentenceEmbeddings).toEqual(new Float32Array(0));
+    expect(older.sentenceEmbeddings).toBeNull();
+    expect(s.passagesWithoutSentences(0, 10)).toEqual([{ id: older.id, text: 'Four.' }]);
+    expect(s.countWithoutSentences()).toBe(1);
+    s.setSentenceEmbeddings(older.id, new Float32Array(0));
+    expect(s.passagesWithoutSentences(0, 10)).toEqual([]);
+  });
+
   it('finds passages by keyword (FTS5) and forgets them on delete', () => {
     const s = new SqliteStore(':memory:');
     s.upsertDocuments([{ id: 'a', text: 'x' }], 1);

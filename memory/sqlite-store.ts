@@ -39,6 +39,8 @@ export class SqliteStore implements MemoryStore {
     this.db.exec(SCHEMA);
     // Banks made before memories recorded their format: their rows read as format '' (re-encode them).
     if (!columns('passages').includes('memory_format')) this.db.exec("ALTER TABLE passages ADD COLUMN memory_format TEXT NOT NULL DEFAULT ''");
+    // Banks made before sentences were embedded: NULL until npm run reindex (the gate reads the passage alone).
+    if (!columns('passages').includes('sentence_embeddings')) this.db.exec('ALTER TABLE passages ADD COLUMN sentence_embeddings BLOB');
     // Banks made before collections: every document is in 'default'.
     if (before.length && !before.includes('collection')) this.db.exec("ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'");
     this.db.exec('CREATE INDEX IF NOT EXISTS documents_by_collection ON documents(collection, id)');
@@ -81,6 +83,19 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
+  /** Passages whose sentences were never embedded (a bank made before they were stored), by id after `afterId`. */
+  passagesWithoutSentences(afterId: number, limit: number): { id: number; text: string }[] {
+    return this.db.prepare('SELECT id, text FROM passages WHERE sentence_embeddings IS NULL AND id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; text: string }[];
+  }
+
+  countWithoutSentences(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM passages WHERE sentence_embeddings IS NULL').get() as Row).n;
+  }
+
+  setSentenceEmbeddings(id: number, sentenceEmbeddings: Float32Array): void {
+    this.db.prepare('UPDATE passages SET sentence_embeddings = ? WHERE id = ?').run(float32ToBlob(sentenceEmbeddings), id);
+  }
+
   replaceMemory(id: number, modulation: Float32Array, embedding: Float32Array): void {
     this.db.prepare('UPDATE passages SET codec = ?, modulation = ?, embedding = ?, memory_format = ? WHERE id = ?')
       .run(this.codec, encodeModulation(modulation, this.codec), float32ToBlob(embedding), this.memoryFormat, id);
@@ -230,9 +245,10 @@ export class SqliteStore implements MemoryStore {
   private storePassages(documentId: string, version: number, passages: NewPassage[], at: number): IndexChange {
     const removed = (this.db.prepare('SELECT id FROM passages WHERE document_id = ? AND version <= ?').all(documentId, version) as Row[]).map((r) => r.id);
     this.db.prepare('DELETE FROM passages WHERE document_id = ? AND version <= ?').run(documentId, version);
-    const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format, sentence_embeddings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const added = passages.map((p, ordinal) => {
-      const info = insert.run(documentId, version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat);
+      const sentences = p.sentenceEmbeddings ? float32ToBlob(p.sentenceEmbeddings) : null;
+      const info = insert.run(documentId, version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat, sentences);
       return { id: Number(info.lastInsertRowid), embedding: p.embedding };
     });
     return { added, removed };
@@ -259,7 +275,8 @@ export class SqliteStore implements MemoryStore {
       const r = byId.get(id);
       return r ? [{
         id: r.id, documentId: r.document_id, version: r.version, ordinal: r.ordinal, text: r.text, title: r.title, source: r.source,
-        memory: { codec: r.codec as Codec, bytes: r.modulation }, embedding: blobToFloat32(r.embedding), createdAt: r.created_at,
+        memory: { codec: r.codec as Codec, bytes: r.modulation }, embedding: blobToFloat32(r.embedding),
+        sentenceEmbeddings: r.sentence_embeddings === null ? null : blobToFloat32(r.sentence_embeddings), createdAt: r.created_at,
         publishedAt: r.published_at ?? null,
       }] : [];
     });

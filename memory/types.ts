@@ -17,6 +17,8 @@ export interface NewPassage {
   text: string;
   modulation: Float32Array;
   embedding: Float32Array;
+  /** Its sentences' embeddings, [sentences * E] (empty: one sentence); absent where not computed. */
+  sentenceEmbeddings?: Float32Array;
 }
 
 export interface StoredPassage {
@@ -30,6 +32,8 @@ export interface StoredPassage {
   /** The passage's memory as stored; decoded where it is read (the LM thread), not on the event loop. */
   memory: StoredMemory;
   embedding: Float32Array;
+  /** Its sentences' embeddings, [sentences * E], empty for one sentence; null in banks made before they were stored (until `npm run reindex`). */
+  sentenceEmbeddings: Float32Array | null;
   createdAt: number;
   /** Its document's `published_at` (ms), where the sender gave one. */
   publishedAt: number | null;

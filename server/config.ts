@@ -53,7 +53,9 @@ export const configSchema = z.object({
   // `note` (answer as it would, the newer answers listed in `conflicts`) or `newer` (set the older aside).
   // Measured: docs/experiments.md, "A newer document that answers differently" and "Conflicts told in `mac`".
   ON_CONFLICT: z.enum(ON_CONFLICT).default('note'),
-  ABSTAIN_BELOW: num(0.3), // measured with the previous design: results/previous-design/abstention-squad-2.0.md
+  // Refuse before any reading when no proposed passage, nor any of its sentences, is this near the question
+  // (cosine): docs/experiments.md, "The similarity gate reads sentences" (refuses 1% of answerable questions).
+  ABSTAIN_BELOW: num(0.36),
   // Abstain when the calibrated confidence (the bundle's calibration.json) is below this: `auto` takes each
   // mode's threshold fitted with the calibration, a number in [0, 1] one for every mode, 0 never.
   ABSTAIN_BELOW_CONFIDENCE: z.string().default('auto').transform((s, ctx) => {

@@ -26,7 +26,8 @@ INSTALLED = {"hybrid+grounded": ["token_logit", "similarity", "log_words", "span
              "rag+grounded": ["token_logit", "similarity", "log_words", "span_logit", "region_logit"]}
 FIT = ["eval-calibration-squad-2.0-train", "eval-calibration-squad-2.0-train-more", "eval-calibration-squad-2.0-train-rest"]
 SQUAD11, ARTICLES, SQUAD20 = "eval-confidence-squad-1.1-validation", "eval-articles-squad-1.1-validation", "eval-confidence-squad-2.0-validation"
-SIMILARITY_GATE = 0.3  # the service's ABSTAIN_BELOW
+SIMILARITY_GATE = 0.3  # the service's ABSTAIN_BELOW on whole passages, which logs before the 47th session were made under
+SENTENCE_GATE = 0.36  # ABSTAIN_BELOW since, on passages or their sentences (logs with `relevance`)
 
 
 # ---- scoring ----------------------------------------------------------------------------------------------
@@ -118,8 +119,9 @@ def gate_evidence(r: dict) -> float | None:
 
 
 def passes_gate(r: dict) -> bool:
-    """The service's similarity gate (ABSTAIN_BELOW) lets the question through."""
-    return not (gate_evidence(r) is not None and gate_evidence(r) < SIMILARITY_GATE)
+    """The service's similarity gate (ABSTAIN_BELOW) lets the question through: as it was when the log was made."""
+    gate = SENTENCE_GATE if r.get("relevance") is not None else SIMILARITY_GATE
+    return not (gate_evidence(r) is not None and gate_evidence(r) < gate)
 
 
 def answered(r: dict, p: float, threshold: float, passes=passes_gate) -> bool:

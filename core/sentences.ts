@@ -1,0 +1,52 @@
+import { BLOCK_LINE, HEADING } from './text-blocks.ts';
+
+/**
+ * Where a text's sentences begin and end: a grounded answer cites its sentence (answer/citation.ts), and
+ * the similarity gate compares a question with each sentence of a passage (encoder, answer/candidates.ts).
+ */
+
+/** Short words that end in a full stop without ending a sentence ("Dr. Smith", "St. Louis"). */
+const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof', 'gen', 'col', 'lt', 'capt', 'sgt', 'mt', 'ft', 'rev', 'gov', 'sen', 'rep', 'vs', 'no']);
+
+/**
+ * Where a sentence may end: an end mark (with closing quotes or brackets) and the spaces after it, before a
+ * capital, digit, opening quote or inline code, emphasis marks allowed first ("**Memories are"); a blank
+ * line; a line break before a list item, heading or table row; any other line break (kept only after a
+ * heading: elsewhere it is a wrapped line, as in hard-wrapped text and PDFs).
+ */
+const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p{N}"'“‘(\[${'`'}])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
+
+const HEADING_START = new RegExp(`^${HEADING}`);
+
+/** The word that ends just before `end` (the characters back to the last space). */
+function wordBefore(text: string, end: number): string {
+  let from = end;
+  while (from > 0 && !/\s/.test(text[from - 1])) from--;
+  return text.slice(from, end);
+}
+
+/** Where the text's sentences start after its first, each just past the spaces that end the one before. */
+export function sentenceStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (const m of text.matchAll(BOUNDARY)) {
+    if (m[1] !== undefined) {
+      const word = wordBefore(text, m.index! + 1).replace(/[.!?]$/, '').toLowerCase();
+      // initials ("J.", "U.S.") and titles are not a sentence's end
+      if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
+    }
+    if (m[2] !== undefined && !HEADING_START.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
+    starts.push(m.index! + m[0].length);
+  }
+  return starts;
+}
+
+/** The text's sentences, [start, end) without their surrounding spaces, empty ones left out. */
+export function sentenceSpans(text: string): { start: number; end: number }[] {
+  const bounds = [0, ...sentenceStarts(text), text.length];
+  return bounds.slice(0, -1).flatMap((from, i) => {
+    const part = text.slice(from, bounds[i + 1]);
+    const lead = part.length - part.trimStart().length;
+    const end = from + part.trimEnd().length;
+    return end > from + lead ? [{ start: from + lead, end }] : [];
+  });
+}
