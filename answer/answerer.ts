@@ -239,7 +239,7 @@ export class Answerer {
     const conflicts = reading && answeredFrom ? newerAnswers(reading.read, answeredFrom, gen.text) : [];
     // Its sources: the passages in the prompt, the memories relevant enough to answer from (ABSTAIN_BELOW),
     // and the passage answered from; a source's weight is its share of their similarity.
-    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.similarity >= this.settings.abstainBelow || c.passage.id === answeredFrom?.passage.id);
+    const sources = used.filter((c) => inPrompt.has(c.passage.id) || c.relevance >= this.settings.abstainBelow || c.passage.id === answeredFrom?.passage.id);
     const totalSimilarity = sources.reduce((s, c) => s + Math.max(c.similarity, 0), 0) || 1;
     timings.aggregate = gen.aggregateMs;
     timings.generate = performance.now() - t3 - gen.aggregateMs;

@@ -305,6 +305,7 @@ function write(args: Args, store: Pick<MemoryStore, 'storageBytes'>, earlier: Pr
     scale: 'EM and F1 in points (0-100), SQuAD normalisation, best over the gold answers; greedy decoding',
     ...result,
     memory_bytes_per_passage: bytes.passages ? Math.round(bytes.modulation / bytes.passages) : null,
+    sentence_embedding_bytes_per_passage: bytes.passages ? Math.round(bytes.sentenceEmbeddings / bytes.passages) : null,
   };
   mkdirSync(dirname(args.out) || '.', { recursive: true });
   writeFileSync(`${args.out}.json`, JSON.stringify(report, null, 2) + '\n');

@@ -375,8 +375,9 @@ export class SqliteStore implements MemoryStore {
   }
 
   storageBytes() {
-    const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(modulation)), 0) AS m, COALESCE(SUM(LENGTH(embedding)), 0) AS e, COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) AS t FROM passages').get() as Row;
-    return { passages: r.n, modulation: r.m, embedding: r.e, text: r.t };
+    const r = this.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(modulation)), 0) AS m, COALESCE(SUM(LENGTH(embedding)), 0) AS e,
+      COALESCE(SUM(LENGTH(sentence_embeddings)), 0) AS s, COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) AS t FROM passages`).get() as Row;
+    return { passages: r.n, modulation: r.m, embedding: r.e, sentenceEmbeddings: r.s, text: r.t };
   }
 
   /** Bytes of free pages in the file: SQLite reuses them for new rows; vacuum() gives them back to the disk. */

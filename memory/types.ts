@@ -98,6 +98,6 @@ export interface MemoryStore {
   recordAnswer(mode: string, at: number): void;
   answerHours(since: number): { hour: number; answers: number }[];
   queueDepth(): number;
-  storageBytes(): { modulation: number; embedding: number; text: number; passages: number };
+  storageBytes(): { modulation: number; embedding: number; sentenceEmbeddings: number; text: number; passages: number };
   close(): void;
 }
