@@ -450,6 +450,15 @@ run npm run eval -- --data eval/product/documents.jsonl --out results/eval-produ
 run npm run eval -- --data eval/product/documents.jsonl --out results/eval-product --limit 60 --modes mac,mac+grounded --threads 2
 run npm run calibrate -- $nocopy $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded --gate=0.2 --out runs/cal-gate-0.2.json --no-install
 run scripts/python.sh -m mac.experiments.similarity_gate eval-product --thresholds 0.2=runs/cal-gate-0.2.json --threshold 0.3
+# The similarity gate on passages and their sentences (47th session; docs/experiments.md): the rule's
+# figures from retrieval alone, then validation with the gate's evidence logged (banks made before: `npm run
+# reindex` on their DATA_DIR embeds their sentences).
+run node --import tsx eval/gate-evidence.ts
+run scripts/python.sh -m mac.experiments.sentence_gate
+run npm run eval -- --data eval/product/documents.jsonl --out results/eval-gate-product --limit 60 --modes rag+grounded,hybrid+grounded,mac,mac+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-gate-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded,mac --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-gate-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
+run scripts/python.sh -m mac.experiments.similarity_gate eval-gate-product --threshold 0.3 --modes rag+grounded,hybrid+grounded,mac+grounded
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
