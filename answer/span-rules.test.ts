@@ -29,6 +29,15 @@ describe('which spans of structured text may be an answer', () => {
     expect(answers('- the tug Resolute,\n    built in 1907')).toContain('Resolute,\n    built in 1907');
   });
 
+  it('keeps an answer inside one sentence, where titles and initials end none', () => {
+    const got = answers('Attendees: Ines, Rafael, Joana, Pedro. Rafael finished the migration. It was designed by Dr. Tomas Okafor of the U.S. Army.');
+    expect(got).toContain('Ines, Rafael, Joana, Pedro');
+    expect(got).toContain('Rafael');
+    expect(got).not.toContain('Pedro. Rafael');
+    expect(got).not.toContain('migration. It');
+    expect(got).toContain('Dr. Tomas Okafor of the U.S. Army');
+  });
+
   it('keeps an answer inside one block: no blank line, list item, heading or table row inside it', () => {
     const page = 'Maritime Museum\n\nThe Maritime Museum keeps the tug\nResolute, built in 1907.\n- Sundays: free\n# Hours\nnine to five';
     const got = answers(page);

@@ -1,3 +1,4 @@
+import { sentenceStarts } from '../core/sentences.ts';
 import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
 
 /**
@@ -22,6 +23,8 @@ export const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m
  * first and last word's indices `i <= j`:
  * - it lies in one block: it crosses no blank line, no line break before a list item, heading or table row,
  *   and none after a heading ("Maritime Museum\n\nThe Maritime Museum" is not an answer);
+ * - it lies in one sentence (core/sentences.ts, the sentences a citation cites): "Ines, Rafael, Joana,
+ *   Pedro. Rafael" is not an answer, "Dr. Tomas Okafor of the U.S. Army" is;
  * - it lies in one table cell: it holds no cell border, a "|" with a space or the line's edge beside it
  *   ("| Saturday | 10:00-14:00 |": an answer is one cell; "sm|rg" is a word);
  * - it lies in one column of text laid out with spaces (a code block's listing, a plain-text table): it
@@ -48,8 +51,11 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k); columns[k]: the same for column gaps
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
   const columns = prefixCounts(words.map((w, k) => k > 0 && columnBreak(text.slice(words[k - 1].end, w.start))));
+  // sentences[k]: sentences begun up to word k (a sentence starts between word k - 1's end and word k's end)
+  const starts = sentenceStarts(text);
+  const sentences = prefixCounts(words.map((w, k) => k > 0 && starts.some((s) => s > words[k - 1].end && s <= w.start)));
   return (i, j) =>
-    blockStarts[j + 1] === blockStarts[i + 1] && columns[j + 1] === columns[i + 1] && borders[j + 1] === borders[i] &&
+    blockStarts[j + 1] === blockStarts[i + 1] && columns[j + 1] === columns[i + 1] && sentences[j + 1] === sentences[i + 1] && borders[j + 1] === borders[i] &&
     !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
 }
 
