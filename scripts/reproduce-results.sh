@@ -459,6 +459,12 @@ run npm run eval -- --data eval/product/documents.jsonl --out results/eval-gate-
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-gate-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded,mac --threads 2
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-gate-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded --threads 2
 run scripts/python.sh -m mac.experiments.similarity_gate eval-gate-product --threshold 0.3 --modes rag+grounded,hybrid+grounded,mac+grounded
+# Reader spans inside one sentence (47th session; docs/experiments.md): the tuning set before (a worktree
+# at 7abd2d2) and after, then validation read once.
+run npm run eval -- --data runs/tune/reader-held-out.jsonl --out runs/tune/span-after --each-article --per-kind 40 --threads 2 --modes rag+grounded,hybrid+grounded
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-sentence-span-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded,mac+grounded,oracle+grounded --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-sentence-span-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-sentence-span-articles-squad-1.1-validation --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded --threads 2
 # Keyword evidence in the similarity gate, read from the reserved fit records (docs/experiments.md).
 run scripts/python.sh -m mac.experiments.keyword_gate --data "$data/squad-2.0-train.jsonl" \
   eval-calibration-reader-h200b-squad-2.0-train eval-calibration-reader-h200b-squad-2.0-train-wide
