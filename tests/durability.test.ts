@@ -83,7 +83,16 @@ describe('durability', () => {
 
     const rebuilt = runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE });
     expect(rebuilt.status).toBe(0);
-    expect(rebuilt.stdout).toMatch(/0 passages converted to q4, 0 re-encoded, index rebuilt with 2 passages/);
+    expect(rebuilt.stdout).toMatch(/0 passages converted to q4, 0 re-encoded, 0 given sentence embeddings, index rebuilt with 2 passages/);
+    // a bank made before sentences were embedded (the column NULL): reindex embeds them
+    const db = new Database(join(data, 'memory.sqlite'));
+    db.prepare('UPDATE passages SET sentence_embeddings = NULL').run();
+    db.close();
+    const embedded = runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE });
+    expect(embedded.stdout).toMatch(/0 re-encoded, 2 given sentence embeddings, index rebuilt with 2 passages/);
+    const after = new Database(join(data, 'memory.sqlite'), { readonly: true });
+    expect(after.prepare('SELECT COUNT(*) AS n FROM passages WHERE sentence_embeddings IS NULL').get()).toEqual({ n: 0 });
+    after.close();
   });
 
   it('forgets a deleted document on every endpoint, before and after a restart', async () => {
@@ -142,14 +151,14 @@ describe('durability', () => {
     // another codec only: converted from the stored memories, no encoder pass
     const converted = reindex();
     expect(converted.status).toBe(0);
-    expect(converted.stdout).toMatch(/2 passages converted to fp16, 0 re-encoded, index rebuilt with 2 passages/);
+    expect(converted.stdout).toMatch(/2 passages converted to fp16, 0 re-encoded, 0 given sentence embeddings, index rebuilt with 2 passages/);
     // another format (as an older release left it): re-encoded from the stored text
     const db = new Database(join(data, 'memory.sqlite'));
     db.prepare("UPDATE passages SET memory_format = 'kv-older-release' WHERE id = (SELECT MIN(id) FROM passages)").run();
     db.close();
     const reencoded = reindex();
     expect(reencoded.status).toBe(0);
-    expect(reencoded.stdout).toMatch(/0 passages converted to fp16, 1 re-encoded, index rebuilt with 2 passages/);
+    expect(reencoded.stdout).toMatch(/0 passages converted to fp16, 1 re-encoded, 0 given sentence embeddings, index rebuilt with 2 passages/);
     const again = await startTestService({ DATA_DIR: data, MODULATION_CODEC: 'fp16' });
     const answer = await (await client(again.url).post('/v1/answers', { question: 'What colour are apples?', mode: 'mac', max_tokens: 2 })).json();
     expect(answer.sources.length).toBe(1);
