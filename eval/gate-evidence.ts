@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import { selectCandidates } from '../answer/candidates.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { note, progressBar } from '../bench/progress.ts';
-import { readSquad, toDocument, type SquadParagraph } from '../bench/squad.ts';
-import { OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
-import { ExactIndex, SqliteStore } from '../memory/index.ts';
+import { readSquad, type SquadParagraph } from '../bench/squad.ts';
+import { OnnxEncoder } from '../encoder/index.ts';
+import { retrievalBank } from './retrieval-bank.ts';
 import { configSchema } from '../server/config.ts';
 
 const USAGE = `node --import tsx eval/gate-evidence.ts [--out runs/gate] [--bundle bundles/default]
@@ -27,32 +27,7 @@ const SQUAD_2_TRAIN = '../shared/data/squad/squad-2.0-train.jsonl';
 const FOREIGN = 'runs/tune/reader-held-out.jsonl';
 const PRODUCT = 'eval/product/documents.jsonl';
 
-interface Bank {
-  store: SqliteStore;
-  index: ExactIndex;
-}
-
-/** The paragraphs stored as the ingestion worker stores them, less the memories (retrieval does not read them). */
-async function bank(encoder: OnnxEncoder, paragraphs: SquadParagraph[], label: string): Promise<Bank> {
-  const store = new SqliteStore(':memory:');
-  const index = new ExactIndex(encoder.dim);
-  const bar = progressBar(`${label}: paragraphs`, paragraphs.length);
-  for (const [i, p] of paragraphs.entries()) {
-    store.upsertDocuments([toDocument(p)], 1);
-    const [job] = store.claimJobs(1, 2);
-    const texts = splitForEncoder(job.text, encoder);
-    const passages = [];
-    for (const text of texts) {
-      const [embedding] = await encoder.embedTexts([text]);
-      passages.push({ text, embedding, modulation: new Float32Array(0), sentenceEmbeddings: await encoder.embedSentences(text) });
-    }
-    const { added } = store.completeJob(job, passages, 3);
-    for (const a of added) index.add(a.id, a.embedding);
-    bar.update(i + 1);
-  }
-  bar.done();
-  return { store, index };
-}
+type Bank = Awaited<ReturnType<typeof retrievalBank>>;
 
 async function ask(encoder: OnnxEncoder, { store, index }: Bank, paragraphs: SquadParagraph[], k: number, out: string): Promise<void> {
   const questions = paragraphs.flatMap((p) => p.qas);
@@ -82,11 +57,11 @@ async function main() {
   const reserved = new Set(Object.keys(calibration.fit.articles['rag+grounded']));
   const fit = readSquad(SQUAD_2_TRAIN).filter((p) => reserved.has(p.title));
   note(`${reserved.size} reserved articles, ${fit.length} paragraphs; READER_PASSAGES ${k}`);
-  const fitBank = await bank(encoder, fit, 'reserved');
+  const fitBank = await retrievalBank(encoder, fit, { label: 'reserved: paragraphs', sentences: true });
   await ask(encoder, fitBank, fit, k, join(values.out!, 'reserved.jsonl'));
   await ask(encoder, fitBank, readSquad(FOREIGN), k, join(values.out!, 'foreign.jsonl'));
   const product = readSquad(PRODUCT);
-  await ask(encoder, await bank(encoder, product, 'product'), product, k, join(values.out!, 'product.jsonl'));
+  await ask(encoder, await retrievalBank(encoder, product, { label: 'product: paragraphs', sentences: true }), product, k, join(values.out!, 'product.jsonl'));
 }
 
 await main();

@@ -4,9 +4,9 @@ import { selectCandidates } from '../answer/candidates.ts';
 import { loadBundle } from '../bundle/index.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
-import { documentId, readSquad, toDocument } from '../bench/squad.ts';
-import { OnnxEncoder, splitForEncoder } from '../encoder/index.ts';
-import { ExactIndex, SqliteStore } from '../memory/index.ts';
+import { documentId, readSquad } from '../bench/squad.ts';
+import { OnnxEncoder } from '../encoder/index.ts';
+import { retrievalBank } from './retrieval-bank.ts';
 
 const USAGE = `npm run eval:retrieval -- --data FILE [--limit N] [--out results/NAME.json] [--bundle bundles/default]
 
@@ -37,19 +37,7 @@ async function main() {
     .slice(0, values.limit ? Number(values.limit) : undefined);
   const bundle = await loadBundle(values.bundle!, { models: ['encoder'] });
   const encoder = new OnnxEncoder(bundle);
-  const store = new SqliteStore(':memory:');
-  const index = new ExactIndex(encoder.dim);
-  const ingest = progressBar('passages', paragraphs.length);
-  for (const [i, p] of paragraphs.entries()) {
-    store.upsertDocuments([toDocument(p)], 1);
-    const [job] = store.claimJobs(1, 2);
-    const texts = splitForEncoder(job.text, encoder);
-    const embeddings = await encoder.embedTexts(texts);
-    const { added } = store.completeJob(job, texts.map((text, j) => ({ text, embedding: embeddings[j], modulation: new Float32Array(0) })), 3);
-    added.forEach((a, j) => index.add(a.id, embeddings[j]));
-    ingest.update(i + 1);
-  }
-  ingest.done();
+  const { store, index } = await retrievalBank(encoder, paragraphs, { label: 'passages', sentences: false });
   const methods = { vector: false, 'vector+keyword': true };
   const ranks: Record<string, number[]> = { vector: [], 'vector+keyword': [] };
   const ms: Record<string, number[]> = { vector: [], 'vector+keyword': [] };
