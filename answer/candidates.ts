@@ -51,22 +51,20 @@ export function selectCandidates(
     ? fused(store, index, question, embedding, Math.max(PROPOSALS, overfetch), allowed, allow)
     : index.search(embedding, overfetch, allow).map((n) => n.id);
   const passages = withoutRestated(store.getPassages(ranked.slice(0, overfetch)), question);
-  return passages.slice(0, k).map(({ passage, supersedes }) => ({
-    passage,
-    similarity: cosine(embedding, passage.embedding),
-    relevance: relevance(embedding, passage),
-    supersedes: supersedes.map((older) => ({ passage: older, reason: 'restates' as const })),
-  }));
+  return passages.slice(0, k).map(({ passage, supersedes }) => {
+    const similarity = cosine(embedding, passage.embedding);
+    return { passage, similarity, relevance: relevance(embedding, passage, similarity), supersedes: supersedes.map((older) => ({ passage: older, reason: 'restates' as const })) };
+  });
 }
 
 /**
  * How near the question is to a passage: the better of its cosine similarity to the whole passage and to
  * its nearest sentence (a passage's embedding averages all it says: "Who books the change window?" is far
  * from stand-up notes that cover five things, near the sentence that answers it). Banks made before
- * sentences were embedded read the passage alone.
+ * sentences were embedded read the passage alone. `similarity`: the passage's, where the caller has it.
  */
-export function relevance(question: Float32Array, passage: Pick<StoredPassage, 'embedding' | 'sentenceEmbeddings'>): number {
-  let best = cosine(question, passage.embedding);
+export function relevance(question: Float32Array, passage: Pick<StoredPassage, 'embedding' | 'sentenceEmbeddings'>, similarity = cosine(question, passage.embedding)): number {
+  let best = similarity;
   const sentences = passage.sentenceEmbeddings;
   if (!sentences) return best;
   const dim = question.length;
