@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { readSquad } from '../bench/squad.ts';
 import { sentenceStarts } from '../core/sentences.ts';
+import { readLogText } from './mode-log.ts';
+import type { QuestionRecord } from './modes.ts';
 
-const USAGE = `node --import tsx eval/sentence-spans.ts LOG.jsonl.gz ...
+const USAGE = `node --import tsx eval/sentence-spans.ts LOG.jsonl[.gz] ...
 
 How often an answer runs across a sentence start (core/sentences.ts, the boundaries a citation uses): first
 the gold answers of SQuAD 1.1 train (their first answer, in their paragraph), then each grounded answer log's
@@ -29,7 +29,9 @@ function main() {
   }
   console.log(`SQuAD 1.1 train: ${goldCrossing} of ${golds} gold answers cross a sentence start`);
   for (const log of logs) {
-    const rows = gunzipSync(readFileSync(log)).toString().split('\n').filter((l) => l.includes('"id"')).map((l) => JSON.parse(l));
+    const text = readLogText(log.replace(/\.gz$/, ''));
+    if (text === null) throw new Error(`${log}: no such answer log`);
+    const rows = text.split('\n').slice(1).filter((l) => l.trim()).map((l) => JSON.parse(l) as QuestionRecord);
     const crossing = rows.filter((r) => r.citation && r.prediction && r.citation.text.includes(r.prediction) && crosses(r.citation.text, r.citation.text.indexOf(r.prediction), r.prediction.length));
     const f1 = crossing.reduce((s, r) => s + r.f1, 0) / Math.max(crossing.length, 1);
     console.log(`${log}: ${crossing.length} of ${rows.length} answers cross a sentence start (mean F1 ${f1.toFixed(2)})${crossing.length ? ': ' + crossing.slice(0, 3).map((r) => JSON.stringify(r.prediction)).join(', ') : ''}`);
