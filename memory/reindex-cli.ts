@@ -58,7 +58,7 @@ if (toDo) {
 } else if (!converted) {
   console.log(`every passage is already in format ${format}`);
 }
-const unsplit = await embedSentences();
+const unsplit = await embedMissingSentences();
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
@@ -77,7 +77,7 @@ await bundle.close();
 lock.release();
 
 /** Embeds the sentences of passages stored before the similarity gate read them; returns how many. */
-async function embedSentences(): Promise<number> {
+async function embedMissingSentences(): Promise<number> {
   const rows = store.countWithoutSentences();
   if (!rows) return 0;
   const bar = progressBar('embedding sentences', rows);
