@@ -91,6 +91,14 @@ describe('the reader that proposes and checks grounded answers', () => {
     for (const s of spans) expect(s.text).not.toMatch(/(^|\s)\||\|(\s|$)/);
   });
 
+  it('reads a list item as a sentence of its own, its spans still offsets into the text as written', async () => {
+    const list = '## What does shipping cost?\n\n- Standard: 4.90 euros, free on orders above 50 euros\n- Express: 9.90 euros\n- Islands: 12 euros';
+    const [best] = (await reader.readEach('How much is express shipping?', [list], 1))[0];
+    expect(best.text).toBe('9.90 euros');
+    expect(list.slice(best.start, best.end)).toBe(best.text);
+    // (prose reads as its own words: the parity test above, SQuAD paragraphs scored as Python scores them)
+  });
+
   it('gives each span its margin over the best span of its text that shares no character with it', async () => {
     for (const c of FIXTURE.cases.slice(0, 6)) {
       // most of the best spans overlap the best one: read enough of them to meet its rival

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
+import { unmarkedItemEnds } from '../core/sentences.ts';
 import { spanRule, WORD } from './span-rules.ts';
 
 /**
@@ -58,6 +59,8 @@ export class Reader implements SpanReader {
     readonly sha256: string,
     private readonly cls: number,
     private readonly sep: number,
+    /** The full stop's token id: what the reader reads where only a line ends a sentence. */
+    private readonly stop: number,
   ) {}
 
   /**
@@ -73,7 +76,8 @@ export class Reader implements SpanReader {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     const [cls, sep] = tokenizer.encode('', true);
-    return new Reader(session, tokenizer, knownSha256 ?? sha256(bytes), cls, sep);
+    const [stop] = tokenizer.encode('.', false);
+    return new Reader(session, tokenizer, knownSha256 ?? sha256(bytes), cls, sep, stop);
   }
 
   /** The reader's best span over the texts: the one that beats its own text's no-answer score by most. */
@@ -102,16 +106,25 @@ export class Reader implements SpanReader {
   private async read(q: number[], text: string, n: number): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
-    let count = 0;
+    // a full stop the reader reads where a list item ends with no end mark of its own (its training's prose
+    // ends each sentence with one; the tokenizer drops the line break): a token of its input only, never part
+    // of a span (wordOf -1)
+    const unmarked = new Set(unmarkedItemEnds(text));
+    const context: number[] = [];
+    const wordOf: number[] = [];
     for (const m of text.matchAll(WORD)) {
-      if (count >= room) break;
-      const ids = this.tokenizer.encode(m[0], false).slice(0, room - count);
-      words.push({ ids, start: m.index, end: m.index + m[0].length });
-      count += ids.length;
+      if (context.length >= room) break;
+      const ids = this.tokenizer.encode(m[0], false).slice(0, room - context.length);
+      const end = m.index + m[0].length;
+      words.push({ ids, start: m.index, end });
+      context.push(...ids);
+      wordOf.push(...ids.map(() => words.length - 1));
+      if (unmarked.has(end) && context.length < room) {
+        context.push(this.stop);
+        wordOf.push(-1);
+      }
     }
-    if (!count || room <= 0) return [];
-    const context = words.flatMap((w) => w.ids);
-    const wordOf = words.flatMap((w, i) => w.ids.map(() => i));
+    if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
@@ -130,7 +143,7 @@ export class Reader implements SpanReader {
     const spans: { start: number; end: number; score: number }[] = [];
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        if (allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
+        if (wordOf[i] >= 0 && wordOf[j] >= 0 && allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
       }
     }
     // The n best distinct character spans, best first: token pairs inside the same words name the same

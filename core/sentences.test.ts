@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sentenceSpans } from './sentences.ts';
+import { sentenceSpans, unmarkedItemEnds } from './sentences.ts';
 
 describe('sentences', () => {
   it('are the text between boundaries, without their spaces, headings and list items their own', () => {
@@ -9,5 +9,11 @@ describe('sentences', () => {
     ]);
     expect(sentenceSpans('   ')).toEqual([]);
     expect(sentenceSpans('one sentence')).toEqual([{ start: 0, end: 12 }]);
+  });
+
+  it('end unmarked where a list item ends after a word: not after a heading, prose, or a table row', () => {
+    const text = '## Rates\n\n- Express: 9.90 euros\n- Islands: 12 euros.\n1) Pick up. Free\n\n| a | b |\n| c | d |\nIt ships today. Fine';
+    expect(unmarkedItemEnds(text).map((end) => text.slice(0, end).split(/\s/).pop())).toEqual(['euros', 'Free']);
+    expect(unmarkedItemEnds('Prose ends. Wrapped\nlines do not.\n- nor the last item')).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { BLOCK_LINE, HEADING } from './text-blocks.ts';
+import { BLOCK_LINE, HEADING, LIST_ITEM } from './text-blocks.ts';
 
 /**
  * Where a text's sentences begin and end: a grounded answer cites its sentence (answer/citation.ts), and
@@ -17,6 +17,7 @@ const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'prof'
 const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p{N}"'“‘(\[${'`'}])|\n[ \t]*\n\s*|\n(?=${BLOCK_LINE})\s*|(\n)\s*`, 'gu');
 
 const HEADING_START = new RegExp(`^${HEADING}`);
+const LIST_ITEM_LINE = new RegExp(`^${LIST_ITEM}`);
 
 /** The word that ends just before `end` (the characters back to the last space). */
 function wordBefore(text: string, end: number): string {
@@ -48,5 +49,19 @@ export function sentenceSpans(text: string): { start: number; end: number }[] {
     const lead = part.length - part.trimStart().length;
     const end = from + part.trimEnd().length;
     return end > from + lead ? [{ start: from + lead, end }] : [];
+  });
+}
+
+/**
+ * Where a list item ends with no end mark of its own: the offsets just past a letter or digit where a
+ * sentence of a list item's line ends. A reader trained on prose sees no line breaks, so there it reads a
+ * full stop the text does not write (answer/reader.ts). A heading stays as written: read as a sentence
+ * of its own, its words became answers (docs/experiments.md, "The reader sees where a list item ends").
+ */
+export function unmarkedItemEnds(text: string): number[] {
+  return sentenceStarts(text).flatMap((start) => {
+    const end = text.slice(0, start).trimEnd().length;
+    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+    return LIST_ITEM_LINE.test(line) && /[\p{L}\p{N}]$/u.test(line) ? [end] : [];
   });
 }

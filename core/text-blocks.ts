@@ -8,3 +8,6 @@ export const HEADING = String.raw`[ \t]*#+[ \t]`;
  * heading's (HEADING).
  */
 export const BLOCK_LINE = String.raw`[ \t]*(?:(?:[-*+•>]|#+|\d+[.)])[ \t]|\|)`;
+
+/** A list item's opening ("- ", "* ", "+ ", "• ", "1. ", "1) "), as a regular expression's source. */
+export const LIST_ITEM = String.raw`[ \t]*(?:[-*+•]|\d+[.)])[ \t]`;
