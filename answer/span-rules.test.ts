@@ -67,6 +67,12 @@ describe('which spans of structured text may be an answer', () => {
     for (const a of got) expect(a).not.toMatch(/^#+\s/);
   });
 
+  it('never starts on a list item\'s marker, bulleted or numbered; a dash or number inside a line stays', () => {
+    const got = answers('- Miguel benchmarks it\n  * 20 GB\n2. Open Settings\n3) Pay 1 euro\n• Bays 14 - 20');
+    for (const a of ['Miguel', '20 GB', 'Open Settings', 'Pay 1 euro', '14 - 20', '- 20']) expect(got).toContain(a);
+    for (const a of ['- Miguel', '* 20 GB', '2. Open Settings', '. Open Settings', '3) Pay', ') Pay', '• Bays']) expect(got).not.toContain(a);
+  });
+
   it('keeps inline code whole: no answer opens or closes half of it', () => {
     const got = answers('| `MAX_CONCURRENT_ANSWERS` | `8`, `16` | answers at once |');
     expect(got).toContain('8');

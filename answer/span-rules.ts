@@ -1,5 +1,5 @@
 import { sentenceStarts } from '../core/sentences.ts';
-import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
+import { BLOCK_LINE, HEADING, LIST_ITEM } from '../core/text-blocks.ts';
 
 /**
  * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
@@ -31,7 +31,8 @@ export const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m
  *   crosses no tab and no run of three or more spaces inside a line ("memory/       SQLite memory bank");
  *   prose's occasional double space does not count, nor does a line's indentation;
  * - it starts and ends on no inline Markdown mark: a backtick, an underscore, or a doubled "*" ("in 4 bits**";
- *   a single one stays: "Grade II*", "*kwon-"); nor does it start on a heading's "#" ("# Setup"; "#1" stays);
+ *   a single one stays: "Grade II*", "*kwon-"); nor does it start on a heading's "#" ("# Setup"; "#1" stays)
+ *   or a list item's marker ("- Miguel", "2. Open Settings": "Miguel", "Open Settings");
  * - its `code` and **strong** text are whole: a range that starts inside either holds none of its marks, and
  *   one that starts outside holds them in pairs, so "8`, `16" (from "`8`, `16`") and "in 4 bits** (q4)" are not
  *   answers while "8" and "in 4 bits" are. Marks are paired line by line.
@@ -46,8 +47,9 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   // a run of two or more "*" or "_" is one mark: its first character
   const strong = paired(text, words, (w) => (word(w) === '*' || word(w) === '_') && doubled(w) && text[w.start - 1] !== text[w.start]);
   const mark = words.map((w) => word(w) === '`' || word(w) === '_' || (word(w) === '*' && doubled(w)));
-  // a heading's "#": one of the marks that open a heading line (HEADING)
-  const heading = words.map((w) => word(w) === '#' && matchesAt(HEADING_START, text, lineStart(text, w.start)) && w.start < HEADING_START.lastIndex);
+  // a heading's "#": one of the marks that open a heading line (HEADING); a list item's marker, the words of its opening (LIST_ITEM)
+  const heading = words.map((w) => word(w) === '#' && opens(HEADING_START, text, w));
+  const item = words.map((w) => opens(LIST_ITEM_START, text, w));
   // blockStarts[k]: blocks begun up to word k (a block break lies between word k - 1 and word k); columns[k]: the same for column gaps
   const blockStarts = prefixCounts(words.map((w, k) => k > 0 && blockBreak(text, words[k - 1].end, w.start)));
   const columns = prefixCounts(words.map((w, k) => k > 0 && columnBreak(text.slice(words[k - 1].end, w.start))));
@@ -56,13 +58,14 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
   const sentences = prefixCounts(words.map((w, k) => k > 0 && starts.some((s) => s > words[k - 1].end && s <= w.start)));
   return (i, j) =>
     blockStarts[j + 1] === blockStarts[i + 1] && columns[j + 1] === columns[i + 1] && sentences[j + 1] === sentences[i + 1] && borders[j + 1] === borders[i] &&
-    !mark[i] && !mark[j] && !heading[i] && code(i, j) && strong(i, j);
+    !mark[i] && !mark[j] && !heading[i] && !item[i] && code(i, j) && strong(i, j);
 }
 
 const BLOCK_START = new RegExp(BLOCK_LINE, 'y');
 /** A tab, or three spaces or more (no-break spaces too). */
 const COLUMN_GAP = /\t|[ \u00a0]{3,}/;
 const HEADING_START = new RegExp(HEADING, 'y');
+const LIST_ITEM_START = new RegExp(LIST_ITEM, 'y');
 
 /** Whether a gap between two words parts columns: a tab or three spaces or more, inside a line. */
 function columnBreak(gap: string): boolean {
@@ -81,6 +84,11 @@ function blockBreak(text: string, from: number, to: number): boolean {
 function matchesAt(re: RegExp, text: string, at: number): boolean {
   re.lastIndex = at;
   return re.test(text);
+}
+
+/** Whether word `w` lies in the opening the sticky `re` matches at the start of its line (a heading's marks, a list item's marker). */
+function opens(re: RegExp, text: string, w: Word): boolean {
+  return matchesAt(re, text, lineStart(text, w.start)) && w.start < re.lastIndex;
 }
 
 /** Where the line holding offset `at` starts. */
