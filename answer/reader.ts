@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
-import { unmarkedItemEnds } from '../core/sentences.ts';
+import { unmarkedEnds } from '../core/sentences.ts';
 import { spanRule, WORD } from './span-rules.ts';
 
 /**
@@ -106,10 +106,10 @@ export class Reader implements SpanReader {
   private async read(q: number[], text: string, n: number): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: { ids: number[]; start: number; end: number }[] = [];
-    // a full stop the reader reads where a list item ends with no end mark of its own (its training's prose
-    // ends each sentence with one; the tokenizer drops the line break): a token of its input only, never part
-    // of a span (wordOf -1)
-    const unmarked = new Set(unmarkedItemEnds(text));
+    // a full stop the reader reads where a list item with no end mark of its own or a table row ends (its
+    // training's prose ends each sentence with one; the tokenizer drops the line break): a token of its input
+    // only, never part of a span (wordOf -1)
+    const unmarked = new Set(unmarkedEnds(text));
     const context: number[] = [];
     const wordOf: number[] = [];
     for (const m of text.matchAll(WORD)) {

@@ -18,6 +18,7 @@ const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p
 
 const HEADING_START = new RegExp(`^${HEADING}`);
 const LIST_ITEM_LINE = new RegExp(`^${LIST_ITEM}`);
+const TABLE_ROW_LINE = /^[ \t]*\|/;
 
 /** The word that ends just before `end` (the characters back to the last space). */
 function wordBefore(text: string, end: number): string {
@@ -53,15 +54,16 @@ export function sentenceSpans(text: string): { start: number; end: number }[] {
 }
 
 /**
- * Where a list item ends with no end mark of its own: the offsets just past a letter or digit where a
- * sentence of a list item's line ends. A reader trained on prose sees no line breaks, so there it reads a
- * full stop the text does not write (answer/reader.ts). A heading stays as written: read as a sentence
- * of its own, its words became answers (docs/experiments.md, "The reader sees where a list item ends").
+ * Where a line of structured text ends a sentence that no end mark closes: a list item ending in a letter
+ * or digit, and a table row another line follows (the offsets just past its last character). A reader
+ * trained on prose sees no line breaks, so there it reads a full stop the text does not write
+ * (answer/reader.ts). A heading stays as written: read as a sentence of its own, its words became answers
+ * (docs/experiments.md, "The reader sees where a list item ends").
  */
-export function unmarkedItemEnds(text: string): number[] {
+export function unmarkedEnds(text: string): number[] {
   return sentenceStarts(text).flatMap((start) => {
     const end = text.slice(0, start).trimEnd().length;
     const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
-    return LIST_ITEM_LINE.test(line) && /[\p{L}\p{N}]$/u.test(line) ? [end] : [];
+    return TABLE_ROW_LINE.test(line) || (LIST_ITEM_LINE.test(line) && /[\p{L}\p{N}]$/u.test(line)) ? [end] : [];
   });
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { unmarkedItemEnds } from '../core/sentences.ts';
+import { unmarkedEnds } from '../core/sentences.ts';
 
 const USAGE = `node --import tsx eval/unmarked-ends.ts FILE.jsonl ... [--show]
 
 How many of each SQuAD-format file's paragraphs the reader reads with a full stop the text does not write
-(core/sentences.ts unmarkedItemEnds: a list item with no end mark of its own): the paragraphs whose reader
-input differs from the text's own words. --show prints each such place.`;
+(core/sentences.ts unmarkedEnds: a list item with no end mark of its own, a table row): the paragraphs whose
+reader input differs from the text's own words. --show prints each such place.`;
 
 function main() {
   const args = process.argv.slice(2);
@@ -23,7 +23,7 @@ function main() {
     }
     let differ = 0;
     for (const [context, id] of contexts) {
-      const ends = unmarkedItemEnds(context);
+      const ends = unmarkedEnds(context);
       if (ends.length) differ++;
       if (args.includes('--show')) for (const end of ends) console.log(`  ${id}: ${JSON.stringify(context.slice(Math.max(0, end - 50), end + 30))}`);
     }

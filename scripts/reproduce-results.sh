@@ -354,7 +354,8 @@ for as in brief document; do
   run npm run eval:update -- --data "$data/squad-1.1-validation.jsonl" --out results/update-as-$as-newer-squad-1.1-validation \
     --edits 100 --as $as --on-conflict newer --modes rag+grounded,hybrid+grounded --threads 2
 done
-run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables --limit 36 --modes rag+grounded,hybrid+grounded --threads 2
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
+# (eval-tables-before-rows: the same at 6aca143)
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval:conflicts -- --out results/conflicts --threads 2
