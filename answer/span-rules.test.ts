@@ -73,6 +73,12 @@ describe('which spans of structured text may be an answer', () => {
     for (const a of ['- Miguel', '* 20 GB', '2. Open Settings', '. Open Settings', '3) Pay', ') Pay', '• Bays']) expect(got).not.toContain(a);
   });
 
+  it('keeps an answer inside one field line of a ticket or a mail\'s header', () => {
+    const got = answers('Course: Data ethics\nInstructor: Dr. Amara Osei\nSessions: 6, every Tuesday\nRoom: B2.14');
+    for (const a of ['Dr. Amara Osei', 'B2.14', '6, every Tuesday']) expect(got).toContain(a);
+    for (const a of got) expect(a).not.toContain('\n');
+  });
+
   it('keeps inline code whole: no answer opens or closes half of it', () => {
     const got = answers('| `MAX_CONCURRENT_ANSWERS` | `8`, `16` | answers at once |');
     expect(got).toContain('8');

@@ -61,7 +61,7 @@ export function spanRule(text: string, words: Word[]): (i: number, j: number) =>
     !mark[i] && !mark[j] && !heading[i] && !item[i] && code(i, j) && strong(i, j);
 }
 
-const BLOCK_START = new RegExp(BLOCK_LINE, 'y');
+const BLOCK_START = new RegExp(BLOCK_LINE, 'yu');
 /** A tab, or three spaces or more (no-break spaces too). */
 const COLUMN_GAP = /\t|[ \u00a0]{3,}/;
 const HEADING_START = new RegExp(HEADING, 'y');

@@ -16,4 +16,15 @@ describe('sentences', () => {
     expect(unmarkedEnds(text).map((end) => text.slice(0, end).split(/\s/).pop())).toEqual(['euros', 'Free', '|', 'd']);
     expect(unmarkedEnds('Prose ends. Wrapped\nlines do not.\n- nor the last item')).toEqual([]);
   });
+
+  it('part a ticket\'s or a mail\'s field lines, but read a single "Key: value" line in prose through', () => {
+    const ticket = 'Ticket: SUP-4821\nStatus: Open\nReported by: Acme Logistics\n\nThe export fails.';
+    expect(sentenceSpans(ticket).map(({ start, end }) => ticket.slice(start, end))).toEqual([
+      'Ticket: SUP-4821', 'Status: Open', 'Reported by: Acme Logistics', 'The export fails.',
+    ]);
+    expect(unmarkedEnds(ticket).map((end) => ticket.slice(0, end).split(/\s/).pop())).toEqual(['SUP-4821', 'Open', 'Logistics']);
+    const prose = 'The outage had one cause\nin the end: an expired certificate\nthat nobody renewed.';
+    expect(sentenceSpans(prose)).toHaveLength(1);
+    expect(sentenceSpans('Dr. Lee: the chair, and\nthe sponsor of the bill')).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { BLOCK_LINE, HEADING, LIST_ITEM } from './text-blocks.ts';
+import { BLOCK_LINE, FIELD, HEADING, LIST_ITEM } from './text-blocks.ts';
 
 /**
  * Where a text's sentences begin and end: a grounded answer cites its sentence (answer/citation.ts), and
@@ -18,6 +18,7 @@ const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p
 
 const HEADING_START = new RegExp(`^${HEADING}`);
 const LIST_ITEM_LINE = new RegExp(`^${LIST_ITEM}`);
+const FIELD_LINE = new RegExp(`^${FIELD}`, 'u');
 const TABLE_ROW_LINE = /^[ \t]*\|/;
 
 /** The word that ends just before `end` (the characters back to the last space). */
@@ -54,8 +55,8 @@ export function sentenceSpans(text: string): { start: number; end: number }[] {
 }
 
 /**
- * Where a line of structured text ends a sentence that no end mark closes: a list item ending in a letter
- * or digit, and a table row another line follows (the offsets just past its last character). A reader
+ * Where a line of structured text ends a sentence that no end mark closes: a list item or a field line
+ * ending in a letter or digit, and a table row another line follows (the offsets just past its last character). A reader
  * trained on prose sees no line breaks, so there it reads a full stop the text does not write
  * (answer/reader.ts). A heading stays as written: read as a sentence of its own, its words became answers
  * (docs/experiments.md, "The reader sees where a list item ends").
@@ -64,6 +65,6 @@ export function unmarkedEnds(text: string): number[] {
   return sentenceStarts(text).flatMap((start) => {
     const end = text.slice(0, start).trimEnd().length;
     const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
-    return TABLE_ROW_LINE.test(line) || (LIST_ITEM_LINE.test(line) && /[\p{L}\p{N}]$/u.test(line)) ? [end] : [];
+    return TABLE_ROW_LINE.test(line) || ((LIST_ITEM_LINE.test(line) || FIELD_LINE.test(line)) && /[\p{L}\p{N}]$/u.test(line)) ? [end] : [];
   });
 }

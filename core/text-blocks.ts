@@ -2,12 +2,20 @@
 export const HEADING = String.raw`[ \t]*#+[ \t]`;
 
 /**
- * Structured text (Markdown, wiki pages, tickets, text from HTML and PDF): a line that starts a block of its
- * own, a list item, a heading, a quote or a table row, as a regular expression's source. Passage splitting
- * (encoder/passages.ts) and citations (answer/citation.ts) both end a unit before such a line, and after a
- * heading's (HEADING).
+ * A field's line, as a regular expression's source (unicode): a key of at most three words, a colon and a
+ * space, then its value ("Status: Open", "Reported by: Acme", "Release date: 15 January 2027").
  */
-export const BLOCK_LINE = String.raw`[ \t]*(?:(?:[-*+•>]|#+|\d+[.)])[ \t]|\|)`;
+export const FIELD = String.raw`[ \t]*\p{L}[\p{L}\p{N}'’&/().-]*(?:[ \t][\p{L}\p{N}'’&/().-]+){0,2}:[ \t]+\S`;
+
+/**
+ * Structured text (Markdown, wiki pages, tickets, mail, text from HTML and PDF): a line that starts a block
+ * of its own, a list item, a heading, a quote, a table row, or a field line that follows another (a ticket's
+ * or a mail's header lines; one such line alone may be a wrapped line of prose: "The cause was simple: it"),
+ * as a regular expression's source (unicode). Passage splitting (encoder/passages.ts) and sentences
+ * (core/sentences.ts: citations, the similarity gate, the reader's spans) end a unit before such a line, and
+ * after a heading's (HEADING).
+ */
+export const BLOCK_LINE = String.raw`(?:[ \t]*(?:(?:[-*+•>]|#+|\d+[.)])[ \t]|\|)|(?<=(?:^|\n)${FIELD}[^\n]*\n)${FIELD})`;
 
 /** A list item's opening ("- ", "* ", "+ ", "• ", "1. ", "1) "), as a regular expression's source. */
 export const LIST_ITEM = String.raw`[ \t]*(?:[-*+•]|\d+[.)])[ \t]`;

@@ -7,10 +7,11 @@ export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countToken
 }
 
 /**
- * Where a unit of a paragraph ends: after . ! ? and the spaces that follow; before a list item, a heading
- * or a table row; after a heading line. Any other line break is a wrapped line, read through.
+ * Where a unit of a paragraph ends: after . ! ? and the spaces that follow; before a list item, a heading,
+ * a table row or a field line after another; after a heading line. Any other line break is a wrapped line,
+ * read through.
  */
-const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gm');
+const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gmu');
 
 interface Range {
   start: number;

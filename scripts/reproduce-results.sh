@@ -358,6 +358,8 @@ run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables
 # (eval-tables-before-rows: the same at 6aca143)
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
+run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
+# (eval-fields-before: the same at d42978d)
 run npm run eval:conflicts -- --out results/conflicts --threads 2
 run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
 run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
