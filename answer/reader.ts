@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { int64, release, type TextTokenizer } from '../bundle/index.ts';
-import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
+import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD } from './span-rules.ts';
 
 /**
@@ -59,7 +59,7 @@ export class Reader implements SpanReader {
     readonly sha256: string,
     private readonly cls: number,
     private readonly sep: number,
-    /** The full stop's token id: what the reader reads where only a line ends a sentence. */
+    /** The full stop's token id: what the reader reads where only a line ends a sentence (core/sentences.ts unmarkedEnds). */
     private readonly stop: number,
   ) {}
 

@@ -55,11 +55,11 @@ export function sentenceSpans(text: string): { start: number; end: number }[] {
 }
 
 /**
- * Where a line of structured text ends a sentence that no end mark closes: a list item or a field line
- * ending in a letter or digit, and a table row another line follows (the offsets just past its last character). A reader
- * trained on prose sees no line breaks, so there it reads a full stop the text does not write
- * (answer/reader.ts). A heading stays as written: read as a sentence of its own, its words became answers
- * (docs/experiments.md, "The reader sees where a list item ends").
+ * Where a line of structured text ends a sentence that no end mark closes (the offsets just past its last
+ * character): a list item or a field line ending in a letter or digit, and a table row another line
+ * follows. A reader trained on prose sees no line breaks, so there it reads a full stop the text does not
+ * write (answer/reader.ts). A heading stays as written: read as a sentence of its own, its words became
+ * answers (docs/experiments.md, "The reader sees where a list item ends").
  */
 export function unmarkedEnds(text: string): number[] {
   return sentenceStarts(text).flatMap((start) => {
