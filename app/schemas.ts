@@ -37,6 +37,8 @@ export const documentSchema = z.strictObject({
   id: documentIdSchema,
   collection: collectionSchema.optional().describe("the collection it belongs to (default 'default'); API keys may be scoped to collections"),
   text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars),
+  format: z.enum(['text', 'html']).optional()
+    .describe("'html': text is an HTML page, kept as its text with tables as Markdown pipe rows, headings as '#' lines and definition lists as 'term: definition' lines (default 'text')"),
   title: z.string().max(1_000).nullish(),
   source: z.string().max(200).nullish(),
   url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' }).max(2_000).nullish(),

@@ -48,6 +48,12 @@ describe('Worker edge', () => {
       .toMatchObject({ queued: 0, documents: [{ outcome: 'unchanged' }] });
   });
 
+  it('stores an HTML page as its text, as the Node server does', async () => {
+    const html = '<html><body><h2>Fares</h2><table><tr><th>ticket</th><th>price</th></tr><tr><td>Single</td><td>1.80 euros</td></tr></table></body></html>';
+    expect((await post('/v1/documents', { id: 'fares', text: html, format: 'html' })).status).toBe(202);
+    expect(await (await env.TEXTS.get('documents/fares/v1.txt'))!.text()).toBe('## Fares\n\n| ticket | price |\n|---|---|\n| Single | 1.80 euros |');
+  });
+
   it('validates and authenticates exactly as the Node server does', async () => {
     expect((await SELF.fetch(`${BASE}/v1/documents`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     const wrongType = await post('/v1/documents', 'x', { authorization: 'Bearer edge-key', 'content-type': 'text/plain' });

@@ -203,6 +203,19 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(await code(await api.get('/v1/nothing'), 404)).toBe('not_found');
   });
 
+  it('takes an HTML page as its text, its table as Markdown rows; a page with no text is refused', async () => {
+    const html = '<html><head><title>Fares</title><script>var x = 1;</script></head><body><h2>Fares</h2>'
+      + '<table><tr><th>ticket</th><th>price</th></tr><tr><td>Single</td><td>1.80 euros</td></tr></table></body></html>';
+    expect((await api.post('/v1/documents', { id: 'fares', text: html, format: 'html' })).status).toBe(202);
+    await waitIndexed(api, 'fares');
+    const passages = (await (await api.get('/v1/documents/fares/passages')).json()).passages.map((p: { text: string }) => p.text).join('\n');
+    expect(passages).toBe('## Fares\n\n| ticket | price |\n|---|---|\n| Single | 1.80 euros |');
+    const empty = await api.post('/v1/documents', { id: 'blank-page', text: '<html><body><script>x()</script></body></html>', format: 'html' });
+    expect(empty.status).toBe(422);
+    expect((await empty.json()).error.message).toMatch(/documents\[0\]\.text: the HTML holds no text/);
+    expect((await api.post('/v1/documents', { id: 'pdf', text: 't', format: 'pdf' })).status).toBe(422);
+  });
+
   it('says what to fix: the field, its place in a batch, and the id rule; deep metadata is a 422, not a crash', async () => {
     const error = async (body: unknown) => {
       const res = await api.post('/v1/documents', body);

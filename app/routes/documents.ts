@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { htmlToText } from '../../core/html-text.ts';
 import { collectionOf, inScope } from '../../core/lifecycle.ts';
 import type { DocumentInput } from '../../core/types.ts';
 import { scopeOf } from '../auth.ts';
@@ -47,6 +48,11 @@ export function documentRoutes(s: Services) {
           const message = parsed.error.issues.map((i) => `documents[${index}]${i.path.length ? '.' : ''}${issuePath(i.path)}: ${i.message}`).join('; ');
           const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : null;
           entries.push({ index, id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message } });
+          return;
+        }
+        if (parsed.data.format === 'html') parsed.data.text = htmlToText(parsed.data.text);
+        if (!parsed.data.text) {
+          entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message: `documents[${index}].text: the HTML holds no text` } });
         } else if (!inScope(collectionOf(toDocumentInput(parsed.data)), scope)) {
           entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.forbiddenCollection, message: `documents[${index}].collection: this key cannot write collection ${collectionOf(toDocumentInput(parsed.data))}` } });
         } else if (seen.has(parsed.data.id)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { htmlToText } from './extract.ts';
+import { htmlToText } from './html-text.ts';
 
 describe('an HTML page\'s text', () => {
   it('writes headings, tables and definition lists as the Markdown the service reads', () => {
