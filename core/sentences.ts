@@ -54,6 +54,12 @@ export function sentenceSpans(text: string): { start: number; end: number }[] {
   });
 }
 
+/** The sentences a passage's similarity gate embeds one by one: none for a passage of one sentence, whose own embedding is its sentence's. */
+export function sentencesToEmbed(text: string): { start: number; end: number }[] {
+  const spans = sentenceSpans(text);
+  return spans.length < 2 ? [] : spans;
+}
+
 /**
  * Where a line of structured text ends a sentence that no end mark closes (the offsets just past its last
  * character): a list item or a field line ending in a letter or digit, and a table row another line

@@ -1,5 +1,5 @@
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
-import { sentenceSpans } from '../core/sentences.ts';
+import { sentencesToEmbed } from '../core/sentences.ts';
 import { KvMemoryEncoder } from './kv-memory.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
@@ -61,8 +61,7 @@ export class OnnxEncoder implements Encoder {
    * a passage of one sentence, whose own embedding is its sentence's.
    */
   async embedSentences(text: string): Promise<Float32Array> {
-    const spans = sentenceSpans(text);
-    if (spans.length < 2) return new Float32Array(0);
+    const spans = sentencesToEmbed(text);
     const out = new Float32Array(spans.length * this.dim);
     for (const [i, { start, end }] of spans.entries()) out.set(await this.embed(text.slice(start, end), this.maxPassageTokens), i * this.dim);
     return out;

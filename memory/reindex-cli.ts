@@ -7,6 +7,7 @@ import { lockDataDirOrExit } from './data-lock.ts';
 import { openIndex, saveSnapshot } from './open-index.ts';
 import { splitAnew } from '../ingest/index.ts';
 import { SqliteStore } from './sqlite-store.ts';
+import { sentencesToEmbed } from '../core/sentences.ts';
 
 // `npm run reindex` (the service stopped): brings a memory bank to this service and bundle, then rebuilds
 // the vector index.
@@ -58,7 +59,7 @@ if (toDo) {
 } else if (!converted) {
   console.log(`every passage is already in format ${format}`);
 }
-const unsplit = await embedMissingSentences();
+const unsplit = await embedStaleSentences();
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
@@ -76,20 +77,27 @@ store.close();
 await bundle.close();
 lock.release();
 
-/** Embeds the sentences of passages stored before the similarity gate read them; returns how many. */
-async function embedMissingSentences(): Promise<number> {
-  const rows = store.countWithoutSentences();
-  if (!rows) return 0;
-  const bar = progressBar('embedding sentences', rows);
-  let done = 0;
-  for (let batch = store.passagesWithoutSentences(0, 64); batch.length; batch = store.passagesWithoutSentences(batch[batch.length - 1].id, 64)) {
+/**
+ * Embeds the sentences of passages whose stored sentence embeddings are not this service's: never embedded (a
+ * bank made before the similarity gate read sentences), or embedded with other sentence boundaries (a bank
+ * made before field lines parted sentences, core/text-blocks.ts); returns how many.
+ */
+async function embedStaleSentences(): Promise<number> {
+  const bar = progressBar('checking sentence embeddings', store.countPassages());
+  const bytesPerSentence = manifest.dims.encoder_dim * Float32Array.BYTES_PER_ELEMENT;
+  let checked = 0;
+  let embedded = 0;
+  for (let batch = store.passagesWithSentenceBytes(0, 256); batch.length; batch = store.passagesWithSentenceBytes(batch[batch.length - 1].id, 256)) {
     for (const row of batch) {
-      store.setSentenceEmbeddings(row.id, await encoder.embedSentences(row.text));
-      bar.update(++done);
+      if (row.sentenceBytes !== sentencesToEmbed(row.text).length * bytesPerSentence) {
+        store.setSentenceEmbeddings(row.id, await encoder.embedSentences(row.text));
+        embedded++;
+      }
+      bar.update(++checked);
     }
   }
   bar.done();
-  return done;
+  return embedded;
 }
 
 /** Replaces the passages of every document this service splits otherwise; returns how many it replaced. */

@@ -98,7 +98,7 @@ describe('SqliteStore', () => {
     after.close();
   });
 
-  it('keeps each passage\'s sentence embeddings (empty for one sentence), and knows those made before them', () => {
+  it('keeps each passage\'s sentence embeddings (empty for one sentence), and tells their size, null for those made before them', () => {
     const s = new SqliteStore(':memory:');
     s.upsertDocuments([{ id: 'a', text: 'One. Two.' }], 1);
     const [job] = s.claimJobs(1, 2);
@@ -108,10 +108,11 @@ describe('SqliteStore', () => {
     expect(two.sentenceEmbeddings).toEqual(sentences);
     expect(one.sentenceEmbeddings).toEqual(new Float32Array(0));
     expect(older.sentenceEmbeddings).toBeNull();
-    expect(s.passagesWithoutSentences(0, 10)).toEqual([{ id: older.id, text: 'Four.' }]);
-    expect(s.countWithoutSentences()).toBe(1);
+    expect(s.passagesWithSentenceBytes(0, 10).map((r) => r.sentenceBytes)).toEqual([24, 0, null]);
+    expect(s.passagesWithSentenceBytes(one.id, 10)).toEqual([{ id: older.id, text: 'Four.', sentenceBytes: null }]);
+    expect(s.countPassages()).toBe(3);
     s.setSentenceEmbeddings(older.id, new Float32Array(0));
-    expect(s.passagesWithoutSentences(0, 10)).toEqual([]);
+    expect(s.passagesWithSentenceBytes(one.id, 10)[0].sentenceBytes).toBe(0);
   });
 
   it('finds passages by keyword (FTS5) and forgets them on delete', () => {

@@ -83,13 +83,17 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
-  /** Passages whose sentences were never embedded (a bank made before they were stored), by id after `afterId`. */
-  passagesWithoutSentences(afterId: number, limit: number): { id: number; text: string }[] {
-    return this.db.prepare('SELECT id, text FROM passages WHERE sentence_embeddings IS NULL AND id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; text: string }[];
+  /**
+   * Passages by id after `afterId`, each with the bytes of its stored sentence embeddings (null: never
+   * embedded, a bank made before they were stored): what reindex checks against the sentences it finds now.
+   */
+  passagesWithSentenceBytes(afterId: number, limit: number): { id: number; text: string; sentenceBytes: number | null }[] {
+    return this.db.prepare('SELECT id, text, LENGTH(sentence_embeddings) AS sentenceBytes FROM passages WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as { id: number; text: string; sentenceBytes: number | null }[];
   }
 
-  countWithoutSentences(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM passages WHERE sentence_embeddings IS NULL').get() as Row).n;
+  countPassages(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM passages').get() as Row).n;
   }
 
   setSentenceEmbeddings(id: number, sentenceEmbeddings: Float32Array): void {

@@ -92,7 +92,17 @@ describe('durability', () => {
     expect(embedded.stdout).toMatch(/0 re-encoded, 2 given sentence embeddings, index rebuilt with 2 passages/);
     const after = new Database(join(data, 'memory.sqlite'), { readonly: true });
     expect(after.prepare('SELECT COUNT(*) AS n FROM passages WHERE sentence_embeddings IS NULL').get()).toEqual({ n: 0 });
+    const sizes = after.prepare('SELECT LENGTH(sentence_embeddings) AS n FROM passages ORDER BY id').all();
     after.close();
+    // sentence embeddings made with other sentence boundaries (their count differs): reindex embeds them anew
+    const stale = new Database(join(data, 'memory.sqlite'));
+    stale.prepare('UPDATE passages SET sentence_embeddings = zeroblob(LENGTH(sentence_embeddings) + 4)').run();
+    stale.close();
+    const reembedded = runCli('memory/reindex-cli.ts', [], { DATA_DIR: data, BUNDLE_DIR: TINY_BUNDLE });
+    expect(reembedded.stdout).toMatch(/0 re-encoded, 2 given sentence embeddings, index rebuilt with 2 passages/);
+    const fixed = new Database(join(data, 'memory.sqlite'), { readonly: true });
+    expect(fixed.prepare('SELECT LENGTH(sentence_embeddings) AS n FROM passages ORDER BY id').all()).toEqual(sizes);
+    fixed.close();
   });
 
   it('forgets a deleted document on every endpoint, before and after a restart', async () => {
