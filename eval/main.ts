@@ -338,12 +338,15 @@ function selectiveTable(selective: EvalResult['selective']): string[] {
       const t = s.at_default_threshold;
       const range = (r: [number, number] | null) => (r ? ` [${r[0]}, ${r[1]}]` : '');
       const chance = s.ece_if_calibrated ? `${s.ece_if_calibrated.median}, ${s.ece_if_calibrated.p95}` : '–';
-      return `| ${mode} | ${s.ece} | ${chance} | ${cell(s.auroc)}${range(s.auroc_interval)} | ${s.mean_confidence} | ${s.share_right} | ${t.threshold} | ${t.answered} | ${t.answerable_answered} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} | ${cell(t.answer_span_precision)} |`;
+      return `| ${mode} | ${cell(s.ece)} | ${chance} | ${cell(s.auroc)}${range(s.auroc_interval)} | ${cell(s.mean_confidence)} | ${cell(s.share_right)} | ${t.threshold} | ${t.answered} | ${cell(t.answerable_answered)} | ${cell(t.unanswerable_abstained)} | ${cell(t.f1_answered)} / ${cell(t.f1_answerable)} (${cell(t.f1_ratio)}x) | ${cell(t.squad2_f1)} | ${cell(t.citation_precision)} | ${cell(t.answer_span_precision)} |`;
     }), '',
-    'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
-    `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,
-    `|---|${modes[0][1].risk_coverage.map(() => '---').join('|')}|`,
-    ...modes.map(([mode, s]) => `| ${mode} | ${s.risk_coverage.map((p) => p.f1).join(' | ')} |`), '',
+    // no curve where no question is answerable
+    ...(modes[0][1].risk_coverage.length ? [
+      'Risk-coverage (F1 of the answerable questions answered when only the most confident share is answered):', '',
+      `| mode | ${modes[0][1].risk_coverage.map((p) => `${Math.round(p.coverage * 100)}%`).join(' | ')} |`,
+      `|---|${modes[0][1].risk_coverage.map(() => '---').join('|')}|`,
+      ...modes.map(([mode, s]) => `| ${mode} | ${s.risk_coverage.map((p) => p.f1).join(' | ')} |`), '',
+    ] : []),
   ];
 }
 

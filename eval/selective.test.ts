@@ -80,6 +80,8 @@ describe('selective answering measures', () => {
     // SQuAD 2.0 F1: answered answerable 1 + 0.5, the abstained unanswerable 1, over 7
     expect(at.squad2_f1).toBe(35.7);
     expect(riskCoverage(scored, [0.2, 1]).map((p) => p.f1)).toEqual([100, 50]);
+    // a set of unanswerable questions alone has no curve (and no crash)
+    expect(riskCoverage(scored.filter((x) => !x.answerable))).toEqual([]);
   });
 
   it('chooses the threshold that best separates answerable from unanswerable questions', () => {

@@ -152,9 +152,10 @@ export function atThreshold(scored: Scored[], threshold: number) {
   };
 }
 
-/** F1 of the answered share when only the most confident `coverage` of the answerable questions is answered. */
+/** F1 of the answered share when only the most confident `coverage` of the answerable questions is answered (none where no question is answerable). */
 export function riskCoverage(scored: Scored[], coverages = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]) {
   const ranked = scored.filter((s) => s.answerable).sort((a, b) => b.p - a.p);
+  if (!ranked.length) return [];
   return coverages.map((c) => {
     const top = ranked.slice(0, Math.max(1, Math.round(c * ranked.length)));
     return { coverage: c, threshold: Number(top[top.length - 1].p.toFixed(3)), f1: Number(((100 * top.reduce((s, x) => s + x.f1, 0)) / top.length).toFixed(1)) };
@@ -189,12 +190,13 @@ export function selectiveSummary(scored: Scored[], threshold: number) {
   const answerable = scored.filter((s) => s.answerable);
   const a = auroc(answerable);
   return {
-    ece: Number(ece(answerable).toFixed(3)),
+    // null where no question is answerable (a set of unanswerable questions alone): nothing to calibrate against
+    ece: answerable.length ? Number(ece(answerable).toFixed(3)) : null,
     ece_if_calibrated: eceIfCalibrated(answerable),
     auroc: a === null ? null : Number(a.toFixed(3)),
     auroc_interval: bootstrapInterval(answerable, auroc),
-    mean_confidence: Number((answerable.reduce((s, x) => s + x.p, 0) / Math.max(answerable.length, 1)).toFixed(3)),
-    share_right: Number((answerable.filter((s) => isRight(s.f1)).length / Math.max(answerable.length, 1)).toFixed(3)),
+    mean_confidence: answerable.length ? Number((answerable.reduce((s, x) => s + x.p, 0) / answerable.length).toFixed(3)) : null,
+    share_right: answerable.length ? Number((answerable.filter((s) => isRight(s.f1)).length / answerable.length).toFixed(3)) : null,
     risk_coverage: riskCoverage(scored),
     at_default_threshold: atThreshold(scored, threshold),
   };
