@@ -365,6 +365,8 @@ for s in tables lists fields; do
   run npm run eval -- --data runs/html/$s-after.jsonl --out results/eval-html-$s --limit 60 --modes rag+grounded,hybrid+grounded --threads 2
 done
 # (eval-html-*-before: the same with the loader at 2e5c3c0)
+run npm run eval -- --data eval/structured-unanswerable/documents.jsonl --out results/eval-structured-unanswerable --limit 46 --modes rag+grounded,hybrid+grounded --threads 2
+# (eval-structured-unanswerable-before: the same at ab90706)
 run npm run eval:conflicts -- --out results/conflicts --threads 2
 run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
 run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
