@@ -26,5 +26,7 @@ describe('sentences', () => {
     const prose = 'The outage had one cause\nin the end: an expired certificate\nthat nobody renewed.';
     expect(sentenceSpans(prose)).toHaveLength(1);
     expect(sentenceSpans('Dr. Lee: the chair, and\nthe sponsor of the bill')).toHaveLength(1);
+    const bold = '**Status:** Open\n__Owner__: Ines\n**Due:** Friday';
+    expect(sentenceSpans(bold).map(({ start, end }) => bold.slice(start, end))).toEqual(['**Status:** Open', '__Owner__: Ines', '**Due:** Friday']);
   });
 });

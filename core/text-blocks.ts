@@ -3,9 +3,10 @@ export const HEADING = String.raw`[ \t]*#+[ \t]`;
 
 /**
  * A field's line, as a regular expression's source (unicode): a key of at most three words, a colon and a
- * space, then its value ("Status: Open", "Reported by: Acme", "Release date: 15 January 2027").
+ * space, then its value ("Status: Open", "Reported by: Acme", "Release date: 15 January 2027"); the key
+ * may be set in bold ("**Status:** Open", "__Status__: Open").
  */
-export const FIELD = String.raw`[ \t]*\p{L}[\p{L}\p{N}'’&/().-]*(?:[ \t][\p{L}\p{N}'’&/().-]+){0,2}:[ \t]+\S`;
+export const FIELD = String.raw`[ \t]*(?:\*\*|__)?\p{L}[\p{L}\p{N}'’&/().-]*(?:[ \t][\p{L}\p{N}'’&/().-]+){0,2}(?:\*\*|__)?:(?:\*\*|__)?[ \t]+\S`;
 
 /**
  * Structured text (Markdown, wiki pages, tickets, mail, text from HTML and PDF): a line that starts a block

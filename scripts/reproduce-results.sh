@@ -360,6 +360,8 @@ run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists -
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-fields-before: the same at d42978d)
+run npm run eval -- --data eval/fields/bold-keys.jsonl --out results/eval-fields-bold --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
+# (eval-fields-bold-before: the same at 79eb741)
 for s in tables lists fields; do
   run node --import tsx eval/html-set.ts eval/$s/documents.jsonl runs/html/$s-after.jsonl
   run npm run eval -- --data runs/html/$s-after.jsonl --out results/eval-html-$s --limit 60 --modes rag+grounded,hybrid+grounded --threads 2
