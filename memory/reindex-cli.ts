@@ -59,12 +59,12 @@ if (toDo) {
 } else if (!converted) {
   console.log(`every passage is already in format ${format}`);
 }
-const unsplit = await embedStaleSentences();
+const sentencesEmbedded = await embedStaleSentences();
 rmSync(p.index, { force: true });
 rmSync(`${p.index}.meta.json`, { force: true });
 const { index } = openIndex(store, p.index, manifest.dims.encoder_dim, manifest.bundle_id, {}, (n) => process.stdout.write(`\rindexed ${n} passages`));
 saveSnapshot(index, p.index, { dim: manifest.dims.encoder_dim, bundleId: manifest.bundle_id, watermark: store.maxPassageId() });
-console.log(`\n${resplit} documents split anew, ${converted} passages converted to ${codec}, ${toDo} re-encoded, ${unsplit} given sentence embeddings, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
+console.log(`\n${resplit} documents split anew, ${converted} passages converted to ${codec}, ${toDo} re-encoded, ${sentencesEmbedded} given sentence embeddings, index rebuilt with ${index.size()} passages in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${p.index}`);
 const free = store.freeBytes();
 if (process.argv.includes('--vacuum')) {
   store.vacuum();
