@@ -32,4 +32,11 @@ describe('an HTML page\'s text', () => {
     const html = '<table><tr><td>Monday</td><td>closed</td></tr><tr><td colspan="2">Tuesday to Friday: 9:00-18:00</td></tr></table>';
     expect(htmlToText(html)).toBe('| Monday | closed |\n| Tuesday to Friday: 9:00-18:00 |  |');
   });
+
+  it('keeps a table\'s caption, a term without a definition, and leaves an empty heading out', () => {
+    expect(htmlToText('<table><caption>Fares</caption><tr><td>Single</td><td>1.80 euros</td></tr></table>')).toBe('Fares\n\n| Single | 1.80 euros |');
+    const dl = '<dl><dt>Status</dt><dd>Open</dd><dt>Tags</dt><dt>Owner</dt><dd>Ines</dd><dd>Rui</dd><dt>Notes</dt></dl>';
+    expect(htmlToText(dl)).toBe('Status: Open\nTags\nOwner: Ines\nOwner: Rui\nNotes');
+    expect(htmlToText('<h1></h1><h2>Rates</h2>')).toBe('## Rates');
+  });
 });

@@ -24,7 +24,12 @@ export function htmlToText(raw: string): string {
 
 const tags = (node: DomNode, names: string[]) => node.children.filter((c) => c.type === 'tag' && names.includes(c.name ?? ''));
 
+/** Whether a node holds any text but spaces. */
+const hasText = (node: DomNode): boolean => (node.type === 'text' ? /\S/.test(node.data ?? '') : (node.children ?? []).some(hasText));
+
+/** A heading as its "#" marks and its text; an empty heading is left out. */
 const markdownHeading: FormatCallback = (elem, walk, builder, options) => {
+  if (!hasText(elem)) return;
   builder.openBlock({ leadingLineBreaks: 2 });
   builder.addLiteral(`${'#'.repeat((options as { level?: number }).level ?? 1)} `);
   walk(elem.children, builder);
@@ -37,6 +42,11 @@ const markdownTable: FormatCallback = (elem, walk, builder) => {
   const trs = rows(elem);
   const firstCells = trs.length ? tags(trs[0], ['td', 'th']) : [];
   const headerRow = firstCells.length > 0 && firstCells.every((c) => c.name === 'th');
+  for (const caption of tags(elem, ['caption'])) {
+    builder.openBlock({ leadingLineBreaks: 2 });
+    walk(caption.children, builder);
+    builder.closeBlock({ trailingLineBreaks: 1 });
+  }
   builder.openTable();
   for (const tr of trs) {
     builder.openTableRow();
@@ -58,22 +68,28 @@ const markdownTable: FormatCallback = (elem, walk, builder) => {
   });
 };
 
-/** A definition list as field lines ("term: definition"), one per definition. */
+/** A definition list as field lines ("term: definition"), one per definition; a term with no definition is a line of its own. */
 const definitionList: FormatCallback = (elem, walk, builder) => {
   builder.openBlock({ leadingLineBreaks: 2 });
+  const line = (parts: DomNode[][]) => {
+    builder.openBlock({ leadingLineBreaks: 1 });
+    parts.forEach((children, i) => {
+      if (i) builder.addLiteral(': ');
+      walk(children, builder);
+    });
+    builder.closeBlock({ trailingLineBreaks: 1 });
+  };
   let term: DomNode | null = null;
+  let defined = false;
   for (const child of tags(elem, ['dt', 'dd'])) {
     if (child.name === 'dt') {
-      term = child;
-      continue;
+      if (term && !defined) line([term.children]);
+      [term, defined] = [child, false];
+    } else {
+      line(term ? [term.children, child.children] : [child.children]);
+      defined = true;
     }
-    builder.openBlock({ leadingLineBreaks: 1 });
-    if (term) {
-      walk(term.children, builder);
-      builder.addLiteral(': ');
-    }
-    walk(child.children, builder);
-    builder.closeBlock({ trailingLineBreaks: 1 });
   }
+  if (term && !defined) line([term.children]);
   builder.closeBlock({ trailingLineBreaks: 2 });
 };
