@@ -7,7 +7,7 @@ const USAGE = `node --import tsx eval/html-set.ts IN.jsonl OUT.jsonl
 
 A hand-written Markdown set (eval/tables, eval/lists, eval/fields: SQuAD-format lines) as web pages: each
 context written as HTML (headings, tables, lists, runs of "Key: value" lines as a definition list,
-paragraphs) and read back by the loader (loader/extract.ts, as \`npm run load\` reads an .html file). OUT
+paragraphs) and read back by the loader (loader/extract.ts, as \`npm run ingest\` reads an .html file). OUT
 holds the loader's text as each context, the questions unchanged, so \`npm run eval -- --data OUT\`
 measures answers from HTML pages. Prints how many gold answers the loader's text still holds.`;
 
