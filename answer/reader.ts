@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
-import { spanRule, WORD } from './span-rules.ts';
+import { spanRule, WORD, type Word } from './span-rules.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -105,7 +105,7 @@ export class Reader implements SpanReader {
   /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct character spans), their gaps and margins. */
   private async read(q: number[], text: string, n: number): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
-    const words: { ids: number[]; start: number; end: number }[] = [];
+    const words: Word[] = [];
     // a full stop the reader reads where a list item with no end mark of its own or a table row ends (its
     // training's prose ends each sentence with one; the tokenizer drops the line break): a token of its input
     // only, never part of a span (wordOf -1)
@@ -116,7 +116,7 @@ export class Reader implements SpanReader {
       if (context.length >= room) break;
       const ids = this.tokenizer.encode(m[0], false).slice(0, room - context.length);
       const end = m.index + m[0].length;
-      words.push({ ids, start: m.index, end });
+      words.push({ start: m.index, end });
       context.push(...ids);
       wordOf.push(...ids.map(() => words.length - 1));
       if (unmarked.has(end) && context.length < room) {
