@@ -1,4 +1,5 @@
 import { sentenceStarts } from '../core/sentences.ts';
+import { lineStart } from '../core/text-blocks.ts';
 
 /**
  * What a grounded answer cites: the sentence of the stored passage that holds the answer's span, with the
@@ -17,7 +18,7 @@ export function sentenceAround(text: string, start: number, end: number): { star
   let lo = Math.max(0, ...starts.filter((s) => s <= start));
   let hi = Math.min(text.length, ...starts.filter((s) => s >= end));
   if (hi - lo > MAX_CITATION_CHARS) {
-    lo = Math.max(lo, text.lastIndexOf('\n', start - 1) + 1);
+    lo = Math.max(lo, lineStart(text, start));
     const lineEnd = text.indexOf('\n', end);
     hi = Math.min(hi, lineEnd < 0 ? text.length : lineEnd);
   }

@@ -1,5 +1,5 @@
 import { sentenceStarts } from '../core/sentences.ts';
-import { BLOCK_LINE, HEADING, LIST_ITEM } from '../core/text-blocks.ts';
+import { BLOCK_LINE, HEADING, lineStart, LIST_ITEM } from '../core/text-blocks.ts';
 
 /**
  * BERT's pre-tokenizer: a word is a run of characters that are neither whitespace nor punctuation (Unicode
@@ -89,11 +89,6 @@ function matchesAt(re: RegExp, text: string, at: number): boolean {
 /** Whether word `w` lies in the opening the sticky `re` matches at the start of its line (a heading's marks, a list item's marker). */
 function opens(re: RegExp, text: string, w: Word): boolean {
   return matchesAt(re, text, lineStart(text, w.start)) && w.start < re.lastIndex;
-}
-
-/** Where the line holding offset `at` starts. */
-function lineStart(text: string, at: number): number {
-  return text.lastIndexOf('\n', at - 1) + 1;
 }
 
 /** counts[k]: how many of the first k flags are set. */

@@ -1,4 +1,4 @@
-import { BLOCK_LINE, FIELD, HEADING, LIST_ITEM } from './text-blocks.ts';
+import { BLOCK_LINE, FIELD, HEADING, lineStart, LIST_ITEM, TABLE_ROW } from './text-blocks.ts';
 
 /**
  * Where a text's sentences begin and end: a grounded answer cites its sentence (answer/citation.ts), and
@@ -19,7 +19,7 @@ const BOUNDARY = new RegExp(String.raw`([.!?]["'”’)\]]*)\s+(?=[*_]*[\p{Lu}\p
 const HEADING_START = new RegExp(`^${HEADING}`);
 const LIST_ITEM_LINE = new RegExp(`^${LIST_ITEM}`);
 const FIELD_LINE = new RegExp(`^${FIELD}`, 'u');
-const TABLE_ROW_LINE = /^[ \t]*\|/;
+const TABLE_ROW_LINE = new RegExp(`^${TABLE_ROW}`);
 
 /** The word that ends just before `end` (the characters back to the last space). */
 function wordBefore(text: string, end: number): string {
@@ -37,7 +37,7 @@ export function sentenceStarts(text: string): number[] {
       // initials ("J.", "U.S.") and titles are not a sentence's end
       if (/^(?:\p{L}\.)*\p{L}$/u.test(word) || ABBREVIATIONS.has(word)) continue;
     }
-    if (m[2] !== undefined && !HEADING_START.test(text.slice(text.lastIndexOf('\n', m.index! - 1) + 1, m.index))) continue;
+    if (m[2] !== undefined && !HEADING_START.test(text.slice(lineStart(text, m.index!), m.index))) continue;
     starts.push(m.index! + m[0].length);
   }
   return starts;
@@ -70,7 +70,7 @@ export function sentencesToEmbed(text: string): { start: number; end: number }[]
 export function unmarkedEnds(text: string): number[] {
   return sentenceStarts(text).flatMap((start) => {
     const end = text.slice(0, start).trimEnd().length;
-    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+    const line = text.slice(lineStart(text, end), end);
     return TABLE_ROW_LINE.test(line) || ((LIST_ITEM_LINE.test(line) || FIELD_LINE.test(line)) && /[\p{L}\p{N}]$/u.test(line)) ? [end] : [];
   });
 }

@@ -1,6 +1,12 @@
 /** A heading line's opening ("# ", "## "), as a regular expression's source: "#1" or "#tag" opens none. */
 export const HEADING = String.raw`[ \t]*#+[ \t]`;
 
+/** A list item's opening ("- ", "* ", "+ ", "• ", "1. ", "1) "), as a regular expression's source. */
+export const LIST_ITEM = String.raw`[ \t]*(?:[-*+•]|\d+[.)])[ \t]`;
+
+/** A table row's opening (a Markdown pipe row: "| Saturday | 10:00-14:00 |"), as a regular expression's source. */
+export const TABLE_ROW = String.raw`[ \t]*\|`;
+
 /**
  * A field's line, as a regular expression's source (unicode): a key of at most three words, a colon and a
  * space, then its value ("Status: Open", "Reported by: Acme", "Release date: 15 January 2027"); the key
@@ -16,7 +22,9 @@ export const FIELD = String.raw`[ \t]*(?:\*\*|__)?\p{L}[\p{L}\p{N}'’&/().-]*(?
  * (core/sentences.ts: citations, the similarity gate, the reader's spans) end a unit before such a line, and
  * after a heading's (HEADING).
  */
-export const BLOCK_LINE = String.raw`(?:[ \t]*(?:(?:[-*+•>]|#+|\d+[.)])[ \t]|\|)|(?<=(?:^|\n)${FIELD}[^\n]*\n)${FIELD})`;
+export const BLOCK_LINE = String.raw`(?:${LIST_ITEM}|${HEADING}|[ \t]*>[ \t]|${TABLE_ROW}|(?<=(?:^|\n)${FIELD}[^\n]*\n)${FIELD})`;
 
-/** A list item's opening ("- ", "* ", "+ ", "• ", "1. ", "1) "), as a regular expression's source. */
-export const LIST_ITEM = String.raw`[ \t]*(?:[-*+•]|\d+[.)])[ \t]`;
+/** Where the line holding offset `at` starts. */
+export function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FIELD } from '../core/text-blocks.ts';
 import { extractDocuments } from '../loader/extract.ts';
 
 const USAGE = `node --import tsx eval/html-set.ts IN.jsonl OUT.jsonl
@@ -13,7 +14,7 @@ measures answers from HTML pages. Prints how many gold answers the loader's text
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cells = (row: string) => row.trim().replace(/^\||\|$/g, '').split('|').map((c) => escape(c.trim()));
-const FIELD = /^\p{L}[^:\n]{0,40}: \S/u;
+const FIELD_LINE = new RegExp(`^${FIELD}`, 'u');
 
 /** One Markdown block (text between blank lines) as HTML. */
 function blockHtml(block: string): string {
@@ -28,7 +29,7 @@ function blockHtml(block: string): string {
   }
   if (lines.every((l) => /^- /.test(l))) return `<ul>${lines.map((l) => `<li>${escape(l.slice(2))}</li>`).join('')}</ul>`;
   if (lines.every((l) => /^\d+\. /.test(l))) return `<ol>${lines.map((l) => `<li>${escape(l.replace(/^\d+\. /, ''))}</li>`).join('')}</ol>`;
-  if (lines.length > 1 && lines.every((l) => FIELD.test(l))) {
+  if (lines.length > 1 && lines.every((l) => FIELD_LINE.test(l))) {
     return `<dl>${lines.map((l) => l.split(/: (.*)/s)).map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>`;
   }
   return `<p>${escape(block)}</p>`;
