@@ -82,7 +82,6 @@ export class SqliteStore implements MemoryStore {
     return rows.length;
   }
 
-  /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
   /**
    * Passages by id after `afterId`, each with the bytes of its stored sentence embeddings (null: never
    * embedded, a bank made before they were stored): what reindex checks against the sentences it finds now.
@@ -100,6 +99,7 @@ export class SqliteStore implements MemoryStore {
     this.db.prepare('UPDATE passages SET sentence_embeddings = ? WHERE id = ?').run(float32ToBlob(sentenceEmbeddings), id);
   }
 
+  /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
   replaceMemory(id: number, modulation: Float32Array, embedding: Float32Array): void {
     this.db.prepare('UPDATE passages SET codec = ?, modulation = ?, embedding = ?, memory_format = ? WHERE id = ?')
       .run(this.codec, encodeModulation(modulation, this.codec), float32ToBlob(embedding), this.memoryFormat, id);
