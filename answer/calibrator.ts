@@ -142,25 +142,12 @@ export class Calibrator {
     return this.file.modes[key]?.threshold ?? null;
   }
 
-  /** The log-odds that the answer is right (what `probability` squashes); null for a mode without a fit. */
-  logOdds(key: string, signals: AnswerSignals): number | null {
+  /** The probability that the answer is right; null for a mode without a fit. */
+  probability(key: string, signals: AnswerSignals): number | null {
     const m = this.file.modes[key];
     if (!m) return null;
     const values = featureValues(signals);
-    return m.features.reduce((s, f, i) => s + m.coef[i] * ((values[f] - m.mean[i]) / m.std[i]), m.intercept);
+    const z = m.features.reduce((s, f, i) => s + m.coef[i] * ((values[f] - m.mean[i]) / m.std[i]), m.intercept);
+    return 1 / (1 + Math.exp(-z));
   }
-
-  /** The probability that the answer is right; null for a mode without a fit. */
-  probability(key: string, signals: AnswerSignals): number | null {
-    const z = this.logOdds(key, signals);
-    return z === null ? null : 1 / (1 + Math.exp(-z));
-  }
-}
-
-/**
- * A mode's fit with its log-odds z read as scale * z + offset: the same features and their relative weights,
- * refitted to another kind of documents (`npm run calibrate -- --adapt`).
- */
-export function rescaled(m: ModeCalibration, scale: number, offset: number): ModeCalibration {
-  return { ...m, coef: m.coef.map((c) => scale * c), intercept: scale * m.intercept + offset };
 }

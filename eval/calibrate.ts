@@ -2,18 +2,18 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURES, rescaled, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
+import { CALIBRATION_FILE, Calibrator, DEFAULT_FEATURES, FEATURES, featureValues, GROUNDED_FEATURES, READER_FEATURES, type CalibrationFile, type Feature } from '../answer/calibrator.ts';
 import { READER_FILE, readerSha256 } from '../answer/reader.ts';
 import { commandLine, gitRevision } from '../bench/report.ts';
 import { readSquad } from '../bench/squad.ts';
 import { note } from '../bench/progress.ts';
 import { configSchema } from '../server/index.ts';
-import { fitLogistic, rawWeights, sigmoid } from './logistic.ts';
+import { fitLogistic, sigmoid } from './logistic.ts';
 import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
 import { auroc, chooseThreshold, ece, gateNote, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
 
-const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--adapt] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check] [--no-install]
+const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check] [--no-install]
 
 Fits the calibrated confidence of every service mode answered in \`npm run eval\` runs (results/NAME/<mode>.jsonl[.gz], pooled):
 a logistic model of "F1 >= ${RIGHT_F1}" on the answerable questions, over --features (default ${DEFAULT_FEATURES.join(',')};
@@ -24,19 +24,13 @@ answerable questions answered and unanswerable ones abstained on). Run it on
 reserved training questions, never on validation. Writes --out (committed; scripts/setup.sh installs it
 into the bundle) and the bundle's own ${CALIBRATION_FILE}; --no-install writes --out only (a fit to read, not
 to answer with); --check fits and reports, and writes nothing (to compare feature sets). --gate: the similarity gate the thresholds are chosen under (default: ABSTAIN_BELOW's
-default; a service run with another ABSTAIN_BELOW wants thresholds chosen under it).
-
---adapt: fit the bundle's installed calibration to a deployment's own documents instead of fitting anew.
-Each mode keeps its features and their weights; only a scale and an offset of its log-odds are fitted on
---records (\`npm run eval\` on your documents and questions, SQuAD-format JSONL: a few dozen answerable
-questions, and some unanswerable ones, which choose each mode's threshold again; without them the
-installed threshold stays). results/README.md, "Confidence fitted to your documents".`;
+default; a service run with another ABSTAIN_BELOW wants thresholds chosen under it).`;
 
 function main() {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', multiple: true }, features: { type: 'string', multiple: true, default: [DEFAULT_FEATURES.join(',')] }, bundle: { type: 'string', default: 'bundles/default' },
-      modes: { type: 'string' }, adapt: { type: 'boolean', default: false }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, 'no-install': { type: 'boolean', default: false }, gate: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      modes: { type: 'string' }, out: { type: 'string', default: 'weights/calibration.json' }, check: { type: 'boolean', default: false }, 'no-install': { type: 'boolean', default: false }, gate: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.records?.length) {
@@ -49,8 +43,6 @@ function main() {
   const runs = values.records.map((r) => readRun(r.replace(/\.json$/, ''), manifest.bundle_id));
   const titleOf = new Map([...new Set(runs.map((run) => run.data))].flatMap((data) => readSquad(data).flatMap((p) => p.qas.map((q) => [q.id, p.title] as const))));
   const articleOf = (r: QuestionRecord) => titleOf.get(r.id) ?? '?';
-  const installed = values.adapt ? installedCalibration(values.bundle!, manifest.bundle_id) : null;
-  const adaptation: Record<string, { scale: number; offset: number }> = {};
   const file: CalibrationFile = {
     format: 'mac-calibration', version: 1, bundle_id: manifest.bundle_id, target: `token F1 >= ${RIGHT_F1} against the best gold answer`,
     fit: {
@@ -64,11 +56,6 @@ function main() {
       articles: {} as Record<string, Record<string, [number, number]>>,
       /** Out-of-fold figures on the fit questions (5 folds): what the fit promises before validation. */
       cross_validation: {} as Record<string, ReturnType<typeof crossValidate>>,
-      ...(installed && {
-        /** --adapt: the calibration adapted, and per mode the scale and offset of its log-odds. */
-        adapted_from: { sha256: installed.sha256, command: installed.file.fit.command, git: installed.file.fit.git, runs: installed.file.fit.runs },
-        adaptation,
-      }),
     },
     modes: {},
   };
@@ -85,18 +72,12 @@ function main() {
       note(`${mode}: skipped (${answerable.length} answerable questions with confidence recorded, too few or all alike to fit)`);
       continue;
     }
-    const adapting = installed?.file.modes[mode];
-    if (installed && !adapting) {
-      note(`${mode}: skipped (the installed calibration has no fit of it to adapt)`);
-      continue;
-    }
     const base = mode.startsWith('base');
-    const features = adapting?.features ?? featuresOf(mode).filter((f) => !(base && (f === 'similarity' || READER_FEATURES.includes(f))) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
+    const features = featuresOf(mode).filter((f) => !(base && (f === 'similarity' || READER_FEATURES.includes(f))) && !(GROUNDED_FEATURES.includes(f) && !mode.endsWith('+grounded')));
     const missing = missingSignals(features, answerable);
     if (missing.length) throw new Error(`${mode}: the features ${features.join(', ')} need answer logs that record ${missing.join(', ')} (answered since it was logged): rerun the evaluation`);
     if (features.some((f) => READER_FEATURES.includes(f))) file.reader_sha256 = fittedReader(values.bundle!, runs);
-    // Adapting, the one feature is the installed fit's log-odds; else the features themselves.
-    const rows = answerable.map((r) => (installed ? [installed.calibrator.logOdds(mode, signalsOf(r))!] : features.map((f) => featureValues(signalsOf(r))[f])));
+    const rows = answerable.map((r) => features.map((f) => featureValues(signalsOf(r))[f]));
     const labels = answerable.map((r) => Number(isRight(r.f1)));
     const fit = fitLogistic(rows, labels);
     const cv = crossValidate(rows, labels, answerable.map((r) => r.f1), answerable.map(articleOf));
@@ -104,18 +85,11 @@ function main() {
     const articles: Record<string, [number, number]> = {};
     for (const r of records) (articles[articleOf(r)] ??= [0, 0])[r.golds.length ? 0 : 1]++;
     (file.fit.articles as Record<string, object>)[mode] = articles;
-    const counts = { threshold: 0, n: answerable.length, positives: labels.filter(Boolean).length };
-    if (adapting) {
-      const { coef: [scale], intercept: offset } = rawWeights(fit);
-      file.modes[mode] = { ...rescaled(adapting, scale, offset), ...counts };
-      adaptation[mode] = { scale: Number(scale.toFixed(4)), offset: Number(offset.toFixed(4)) };
-    } else file.modes[mode] = { features, ...fit, ...counts };
+    file.modes[mode] = { features, ...fit, threshold: 0, n: answerable.length, positives: labels.filter(Boolean).length };
     const older = gateNote(records);
     if (older) note(`${mode}: ${older}; the threshold is chosen under that gate`);
     const scored = scoreRecords(new Calibrator(file), mode, records, gate)!;
-    const unanswerable = records.length > answerable.length;
-    if (adapting && !unanswerable) note(`${mode}: no unanswerable question in the records: the installed threshold (${adapting.threshold}) stays`);
-    file.modes[mode].threshold = adapting && !unanswerable ? adapting.threshold : Number(chooseThreshold(scored).toFixed(4));
+    file.modes[mode].threshold = Number(chooseThreshold(scored).toFixed(4));
     const s = selectiveSummary(scored, file.modes[mode].threshold);
     note(`${mode}: ${answerable.length} answerable (${file.modes[mode].positives} right), ${records.length - answerable.length} other, ${Object.keys(articles).length} articles; ` +
       `fit AUROC ${s.auroc}, ECE ${s.ece}; 5-fold AUROC ${cv.auroc}, ECE ${cv.ece} (${cv.random_splits.splits} random splits: ${cv.random_splits.auroc}, ${cv.random_splits.ece}); ` +
@@ -128,17 +102,6 @@ function main() {
   if (values['no-install']) return note(`wrote ${values.out} (--no-install: ${join(values.bundle!, CALIBRATION_FILE)} left as it is)`);
   copyFileSync(values.out!, join(values.bundle!, CALIBRATION_FILE));
   note(`wrote ${values.out} and ${join(values.bundle!, CALIBRATION_FILE)}`);
-}
-
-/** --adapt: the bundle's calibration, which must be a fit of its own (adapting an adapted one would compound). */
-function installedCalibration(bundle: string, bundleId: string) {
-  const calibrator = Calibrator.load(bundle, bundleId, readerSha256(bundle));
-  if (!calibrator) throw new Error(`--adapt: ${join(bundle, CALIBRATION_FILE)} is missing: run \`npm run setup\`, which installs the bundle's calibration`);
-  if (calibrator.file.fit.adapted_from) {
-    throw new Error(`--adapt: ${join(bundle, CALIBRATION_FILE)} is already adapted: restore the fitted one first (\`git checkout weights/calibration.json && npm run setup\`)`);
-  }
-  const sha256 = createHash('sha256').update(readFileSync(join(bundle, CALIBRATION_FILE))).digest('hex');
-  return { calibrator, file: calibrator.file, sha256 };
 }
 
 /** `--features a,b` (every mode) and `--features MODE=a,b` (that mode's): a mode's feature list. */

@@ -35,12 +35,6 @@ export function fitLogistic(rows: number[][], labels: number[], l2 = 1, iteratio
 }
 
 export const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
-/** A fit's weights on the raw (unstandardised) features, and its intercept there. */
-export function rawWeights(fit: LogisticFit): { coef: number[]; intercept: number } {
-  const coef = fit.coef.map((c, j) => c / fit.std[j]);
-  return { coef, intercept: fit.intercept - coef.reduce((t, c, j) => t + c * fit.mean[j], 0) };
-}
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 /** Gaussian elimination with partial pivoting: a x = b. */
