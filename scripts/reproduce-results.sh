@@ -369,6 +369,19 @@ done
 # (eval-html-*-before: the same with the loader at 2e5c3c0)
 run npm run eval -- --data eval/structured-unanswerable/documents.jsonl --out results/eval-structured-unanswerable --limit 46 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-structured-unanswerable-before: the same at ab90706)
+# Confidence on hand-written documents (49th session; docs/experiments.md): the reserved fit set, and the
+# installed calibration and two refits (results/calibration-documents/, made at c7f9cb1) scored on the sets.
+run npm run eval -- --data eval/calibration-fit/documents.jsonl --out results/eval-calibration-fit --limit 192 --modes mac,mac+grounded,rag+grounded,hybrid+grounded --threads 2
+hand="--records results/eval-gate-product --records results/eval-lists --records results/eval-tables --records results/eval-fields --records results/eval-structured-unanswerable"
+for cal in weights/calibration.json results/calibration-documents/adapted.json results/calibration-documents/pooled.json; do
+  run npm run eval:calibration -- --calibration $cal $hand --modes rag+grounded,hybrid+grounded
+  run npm run eval:calibration -- --calibration $cal --records results/eval-sentence-span-squad-1.1-validation --modes rag+grounded,hybrid+grounded
+  run npm run eval:calibration -- --calibration $cal --records results/eval-sentence-span-squad-2.0-validation --modes rag+grounded,hybrid+grounded
+done
+for t in 0.5 0.3; do
+  run npm run eval:calibration -- --calibration weights/calibration.json $hand --modes rag+grounded,hybrid+grounded --threshold $t
+  run npm run eval:calibration -- --calibration weights/calibration.json --records results/eval-calibration-fit --modes rag+grounded,hybrid+grounded --threshold $t
+done
 run npm run eval:conflicts -- --out results/conflicts --threads 2
 run npm run eval:conflicts -- --out results/conflicts-newer --on-conflict newer --threads 2
 run npm run eval:conflicts -- --out results/conflicts-undated --undated --threads 2
