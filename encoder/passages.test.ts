@@ -36,6 +36,19 @@ describe('splitPassages', () => {
     expect(parts.join(' ')).toBe(text);
   });
 
+  it('packs a long run of words (a table\'s text, a log) with a few counts per passage, not one per word', () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `w${i}`).join(' ');
+    let counted = 0;
+    const counting = (s: string) => ((counted += s.length), words(s));
+    const parts = splitPassages(text, counting, 66);
+    // 30,000 words: 468 passages of 64 and one of 48
+    expect(parts.slice(0, -1).every((p) => words(p) === 64)).toBe(true);
+    expect(words(parts.at(-1)!)).toBe(48);
+    expect(parts.join(' ')).toBe(text);
+    // a count per word read each passage's text again for every word it took: about 64 / 2 times the text
+    expect(counted).toBeLessThan(20 * text.length);
+  });
+
   it("ends units at blocks, headings and table rows, and keeps the text's line breaks", () => {
     const text = '## Hours\nOpen daily\nfrom nine\n\n| day | open |\n| Sunday | closed |\n- bring a card\n- no food';
     // a budget of five words: each block on its own, the wrapped line read through

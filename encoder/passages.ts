@@ -9,9 +9,10 @@ export function splitForEncoder(text: string, encoder: Pick<Encoder, 'countToken
 /**
  * Where a unit of a paragraph ends: after . ! ? and the spaces that follow; before a list item, a heading,
  * a table row or a field line after another; after a heading line. Any other line break is a wrapped line,
- * read through.
+ * read through. (The heading's look back starts at the line break: one that started at every character
+ * read its whole line back from each, and a page with long lines took minutes to split.)
  */
-const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n(?=${BLOCK_LINE})\s*|(?<=^${HEADING}[^\n]*)\n\s*`, 'gmu');
+const UNIT_END = new RegExp(String.raw`(?<=[.!?])\s+|\n(?=${BLOCK_LINE})\s*|\n(?<=^${HEADING}[^\n]*\n)\s*`, 'gmu');
 
 interface Range {
   start: number;
@@ -39,18 +40,21 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     current = null;
   };
   /**
-   * Packs `parts` after the passage being built. A part that fits no passage is cut into the pieces of
-   * `cuts[0]` (its lines, then their words), packed the same way; one that cannot be cut is kept whole.
+   * Packs `parts` after the passage being built, each passage taking as many whole parts as fit. A part
+   * that fits no passage is cut into the pieces of `cuts[0]` (its lines, then their words), packed the same
+   * way; one that cannot be cut is kept whole.
    */
   const pack = (parts: Range[], cuts: RegExp[]) => {
-    for (const part of parts) {
-      if (current && fits({ start: current.start, end: part.end })) {
-        current = { start: current.start, end: part.end };
+    for (let i = 0; i < parts.length; i++) {
+      if (current && fits({ start: current.start, end: parts[i].end })) {
+        const from: number = current.start;
+        i = lastFitting(parts, i, (j) => fits({ start: from, end: parts[j].end }));
+        current = { start: from, end: parts[i].end };
         continue;
       }
       close();
-      if (fits(part) || !cuts.length) current = part;
-      else pack(pieces(text, part, cuts[0]), cuts.slice(1));
+      if (fits(parts[i]) || !cuts.length) current = parts[i];
+      else pack(pieces(text, parts[i], cuts[0]), cuts.slice(1));
     }
   };
   for (const paragraph of pieces(text, { start: 0, end: text.length }, PARAGRAPH_BODY)) {
@@ -69,6 +73,27 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
   }
   close();
   return passages.map((r) => text.slice(r.start, r.end));
+}
+
+/**
+ * The last part a passage can run to, given that it can run to part `i`: what fits stops fitting once, as a
+ * passage only grows, so the answer is found by doubling steps, then halving them. A part at a time, a
+ * paragraph of words with no sentence end (a table's text, a log) took one count of the passage per word.
+ */
+function lastFitting(parts: Range[], i: number, fitsTo: (j: number) => boolean): number {
+  let fit = i;
+  let step = 1;
+  while (fit + step < parts.length && fitsTo(fit + step)) {
+    fit += step;
+    step *= 2;
+  }
+  let over = Math.min(fit + step, parts.length); // the first part known not to fit (or past the end)
+  while (over - fit > 1) {
+    const mid = (fit + over) >> 1;
+    if (fitsTo(mid)) fit = mid;
+    else over = mid;
+  }
+  return fit;
 }
 
 /** Below this many encoder tokens a passage is a heading or a dateline, and the next paragraph joins it. */
