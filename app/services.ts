@@ -12,5 +12,7 @@ export interface Services {
   settings: { auth: AuthConfig; maxBodyBytes: number; slaSeconds: number };
   /** Where webhook signatures are remembered; one process's memory when absent. */
   replay?: ReplayGuard;
+  /** A web page's text (core/html-text.ts), off the request thread where the runtime has threads; inline when absent. */
+  htmlToText?: (html: string) => Promise<string>;
   readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }

@@ -10,6 +10,7 @@ import { lockDataDir, openIndex, saveSnapshot, SqliteStore, type DataLock, type 
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
+import { HtmlThread } from './html-thread.ts';
 import { inferenceRoutes } from './inference.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { localAnswers, localDocuments, localFreshness } from './ports.ts';
@@ -125,6 +126,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
       snapshot();
     }, 1000);
   };
+  const html = await HtmlThread.start();
   // An inference server behind a Worker edge accepts the shared secret as an API key as well.
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
@@ -133,14 +135,16 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
     freshness: localFreshness(store),
     metrics, bundleId: manifest.bundle_id,
     replay: { firstUse: async (signature, expiresAt, now) => store.firstUseOfSignature(signature, expiresAt, now) },
+    htmlToText: (page) => html.toText(page),
     settings: {
       auth: { apiKeys, webhookSecrets: config.WEBHOOK_SECRETS, toleranceSeconds: config.WEBHOOK_TOLERANCE_S },
       maxBodyBytes: config.MAX_BODY_BYTES, slaSeconds: config.FRESHNESS_SLA_S,
     },
     readiness: async () => ({
-      ready: !closed && !lm.exited && !reader?.exited,
+      ready: !closed && !lm.exited && !reader?.exited && !html.exited,
       checks: {
         bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok', lm: lm.exited ? `thread ${lm.exited}` : 'ok',
+        html: html.exited ? `thread ${html.exited}` : 'ok',
         ...(reader ? { reader: reader.exited ? `thread ${reader.exited}` : 'ok' } : {}),
       },
     }),
@@ -195,6 +199,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
       store.close();
       await bundle.close();
       await reader?.close();
+      await html.close();
       lock.release();
     },
   };

@@ -42,15 +42,18 @@ export function documentRoutes(s: Services) {
       // Each document of a batch stands alone: the valid ones are queued, the others answered with their error.
       const entries: Entry[] = [];
       const seen = new Set<string>();
+      const parsedItems = items.map((item) => documentSchema.safeParse(item));
+      const toText = s.htmlToText ?? (async (html: string) => htmlToText(html));
+      const pages = await Promise.all(parsedItems.map((p) => (p.success && p.data.format === 'html' ? toText(p.data.text) : null)));
       items.forEach((item, index) => {
-        const parsed = documentSchema.safeParse(item);
+        const parsed = parsedItems[index];
         if (!parsed.success) {
           const message = parsed.error.issues.map((i) => `documents[${index}]${i.path.length ? '.' : ''}${issuePath(i.path)}: ${i.message}`).join('; ');
           const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : null;
           entries.push({ index, id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message } });
           return;
         }
-        if (parsed.data.format === 'html') parsed.data.text = htmlToText(parsed.data.text);
+        if (pages[index] !== null) parsed.data.text = pages[index];
         if (!parsed.data.text) {
           entries.push({ index, id: parsed.data.id, outcome: 'rejected', error: { code: ErrorCode.validationFailed, message: `documents[${index}].text: the HTML holds no text` } });
         } else if (!inScope(collectionOf(toDocumentInput(parsed.data)), scope)) {
