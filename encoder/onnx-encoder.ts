@@ -1,6 +1,7 @@
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
 import { sentencesToEmbed } from '../core/sentences.ts';
 import { KvMemoryEncoder } from './kv-memory.ts';
+import { splitForEncoder } from './passages.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
 
 
@@ -23,6 +24,10 @@ export class OnnxEncoder implements Encoder {
 
   countTokens(text: string): number {
     return this.bundle.encoderTokenizer.encode(text, false).length;
+  }
+
+  async splitDocuments(texts: string[]): Promise<string[][]> {
+    return texts.map((text) => splitForEncoder(text, this));
   }
 
   private tokenize(text: string, limit: number): number[] {

@@ -15,6 +15,8 @@ export interface Encoder {
   readonly dim: number;
   readonly maxPassageTokens: number;
   countTokens(text: string): number;
+  /** Each document's passages as this encoder takes them (encoder/passages.ts): what the ingestion worker encodes. */
+  splitDocuments(texts: string[]): Promise<string[][]>;
   encodePassages(texts: string[]): Promise<EncodedPassage[]>;
   encodeQuestion(text: string): Promise<EncodedQuestion>;
 }

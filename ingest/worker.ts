@@ -1,4 +1,4 @@
-import { splitForEncoder, type Encoder } from '../encoder/index.ts';
+import type { Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
 /** Where a worker round spends its time; `encode` is the forward passes that make embeddings and memories. */
@@ -114,12 +114,14 @@ export class IngestWorker {
         stages[stage] += performance.now() - t0;
       }
     };
-    const split = timed('split', () => jobs.map((job) => splitForEncoder(job.text, encoder)));
-    let encoded;
+    let split, encoded;
     try {
       const t0 = performance.now();
+      split = await encoder.splitDocuments(jobs.map((job) => job.text));
+      const t1 = performance.now();
       encoded = await encoder.encodePassages(split.flat());
-      stages.encode += performance.now() - t0;
+      stages.split += t1 - t0;
+      stages.encode += performance.now() - t1;
     } catch (err) {
       for (const job of jobs) this.fail(job, err as Error);
       return jobs.length;
