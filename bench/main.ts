@@ -4,6 +4,7 @@ import { loadBundle } from '../bundle/index.ts';
 import { OnnxEncoder } from '../encoder/index.ts';
 import { parseArgs } from 'node:util';
 import { runAnswer } from './answer.ts';
+import { runBigDocuments } from './big-documents.ts';
 import { runDecode } from './decode.ts';
 import { runIngest } from './ingest.ts';
 import { runLoadSection } from './load.ts';
@@ -16,16 +17,16 @@ import { runScale, type ScaleData } from './scale.ts';
 import { ingestAll, startBenchService, type BenchService, type IngestRun } from './service.ts';
 import { firstQuestions, readSquad, toDocument } from './squad.ts';
 
-const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load,prompt-cache,spin]
+const USAGE = `npm run bench -- --out FILE.json [--bundle DIR] [--sections answer,decode,ingest,memory,scale,load,prompt-cache,spin,big-documents]
                  [--questions N] [--scale-n N] [--scale-data fitted|uniform] [--scale-fit FILE.jsonl]
                  [--load-seconds S] [--threads N] [--squad FILE.jsonl]
 Writes FILE.json and FILE.md after every section, so a stopped run keeps the sections it finished.`;
-const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load', 'prompt-cache', 'spin'] as const;
+const SECTIONS = ['answer', 'decode', 'ingest', 'memory', 'scale', 'load', 'prompt-cache', 'spin', 'big-documents'] as const;
 type SectionName = (typeof SECTIONS)[number];
 /** The sections on one service whose memory holds every SQuAD paragraph (the answer section's). */
 const SQUAD_SECTIONS: SectionName[] = ['answer', 'load', 'prompt-cache', 'spin'];
 // the sections sharing the SQuAD service run first, one after another; scale is the heaviest, so it runs last.
-const RUN_ORDER: SectionName[] = [...SQUAD_SECTIONS, 'decode', 'ingest', 'memory', 'scale'];
+const RUN_ORDER: SectionName[] = [...SQUAD_SECTIONS, 'decode', 'ingest', 'memory', 'big-documents', 'scale'];
 
 const { values: args } = parseArgs({
   options: {
@@ -128,6 +129,7 @@ const run: Record<SectionName, () => Promise<Section>> = {
   decode: () => runDecode(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   ingest: () => runIngest(bundleDir, paragraphs, positiveInt('threads', args.threads!)),
   memory: () => runMemory(bundleDir, paragraphs),
+  'big-documents': () => runBigDocuments(bundleDir, paragraphs),
   scale: async () => runScale(scaleN, scaleData === 'uniform' ? { kind: 'uniform' } : await realEmbeddings(args['scale-fit']!)),
 };
 
