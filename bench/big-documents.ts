@@ -34,7 +34,8 @@ export async function runBigDocuments(bundleDir: string, paragraphs: SquadParagr
       await server.close();
     }
   }
-  const worst = Math.max(...runs.map((r) => r.healthz_p99_ms ?? Infinity));
+  // One long hold is one slow poll among thousands: the longest wait is the figure, not a percentile.
+  const worst = Math.max(...runs.map((r) => r.healthz_max_ms));
   return {
     name: 'big-documents',
     data: { documents: DOCUMENTS, document_chars: DOCUMENT_CHARS, poll_ms: POLL_MS, window_ms: WINDOW_MS, runs },
@@ -43,7 +44,7 @@ export async function runBigDocuments(bundleDir: string, paragraphs: SquadParagr
       columns: ['batch', 'POST status', 'POST ms', '/healthz p50 ms', '/healthz p99 ms', '/healthz max ms', 'polls'],
       rows: runs.map((r) => [r.label, r.status, r.post_ms, r.healthz_p50_ms, r.healthz_p99_ms, r.healthz_max_ms, r.polls]),
     }],
-    targets: [{ name: 'GET /healthz p99 while a large batch is split and converted, worst batch (ms)', value: worst, target: '< 100', met: worst < 100 }],
+    targets: [{ name: 'GET /healthz longest wait while a large batch is converted and split, worst batch (ms)', value: worst, target: '< 100', met: worst < 100 }],
     notes: ['Splitting (encoder/passages.ts) runs on the encoding thread and HTML conversion on its own thread (docs/architecture.md, "Threads").'],
   };
 }
@@ -69,7 +70,7 @@ async function window(url: string, documents: object[]) {
   await poll;
   return {
     status: res.status, post_ms: round(postMs, 1), polls: latencies.length,
-    healthz_p50_ms: round(percentile(latencies, 0.5), 1), healthz_p99_ms: round(percentile(latencies, 0.99), 1), healthz_max_ms: round(Math.max(...latencies), 1),
+    healthz_p50_ms: round(percentile(latencies, 0.5), 1), healthz_p99_ms: round(percentile(latencies, 0.99), 1), healthz_max_ms: round(Math.max(...latencies), 1)!,
   };
 }
 
