@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { splitPassages } from '../encoder/passages.ts';
+import { machine } from './report.ts';
+
+/**
+ * Passage splitting (encoder/passages.ts) over 800 texts, timed, with a hash of every passage: what a
+ * change to the splitting rules must leave as it is (the hash) or make faster (the time). The texts: SQuAD
+ * 1.1 and 2.0 validation paragraphs, every hand-written set, SQuAD 1.1 validation's articles joined three
+ * ways (blank lines, line breaks, one line), the README and the first 200,000 characters of
+ * docs/experiments.md; budgets of 64 and 256 tokens, a token being a word.
+ *
+ *   node --import tsx bench/split.ts [SQUAD_DIR]
+ */
+const squad = process.argv[2] ?? '../shared/data/squad';
+const files = [`${squad}/squad-1.1-validation.jsonl`, `${squad}/squad-2.0-validation.jsonl`,
+  ...readdirSync('eval', { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(`eval/${d.name}`).filter((f) => f.endsWith('.jsonl')).map((f) => `eval/${d.name}/${f}`))];
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const texts: string[] = files.flatMap((f) => lines(f).map((p) => p.context).filter((c): c is string => typeof c === 'string'));
+const articles = new Map<string, string[]>();
+for (const p of lines(files[0])) articles.set(p.title, [...(articles.get(p.title) ?? []), p.context]);
+for (const paragraphs of articles.values()) texts.push(paragraphs.join('\n\n'), paragraphs.join('\n'), paragraphs.join(' '));
+texts.push(readFileSync('README.md', 'utf8'), readFileSync('docs/experiments.md', 'utf8').slice(0, 200_000));
+
+const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+const hash = createHash('sha256');
+const t0 = performance.now();
+for (const text of texts) for (const budget of [64, 256]) hash.update(JSON.stringify(splitPassages(text, words, budget)));
+const ms = performance.now() - t0;
+const m = machine();
+console.log(`${texts.length} texts (${(texts.reduce((s, t) => s + t.length, 0) / 1e6).toFixed(1)} M characters): ${ms.toFixed(0)} ms, passages sha256 ${hash.digest('hex').slice(0, 16)}; ${m.cpu}, ${m.cores} cores`);
