@@ -49,6 +49,22 @@ describe('splitPassages', () => {
     expect(counted).toBeLessThan(20 * text.length);
   });
 
+  it('cuts a word no passage holds into pieces of characters: a blob read as one token, text without spaces', () => {
+    // an encoder reads a blob it cannot split as one unknown token: the characters bound it, 62 x 8 per passage
+    const blob = 'QUJD'.repeat(5_000);
+    const parts = splitPassages(`Attached:\n\n${blob}`, words, 64);
+    expect(parts[0]).toBe('Attached:');
+    expect(parts.length).toBeGreaterThan(blob.length / (62 * 8));
+    expect(parts.every((p) => p.length <= 62 * 8)).toBe(true);
+    expect(parts.slice(1).join('')).toBe(blob);
+    // Chinese is written without spaces: one token per character here, each passage within the budget
+    const chinese = '港口图书馆于二零二六年三月开放'.repeat(100);
+    const perCharacter = (s: string) => [...s.replace(/\s/g, '')].length;
+    const pieces = splitPassages(chinese, perCharacter, 64);
+    expect(pieces.every((p) => perCharacter(p) <= 62)).toBe(true);
+    expect(pieces.join('')).toBe(chinese);
+  });
+
   it("ends units at blocks, headings and table rows, and keeps the text's line breaks", () => {
     const text = '## Hours\nOpen daily\nfrom nine\n\n| day | open |\n| Sunday | closed |\n- bring a card\n- no food';
     // a budget of five words: each block on its own, the wrapped line read through

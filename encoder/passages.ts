@@ -26,13 +26,17 @@ interface Range {
  * shorter than `JOIN_BELOW` tokens (a heading, a dateline) takes the next paragraph in, where both fit. A
  * paragraph longer than a passage is cut into its units (sentences, and the blocks, list items, headings and
  * table rows of structured text), packed greedily; a unit still too long is cut at its line breaks, then
- * between words. A passage is a slice of the text, its line breaks kept, so a citation into it can follow
- * the document's lines (answer/citation.ts). Measured against packing across paragraphs:
- * docs/experiments.md, "Whole articles as documents".
+ * between words, and a word no passage holds (a blob, text written without spaces) into pieces of
+ * characters. A passage is a slice of the text, its line breaks kept, so a citation into it can follow the
+ * document's lines (answer/citation.ts). Measured against packing across paragraphs: docs/experiments.md,
+ * "Whole articles as documents".
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
-  const fits = (r: Range) => countTokens(text.slice(r.start, r.end)) <= budget;
+  const fits = (r: Range) => r.end - r.start <= budget * MAX_CHARS_PER_TOKEN && countTokens(text.slice(r.start, r.end)) <= budget;
+  // The last cut, for a word no passage holds (a blob, or text written without spaces): pieces of `budget`
+  // characters, each a passage's worth of tokens at most (a token holds a character at least).
+  const characters = new RegExp(String.raw`[\s\S]{1,${budget}}`, 'gu');
   const passages: Range[] = [];
   let current: Range | null = null;
   const close = () => {
@@ -67,7 +71,7 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     close();
     if (fits(paragraph)) current = paragraph;
     else {
-      pack(units(text, paragraph), [/[^\n]+/g, /\S+/g]);
+      pack(units(text, paragraph), [/[^\n]+/g, /\S+/g, characters]);
       close();
     }
   }
@@ -95,6 +99,15 @@ function lastFitting(parts: Range[], i: number, fitsTo: (j: number) => boolean):
   }
   return fit;
 }
+
+/**
+ * A passage holds at most this many characters per token of its budget. The encoder reads a word it cannot
+ * split (a base64 blob, a run of one letter) as one unknown token, so such a word fitted any passage, and its
+ * memory, read by the LM token by token, overflowed the LM's window: 190,000 characters of base64 made 23,758
+ * LM tokens, and the ingestion of every document in its batch failed. Prose averages about five characters per
+ * token; eight never binds on it (bench/split.ts with the bundle's tokens: the same passages).
+ */
+const MAX_CHARS_PER_TOKEN = 8;
 
 /** Below this many encoder tokens a passage is a heading or a dateline, and the next paragraph joins it. */
 const JOIN_BELOW = 32;

@@ -1,4 +1,4 @@
-import type { Encoder } from '../encoder/index.ts';
+import type { EncodedPassage, Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
 /** Where a worker round spends its time; `encode` is the forward passes that make embeddings and memories. */
@@ -114,22 +114,25 @@ export class IngestWorker {
         stages[stage] += performance.now() - t0;
       }
     };
-    let split, encoded;
+    let split: string[][];
+    const t0 = performance.now();
     try {
-      const t0 = performance.now();
       split = await encoder.splitDocuments(jobs.map((job) => job.text));
-      const t1 = performance.now();
-      encoded = await encoder.encodePassages(split.flat());
-      stages.split += t1 - t0;
-      stages.encode += performance.now() - t1;
     } catch (err) {
       for (const job of jobs) this.fail(job, err as Error);
       return jobs.length;
     }
-    let offset = 0;
+    const t1 = performance.now();
+    stages.split += t1 - t0;
+    const encoded = await this.encodeEach(split);
+    stages.encode += performance.now() - t1;
     for (const [i, job] of jobs.entries()) {
-      const passages: NewPassage[] = split[i].map((text, j) => ({ text, ...encoded[offset + j] }));
-      offset += split[i].length;
+      const result = encoded[i];
+      if (result instanceof Error) {
+        this.fail(job, result);
+        continue;
+      }
+      const passages: NewPassage[] = split[i].map((text, j) => ({ text, ...result[j] }));
       try {
         const done = timed('store', () => store.completeJob(job, passages, Date.now()));
         // SQLite first, index second: a crash in between is repaired by catch-up at start-up.
@@ -145,6 +148,23 @@ export class IngestWorker {
     }
     for (const [stage, ms] of Object.entries(stages)) this.options.onStage?.(stage as IngestStage, ms / 1000);
     return jobs.length;
+  }
+
+  /**
+   * Each document's encoded passages, in one call for the round; where that fails (one passage the models
+   * refuse), each document alone, so that only the document at fault fails, not the others of its round.
+   */
+  private async encodeEach(split: string[][]): Promise<(EncodedPassage[] | Error)[]> {
+    const { encoder } = this.deps;
+    try {
+      const all = await encoder.encodePassages(split.flat());
+      let offset = 0;
+      return split.map((passages) => all.slice(offset, (offset += passages.length)));
+    } catch {
+      const each: (EncodedPassage[] | Error)[] = [];
+      for (const passages of split) each.push(await encoder.encodePassages(passages).catch((err: Error) => err));
+      return each;
+    }
   }
 
   private fail(job: Job, error: Error): void {
