@@ -509,7 +509,7 @@ run npm run bench -- --out results/bench-answer-mac-reader.json --sections answe
 run npm run bench -- --out results/bench-spin.json --sections spin
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
 run npm run bench -- --out results/bench-big-documents.json --sections big-documents   # before: in a worktree of c60b666 with bench/big-documents.ts and bench/main.ts of 5d4d6fe
-run node --import tsx bench/split.ts
+run node --import tsx bench/split.ts "$data" bundles/default
 # The LM head over the last position only gives the same answers (results/head-quality/README.md: set
 # beside results/eval-squad-1.1-validation and results/eval-layout-squad-1.1-validation).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/eval-check/all500 --limit 500 \
