@@ -74,9 +74,12 @@ export class ModelThread {
     }).finally(() => opts.signal?.removeEventListener('abort', cancel));
   }
 
+  /** Stops the thread: calls in flight fail, and later calls are refused (they would wait forever). */
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
+    this.exited ??= 'was closed';
     await this.worker.terminate();
+    this.failAll(new Error(`the ${this.name} thread ${this.exited}`));
   }
 
   private failAll(err: Error): void {

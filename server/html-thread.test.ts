@@ -18,4 +18,11 @@ describe('the HTML thread', () => {
     expect(thread.exited).toBeNull();
   });
 
+  it('refuses calls once closed, saying so, instead of leaving them waiting', async () => {
+    const other = await HtmlThread.start();
+    await other.close();
+    expect(other.exited).toBe('was closed');
+    await expect(other.toText('<p>x</p>')).rejects.toThrow('the html thread was closed');
+  });
+
 });
