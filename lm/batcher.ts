@@ -261,11 +261,17 @@ export class DecodeBatcher {
     for (const s of rows) s.length++;
   }
 
-  /** A new slab for `maxBatch` rows of `need` positions (rounded up to 64), the rows copied in. */
+  /**
+   * A new slab for `maxBatch` rows of `need` positions (rounded up to 64), the rows copied in. A step reads
+   * the slab and the token it feeds, `width + 1` positions, which the LM's rotary table must hold: so the
+   * slab is one position narrower than the LM's window (a sequence fills at most its capacity less one: its
+   * last token is never fed). A slab as wide as the window failed in onnxruntime ("cos_cache dimension 0
+   * shall not be less than total_sequence_length") for answers within a few dozen tokens of it.
+   */
   private relayout(rows: Sequence[], need: number): void {
     this.stats.relayouts++;
     const { lm_layers: L, lm_kv_heads: H, lm_head_dim: D } = this.manifest.dims;
-    const width = Math.min(Math.ceil(need / 64) * 64, Math.max(need, this.manifest.limits.max_lm_tokens));
+    const width = Math.min(Math.ceil(need / 64) * 64, this.manifest.limits.max_lm_tokens - 1);
     const slab = Array.from({ length: 2 * L }, () => new Float32Array(this.maxBatch * H * width * D));
     rows.forEach((s, b) => {
       this.copy(s, slab, b, width);
