@@ -154,7 +154,7 @@ export class Answerer {
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
     const t0 = performance.now();
-    const { lm, manifest } = this.deps;
+    const { lm } = this.deps;
     const timings = { encode: 0, retrieve: 0, aggregate: 0, generate: 0, verify: 0, firstToken: 0, total: 0 };
     const useMemory = opts.mode === 'mac' || opts.mode === 'hybrid';
     const usePassages = opts.mode === 'rag' || opts.mode === 'hybrid';
@@ -202,14 +202,14 @@ export class Answerer {
     const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
-    const promptCandidates = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
-    const memoryCandidates = !useMemory ? [] : reading && chooses && opts.mode === 'mac' ? readerFirst(candidates, reading).slice(0, macK) : candidates.slice(0, macK);
+    const wantedInPrompt = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
+    const wantedMemories = !useMemory ? [] : reading && chooses && opts.mode === 'mac' ? readerFirst(candidates, reading).slice(0, macK) : candidates.slice(0, macK);
+    const { prompt, promptCandidates, memoryCandidates } = this.fitContext(opts, wantedInPrompt, wantedMemories);
     // What the answer read, in retrieval order.
     const read = new Set([...memoryCandidates, ...promptCandidates].map((c) => c.passage.id));
     const used = candidates.filter((c) => read.has(c.passage.id));
     const inPrompt = new Set(promptCandidates.map((c) => c.passage.id));
     const passages = opts.givenPassages ?? promptCandidates.map((c) => c.passage.text);
-    const prompt = this.fitPrompt(opts.question, passages, opts.history ?? [], manifest.limits.max_lm_tokens - opts.maxTokens);
     // The memories are fused into the prefix where the LM runs (timings.aggregate), then generation.
     const memories = memoryCandidates.map((c) => c.passage.memory);
     // Grounded: the answer is a span of what was read, passages in the prompt first, then the texts of the
@@ -303,14 +303,29 @@ export class Answerer {
   }
 
   /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
-  private fitPrompt(question: string, passages: string[], history: Turn[], room: number) {
+  /**
+   * The prompt, and the passages and memories that fit the LM's window beside it, the answer's tokens and the
+   * memories' positions (`memory.slots` each at most): the conversation's oldest turns go first, then the
+   * lowest-ranked memories, then the lowest-ranked passages, one of each staying. A `top_k` of 64 memories
+   * (4,096 positions) had overflowed the LM's 2,048 inside onnxruntime (a 500), and 64 passages were refused.
+   */
+  private fitContext(opts: AnswerOptions, inPrompt: Candidate[], memories: Candidate[]) {
     const { manifest, lm } = this.deps;
-    let prompt = buildPrompt(manifest, question, passages, history);
-    while (history.length && lm.promptTokens(prompt).length > room) {
-      history = history.slice(1);
-      prompt = buildPrompt(manifest, question, passages, history);
+    let history = opts.history ?? [];
+    const build = () => buildPrompt(manifest, opts.question, opts.givenPassages ?? inPrompt.map((c) => c.passage.text), history);
+    let prompt = build();
+    let tokens = lm.promptTokens(prompt).length;
+    while (tokens + memories.length * manifest.memory.slots + opts.maxTokens > manifest.limits.max_lm_tokens) {
+      if (history.length) history = history.slice(1);
+      else if (memories.length > 1) {
+        memories = memories.slice(0, -1);
+        continue;
+      } else if (inPrompt.length > 1) inPrompt = inPrompt.slice(0, -1);
+      else break; // one passage or memory too long for the LM: generation refuses it (prompt_too_long)
+      prompt = build();
+      tokens = lm.promptTokens(prompt).length;
     }
-    return prompt;
+    return { prompt, promptCandidates: inPrompt, memoryCandidates: memories };
   }
 
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */

@@ -96,8 +96,10 @@ export class Generator {
     const started = performance.now();
     const promptIds = this.promptTokens(prompt);
     const maxTotal = this.bundle.manifest.limits.max_lm_tokens;
-    if (promptIds.length + options.maxNewTokens > maxTotal) {
-      throw new RangeError(`prompt of ${promptIds.length} tokens + ${options.maxNewTokens} new exceeds the LM's ${maxTotal}`);
+    const memoryPositions = prefix?.length ?? 0;
+    if (memoryPositions + promptIds.length + options.maxNewTokens > maxTotal) {
+      const memories = memoryPositions ? `${memoryPositions} memory positions + ` : '';
+      throw new RangeError(`${memories}prompt of ${promptIds.length} tokens + ${options.maxNewTokens} new exceeds the LM's ${maxTotal}`);
     }
     if (options.grounding) {
       const grounded = await this.groundedAnswer(promptIds, prefix, options.grounding, started, options);
