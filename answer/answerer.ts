@@ -16,6 +16,8 @@ import type { Mode, OnConflict } from './modes.ts';
  */
 const PROPOSALS = 2;
 const LM_WEIGHT = 0.5;
+/** Room a grounded answer keeps in the LM's window for reading its spans (tokens; a reader's span is a few words). */
+const GROUNDED_SPAN_TOKENS = 32;
 /**
  * A newer passage read for the prompt contradicts an older one where its best span beats no answer by this
  * much (log-odds) and differs (answer/candidates.ts `contradicts`); the mildest bar measured, at which
@@ -305,7 +307,7 @@ export class Answerer {
   /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
   /**
    * The prompt, and the passages and memories that fit the LM's window beside it, the answer's tokens and the
-   * memories' positions (`memory.slots` each at most): the conversation's oldest turns go first, then the
+   * memories' positions (`memory.slots` each at most; a grounded answer's spans read in full): the conversation's oldest turns go first, then the
    * lowest-ranked memories, then the lowest-ranked passages, one of each staying. A `top_k` of 64 memories
    * (4,096 positions) had overflowed the LM's 2,048 inside onnxruntime (a 500), and 64 passages were refused.
    */
@@ -315,7 +317,9 @@ export class Answerer {
     const build = () => buildPrompt(manifest, opts.question, opts.givenPassages ?? inPrompt.map((c) => c.passage.text), history);
     let prompt = build();
     let tokens = lm.promptTokens(prompt).length;
-    while (tokens + memories.length * manifest.memory.slots + opts.maxTokens > manifest.limits.max_lm_tokens) {
+    // a grounded answer's spans are read whole, however few tokens the answer may have
+    const answer = opts.grounded ? Math.max(opts.maxTokens, GROUNDED_SPAN_TOKENS) : opts.maxTokens;
+    while (tokens + memories.length * manifest.memory.slots + answer > manifest.limits.max_lm_tokens) {
       if (history.length) history = history.slice(1);
       else if (memories.length > 1) {
         memories = memories.slice(0, -1);

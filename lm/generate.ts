@@ -240,11 +240,14 @@ export class Generator {
     }).slice(0, GROUNDED_STARTS);
     let best: { score: number; span: Span; ids: number[]; tokenLogp: number } | null = null;
     const scored: { span: Span; logp: number }[] = []; // every span's log-probability as a whole answer
+    const room = this.bundle.manifest.limits.max_lm_tokens - P - promptIds.length;
     try {
       for (const { s, logp: first } of chosen) {
         if (options.signal?.aborted) break;
         const text = grounding.texts[s.text];
-        const ids = tok.encode(text.slice(s.start, s.ends[s.ends.length - 1]), false);
+        // read as far as the LM's window allows: an end past it is not a token prefix of what was read, and is skipped
+        const ids = tok.encode(text.slice(s.start, s.ends[s.ends.length - 1]), false).slice(0, room);
+        if (!ids.length) continue;
         const out = await this.batcher.forward(ids, present, P + promptIds.length, { logitsOnly: true });
         // row j predicts token j + 1: its log-probability, then those of the stop tokens
         const rows = ids.map((_, j) => logProbs(out.logits.data as Float32Array, j, V, [ids[j + 1] ?? stops[0], ...stops]));

@@ -24,12 +24,13 @@ describe('answers fit the LM\'s window, whatever top_k asks (tiny bundle)', () =
   afterAll(() => svc?.close());
 
   it('drops the lowest-ranked memories and passages that do not fit, and says how many it read', async () => {
-    for (const mode of ['mac', 'rag', 'hybrid'] as const) {
-      const res = await api.post('/v1/answers', { question: 'When does the ferry from pier 7 leave?', mode, top_k: 64, max_tokens: 4, grounded: false });
-      expect(res.status, `${mode}: ${await res.clone().text()}`).toBe(200);
+    // grounded: one new token asked, but the spans are read whole (32 tokens kept for them)
+    for (const [mode, grounded] of [['mac', false], ['rag', false], ['hybrid', false], ['mac', true], ['rag', true], ['hybrid', true]] as const) {
+      const res = await api.post('/v1/answers', { question: 'When does the ferry from pier 7 leave?', mode, top_k: 64, max_tokens: grounded ? 1 : 4, grounded });
+      expect(res.status, `${mode}, grounded ${grounded}: ${await res.clone().text()}`).toBe(200);
       const body = await res.json();
-      const { memories, prompt_tokens: prompt } = body.usage; console.log(mode, JSON.stringify(body.usage), body.sources.length);
-      expect(memories * SLOTS + prompt + 4).toBeLessThanOrEqual(WINDOW);
+      const { memories, prompt_tokens: prompt } = body.usage;
+      expect(memories * SLOTS + prompt + (grounded ? 32 : 4)).toBeLessThanOrEqual(WINDOW);
       if (mode !== 'rag') expect(memories).toBeGreaterThanOrEqual(1);
       const inPrompt = body.sources.filter((s: { in_prompt: boolean }) => s.in_prompt).length;
       if (mode !== 'mac') expect(inPrompt).toBeGreaterThanOrEqual(1);
