@@ -119,7 +119,8 @@ export type FilterBody = z.infer<typeof filterSchema>;
 export const answerRequestSchema = z.strictObject({
   question: z.string(required).trim().min(1, 'question must not be empty').max(LIMITS.questionChars),
   mode: z.enum(MODES).default('mac'),
-  top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default RAG_TOP_K, 1)'),
+  top_k: z.number().int().min(1).max(64).optional().describe('memories fused into the prefix (mac, hybrid; default MAC_TOP_K, else the bundle\'s) or passages in the prompt (rag; default RAG_TOP_K, 1); ' +
+    'as many as fit the LM\'s window beside the prompt, the lowest-ranked left out first (`usage.memories` and `sources` say what was read)'),
   max_tokens: z.number().int().min(1).max(256).default(32).describe('new tokens at most; a free-text answer also ends at its first line break'),
   stream: z.boolean().default(false),
   grounded: z.boolean().optional().describe('copy the answer from the passages read and cite the span (default: whether the server\'s GROUNDED lists the mode)'),
