@@ -304,12 +304,12 @@ export class Answerer {
     return topRelevance(inContext) > topRelevance(alone) ? inContext : alone;
   }
 
-  /** The prompt, the oldest turns of the history dropped until it leaves `room` tokens for the answer. */
   /**
-   * The prompt, and the passages and memories that fit the LM's window beside it, the answer's tokens and the
-   * memories' positions (`memory.slots` each at most; a grounded answer's spans read in full): the conversation's oldest turns go first, then the
-   * lowest-ranked memories, then the lowest-ranked passages, one of each staying. A `top_k` of 64 memories
-   * (4,096 positions) had overflowed the LM's 2,048 inside onnxruntime (a 500), and 64 passages were refused.
+   * The prompt, and the passages and memories that fit the LM's window beside it, the answer's tokens and
+   * the memories' positions (`memory.slots` each at most; a grounded answer's spans are read in full): the
+   * conversation's oldest turns go first, then the lowest-ranked memories, then the lowest-ranked passages,
+   * one of each staying. A `top_k` of 64 memories (4,096 positions) had overflowed the LM's 2,048 inside
+   * onnxruntime (a 500), and 64 passages were refused.
    */
   private fitContext(opts: AnswerOptions, inPrompt: Candidate[], memories: Candidate[]) {
     const { manifest, lm } = this.deps;
