@@ -16,6 +16,8 @@ import type { Mode, OnConflict } from './modes.ts';
  */
 const PROPOSALS = 2;
 const LM_WEIGHT = 0.5;
+/** Passages beyond this many characters per token of the LM's window cannot fit it (no token holds more). */
+const MAX_CHARS_PER_TOKEN = 32;
 /** Room a grounded answer keeps in the LM's window for reading its spans (tokens; a reader's span is a few words). */
 const GROUNDED_SPAN_TOKENS = 32;
 /**
@@ -309,27 +311,35 @@ export class Answerer {
    * the memories' positions (`memory.slots` each at most; a grounded answer's spans are read in full): the
    * conversation's oldest turns go first, then the lowest-ranked memories, then the lowest-ranked passages,
    * one of each staying. A `top_k` of 64 memories (4,096 positions) had overflowed the LM's 2,048 inside
-   * onnxruntime (a 500), and 64 passages were refused.
+   * onnxruntime (a 500), and 64 passages were refused. Each count is found by halving steps (a prompt
+   * tokenized once per turn or passage dropped held the event loop for seconds), after the passages and
+   * oldest turns that cannot fit even at MAX_CHARS_PER_TOKEN characters a token are left out unread.
    */
   private fitContext(opts: AnswerOptions, inPrompt: Candidate[], memories: Candidate[]) {
     const { manifest, lm } = this.deps;
-    let history = opts.history ?? [];
-    const build = () => buildPrompt(manifest, opts.question, opts.givenPassages ?? inPrompt.map((c) => c.passage.text), history);
-    let prompt = build();
-    let tokens = lm.promptTokens(prompt).length;
+    const window = manifest.limits.max_lm_tokens;
     // a grounded answer's spans are read whole, however few tokens the answer may have
     const answer = opts.grounded ? Math.max(opts.maxTokens, GROUNDED_SPAN_TOKENS) : opts.maxTokens;
-    while (tokens + memories.length * manifest.memory.slots + answer > manifest.limits.max_lm_tokens) {
-      if (history.length) history = history.slice(1);
-      else if (memories.length > 1) {
-        memories = memories.slice(0, -1);
-        continue;
-      } else if (inPrompt.length > 1) inPrompt = inPrompt.slice(0, -1);
-      else break; // one passage or memory too long for the LM: generation refuses it (prompt_too_long)
-      prompt = build();
-      tokens = lm.promptTokens(prompt).length;
-    }
-    return { prompt, promptCandidates: inPrompt, memoryCandidates: memories };
+    const most = window * MAX_CHARS_PER_TOKEN;
+    let chars = 0;
+    const passages = inPrompt.filter((c, i) => (chars += c.passage.text.length) <= most || i === 0);
+    chars = 0;
+    const history = [...(opts.history ?? [])].reverse().filter((t) => (chars += t.question.length + t.answer.length) <= most).reverse();
+    const build = (turns: number, shown: number) =>
+      buildPrompt(manifest, opts.question, opts.givenPassages ?? passages.slice(0, shown).map((c) => c.passage.text), history.slice(turns));
+    const room = (turns: number, shown: number, kept: number) => window - answer - kept * manifest.memory.slots - lm.promptTokens(build(turns, shown)).length;
+    const fit = (turns: number, shown: number, kept: number) => ({ prompt: build(turns, shown), promptCandidates: passages.slice(0, shown), memoryCandidates: memories.slice(0, kept) });
+    const [P, M, H] = [passages.length, memories.length, history.length];
+    if (room(0, P, M) >= 0) return fit(0, P, M);
+    // the fewest oldest turns to drop
+    if (H && room(H, P, M) >= 0) return fit(fewest(1, H, (turns) => room(turns, P, M) >= 0), P, M);
+    // then the memories that fit beside the prompt (one stays)
+    const left = room(H, P, 0);
+    if (M > 1 && left >= manifest.memory.slots) return fit(H, P, Math.min(M, Math.floor(left / manifest.memory.slots)));
+    // then the passages (one stays; a passage or memory still too long is refused by generation: prompt_too_long)
+    const kept = Math.min(M, 1);
+    const drop = P > 1 ? fewest(1, P - 1, (dropped) => room(H, P - dropped, kept) >= 0) : 0;
+    return fit(H, P - drop, kept);
   }
 
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
@@ -402,4 +412,14 @@ function nothingRelevant(mode: Mode, reason: string, relevance: number | null, t
 /** The best candidate's relevance, what the similarity gate compares (-1 without candidates). */
 function topRelevance(candidates: Candidate[]): number {
   return candidates.length ? Math.max(...candidates.map((c) => c.relevance)) : -1;
+}
+
+/** The smallest n in [lo, hi] with ok(n), ok growing with n (hi where none is). */
+function fewest(lo: number, hi: number, ok: (n: number) => boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
