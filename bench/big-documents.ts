@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { note } from './progress.ts';
 import type { Section } from './report.ts';
+import { spawnServer } from './service.ts';
 import type { SquadParagraph } from './squad.ts';
 import { percentile, round } from './stats.ts';
 
@@ -93,27 +93,10 @@ function tablePage(k: number): string {
   return `<html><body><h1>Prices ${k}</h1><table><tr><th>plan</th><th>price</th><th>storage</th></tr>${rows.join('')}</table></body></html>`;
 }
 
-/** `npm start`'s server in a child process on a free port, with an empty memory bank. */
+/** `npm start`'s server in a child process, with an empty memory bank. */
 async function startServerProcess(bundleDir: string): Promise<{ url: string; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mac-bench-big-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, BUNDLE_DIR: bundleDir, API_KEYS: KEY,
-      MAX_BODY_BYTES: String(4 * 2 ** 20), PROBE_INTERVAL_S: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-20_000);
-      const m = log.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) resolve(m[1]);
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the server exited with code ${code} before listening:\n${log.slice(-2000)}`)));
-  });
+  const { child, url } = await spawnServer({ DATA_DIR: dataDir, BUNDLE_DIR: bundleDir, API_KEYS: KEY, MAX_BODY_BYTES: String(4 * 2 ** 20) });
   return {
     url,
     async close() {

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,29 @@ export async function startBenchService(bundleDir: string, env: Record<string, s
       return startBenchService(bundleDir, { ...first, ...more }, dataDir, first);
     },
   };
+}
+
+/**
+ * `npm start`'s server in a child process on a free loopback port, with these settings on top of the
+ * environment; resolves once it listens, rejects with its log if it exits first. Its own process: what a
+ * client measures from outside (an in-process service shares the event loop it is measured from), and what
+ * a kill -9 stops.
+ */
+export function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: join(import.meta.dirname, '..'), env: { ...process.env, HOST: '127.0.0.1', PORT: '0', PROBE_INTERVAL_S: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const read = (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-20_000); // a long-running server's log: its tail
+      const m = log.match(/listening on http:\/\/[\d.]+:(\d+)/);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
+  });
 }
 
 export type Api = ReturnType<typeof api>;

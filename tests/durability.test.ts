@@ -1,26 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../app/index.ts';
+import { spawnServer } from '../bench/service.ts';
 import { client, ROOT, startTestService, tempDir, TINY_BUNDLE, waitIndexed } from './helpers.ts';
 
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', THREADS: '1', PROBE_INTERVAL_S: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on http:\/\/[\d.]+:(\d+)/);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
+const startProcess = (env: Record<string, string>) => spawnServer({ THREADS: '1', ...env });
 
 /** Runs one of the repository's command-line tools to completion (reindex, backup) with these settings. */
 const runCli = (script: string, args: string[], env: Record<string, string>) =>
