@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExactIndex, SqliteStore } from '../memory/index.ts';
+import { ExactIndex, SqliteStore, storedMemory } from '../memory/index.ts';
 import type { StoredPassage } from '../memory/index.ts';
 import { contradicts, couldContradict, relevance, selectCandidates, withoutContradicted, withoutRestated, type Candidate, type Reading } from './candidates.ts';
 
@@ -12,7 +12,7 @@ function memory(texts: [string, number][]) {
   texts.forEach(([text, angle], i) => {
     store.upsertDocuments([{ id: `d${i}`, text }], 1);
     const [job] = store.claimJobs(1, 2);
-    const { added } = store.completeJob(job, [{ text, modulation: new Float32Array(4), embedding: at(angle) }], 3);
+    const { added } = store.completeJob(job, [{ text, memory: storedMemory(new Float32Array(4), store.codec), embedding: at(angle) }], 3);
     index.add(added[0].id, at(angle));
   });
   return { store, index };

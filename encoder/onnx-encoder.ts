@@ -1,5 +1,7 @@
 import { padBatch, release, type Bundle } from '../bundle/index.ts';
 import { sentencesToEmbed } from '../core/sentences.ts';
+import { storedMemory } from '../memory/codec.ts';
+import type { Codec } from '../memory/types.ts';
 import { KvMemoryEncoder } from './kv-memory.ts';
 import { splitForEncoder } from './passages.ts';
 import type { EncodedPassage, EncodedQuestion, Encoder } from './types.ts';
@@ -15,7 +17,8 @@ export class OnnxEncoder implements Encoder {
   private readonly maxQuestionTokens: number;
   private readonly memory: KvMemoryEncoder;
 
-  constructor(private readonly bundle: Bundle) {
+  /** `codec`: how the memory bank stores memories (MODULATION_CODEC, else the bundle's); passages come out in it. */
+  constructor(private readonly bundle: Bundle, readonly codec: Codec = bundle.manifest.memory.codec) {
     this.memory = new KvMemoryEncoder(bundle);
     this.dim = bundle.manifest.dims.encoder_dim;
     this.maxPassageTokens = bundle.manifest.limits.max_passage_tokens;
@@ -55,7 +58,7 @@ export class OnnxEncoder implements Encoder {
     const result: EncodedPassage[] = [];
     for (const text of texts) {
       const embedding = await this.embed(text, this.maxPassageTokens);
-      result.push({ embedding, modulation: await this.memory.encode(text), sentenceEmbeddings: await this.embedSentences(text) });
+      result.push({ embedding, memory: storedMemory(await this.memory.encode(text), this.codec), sentenceEmbeddings: await this.embedSentences(text) });
     }
     return result;
   }

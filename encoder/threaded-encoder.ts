@@ -17,9 +17,13 @@ export class ThreadedEncoder implements Encoder {
     this.maxPassageTokens = local.maxPassageTokens;
   }
 
-  /** Starts the thread and waits until its sessions are loaded; `spinWait`: SPIN_WAIT (`auto` needs `activity`, the thread's slot). */
+  /**
+   * Starts the thread and waits until its sessions are loaded; its passages' memories come out in `local`'s
+   * codec. `spinWait`: SPIN_WAIT (`auto` needs `activity`, the thread's slot).
+   */
   static async start(local: OnnxEncoder, bundleDir: string, threads: number, spinWait: SpinSetting = true, activity?: ThreadActivity): Promise<ThreadedEncoder> {
-    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), { bundleDir, threads, spinWait }, activity));
+    const data = { bundleDir, threads, spinWait, codec: local.codec };
+    return new ThreadedEncoder(local, await ModelThread.start('encoding', new URL('./encode-worker.ts', import.meta.url), data, activity));
   }
 
   countTokens(text: string): number {

@@ -1,7 +1,13 @@
+import type { StoredMemory } from '../memory/types.ts';
+
 /** A passage as the memory stores it: the retrieval embedding and its memory (bundle/memory-layout.ts). */
 export interface EncodedPassage {
   embedding: Float32Array; // [E], L2-normalized
-  modulation: Float32Array; // [slots * layers * 2 * kv heads * head dim]
+  /**
+   * Its memory, [slots * layers * 2 * kv heads * head dim] values, already in the store's codec: quantizing
+   * a default-bundle memory takes ~6 ms, which the encoding thread spends, not the event loop.
+   */
+  memory: StoredMemory;
   /** Each sentence's retrieval embedding, [sentences * E], what the similarity gate compares; empty for a passage of one sentence. */
   sentenceEmbeddings: Float32Array;
 }

@@ -1,7 +1,7 @@
 import { progressBar } from '../bench/progress.ts';
 import { toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { splitForEncoder, type OnnxEncoder } from '../encoder/index.ts';
-import { ExactIndex, SqliteStore } from '../memory/index.ts';
+import { ExactIndex, SqliteStore, storedMemory } from '../memory/index.ts';
 
 /**
  * A SQuAD file's paragraphs as retrieval reads them, without the memories (retrieval does not read them):
@@ -20,7 +20,7 @@ export async function retrievalBank(encoder: OnnxEncoder, paragraphs: SquadParag
     const embeddings = await encoder.embedTexts(texts);
     const passages = [];
     for (const [j, text] of texts.entries()) {
-      passages.push({ text, embedding: embeddings[j], modulation: new Float32Array(0), ...(o.sentences ? { sentenceEmbeddings: await encoder.embedSentences(text) } : {}) });
+      passages.push({ text, embedding: embeddings[j], memory: storedMemory(new Float32Array(0), store.codec), ...(o.sentences ? { sentenceEmbeddings: await encoder.embedSentences(text) } : {}) });
     }
     const { added } = store.completeJob(job, passages, 3);
     for (const a of added) index.add(a.id, a.embedding);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../memory/index.ts';
+import { SqliteStore, storedMemory } from '../memory/index.ts';
 import { splitAnew, splitOtherwise } from './resplit.ts';
 
 const words = { countTokens: (s: string) => s.split(/\s+/).filter(Boolean).length, maxPassageTokens: 64 };
-const passage = (text: string) => ({ text, modulation: new Float32Array(8).fill(0.5), embedding: Float32Array.of(1, 0, 0) });
+const passage = (text: string) => ({ text, memory: storedMemory(new Float32Array(8).fill(0.5), 'q8'), embedding: Float32Array.of(1, 0, 0) });
 const long = (w: string) => Array.from({ length: 40 }, (_, i) => `${w}${i}`).join(' ') + '.';
 
 /** A bank holding `doc` (two paragraphs) in a single passage, as an earlier release might have, and `one` as this release splits it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodedPassage, Encoder } from '../encoder/index.ts';
-import { ExactIndex, SqliteStore } from '../memory/index.ts';
+import { ExactIndex, SqliteStore, storedMemory } from '../memory/index.ts';
 import { IngestWorker } from './worker.ts';
 
 /** An encoder whose models refuse any passage holding "refused" (as the memory encoder refuses one longer than the LM's window). */
@@ -12,7 +12,7 @@ const encoder: Encoder = {
   encodeQuestion: async () => ({ embedding: Float32Array.of(1, 0, 0) }),
   encodePassages: async (texts): Promise<EncodedPassage[]> => {
     if (texts.some((t) => t.includes('refused'))) throw new RangeError('passage of 23758 LM tokens exceeds the LM\'s 2048');
-    return texts.map(() => ({ embedding: Float32Array.of(1, 0, 0), modulation: new Float32Array(8).fill(0.5), sentenceEmbeddings: new Float32Array(0) }));
+    return texts.map(() => ({ embedding: Float32Array.of(1, 0, 0), memory: storedMemory(new Float32Array(8).fill(0.5), 'q8'), sentenceEmbeddings: new Float32Array(0) }));
   },
 };
 

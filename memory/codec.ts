@@ -6,7 +6,7 @@
  * - `q4`: 4-bit codes with an fp16 minimum and step per group (the group's range in 15 steps), after a
  *   4-byte count: 20 bytes per 32 values, 0.56x of q8.
  */
-import { CODECS, type Codec } from './types.ts';
+import { CODECS, type Codec, type StoredMemory } from './types.ts';
 
 export { CODECS, type Codec };
 
@@ -112,6 +112,9 @@ function decodeQ4(blob: Buffer): Float32Array {
   }
   return out;
 }
+
+/** Values as a memory is stored: their bytes in `codec`. */
+export const storedMemory = (values: Float32Array, codec: Codec): StoredMemory => ({ codec, bytes: encodeModulation(values, codec) });
 
 export const float32ToBlob = (v: Float32Array) => encodeModulation(v, 'fp32');
 export const blobToFloat32 = (b: Buffer) => decodeModulation(b, 'fp32');

@@ -1,5 +1,5 @@
 export { DataDirInUseError, lockDataDir, LOCK_FILE, type DataLock } from './data-lock.ts';
-export { CODECS, decodeModulation, encodeModulation, type Codec } from './codec.ts';
+export { CODECS, decodeModulation, encodeModulation, storedMemory, type Codec } from './codec.ts';
 export { HnswIndex, type HnswOptions } from './hnsw-index.ts';
 export { openIndex, saveSnapshot, type IndexSnapshotMeta, type OpenedIndex } from './open-index.ts';
 export { contentWords, wordSet } from './keywords.ts';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { lifecycleSuite } from '../core/lifecycle.suite.ts';
 import { tempDir } from '../tests/helpers.ts';
+import { storedMemory } from './codec.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Job } from './types.ts';
 
@@ -26,7 +27,7 @@ lifecycleSuite(async () => {
     dropCollection: async (name) => store.dropCollection(name),
     async index(id, version) {
       const j = job(id, version);
-      store.completeJob(j, [{ text: j.text, modulation: new Float32Array(8), embedding: new Float32Array(4) }], Date.now());
+      store.completeJob(j, [{ text: j.text, memory: storedMemory(new Float32Array(8), 'q8'), embedding: new Float32Array(4) }], Date.now());
     },
     async fail(id, version, error) {
       store.failJob(job(id, version), error, Date.now(), 1);

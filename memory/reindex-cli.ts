@@ -32,7 +32,7 @@ const codec = config.MODULATION_CODEC ?? manifest.memory.codec;
 const format = memoryFormat(manifest, codec);
 const store = new SqliteStore(p.database, codec, format);
 const started = performance.now();
-const encoder = new OnnxEncoder(bundle);
+const encoder = new OnnxEncoder(bundle, codec);
 const resplit = await resplitBank();
 let converted = 0;
 for (const [from, n] of store.memoryFormats()) {
@@ -51,7 +51,7 @@ if (toDo) {
   for (let batch = store.passagesToReencode(0, 64); batch.length; batch = store.passagesToReencode(batch[batch.length - 1].id, 64)) {
     for (const row of batch) {
       const [encoded] = await encoder.encodePassages([row.text]);
-      store.replaceMemory(row.id, encoded.modulation, encoded.embedding);
+      store.replaceMemory(row.id, encoded.memory, encoded.embedding);
       bar.update(++done);
     }
   }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeModulation } from './codec.ts';
+import { decodeModulation, storedMemory } from './codec.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-const passage = (text: string) => ({ text, modulation: new Float32Array(8).fill(0.5), embedding: Float32Array.of(1, 0, 0) });
+const passage = (text: string) => ({ text, memory: storedMemory(new Float32Array(8).fill(0.5), 'q8'), embedding: Float32Array.of(1, 0, 0) });
 
 describe('SqliteStore', () => {
   it('is idempotent on same content and versions new content', () => {
@@ -28,6 +28,18 @@ describe('SqliteStore', () => {
     expect(second.removed).toEqual([first.added[0].id]);
     expect(s.getPassages([first.added[0].id])).toEqual([]);
     expect(s.getDocument('a')!.versions.map((v) => v.status)).toEqual(['superseded', 'indexed']);
+  });
+
+  it('stores a memory as the encoder quantized it, and refuses one in another codec than the bank\'s', () => {
+    const s = new SqliteStore(':memory:', 'q4');
+    s.upsertDocuments([{ id: 'a', text: 'v1' }, { id: 'b', text: 'v1' }], 1);
+    const [ja, jb] = s.claimJobs(2, 2);
+    const values = Float32Array.from({ length: 64 }, (_, i) => i / 64);
+    const memory = storedMemory(values, 'q4');
+    const { added } = s.completeJob(ja, [{ ...passage('v1'), memory }], 3);
+    expect(s.getPassages([added[0].id])[0].memory).toEqual({ codec: 'q4', bytes: Buffer.from(memory.bytes) });
+    expect(() => s.completeJob(jb, [passage('v1')], 3)).toThrow(/codec q8 cannot be stored in a bank of codec q4/);
+    expect(s.getDocument('b')!.versions[0].status).toBe('queued');
   });
 
   it('stores nothing for a job whose document was deleted meanwhile', () => {
@@ -79,7 +91,7 @@ describe('SqliteStore', () => {
     const before = new SqliteStore(file, 'q8', 'kv-x-q8');
     before.upsertDocuments([{ id: 'a', text: 'x' }, { id: 'b', text: 'y' }], 1);
     const values = Float32Array.from({ length: 32768 }, (_, i) => Math.sin(i));
-    for (const job of before.claimJobs(2, 2)) before.completeJob(job, [{ ...passage(job.text), modulation: values }], 3);
+    for (const job of before.claimJobs(2, 2)) before.completeJob(job, [{ ...passage(job.text), memory: storedMemory(values, 'q8') }], 3);
     before.close();
     const after = new SqliteStore(file, 'q4', 'kv-x-q4');
     expect(after.convertMemories('kv-other', 10)).toBe(0);

@@ -10,7 +10,7 @@ import { keywordQuery } from './keywords.ts';
 import { SCHEMA } from './schema.ts';
 import type {
   CollectionSummary, CompletedJob, DocumentFilter, DocumentInput, DocumentRecord, DocumentSummary, FreshnessStats, IndexChange, Job, MemoryStore,
-  NewPassage, ProbeRecord, Scope, StoredPassage, UpsertResult,
+  NewPassage, ProbeRecord, Scope, StoredMemory, StoredPassage, UpsertResult,
 } from './types.ts';
 
 type Row = Record<string, any>;
@@ -25,7 +25,7 @@ export class SqliteStore implements MemoryStore {
    * `memoryFormat` names how this process makes passage memories (bundle/memory-layout.ts memoryFormat);
    * every stored passage records the format it was made with, so a bank never mixes two.
    */
-  constructor(path: string, private readonly codec: Codec = 'q8', private readonly memoryFormat = '') {
+  constructor(path: string, readonly codec: Codec = 'q8', private readonly memoryFormat = '') {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -100,9 +100,15 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Stores a passage's new memory and embedding, made with this store's format (one transaction each). */
-  replaceMemory(id: number, modulation: Float32Array, embedding: Float32Array): void {
+  replaceMemory(id: number, memory: StoredMemory, embedding: Float32Array): void {
     this.db.prepare('UPDATE passages SET codec = ?, modulation = ?, embedding = ?, memory_format = ? WHERE id = ?')
-      .run(this.codec, encodeModulation(modulation, this.codec), float32ToBlob(embedding), this.memoryFormat, id);
+      .run(this.codec, this.memoryBytes(memory), float32ToBlob(embedding), this.memoryFormat, id);
+  }
+
+  /** A memory's bytes to store; one in another codec than this store's would be misread, so it is refused. */
+  private memoryBytes(memory: StoredMemory): Buffer {
+    if (memory.codec !== this.codec) throw new Error(`a memory in codec ${memory.codec} cannot be stored in a bank of codec ${this.codec}`);
+    return Buffer.from(memory.bytes.buffer, memory.bytes.byteOffset, memory.bytes.byteLength);
   }
 
   private run(statements: Statement[]): void {
@@ -252,7 +258,7 @@ export class SqliteStore implements MemoryStore {
     const insert = this.db.prepare('INSERT INTO passages (document_id, version, ordinal, text, codec, modulation, embedding, created_at, memory_format, sentence_embeddings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const added = passages.map((p, ordinal) => {
       const sentences = p.sentenceEmbeddings ? float32ToBlob(p.sentenceEmbeddings) : null;
-      const info = insert.run(documentId, version, ordinal, p.text, this.codec, encodeModulation(p.modulation, this.codec), float32ToBlob(p.embedding), at, this.memoryFormat, sentences);
+      const info = insert.run(documentId, version, ordinal, p.text, this.codec, this.memoryBytes(p.memory), float32ToBlob(p.embedding), at, this.memoryFormat, sentences);
       return { id: Number(info.lastInsertRowid), embedding: p.embedding };
     });
     return { added, removed };

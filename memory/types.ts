@@ -15,7 +15,8 @@ export interface Job {
 
 export interface NewPassage {
   text: string;
-  modulation: Float32Array;
+  /** In the store's codec (the encoder quantizes, on its own thread). */
+  memory: StoredMemory;
   embedding: Float32Array;
   /** Its sentences' embeddings, [sentences * E] (empty: one sentence); absent where not computed. */
   sentenceEmbeddings?: Float32Array;

@@ -69,7 +69,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
   log(`index: ${index.size()} passages (${opened.fromSnapshot ? 'snapshot' : 'rebuilt from SQLite'}, ${opened.caughtUp} caught up, ${opened.dropped} dropped)`);
 
   const metrics = new Metrics();
-  const encoder = new OnnxEncoder(bundle);
+  const encoder = new OnnxEncoder(bundle, codec);
   const split = splitOtherwise(store, encoder);
   if (split.otherwise) {
     log(`WARNING: ${split.otherwise} of the first ${split.checked} documents are stored in other passages than this release splits them into ` +
