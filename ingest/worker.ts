@@ -1,6 +1,9 @@
 import type { EncodedPassage, Encoder } from '../encoder/index.ts';
 import type { Job, MemoryStore, NewPassage, VectorIndex } from '../memory/index.ts';
 
+/** Lets the event loop serve what waits (requests, timers) before going on. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Where a worker round spends its time; `encode` is the forward passes that make embeddings and memories. */
 export type IngestStage = 'split' | 'encode' | 'store' | 'index';
 
@@ -134,6 +137,11 @@ export class IngestWorker {
       }
       const passages: NewPassage[] = split[i].map((text, j) => ({ text, ...result[j] }));
       try {
+        // Storing runs on the event loop, so requests get their turn between one document and the next.
+        // A document is stored and indexed in one go: a deletion or a newer version arriving in between
+        // would find passages not yet indexed (then indexed after it), and an index snapshot taken in
+        // between would record as indexed, by its watermark, passages that are not.
+        await turn();
         const done = timed('store', () => store.completeJob(job, passages, Date.now()));
         // SQLite first, index second: a crash in between is repaired by catch-up at start-up.
         timed('index', () => {
