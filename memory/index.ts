@@ -1,3 +1,4 @@
+export { CheckpointThread } from './checkpoint-thread.ts';
 export { DataDirInUseError, lockDataDir, LOCK_FILE, type DataLock } from './data-lock.ts';
 export { CODECS, decodeModulation, encodeModulation, storedMemory, type Codec } from './codec.ts';
 export { HnswIndex, type HnswOptions } from './hnsw-index.ts';

@@ -15,6 +15,9 @@ import type {
 
 type Row = Record<string, any>;
 
+/** What Atomics.wait sleeps on: a short pause of the thread, for waits that SQLite does not make itself. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 export const contentHash = (doc: DocumentInput) => createHash('sha256').update(hashedContent(doc)).digest('hex');
 
 /** The durable memory bank: WAL, fsync on commit, so an acknowledged document survives a crash. */
@@ -47,6 +50,14 @@ export class SqliteStore implements MemoryStore {
     if (versionsBefore.length && !versionsBefore.includes('sequence')) this.db.exec('ALTER TABLE versions ADD COLUMN sequence INTEGER');
     // Banks made before the collections registry: register the collections their documents name.
     this.db.exec('INSERT OR IGNORE INTO collections (name, created_at) SELECT collection, MIN(created_at) FROM documents GROUP BY collection');
+  }
+
+  /**
+   * Whether this connection copies the write-ahead log into the database file itself (SQLite's default,
+   * every 1,000 pages, on commit) or leaves it to another connection (memory/checkpoint-thread.ts).
+   */
+  checkpointElsewhere(elsewhere: boolean): void {
+    this.db.pragma(`wal_autocheckpoint = ${elsewhere ? 0 : 1000}`);
   }
 
   /** True the first time a webhook signature is seen (durably recorded until it expires); false for a replay. */
@@ -150,8 +161,21 @@ export class SqliteStore implements MemoryStore {
   deleteDocument(id: string, at: number): IndexChange | null {
     const change = this.forget(id, at);
     // Move the zeroed pages into the main file and empty the WAL, whose older frames still hold the text.
-    if (change) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (change) this.truncateWal();
     return change;
+  }
+
+  /**
+   * Copies the whole WAL into the database file and empties it. A checkpoint another connection is running
+   * (memory/checkpoint-thread.ts) makes SQLite answer busy at once, without waiting: wait for it here.
+   */
+  private truncateWal(): void {
+    for (const started = Date.now(); ;) {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (!result.busy) return;
+      if (Date.now() - started > 5000) throw new Error('the write-ahead log, which still holds deleted text, could not be emptied for 5 s; delete again to retry');
+      Atomics.wait(PAUSE, 0, 0, 2);
+    }
   }
 
   private forget(id: string, at: number): IndexChange | null {

@@ -6,7 +6,7 @@ import { BundleError, loadBundle } from '../bundle/index.ts';
 import { ThreadActivity } from '../bundle/thread.ts';
 import { codecOfFormat, memoryFormat, OnnxEncoder, ThreadedEncoder } from '../encoder/index.ts';
 import { IngestWorker, splitOtherwise } from '../ingest/index.ts';
-import { lockDataDir, openIndex, saveSnapshot, SqliteStore, type DataLock, type MemoryStore, type VectorIndex } from '../memory/index.ts';
+import { CheckpointThread, lockDataDir, openIndex, saveSnapshot, SqliteStore, type DataLock, type MemoryStore, type VectorIndex } from '../memory/index.ts';
 import { UptakeProber } from '../monitor/index.ts';
 import { createApp, Metrics, type Services } from '../app/index.ts';
 import { paths, type Config } from './config.ts';
@@ -127,6 +127,14 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
     }, 1000);
   };
   const html = await HtmlThread.start();
+  // The WAL is copied into the database file on a thread of its own, not while the event loop commits.
+  let checkpointsStopped: string | null = null;
+  const checkpoints = await CheckpointThread.start(p.database, 1000, (why) => {
+    checkpointsStopped = why;
+    if (!closed) store.checkpointElsewhere(false);
+    log(`WARNING: ${why}; the service's own connection checkpoints again`);
+  });
+  store.checkpointElsewhere(true);
   // An inference server behind a Worker edge accepts the shared secret as an API key as well.
   const apiKeys = config.INFERENCE_SECRET ? [...config.API_KEYS, config.INFERENCE_SECRET] : config.API_KEYS;
   const services: Services = {
@@ -144,7 +152,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
       ready: !closed && !lm.exited && !reader?.exited && !html.exited,
       checks: {
         bundle: manifest.bundle_id, index: `${index.size()} passages`, database: 'ok', lm: lm.exited ? `thread ${lm.exited}` : 'ok',
-        html: html.exited ? `thread ${html.exited}` : 'ok',
+        html: html.exited ? `thread ${html.exited}` : 'ok', checkpoints: checkpointsStopped ?? 'ok',
         ...(reader ? { reader: reader.exited ? `thread ${reader.exited}` : 'ok' } : {}),
       },
     }),
@@ -196,6 +204,7 @@ async function startOwning(config: Config, lock: DataLock): Promise<RunningServi
       await passageEncoder.close();
       await lm.close();
       snapshot();
+      await checkpoints.close();
       store.close();
       await bundle.close();
       await reader?.close();
