@@ -16,6 +16,11 @@ describe('which spans of structured text may be an answer', () => {
     expect(got).toContain('10:00-14:00');
     expect(got).not.toContain('Saturday | 10:00');
     expect(answers('the sm|rg build')).toContain('sm|rg build');
+    // a table written without its outer pipes: one cell of one row
+    const unpiped = answers('plan | price\n---|---\nTeam | 29 dollars\nPro | 49 dollars');
+    expect(unpiped).toContain('29 dollars');
+    expect(unpiped).toContain('Team');
+    for (const a of unpiped) expect(a).not.toMatch(/\n| \| /);
   });
 
   it('keeps an answer inside one column of text laid out with spaces or tabs', () => {

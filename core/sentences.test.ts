@@ -17,6 +17,17 @@ describe('sentences', () => {
     expect(unmarkedEnds('Prose ends. Wrapped\nlines do not.\n- nor the last item')).toEqual([]);
   });
 
+  it('end at the rows of a table written without its outer pipes, but read a pipe in prose through', () => {
+    const table = 'plan | price\n---|---\nTeam | 29 dollars\n:--- | ---:\nPro | 49 dollars\n\nPrices include tax.';
+    expect(sentenceSpans(table).map(({ start, end }) => table.slice(start, end))).toEqual([
+      'plan | price', '---|---', 'Team | 29 dollars', ':--- | ---:', 'Pro | 49 dollars', 'Prices include tax.',
+    ]);
+    expect(unmarkedEnds(table).map((end) => table.slice(0, end).split(/\s/).pop())).toEqual(['price', '---|---', 'dollars', '---:', 'dollars']);
+    // a pipe without spaces beside it, or on a line's first word only, is no row
+    const prose = 'Build it with\nsm|rg flags, then\npipe it to| less';
+    expect(sentenceSpans(prose)).toHaveLength(1);
+  });
+
   it('part a ticket\'s or a mail\'s field lines, but read a single "Key: value" line in prose through', () => {
     const ticket = 'Ticket: SUP-4821\nStatus: Open\nReported by: Acme Logistics\n\nThe export fails.';
     expect(sentenceSpans(ticket).map(({ start, end }) => ticket.slice(start, end))).toEqual([

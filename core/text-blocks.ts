@@ -4,8 +4,12 @@ export const HEADING = String.raw`[ \t]*#+[ \t]`;
 /** A list item's opening ("- ", "* ", "+ ", "• ", "1. ", "1) "), as a regular expression's source. */
 export const LIST_ITEM = String.raw`[ \t]*(?:[-*+•]|\d+[.)])[ \t]`;
 
-/** A table row's opening (a Markdown pipe row: "| Saturday | 10:00-14:00 |"), as a regular expression's source. */
-export const TABLE_ROW = String.raw`[ \t]*\|`;
+/**
+ * A table row's opening, as a regular expression's source: a Markdown pipe row ("| Saturday | 10:00-14:00 |"),
+ * or one written without its outer pipes, as GitHub's Markdown allows: a "|" with spaces on both sides after
+ * the row's first cell ("Saturday | 10:00-14:00"), or a header's delimiter row ("---|---", ":--- | ---:").
+ */
+export const TABLE_ROW = String.raw`(?:[ \t]*\||[^\n|]*[^\s|][ \t]+\|[ \t]|[ \t]*:?-+:?[ \t]*\|)`;
 
 /**
  * A field's line, as a regular expression's source (unicode): a key of at most three words, a colon and a
