@@ -356,6 +356,8 @@ for as in brief document; do
 done
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-tables-before-rows: the same at 6aca143)
+run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
+# (eval-tables-unpiped-before: the same at c0b8bee)
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
@@ -509,6 +511,7 @@ run npm run bench -- --out results/bench-answer-mac-reader.json --sections answe
 run npm run bench -- --out results/bench-spin.json --sections spin
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
 run npm run bench -- --out results/bench-big-documents.json --sections big-documents   # before: in a worktree of c60b666 with bench/big-documents.ts and bench/main.ts of 5d4d6fe
+# (bench-big-documents-store-before: the same in a worktree of f6e2697 with bench/big-documents.ts of f86c009)
 run node --import tsx bench/split.ts "$data" bundles/default
 # The LM head over the last position only gives the same answers (results/head-quality/README.md: set
 # beside results/eval-squad-1.1-validation and results/eval-layout-squad-1.1-validation).
