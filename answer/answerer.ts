@@ -17,7 +17,7 @@ import type { Mode, OnConflict } from './modes.ts';
 const PROPOSALS = 2;
 const LM_WEIGHT = 0.5;
 /** Passages beyond this many characters per token of the LM's window cannot fit it (no token holds more). */
-const MAX_CHARS_PER_TOKEN = 32;
+const LM_TOKEN_MAX_CHARS = 32;
 /** Room a grounded answer keeps in the LM's window for reading its spans (tokens; a reader's span is a few words). */
 const GROUNDED_SPAN_TOKENS = 32;
 /**
@@ -313,14 +313,14 @@ export class Answerer {
    * one of each staying. A `top_k` of 64 memories (4,096 positions) had overflowed the LM's 2,048 inside
    * onnxruntime (a 500), and 64 passages were refused. Each count is found by halving steps (a prompt
    * tokenized once per turn or passage dropped held the event loop for seconds), after the passages and
-   * oldest turns that cannot fit even at MAX_CHARS_PER_TOKEN characters a token are left out unread.
+   * oldest turns that cannot fit even at LM_TOKEN_MAX_CHARS characters a token are left out unread.
    */
   private fitContext(opts: AnswerOptions, inPrompt: Candidate[], memories: Candidate[]) {
     const { manifest, lm } = this.deps;
     const window = manifest.limits.max_lm_tokens;
     // a grounded answer's spans are read whole, however few tokens the answer may have
     const answer = opts.grounded ? Math.max(opts.maxTokens, GROUNDED_SPAN_TOKENS) : opts.maxTokens;
-    const most = window * MAX_CHARS_PER_TOKEN;
+    const most = window * LM_TOKEN_MAX_CHARS;
     let chars = 0;
     const passages = inPrompt.filter((c, i) => (chars += c.passage.text.length) <= most || i === 0);
     chars = 0;

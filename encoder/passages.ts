@@ -33,7 +33,7 @@ interface Range {
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
-  const fits = (r: Range) => r.end - r.start <= budget * MAX_CHARS_PER_TOKEN && countTokens(text.slice(r.start, r.end)) <= budget;
+  const fits = (r: Range) => r.end - r.start <= budget * PASSAGE_CHARS_PER_TOKEN && countTokens(text.slice(r.start, r.end)) <= budget;
   // The last cut, for a word no passage holds (a blob, or text written without spaces): pieces of `budget`
   // characters, each a passage's worth of tokens at most (a token holds a character at least).
   const characters = new RegExp(String.raw`[\s\S]{1,${budget}}`, 'gu');
@@ -107,7 +107,7 @@ function lastFitting(parts: Range[], i: number, fitsTo: (j: number) => boolean):
  * LM tokens, and the ingestion of every document in its batch failed. Prose averages about five characters per
  * token; eight never binds on it (bench/split.ts with the bundle's tokens: the same passages).
  */
-const MAX_CHARS_PER_TOKEN = 8;
+const PASSAGE_CHARS_PER_TOKEN = 8;
 
 /** Below this many encoder tokens a passage is a heading or a dateline, and the next paragraph joins it. */
 const JOIN_BELOW = 32;
