@@ -184,7 +184,7 @@ export class Answerer {
         timings.total = performance.now() - t0;
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
-          : 'the memory holds no documents';
+          : filters(opts.filter) ? 'no document matches the filter (the collections this key may read, source, metadata, published time)' : 'the memory holds no documents';
         return nothingRelevant(opts.mode, reason, relevance, timings);
       }
     }
@@ -422,4 +422,9 @@ function fewest(lo: number, hi: number, ok: (n: number) => boolean): number {
     else lo = mid + 1;
   }
   return lo;
+}
+
+/** Whether a filter leaves some documents out (collections, source, metadata or published time given). */
+function filters(filter: DocumentFilter | undefined): boolean {
+  return !!filter && Object.values(filter).some((v) => v !== undefined);
 }

@@ -290,6 +290,8 @@ describe('abstention', () => {
       expect(empty).toMatchObject({ abstained: true, answer: null, abstain_reason: 'the memory holds no documents' });
       await api.post('/v1/documents', { id: 'd', text: EIFFEL });
       await waitIndexed(api, 'd');
+      const filtered = await (await api.post('/v1/answers', { question: 'Where is the Eiffel Tower?', filter: { source: 'elsewhere' } })).json();
+      expect(filtered).toMatchObject({ abstained: true, answer: null, abstain_reason: expect.stringMatching(/^no document matches the filter/) });
       const far = await (await api.post('/v1/answers', { question: 'How do penguins keep warm?' })).json();
       expect(far.abstained).toBe(true);
       expect(far.abstain_reason).toMatch(/best similarity/);
