@@ -36,7 +36,9 @@ export const collectionCreateSchema = z.strictObject({ name: collectionSchema })
 export const documentSchema = z.strictObject({
   id: documentIdSchema,
   collection: collectionSchema.optional().describe("the collection it belongs to (default 'default'); API keys may be scoped to collections"),
-  text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars),
+  text: z.string(required).trim().min(1, 'text must not be empty').max(LIMITS.textChars)
+    // zero-width and other invisible characters are not trimmed: a text of them alone made a passage of nothing
+    .refine((text) => /[\p{L}\p{N}]/u.test(text), 'text holds no letter or digit'),
   format: z.enum(['text', 'html']).optional()
     .describe("'html': text is an HTML page, kept as its text with tables as Markdown pipe rows, headings as '#' lines and definition lists as 'term: definition' lines (default 'text')"),
   title: z.string().max(1_000).nullish(),

@@ -223,6 +223,8 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
       return (await res.json()).error;
     };
     expect((await error({ id: 'a' })).message).toBe('text: required');
+    expect((await error({ id: 'a', text: '\u200b\u00a0' })).message).toBe('text: text holds no letter or digit');
+    expect((await error({ id: 'a', text: '---\n\n| | |' })).message).toBe('text: text holds no letter or digit');
     // a batch answers per item: the good ones are queued, the bad ones say why
     const mixed = await api.post('/v1/documents', { documents: [{ id: 'ok-1', text: 't' }, { id: 'Victoria (Australia)', text: 't' }, { id: 'ok-1', text: 'u' }] });
     expect(mixed.status).toBe(202);
