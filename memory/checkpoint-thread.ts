@@ -28,8 +28,9 @@ export class CheckpointThread {
     try {
       return await this.thread.call<{ log: number; checkpointed: number }>('checkpoint');
     } catch (err) {
+      const closing = !this.timer; // close() ended the call: nothing failed
       this.stop();
-      this.onStopped(`the checkpoint thread failed (${(err as Error).message})`);
+      if (!closing) this.onStopped(`the checkpoint thread failed (${(err as Error).message})`);
       return null;
     } finally {
       this.running = false;
