@@ -6,13 +6,15 @@ import { contradicts, couldContradict, relevance, selectCandidates, withoutContr
 /** A unit vector at `angle` radians in the plane (so cosines are easy to read). */
 const at = (angle: number) => Float32Array.of(Math.cos(angle), Math.sin(angle), 0);
 
-function memory(texts: [string, number][]) {
+/** A memory of one-passage documents, each [text, angle of its embedding, angles of its sentences' embeddings]. */
+function memory(texts: [string, number, number[]?][]) {
   const store = new SqliteStore(':memory:');
   const index = new ExactIndex(3);
-  texts.forEach(([text, angle], i) => {
+  texts.forEach(([text, angle, sentences = []], i) => {
     store.upsertDocuments([{ id: `d${i}`, text }], 1);
     const [job] = store.claimJobs(1, 2);
-    const { added } = store.completeJob(job, [{ text, memory: storedMemory(new Float32Array(4), store.codec), embedding: at(angle) }], 3);
+    const sentenceEmbeddings = Float32Array.from(sentences.flatMap((a) => [...at(a)]));
+    const { added } = store.completeJob(job, [{ text, memory: storedMemory(new Float32Array(4), store.codec), embedding: at(angle), sentenceEmbeddings }], 3);
     index.add(added[0].id, at(angle));
   });
   return { store, index };
@@ -36,6 +38,18 @@ describe('selectCandidates', () => {
     const c = selectCandidates(store, index, question, at(0), 2, true);
     expect(c.map((x) => x.passage.documentId)).toEqual(['d1', 'd0']);
     expect(c[0].similarity).toBeCloseTo(Math.cos(0.4), 5); // still the cosine
+  });
+
+  it('ranks a passage by its nearest sentence too, where a sentence is nearer the question than the whole', () => {
+    const { store: s, index: i } = memory([
+      ['Opening hours are short. The ferry leaves at dawn. Tickets cost four euros.', 0.9, [1.4, 0.05, 1.1]],
+      ['The harbour is old and busy with boats.', 0.6],
+      ['Markets open at nine.', 1.5],
+    ]);
+    const c = selectCandidates(s, i, 'When?', at(0), 2, true); // no keyword hit: cosine alone
+    expect(c.map((x) => x.passage.documentId)).toEqual(['d0', 'd1']);
+    expect(c[0].relevance).toBeCloseTo(Math.cos(0.05), 5);
+    expect(c[0].similarity).toBeCloseTo(Math.cos(0.9), 5);
   });
 
   it('falls back to the embedding when no keyword matches, and never returns a deleted passage', () => {

@@ -12,8 +12,9 @@ const USAGE = `npm run eval:retrieval -- --data FILE [--limit N] [--out results/
 
 Retrieval recall of the answer path's candidate selection (answer/candidates.ts), RETRIEVAL=vector against
 vector+keyword: every paragraph of a SQuAD-format file is split into passages as the ingestion worker splits
-it and stored with its retrieval embedding (the bundle's sentence encoder) in an in-memory SQLite store and
-an exact vector index (no memories: retrieval does not read them); then each answerable question (the first
+it and stored with its retrieval embedding and its sentences' (the bundle's sentence encoder; the ranking
+reads the nearer of the two) in an in-memory SQLite store and an exact vector index (no memories: retrieval
+does not read them); then each answerable question (the first
 --limit, default all) is asked of both, and the rank of its own paragraph's first passage is recorded.
 Prints recall at 1, 2 (the reader's pool at READER_PASSAGES=2), 3 and 8 and the selection's median time; --out writes them as JSON.`;
 
@@ -37,7 +38,7 @@ async function main() {
     .slice(0, values.limit ? Number(values.limit) : undefined);
   const bundle = await loadBundle(values.bundle!, { models: ['encoder'] });
   const encoder = new OnnxEncoder(bundle);
-  const { store, index } = await retrievalBank(encoder, paragraphs, { label: 'passages', sentences: false });
+  const { store, index } = await retrievalBank(encoder, paragraphs, { label: 'passages', sentences: true });
   const methods = { vector: false, 'vector+keyword': true };
   const ranks: Record<string, number[]> = { vector: [], 'vector+keyword': [] };
   const ms: Record<string, number[]> = { vector: [], 'vector+keyword': [] };

@@ -138,6 +138,7 @@ describe('SqliteStore', () => {
     expect(s.keywordSearch('zebras', 5, [id]).map((h) => h.id)).toEqual([id]);
     expect(s.keywordSearch('where is it?', 5)).toEqual([]); // only stopwords: no query
     expect([...s.embeddingsOf([id, id + 1]).keys()]).toEqual([id]);
+    expect(s.embeddingsOf([id]).get(id)).toEqual({ embedding: Float32Array.of(1, 0, 0), sentenceEmbeddings: null });
     s.deleteDocument('a', 4);
     expect(s.keywordSearch('zebras', 5)).toHaveLength(0);
     expect(s.embeddingsOf([id]).size).toBe(0);

@@ -339,11 +339,13 @@ export class SqliteStore implements MemoryStore {
     return rows.map((r) => ({ id: r.id, score: -r.rank }));
   }
 
-  embeddingsOf(ids: number[]): Map<number, Float32Array> {
+  embeddingsOf(ids: number[]): Map<number, Pick<StoredPassage, 'embedding' | 'sentenceEmbeddings'>> {
     if (!ids.length) return new Map();
-    const rows = this.db.prepare(`SELECT p.id, p.embedding FROM passages p JOIN documents d ON d.id = p.document_id
+    const rows = this.db.prepare(`SELECT p.id, p.embedding, p.sentence_embeddings FROM passages p JOIN documents d ON d.id = p.document_id
       WHERE p.id IN (SELECT value FROM json_each(?)) AND d.status != 'deleted'`).all(JSON.stringify(ids)) as Row[];
-    return new Map(rows.map((r) => [r.id as number, blobToFloat32(r.embedding)]));
+    return new Map(rows.map((r) => [r.id as number, {
+      embedding: blobToFloat32(r.embedding), sentenceEmbeddings: r.sentence_embeddings === null ? null : blobToFloat32(r.sentence_embeddings),
+    }]));
   }
 
   recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[] {

@@ -89,8 +89,8 @@ export interface MemoryStore {
   maxPassageId(): number;
   /** SQLite FTS5 hits for the query's words by BM25 (higher is better), among the given passages when `among` is set. */
   keywordSearch(query: string, k: number, among?: number[]): { id: number; score: number }[];
-  /** The embeddings of those of the passages that are live (their document not deleted). */
-  embeddingsOf(ids: number[]): Map<number, Float32Array>;
+  /** The embeddings (the passage's, its sentences') of those of the passages that are live (their document not deleted). */
+  embeddingsOf(ids: number[]): Map<number, Pick<StoredPassage, 'embedding' | 'sentenceEmbeddings'>>;
   recentlyIndexed(limit: number): { documentId: string; version: number; text: string }[];
   recordProbe(probe: ProbeRecord): void;
   recentProbes(limit: number, collections?: readonly string[]): ProbeRecord[];
