@@ -14,42 +14,45 @@ function storeDocuments(store: SqliteStore, n: number, from = 0): void {
   }
 }
 
+/**
+ * A memory bank of `documents` 1 MB memories whose connection leaves checkpoints to a checkpoint thread
+ * (which checkpoints only when asked here), both closed after `test`.
+ */
+async function withCheckpoints(documents: number, test: (store: SqliteStore, checkpoints: CheckpointThread, file: string) => Promise<void>): Promise<void> {
+  const file = join(tempDir('mac-checkpoint'), 'memory.sqlite');
+  const store = new SqliteStore(file, 'fp32');
+  store.checkpointElsewhere(true);
+  storeDocuments(store, documents);
+  const checkpoints = await CheckpointThread.start(file, 60_000, () => {});
+  try {
+    await test(store, checkpoints, file);
+  } finally {
+    await checkpoints.close();
+    store.close();
+  }
+}
+
 describe('the checkpoint thread', () => {
   it('copies the WAL into the database file that the service connection no longer checkpoints itself', async () => {
-    const file = join(tempDir('mac-checkpoint'), 'memory.sqlite');
-    const store = new SqliteStore(file, 'fp32');
-    store.checkpointElsewhere(true);
-    storeDocuments(store, 8); // 2,000 pages: SQLite's own checkpoint would have run at 1,000
-    const before = statSync(file).size;
-    const checkpoints = await CheckpointThread.start(file, 60_000, () => {});
-    try {
+    // 2,000 pages: SQLite's own checkpoint would have run at 1,000
+    await withCheckpoints(8, async (store, checkpoints, file) => {
+      const before = statSync(file).size;
       const done = await checkpoints.checkpoint();
       expect(done!.log).toBeGreaterThan(1000);
       expect(done!.checkpointed).toBe(done!.log);
       expect(statSync(file).size).toBeGreaterThan(before + 8 * 2 ** 20);
       expect(store.getPassages(store.passageIds())).toHaveLength(8);
-    } finally {
-      await checkpoints.close();
-      store.close();
-    }
+    });
   });
 
   it('does not keep a deletion from emptying the WAL, whose older frames hold the deleted text', async () => {
-    const file = join(tempDir('mac-checkpoint'), 'memory.sqlite');
-    const store = new SqliteStore(file, 'fp32');
-    store.checkpointElsewhere(true);
-    storeDocuments(store, 40);
-    const checkpoints = await CheckpointThread.start(file, 60_000, () => {});
-    try {
+    await withCheckpoints(40, async (store, checkpoints, file) => {
       const running = checkpoints.checkpoint(); // 10,000 pages: tens of ms on the thread
       await new Promise((r) => setTimeout(r, 2));
       expect(store.deleteDocument('d0', 4)).not.toBeNull(); // SQLite answers busy while the thread checkpoints
       expect(statSync(`${file}-wal`).size).toBe(0);
       expect((await running)!.log).toBeGreaterThan(0);
-    } finally {
-      await checkpoints.close();
-      store.close();
-    }
+    });
   });
 
   it('reports when it stops, so that the service connection checkpoints again', async () => {
