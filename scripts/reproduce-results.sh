@@ -356,6 +356,14 @@ for as in brief document; do
 done
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-tables --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-tables-before-rows: the same at 6aca143)
+# Retrieval by the nearest sentence too (50th session; before: the README's earlier logs, eval-sentence-span-*, eval-no-copy-*)
+run npm run eval:retrieval -- --data "$data/squad-1.1-validation.jsonl" --out results/retrieval-sentence-rank-squad-1.1-validation.json
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-sentence-rank-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded,mac+grounded,mac,rag,hybrid --threads 2
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-sentence-rank-articles-squad-1.1-validation --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded,mac --threads 2
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-sentence-rank-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2
+for s in product lists tables fields; do
+  run npm run eval -- --data eval/$s/documents.jsonl --out results/eval-sentence-rank-$s --limit 60 --modes rag+grounded,hybrid+grounded --threads 2
+done
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-tables-unpiped-before: the same at c0b8bee)
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
