@@ -36,8 +36,9 @@ const MIN_WORDS = 8;
  * keyword hits (RETRIEVAL=vector+keyword): hnswlib and FTS5 each propose their best passages, and every
  * passage proposed is ranked by the sum of its two scores, each standardised over the proposals: BM25, and
  * the better of its own and its nearest sentence's cosine (`relevance`; recall@1 0.856 -> 0.867 on the
- * tuning set, docs/experiments.md "Retrieval ranks a passage by its nearest sentence too"). SQLite has the last word: a passage forgotten after the index answered is dropped here, so
- * no answer can draw on a deleted document. A filter (collections, metadata, ...) is applied inside the
+ * tuning set, docs/experiments.md "Retrieval ranks a passage by its nearest sentence too"). SQLite has
+ * the last word: a passage forgotten after the index answered is dropped here, so no answer can draw on a
+ * deleted document. A filter (collections, metadata, ...) is applied inside the
  * search: the index walks its graph for neighbours that match, so a selective filter still yields k
  * candidates. A passage that a newer document restates gives way to it (withoutRestated).
  */
