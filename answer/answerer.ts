@@ -1,3 +1,4 @@
+import { filterRestricts } from '../core/lifecycle.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { buildPrompt, exampleStarts, type SpanShare, type Turn } from '../lm/index.ts';
 import type { Manifest } from '../bundle/index.ts';
@@ -184,7 +185,7 @@ export class Answerer {
         timings.total = performance.now() - t0;
         const reason = candidates.length
           ? `no memory is relevant enough (best similarity ${best.toFixed(3)} < ${this.settings.abstainBelow})`
-          : filters(opts.filter) ? 'no document matches the filter (the collections this key may read, source, metadata, published time)' : 'the memory holds no documents';
+          : filterRestricts(opts.filter) ? 'no document matches the filter (the collections this key may read, source, metadata, published time)' : 'the memory holds no documents';
         return nothingRelevant(opts.mode, reason, relevance, timings);
       }
     }
@@ -422,9 +423,4 @@ function fewest(lo: number, hi: number, ok: (n: number) => boolean): number {
     else lo = mid + 1;
   }
   return lo;
-}
-
-/** Whether a filter leaves some documents out (collections, source, metadata or published time given). */
-function filters(filter: DocumentFilter | undefined): boolean {
-  return !!filter && Object.values(filter).some((v) => v !== undefined);
 }
