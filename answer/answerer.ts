@@ -8,6 +8,7 @@ import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
 import { agreement, bestSpans, type ReaderSpan, type SpanReader } from './reader.ts';
+import { HeaderSimilarity } from './table-cells.ts';
 import type { Mode, OnConflict } from './modes.ts';
 
 /**
@@ -149,12 +150,15 @@ export function passagesRead(o: { mode: Mode; reader: boolean; givenPassages: bo
 export class Answerer {
   /** The example answers' first words, read from the bundle's prompt template once. */
   private readonly exampleStarts: string[];
+  /** What weighs the reader's spans in a table's columns (answer/table-cells.ts). */
+  private readonly headers: HeaderSimilarity;
 
   constructor(
     private readonly deps: { store: MemoryStore; index: VectorIndex; encoder: Encoder; lm: AnswerLm; manifest: Manifest; calibrator?: Calibrator | null; reader?: SpanReader | null },
     private readonly settings: AnswerSettings,
   ) {
     this.exampleStarts = exampleStarts(deps.manifest);
+    this.headers = new HeaderSimilarity(deps.encoder);
   }
 
   async answer(opts: AnswerOptions): Promise<AnswerResult> {
@@ -204,7 +208,7 @@ export class Answerer {
     const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
     const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
-    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer) : null;
+    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer, this.headers) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const wantedInPrompt = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
@@ -346,7 +350,8 @@ export class Answerer {
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
   private async propose(reader: SpanReader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
     const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
-    const fresh = await reader.readEach(question, unread.map((g) => g.text), PROPOSALS);
+    const texts = unread.map((g) => g.text);
+    const fresh = await reader.readEach(question, texts, PROPOSALS, await this.headers.of(question, texts));
     return bestSpans(groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]), PROPOSALS);
   }
 
@@ -368,8 +373,9 @@ export class Answerer {
  * newer one contradicts is set aside. Its readings, by passage id, serve the proposals after (no passage is
  * read twice); `read`: each passage with its best span; `kept`: those read less what was set aside.
  */
-async function readPassages(reader: SpanReader, question: string, passages: Candidate[], preferNewer: boolean) {
-  const each = await reader.readEach(question, passages.map((c) => c.passage.text), PROPOSALS);
+async function readPassages(reader: SpanReader, question: string, passages: Candidate[], preferNewer: boolean, headers: HeaderSimilarity) {
+  const texts = passages.map((c) => c.passage.text);
+  const each = await reader.readEach(question, texts, PROPOSALS, await headers.of(question, texts));
   const readings = new Map<number, ReaderSpan[]>(passages.map((c, i) => [c.passage.id, each[i]]));
   const read: ReaderReading[] = passages.map((c, i) => ({ candidate: c, answer: each[i][0] }));
   const kept = preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : passages;

@@ -174,7 +174,7 @@ function standardised(xs: number[]): number[] {
 }
 
 /** Both embeddings are L2-normalized, so the dot product is the cosine. */
-function cosine(a: Float32Array, b: Float32Array): number {
+export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
   return dot;

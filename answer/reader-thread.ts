@@ -19,8 +19,8 @@ export class ThreadedReader implements SpanReader {
     return this.thread.exited;
   }
 
-  readEach(question: string, texts: string[], n: number): Promise<ReaderSpan[][]> {
-    return this.thread.call({ question, texts, n });
+  readEach(question: string, texts: string[], n: number, headerSimilarity?: ReadonlyMap<string, number>): Promise<ReaderSpan[][]> {
+    return this.thread.call({ question, texts, n, headerSimilarity });
   }
 
   close(): Promise<void> {

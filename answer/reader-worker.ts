@@ -7,9 +7,10 @@ interface ReadCall {
   question: string;
   texts: string[];
   n: number;
+  headerSimilarity?: Map<string, number>;
 }
 
 const bundle = await loadBundle(threadData.bundleDir, { verifyHashes: false, models: [] });
 const reader = await Reader.load(threadData.bundleDir, bundle.encoderTokenizer, threadData.threads, threadData.sha256);
 if (!reader) throw new Error(`no reader in ${threadData.bundleDir}`);
-serveCalls<ReadCall>(async ({ request: r }) => ({ result: await reader.readEach(r.question, r.texts, r.n) }));
+serveCalls<ReadCall>(async ({ request: r }) => ({ result: await reader.readEach(r.question, r.texts, r.n, r.headerSimilarity) }));

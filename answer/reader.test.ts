@@ -91,6 +91,16 @@ describe('the reader that proposes and checks grounded answers', () => {
     for (const s of spans) expect(s.text).not.toMatch(/(^|\s)\||\|(\s|$)/);
   });
 
+  it('answers with the cell of the row the question names and the column it asks for', async () => {
+    const table = '## Plans\n\n| plan | monthly price | storage | support |\n|---|---|---|---|\n| Starter | 9 dollars | 50 GB | email |\n| Team | 29 dollars | 1 TB | chat |';
+    const question = 'How much storage does the Starter plan include?';
+    // the headers' cosines with the question as the retrieval encoder gives them (answer/table-cells.ts HeaderSimilarity)
+    const similarity = new Map([['plan', 0.31], ['monthly price', 0.24], ['storage', 0.52], ['support', 0.2]]);
+    const [best] = (await reader.readEach(question, [table], 1, similarity))[0];
+    expect(best.text).toBe('50 GB');
+    expect(table.slice(best.start, best.end)).toBe('50 GB');
+  });
+
   it('reads a list item as a sentence of its own, its spans still offsets into the text as written', async () => {
     const list = '## What does shipping cost?\n\n- Standard: 4.90 euros, free on orders above 50 euros\n- Express: 9.90 euros\n- Islands: 12 euros';
     const [best] = (await reader.readEach('How much is express shipping?', [list], 1))[0];

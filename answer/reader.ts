@@ -6,6 +6,7 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
+import { cellPenalties } from './table-cells.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -46,8 +47,11 @@ export interface ReaderSpan {
 export interface SpanReader {
   /** The model file's SHA-256: a calibration that reads `reader_agree` names the reader it was fitted with. */
   readonly sha256: string;
-  /** Each text's n best spans, best first (one pass per text). */
-  readEach(question: string, texts: string[], n: number): Promise<ReaderSpan[][]>;
+  /**
+   * Each text's n best spans, best first (one pass per text); `headerSimilarity`: the cosine of the question
+   * with each table header cell of the texts (answer/table-cells.ts tableHeaders), which weighs a table's columns.
+   */
+  readEach(question: string, texts: string[], n: number, headerSimilarity?: ReadonlyMap<string, number>): Promise<ReaderSpan[][]>;
   close(): Promise<void>;
 }
 
@@ -91,10 +95,10 @@ export class Reader implements SpanReader {
   }
 
   /** Each text's n best spans, best first (one pass per text): what chooses among passages before proposing. */
-  async readEach(question: string, texts: string[], n: number): Promise<ReaderSpan[][]> {
+  async readEach(question: string, texts: string[], n: number, headerSimilarity: ReadonlyMap<string, number> = new Map()): Promise<ReaderSpan[][]> {
     const q = this.tokenizer.encode(question, false);
     const spans: ReaderSpan[][] = [];
-    for (const [index, text] of texts.entries()) spans.push((await this.read(q, text, n)).map((s) => ({ index, ...s })));
+    for (const [index, text] of texts.entries()) spans.push((await this.read(question, q, text, n, headerSimilarity)).map((s) => ({ index, ...s })));
     return spans;
   }
 
@@ -102,8 +106,11 @@ export class Reader implements SpanReader {
     await this.session.release();
   }
 
-  /** One pass over the question's token ids and one text (cut to fit): its n best spans (distinct character spans), their gaps and margins. */
-  private async read(q: number[], text: string, n: number): Promise<Omit<ReaderSpan, 'index'>[]> {
+  /**
+   * One pass over the question's token ids `q` and one text (cut to fit): its n best spans (distinct
+   * character spans), their gaps and margins, a span in a table weighed by its row and column (table-cells.ts).
+   */
+  private async read(question: string, q: number[], text: string, n: number, headerSimilarity: ReadonlyMap<string, number>): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: Word[] = [];
     // a full stop the reader reads where a list item with no end mark of its own or a table row ends (its
@@ -126,6 +133,7 @@ export class Reader implements SpanReader {
     }
     if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
+    const penalty = cellPenalties(text, words, question, headerSimilarity);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];
@@ -139,11 +147,11 @@ export class Reader implements SpanReader {
     const end = out.end_logits.data as Float32Array;
     const none = start[0] + end[0];
     // Every span the reader may answer with (at most MAX_SPAN_TOKENS + 1 tokens; one table cell, clean of
-    // Markdown's marks: answer/span-rules.ts), by character offsets, with its score.
+    // Markdown's marks: answer/span-rules.ts), by character offsets, with its score less its cell's penalty.
     const spans: { start: number; end: number; score: number }[] = [];
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        if (wordOf[i] >= 0 && wordOf[j] >= 0 && allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] });
+        if (wordOf[i] >= 0 && wordOf[j] >= 0 && allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] - (penalty?.[wordOf[i]] ?? 0) });
       }
     }
     // The n best distinct character spans, best first: token pairs inside the same words name the same

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { cellPenalties, HeaderSimilarity, tableHeaders } from './table-cells.ts';
+import { wordsOf } from './span-rules.ts';
+
+const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
+const SIMILARITY = new Map([['plan', 0.3], ['monthly price', 0.2], ['storage', 0.6]]);
+
+/** The penalty of the span starting at the first word of `cell`. */
+function penaltyOf(text: string, question: string, similarity: Map<string, number>, cell: string) {
+  const words = wordsOf(text);
+  const penalties = cellPenalties(text, words, question, similarity)!;
+  return penalties[words.findIndex((w) => w.start === text.indexOf(cell))];
+}
+
+describe('weighing the reader\'s spans in a table', () => {
+  it('leaves the cell of the row named and the column asked for as the reader scores it, and lowers the others', () => {
+    const q = 'How much storage does the Starter plan include?';
+    expect(penaltyOf(TABLE, q, SIMILARITY, '50 GB')).toBe(0);
+    // the price beside it: its column lies 0.4 below the nearest header
+    expect(penaltyOf(TABLE, q, SIMILARITY, '9 dollars')).toBeCloseTo(40 * 0.4, 4);
+    // the next row's cell of the same column: a row that names nothing of the question
+    expect(penaltyOf(TABLE, q, SIMILARITY, '1 TB')).toBeCloseTo(32, 4);
+    // without the headers' similarity the rows are still weighed, the columns not
+    expect(penaltyOf(TABLE, q, new Map(), '9 dollars')).toBe(0);
+    expect(penaltyOf(TABLE, q, new Map(), '1 TB')).toBeCloseTo(32, 4);
+  });
+
+  it('moves nothing outside a table, and reads a text without one as it is', () => {
+    const q = 'How much storage does the Starter plan include?';
+    expect(penaltyOf(TABLE, q, SIMILARITY, 'Plans')).toBe(0);
+    expect(cellPenalties('Storage is 50 GB on the Starter plan.', wordsOf('Storage is 50 GB on the Starter plan.'), q, SIMILARITY)).toBeNull();
+  });
+
+  it('embeds each header once, and the texts of no table not at all', async () => {
+    const asked: string[] = [];
+    const headers = new HeaderSimilarity({ encodeQuestion: async (text) => (asked.push(text), { embedding: Float32Array.of(text === 'storage' ? 1 : 0.6, text === 'storage' ? 0 : 0.8) }) });
+    expect(tableHeaders([TABLE, 'no table'])).toEqual(['plan', 'monthly price', 'storage']);
+    expect((await headers.of('q', ['prose only'])).size).toBe(0);
+    expect(asked).toEqual([]);
+    const first = await headers.of('q', [TABLE]);
+    expect(first.get('storage')).toBeCloseTo(0.6, 6);
+    expect(first.get('plan')).toBeCloseTo(1, 6);
+    await headers.of('q', [TABLE]);
+    expect(asked).toEqual(['q', 'plan', 'monthly price', 'storage']);
+  });
+});

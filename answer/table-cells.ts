@@ -1,0 +1,92 @@
+import { tablesOf, type TableCell } from '../core/tables.ts';
+import { contentWords, wordSet } from '../memory/index.ts';
+import type { Encoder } from '../encoder/index.ts';
+import { cosine } from './candidates.ts';
+import type { Word } from './span-rules.ts';
+
+/**
+ * How the reader's spans in a table are weighed (docs/experiments.md, "A table cell is read with the row
+ * the question names and the column it asks for"): the reader, trained on prose, finds the right row's
+ * wrong cell ("How much storage does the Starter plan include?" → the price beside it) or the row next to
+ * the one asked about. A span in a body cell loses COLUMN_WEIGHT per unit of cosine its column's header lies
+ * below the header nearest the question, and ROW_WEIGHT per unit of share its row names the question less
+ * than the row that names it best. The best cell keeps the reader's own score, and no span outside a
+ * table moves. Both weights were chosen on the table set's 54 tuning questions (eval/tables, the first 54).
+ */
+const COLUMN_WEIGHT = 40;
+const ROW_WEIGHT = 32;
+
+/** The header cells' texts of the texts' tables (tablesOf): what is embedded to weigh their columns. */
+export function tableHeaders(texts: string[]): string[] {
+  return [...new Set(texts.flatMap((text) => tablesOf(text).flatMap((t) => t.header.map((c) => cellText(text, c)))))].filter(Boolean);
+}
+
+/**
+ * The cosine of a question with each header cell of the texts' tables, by the retrieval encoder's
+ * embeddings: what weighs a table's columns. The embeddings of the last CACHED texts embedded (headers and
+ * questions) are kept, as a table's header is read again for each question about it.
+ */
+export class HeaderSimilarity {
+  private readonly cache = new Map<string, Float32Array>();
+
+  constructor(private readonly encoder: Pick<Encoder, 'encodeQuestion'>, private readonly cached = 4096) {}
+
+  /** Empty where the texts have no table with a header row (nothing is embedded then). */
+  async of(question: string, texts: string[]): Promise<Map<string, number>> {
+    const headers = tableHeaders(texts);
+    const similarity = new Map<string, number>();
+    if (!headers.length) return similarity;
+    const q = await this.embedding(question);
+    for (const header of headers) similarity.set(header, cosine(q, await this.embedding(header)));
+    return similarity;
+  }
+
+  private async embedding(text: string): Promise<Float32Array> {
+    let e = this.cache.get(text);
+    if (e) {
+      this.cache.delete(text);
+    } else {
+      e = (await this.encoder.encodeQuestion(text)).embedding;
+      if (this.cache.size >= this.cached) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(text, e);
+    return e;
+  }
+}
+
+/**
+ * Each of the text's words' penalty where it starts a span in a table's body cell (0 elsewhere, and for
+ * every word of a text without a table): `headerSimilarity` maps a header cell's text to its cosine with
+ * the question (tableHeaders; a header missing from it weighs no column).
+ */
+export function cellPenalties(text: string, words: Word[], question: string, headerSimilarity: ReadonlyMap<string, number>): Float32Array | null {
+  const tables = tablesOf(text).filter((t) => t.rows.length);
+  if (!tables.length) return null;
+  const asked = wordSet(question);
+  // the share of a cell's content words the question holds
+  const named = (cell: TableCell) => {
+    const words = contentWords(cellText(text, cell));
+    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
+  };
+  const penalties = new Float32Array(words.length);
+  for (const { header, rows } of tables) {
+    const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
+    const known = similarity.filter((s): s is number => s !== undefined);
+    const nearest = known.length ? Math.max(...known) : 0;
+    const shares = rows.map((row) => row.map(named));
+    // how well a row names the question, leaving out the column a span would lie in
+    const rowShare = (r: number, column: number) => Math.max(0, ...shares[r].filter((_, c) => c !== column));
+    const bestRow = header.map((_, column) => Math.max(...rows.map((_, r) => rowShare(r, column))));
+    rows.forEach((row, r) =>
+      row.forEach((cell, column) => {
+        const s = similarity[column];
+        const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest - s);
+        const penalty = columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
+      }),
+    );
+  }
+  return penalties;
+}
+
+const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);
