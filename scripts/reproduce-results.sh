@@ -366,6 +366,11 @@ for s in product lists tables fields; do
 done
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-tables-unpiped-before: the same at c0b8bee)
+# A table cell read with the row the question names and the column it asks for (51st session; before: the
+# first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cells-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
+run scripts/python.sh -m mac.experiments.table_parts eval-table-cells-tables-before eval-table-cells-tables
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
