@@ -15,8 +15,6 @@ import type { Word } from './span-rules.ts';
  */
 const COLUMN_WEIGHT = 40;
 const ROW_WEIGHT = 32;
-/** A cell is quoted by a question that holds more than this share of its content words (more than half). */
-const QUOTED = 0.5;
 
 /** The header cells' texts of the texts' tables (tablesOf): what is embedded to weigh their columns. */
 export function tableHeaders(texts: string[]): string[] {
@@ -73,23 +71,20 @@ export function cellPenalties(text: string, words: Word[], question: string, hea
   const penalties = new Float32Array(words.length);
   for (const { header, rows } of tables) {
     const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
+    const known = similarity.filter((s): s is number => s !== undefined);
+    const nearest = known.length ? Math.max(...known) : 0;
     const shares = rows.map((row) => row.map(named));
-    // the header nearest the question among a row's columns that the question does not quote
-    const nearest = shares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !(row[c] > QUOTED))));
     // how well a row names the question, leaving out the column a span would lie in
     const rowShare = (r: number, column: number) => Math.max(0, ...shares[r].filter((_, c) => c !== column));
     const bestRow = header.map((_, column) => Math.max(...rows.map((_, r) => rowShare(r, column))));
     rows.forEach((row, r) =>
       row.forEach((cell, column) => {
         const s = similarity[column];
-        const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest[r] - s);
-        // a cell the question quotes is what it asks about, not its answer
-        const penalty = shares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest - s);
+        const penalty = columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
         for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
       }),
     );
-    // a header cell names a column; it answers nothing a question asks of the rows below it
-    for (const cell of header) for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = Infinity;
   }
   return penalties;
 }
