@@ -371,6 +371,7 @@ run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eva
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cells-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
 run scripts/python.sh -m mac.experiments.table_parts eval-table-cells-tables-before eval-table-cells-tables
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables-102 --limit 102 --modes rag+grounded,hybrid+grounded --threads 1
 # Its second cut, not adopted (at e341b7b in a worktree; before: the first command at e8883fe, out results/eval-table-cut2-tables-before):
 #   npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cut2-tables --limit 102 --modes rag+grounded,hybrid+grounded --threads 1
 #   npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cut2-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
