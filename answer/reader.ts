@@ -151,7 +151,9 @@ export class Reader implements SpanReader {
     const spans: { start: number; end: number; score: number }[] = [];
     for (let i = 0; i < context.length; i++) {
       for (let j = i; j < Math.min(context.length, i + MAX_SPAN_TOKENS + 1); j++) {
-        if (wordOf[i] >= 0 && wordOf[j] >= 0 && allowed(wordOf[i], wordOf[j])) spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] - (penalty?.[wordOf[i]] ?? 0) });
+        if (wordOf[i] >= 0 && wordOf[j] >= 0 && allowed(wordOf[i], wordOf[j]) && (!penalty || penalty[wordOf[i]] !== Infinity)) {
+          spans.push({ start: words[wordOf[i]].start, end: words[wordOf[j]].end, score: start[lo + i] + end[lo + j] - (penalty?.[wordOf[i]] ?? 0) });
+        }
       }
     }
     // The n best distinct character spans, best first: token pairs inside the same words name the same

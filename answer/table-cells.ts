@@ -15,6 +15,8 @@ import type { Word } from './span-rules.ts';
  */
 const COLUMN_WEIGHT = 40;
 const ROW_WEIGHT = 32;
+/** A cell is quoted by a question that holds more than this share of its content words (more than half). */
+const QUOTED = 0.5;
 
 /** The header cells' texts of the texts' tables (tablesOf): what is embedded to weigh their columns. */
 export function tableHeaders(texts: string[]): string[] {
@@ -68,20 +70,24 @@ export function cellPenalties(text: string, words: Word[], question: string, hea
     const words = contentWords(cellText(text, cell));
     return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
   };
-  const penalties = new Float32Array(words.length);
-  for (const { header, rows } of tables) {
+  const shares = tables.map((t) => t.rows.map((row) => row.map(named)));
+  // a span outside the tables' body rows (the text around them, a header) reads as a row that names
+  // nothing: it loses what the row naming the question best gains over such a row
+  const penalties = new Float32Array(words.length).fill(ROW_WEIGHT * Math.max(0, ...shares.flat(2)));
+  for (const [t, { header, rows }] of tables.entries()) {
     const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
-    const known = similarity.filter((s): s is number => s !== undefined);
-    const nearest = known.length ? Math.max(...known) : 0;
-    const shares = rows.map((row) => row.map(named));
+    const rowShares = shares[t];
+    // the header nearest the question among a row's columns that the question does not quote
+    const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !(row[c] > QUOTED))));
     // how well a row names the question, leaving out the column a span would lie in
-    const rowShare = (r: number, column: number) => Math.max(0, ...shares[r].filter((_, c) => c !== column));
+    const rowShare = (r: number, column: number) => Math.max(0, ...rowShares[r].filter((_, c) => c !== column));
     const bestRow = header.map((_, column) => Math.max(...rows.map((_, r) => rowShare(r, column))));
     rows.forEach((row, r) =>
       row.forEach((cell, column) => {
         const s = similarity[column];
-        const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest - s);
-        const penalty = columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest[r] - s);
+        // a cell the question quotes is what it asks about, not its answer
+        const penalty = rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
         for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
       }),
     );
