@@ -101,6 +101,13 @@ describe('the reader that proposes and checks grounded answers', () => {
     expect(table.slice(best.start, best.end)).toBe('50 GB');
   });
 
+  it('answers from the row a question names rather than the heading above its table', async () => {
+    const table = '## Plans\n\n| plan | data | minutes | monthly fee |\n|---|---|---|---|\n| Lite | 5 GB | 300 | 8 euros |\n| Plus | 30 GB | unlimited | 15 euros |';
+    const similarity = new Map([['plan', 0.45], ['data', 0.2], ['minutes', 0.5], ['monthly fee', 0.3]]);
+    const [best] = (await reader.readEach('Which plan has 300 minutes?', [table], 1, similarity))[0];
+    expect(best.text).toBe('Lite');
+  });
+
   it('reads a list item as a sentence of its own, its spans still offsets into the text as written', async () => {
     const list = '## What does shipping cost?\n\n- Standard: 4.90 euros, free on orders above 50 euros\n- Express: 9.90 euros\n- Islands: 12 euros';
     const [best] = (await reader.readEach('How much is express shipping?', [list], 1))[0];

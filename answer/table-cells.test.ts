@@ -25,10 +25,24 @@ describe('weighing the reader\'s spans in a table', () => {
     expect(penaltyOf(TABLE, q, new Map(), '1 TB')).toBeCloseTo(32, 4);
   });
 
-  it('moves nothing outside a table, and reads a text without one as it is', () => {
+  it('takes no cell the question quotes as an answer, and asks for another column than the quoted one', () => {
+    const q = 'Which plan has 50 GB of storage?';
+    expect(penaltyOf(TABLE, q, SIMILARITY, '50 GB')).toBe(Infinity);
+    // storage, the nearest header, is quoted in this row: the plan's column is the nearest left
+    expect(penaltyOf(TABLE, q, SIMILARITY, 'Starter')).toBe(0);
+    // a cell half of whose words the question holds is not quoted
+    expect(penaltyOf(TABLE, 'Which plan has 50 MB?', SIMILARITY, '50 GB')).toBeLessThan(Infinity);
+  });
+
+  it('lowers the text around a table as a row that names nothing, and reads a text without one as it is', () => {
     const q = 'How much storage does the Starter plan include?';
-    expect(penaltyOf(TABLE, q, SIMILARITY, 'Plans')).toBe(0);
-    expect(cellPenalties('Storage is 50 GB on the Starter plan.', wordsOf('Storage is 50 GB on the Starter plan.'), q, SIMILARITY)).toBeNull();
+    // the heading and the header cells: the Starter row names the question fully, so they lose a whole row's weight
+    expect(penaltyOf(TABLE, q, SIMILARITY, 'Plans')).toBeCloseTo(32, 4);
+    expect(penaltyOf(TABLE, q, SIMILARITY, 'storage')).toBeCloseTo(32, 4);
+    // a question that names no row leaves them as the reader scores them
+    expect(penaltyOf(TABLE, 'How much storage is there?', SIMILARITY, 'Plans')).toBe(0);
+    const prose = 'Storage is 50 GB on the Starter plan.';
+    expect(cellPenalties(prose, wordsOf(prose), q, SIMILARITY)).toBeNull();
   });
 
   it('embeds each header once, and the texts of no table not at all', async () => {
