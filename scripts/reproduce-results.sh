@@ -376,6 +376,10 @@ run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-
 #   npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cut2-tables --limit 102 --modes rag+grounded,hybrid+grounded --threads 1
 #   npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cut2-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
 run scripts/python.sh -m mac.experiments.table_parts eval-table-cut2-tables-before eval-table-cut2-tables --cuts 54,78
+# Its third cut, adopted (before: the first command at ef5eb02 in a worktree, out results/eval-table-cut3-tables-before)
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cut3-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cut3-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
+run scripts/python.sh -m mac.experiments.table_parts eval-table-cut3-tables-before eval-table-cut3-tables --cuts 102
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
