@@ -7,11 +7,14 @@ import type { Word } from './span-rules.ts';
 /**
  * How the reader's spans in a table are weighed (docs/experiments.md, "A table cell is read with the row
  * the question names and the column it asks for"): the reader, trained on prose, finds the right row's
- * wrong cell ("How much storage does the Starter plan include?" → the price beside it) or the row next to
- * the one asked about. A span in a body cell loses COLUMN_WEIGHT per unit of cosine its column's header lies
- * below the header nearest the question, and ROW_WEIGHT per unit of share its row names the question less
- * than the row that names it best. The best cell keeps the reader's own score, and no span outside a
- * table moves. Both weights were chosen on the table set's 54 tuning questions (eval/tables, the first 54).
+ * wrong cell ("How much storage does the Starter plan include?" → the price beside it), the row next to
+ * the one asked about, a header cell or the heading above the table. A span in a body cell loses
+ * COLUMN_WEIGHT per unit of cosine its column's header lies below the header nearest the question (among
+ * the row's columns the question does not quote), and ROW_WEIGHT per unit of share its row names the
+ * question less than the row that names it best; a span elsewhere in a text with a table (the heading,
+ * prose beside it, a header cell) reads as a row that names nothing. A cell the question quotes ("Which
+ * ticket is valid for 30 days from first use?") is no answer. The best cell keeps the reader's own score.
+ * The weights were chosen on the table set's first 54 questions, the rest on its first 102.
  */
 const COLUMN_WEIGHT = 40;
 const ROW_WEIGHT = 32;
