@@ -60,9 +60,9 @@ export class HeaderSimilarity {
 }
 
 /**
- * Each of the text's words' penalty where it starts a span in a table's body cell (0 elsewhere, and for
- * every word of a text without a table): `headerSimilarity` maps a header cell's text to its cosine with
- * the question (tableHeaders; a header missing from it weighs no column).
+ * Each of the text's words' penalty where it starts a span (null for a text without a table with body
+ * rows; Infinity where no answer may start): `headerSimilarity` maps a header cell's text to its cosine
+ * with the question (tableHeaders; a header missing from it weighs no column).
  */
 export function cellPenalties(text: string, words: Word[], question: string, headerSimilarity: ReadonlyMap<string, number>): Float32Array | null {
   const tables = tablesOf(text).filter((t) => t.rows.length);
