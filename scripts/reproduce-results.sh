@@ -366,6 +366,17 @@ for s in product lists tables fields; do
 done
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-tables-unpiped-before: the same at c0b8bee)
+# The calibration refitted to answers retrieved by the nearest sentence (51st session): the reserved articles answered
+# again, the installed features refitted (installed), validation's committed answers reported again with it.
+for d in "$reserved --per-kind 100:" "$more $rest --each-article --per-kind 30:-wide"; do
+  run npm run eval -- --data "$data/squad-2.0-train.jsonl" --out results/eval-calibration-sentence-rank-squad-2.0-train${d##*:} ${d%%:*} \
+    --modes mac,mac+grounded,rag+grounded,hybrid+grounded --threads 1 --work runs/eval/refit-squad-2.0-train
+done
+run npm run calibrate -- --records results/eval-calibration-sentence-rank-squad-2.0-train --records results/eval-calibration-sentence-rank-squad-2.0-train-wide $features --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+for n in squad-1.1-validation squad-2.0-validation articles-squad-1.1-validation; do mkdir -p results/eval-refit-$n; cp results/eval-sentence-rank-$n/*.jsonl.gz results/eval-refit-$n/; done
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded,mac+grounded,mac,rag,hybrid --threads 2 --report-only
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-refit-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-articles-squad-1.1-validation --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded,mac --threads 2 --report-only
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
