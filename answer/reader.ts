@@ -6,7 +6,6 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
-import { sectionPenalties } from './section-headings.ts';
 import { cellPenalties } from './table-cells.ts';
 
 /**
@@ -134,7 +133,7 @@ export class Reader implements SpanReader {
     }
     if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
-    const penalty = sumOf(cellPenalties(text, words, question, headerSimilarity), sectionPenalties(text, words, headerSimilarity));
+    const penalty = cellPenalties(text, words, question, headerSimilarity);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];
@@ -186,12 +185,6 @@ export class Reader implements SpanReader {
 /** The n best of each text's spans (`each[i]`: text i's), best first by gap, each indexed by its text's position in `each`. */
 export function bestSpans(each: ReaderSpan[][], n: number): ReaderSpan[] {
   return each.flatMap((spans, index) => spans.map((s) => ({ ...s, index }))).sort((a, b) => b.gap - a.gap).slice(0, n);
-}
-
-/** Two words' penalties added (either may be null: nothing to add). */
-function sumOf(a: Float32Array | null, b: Float32Array | null): Float32Array | null {
-  if (!a || !b) return a ?? b;
-  return a.map((x, i) => x + b[i]);
 }
 
 /** Token F1 of an answer against a reader's span (0 where there is none). */

@@ -2,7 +2,6 @@ import { tablesOf, type TableCell } from '../core/tables.ts';
 import { contentWords, wordSet } from '../memory/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { cosine } from './candidates.ts';
-import { sectionHeadings } from './section-headings.ts';
 import type { Word } from './span-rules.ts';
 
 /**
@@ -39,7 +38,7 @@ export class HeaderSimilarity {
 
   /** Empty where the texts have no table with a header row (nothing is embedded then). */
   async of(question: string, texts: string[]): Promise<Map<string, number>> {
-    const headers = [...tableHeaders(texts), ...sectionHeadings(texts)];
+    const headers = tableHeaders(texts);
     const similarity = new Map<string, number>();
     if (!headers.length) return similarity;
     const q = await this.embedding(question);
