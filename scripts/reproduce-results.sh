@@ -391,6 +391,8 @@ run scripts/python.sh -m mac.experiments.table_parts eval-table-cut2-tables-befo
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cut3-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cut3-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
 run scripts/python.sh -m mac.experiments.table_parts eval-table-cut3-tables-before eval-table-cut3-tables --cuts 102
+# A span weighed by its section's heading (51st session), not adopted: at 00cbd62 in a worktree (before: at 91080ce, out results/eval-sections-before)
+#   npm run eval -- --data eval/sections/documents.jsonl --out results/eval-sections --limit 48 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
 # (eval-lists-before: the same at 518d7f8; eval-lists-item-stops: at b6cd434)
 run npm run eval -- --data eval/fields/documents.jsonl --out results/eval-fields --limit 30 --modes rag+grounded,hybrid+grounded --threads 2
