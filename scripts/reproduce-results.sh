@@ -545,6 +545,7 @@ run npm run bench -- --out results/bench-answer-choice.json --sections answer   
 run npm run bench -- --out results/bench-answer-mac-reader.json --sections answer   # Intel Xeon, the reader checking mac's answers
 run npm run bench -- --out results/bench-spin.json --sections spin
 run npm run bench -- --out results/bench-scale.json --sections scale --scale-n 1000000
+run npm run bench -- --out results/bench-answer-tables.json --sections answer   # quiet machine; before: the same at abff516, out results/bench-answer-abff516.json
 run npm run bench -- --out results/bench-big-documents.json --sections big-documents   # before: in a worktree of c60b666 with bench/big-documents.ts and bench/main.ts of 5d4d6fe
 # (bench-big-documents-store-before: the same in a worktree of f6e2697 with bench/big-documents.ts of f86c009)
 run node --import tsx bench/split.ts "$data" bundles/default
