@@ -188,13 +188,13 @@ export function toDocumentRecord(d: Row, versions: Row[]): DocumentRecord {
   };
 }
 
+/** Whether a filter leaves any document out (its condition is more than "1"). */
+export const filterRestricts = (f: DocumentFilter = {}): boolean => filterCondition(f).sql !== '1';
+
 /**
  * The SQL condition on `documents d` that a filter makes (always true for an empty filter). Metadata keys
  * are checked by the request schema (letters, digits, _ . -) and quoted here as a JSON path.
  */
-/** Whether a filter leaves any document out (its condition is more than "1"). */
-export const filterRestricts = (f: DocumentFilter = {}): boolean => filterCondition(f).sql !== '1';
-
 export function filterCondition(f: DocumentFilter = {}): Statement {
   const parts: string[] = [];
   const args: unknown[] = [];
