@@ -177,12 +177,14 @@ export class Answerer {
     const poolK = reader && opts.mode !== 'base' && !opts.givenPassages ? Math.max(readK, this.settings.readerPassages) : 0;
     let candidates: Candidate[] = [];
     let relevance: number | null = null;
+    // the question's own embedding, where retrieval made it (table headers are weighed against it)
+    let questionEmbedding: Float32Array | undefined;
     if (opts.givenPassages) {
       if (opts.mode !== 'rag') throw new Error('givenPassages is for mode rag');
     } else if (opts.mode !== 'base') {
       // hybrid reads the best ragK passages as text and the best macK as memories
       const k = Math.max(opts.mode === 'hybrid' ? Math.max(readK, macK) : useMemory ? macK : readK, poolK);
-      candidates = await this.select(opts, k, timings);
+      ({ candidates, questionEmbedding } = await this.select(opts, k, timings));
       const best = topRelevance(candidates);
       relevance = candidates.length ? best : null;
       if (!candidates.length || best < this.settings.abstainBelow) {
@@ -208,7 +210,7 @@ export class Answerer {
     const contradicting = new Set(couldContradict(poolPassages, preferNewer ? poolPassages : answerReads).map((p) => p.id));
     const checked = opts.grounded ? undefined : answerReads[0]?.id;
     const toRead = chooses || (preferNewer && contradicting.size) ? pool : pool.filter((c) => contradicting.has(c.passage.id) || c.passage.id === checked);
-    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer, this.headers) : null;
+    const reading = reader && toRead.length ? await readPassages(reader, opts.question, toRead, preferNewer, this.headers, questionEmbedding) : null;
     // Of the passages read, only those kept stay candidates (memories too), each carrying what it set aside.
     if (reading) candidates = candidates.flatMap((c) => (reading.readings.has(c.passage.id) ? reading.kept.filter((k) => k.passage.id === c.passage.id) : [c]));
     const wantedInPrompt = !usePassages ? [] : reading && chooses && readK > ragK ? byReaderScore(reading.kept, reading.readings).slice(0, ragK) : candidates.slice(0, ragK);
@@ -229,7 +231,7 @@ export class Answerer {
     const texts = groundTo.map((g) => g.text);
     // The reader reads what the answer is grounded to first (each text once): its best spans are the
     // candidates the LM weighs, and its best span checks the answer chosen (reader_agree, a calibration feature).
-    const proposals = proposer && texts.length ? await this.propose(proposer, opts.question, groundTo, reading?.readings ?? new Map()) : null;
+    const proposals = proposer && texts.length ? await this.propose(proposer, opts.question, groundTo, reading?.readings ?? new Map(), questionEmbedding) : null;
     timings.verify = performance.now() - t2;
     const grounding = opts.grounded && texts.length
       ? { texts, stopBias: this.settings.groundedStopBias, proposals: proposals ? { spans: proposals.map((p) => ({ text: p.index, start: p.start, end: p.end, score: p.gap })), lmWeight: LM_WEIGHT } : undefined }
@@ -293,7 +295,7 @@ export class Answerer {
    * it is asked again after that turn's question and answer, which name its subject. A question that finds
    * its own answer, a new topic included, keeps what it found.
    */
-  private async select(opts: AnswerOptions, k: number, timings: { encode: number; retrieve: number }): Promise<Candidate[]> {
+  private async select(opts: AnswerOptions, k: number, timings: { encode: number; retrieve: number }): Promise<{ candidates: Candidate[]; questionEmbedding: Float32Array }> {
     const { store, index, encoder } = this.deps;
     const find = async (asking: string) => {
       const t0 = performance.now();
@@ -302,13 +304,14 @@ export class Answerer {
       const found = selectCandidates(store, index, asking, embedding, k, this.settings.keywordRetrieval, opts.filter);
       timings.encode += t1 - t0;
       timings.retrieve += performance.now() - t1;
-      return found;
+      return { found, embedding };
     };
     const alone = await find(opts.question);
     const last = opts.history?.at(-1);
-    if (!last || topRelevance(alone) >= this.settings.abstainBelow) return alone;
-    const inContext = await find(`${last.question} ${last.answer} ${opts.question}`);
-    return topRelevance(inContext) > topRelevance(alone) ? inContext : alone;
+    const picked = (candidates: Candidate[]) => ({ candidates, questionEmbedding: alone.embedding });
+    if (!last || topRelevance(alone.found) >= this.settings.abstainBelow) return picked(alone.found);
+    const inContext = (await find(`${last.question} ${last.answer} ${opts.question}`)).found;
+    return picked(topRelevance(inContext) > topRelevance(alone.found) ? inContext : alone.found);
   }
 
   /**
@@ -348,10 +351,12 @@ export class Answerer {
   }
 
   /** The reader's PROPOSALS best spans over the texts grounded to, reading only those it has not read yet. */
-  private async propose(reader: SpanReader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>) {
+  private async propose(
+    reader: SpanReader, question: string, groundTo: { candidate: Candidate | null; text: string }[], readings: Map<number, ReaderSpan[]>, questionEmbedding?: Float32Array,
+  ) {
     const unread = groundTo.filter((g) => !g.candidate || !readings.has(g.candidate.passage.id));
     const texts = unread.map((g) => g.text);
-    const fresh = await reader.readEach(question, texts, PROPOSALS, await this.headers.of(question, texts));
+    const fresh = await reader.readEach(question, texts, PROPOSALS, await this.headers.of(question, texts, questionEmbedding));
     return bestSpans(groundTo.map((g) => (g.candidate && readings.get(g.candidate.passage.id)) || fresh[unread.indexOf(g)]), PROPOSALS);
   }
 
@@ -373,9 +378,9 @@ export class Answerer {
  * newer one contradicts is set aside. Its readings, by passage id, serve the proposals after (no passage is
  * read twice); `read`: each passage with its best span; `kept`: those read less what was set aside.
  */
-async function readPassages(reader: SpanReader, question: string, passages: Candidate[], preferNewer: boolean, headers: HeaderSimilarity) {
+async function readPassages(reader: SpanReader, question: string, passages: Candidate[], preferNewer: boolean, headers: HeaderSimilarity, questionEmbedding?: Float32Array) {
   const texts = passages.map((c) => c.passage.text);
-  const each = await reader.readEach(question, texts, PROPOSALS, await headers.of(question, texts));
+  const each = await reader.readEach(question, texts, PROPOSALS, await headers.of(question, texts, questionEmbedding));
   const readings = new Map<number, ReaderSpan[]>(passages.map((c, i) => [c.passage.id, each[i]]));
   const read: ReaderReading[] = passages.map((c, i) => ({ candidate: c, answer: each[i][0] }));
   const kept = preferNewer ? withoutContradicted(read, CONTRADICTS_ABOVE) : passages;

@@ -54,7 +54,10 @@ describe('weighing the reader\'s spans in a table', () => {
     const first = await headers.of('q', [TABLE]);
     expect(first.get('storage')).toBeCloseTo(0.6, 6);
     expect(first.get('plan')).toBeCloseTo(1, 6);
-    await headers.of('q', [TABLE]);
+    expect(asked).toEqual(['q', 'plan', 'monthly price', 'storage']);
+    // the question's embedding where retrieval made it: nothing is embedded again
+    const again = await headers.of('q', [TABLE], Float32Array.of(0.6, 0.8));
+    expect(again.get('storage')).toBeCloseTo(0.6, 6);
     expect(asked).toEqual(['q', 'plan', 'monthly price', 'storage']);
   });
 });

@@ -28,20 +28,23 @@ export function tableHeaders(texts: string[]): string[] {
 
 /**
  * The cosine of a question with each header cell of the texts' tables, by the retrieval encoder's
- * embeddings: what weighs a table's columns. The embeddings of the last CACHED texts embedded (headers and
- * questions) are kept, as a table's header is read again for each question about it.
+ * embeddings: what weighs a table's columns. The last CACHED header cells' embeddings are kept, as a
+ * table's header is read again for each question about it.
  */
 export class HeaderSimilarity {
   private readonly cache = new Map<string, Float32Array>();
 
   constructor(private readonly encoder: Pick<Encoder, 'encodeQuestion'>, private readonly cached = 4096) {}
 
-  /** Empty where the texts have no table with a header row (nothing is embedded then). */
-  async of(question: string, texts: string[]): Promise<Map<string, number>> {
+  /**
+   * Empty where the texts have no table with a header row (nothing is embedded then); `questionEmbedding`:
+   * the question's, where retrieval has made it (else it is embedded here).
+   */
+  async of(question: string, texts: string[], questionEmbedding?: Float32Array): Promise<Map<string, number>> {
     const headers = tableHeaders(texts);
     const similarity = new Map<string, number>();
     if (!headers.length) return similarity;
-    const q = await this.embedding(question);
+    const q = questionEmbedding ?? (await this.encoder.encodeQuestion(question)).embedding;
     for (const header of headers) similarity.set(header, cosine(q, await this.embedding(header)));
     return similarity;
   }
