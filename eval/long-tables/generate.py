@@ -1,0 +1,261 @@
+"""Writes eval/long-tables/documents.jsonl: tables too long for one passage (256 encoder tokens), so the
+service cuts each into two to four passages, and questions about rows before and after the cuts.
+
+Each document is a heading, a line of prose and one Markdown table (two without outer pipes); the values are
+invented, so no model can know them, and every key (the first column) is unique. A question names a row by its
+key and asks for another column (a few ask the other way round). Run from the repository root:
+
+    python3 eval/long-tables/generate.py
+"""
+
+import json
+import random
+from pathlib import Path
+
+FIRST = ["Anna", "Tomas", "Marta", "Jonas", "Lea", "Omar", "Ines", "Paul", "Sara", "Ravi", "Nora", "Ivan",
+         "Keiko", "Luis", "Eva", "Hugo", "Mira", "Felix", "Dana", "Arjun", "Clara", "Yusuf", "Elin", "Bruno"]
+LAST = ["Kowalski", "Berg", "Silva", "Novak", "Lind", "Haddad", "Costa", "Meyer", "Sato", "Iyer", "Dahl",
+        "Petrov", "Ito", "Ramos", "Olsen", "Brandt", "Fischer", "Moreau", "Nagy", "Quinn", "Varga", "Holm"]
+PLANTS = ["cyclamen", "fern", "lavender", "rosemary", "begonia", "orchid", "fuchsia", "peony", "hosta",
+          "heather", "geranium", "jasmine", "camellia", "azalea", "dahlia", "aster", "sage", "thyme", "basil",
+          "mint", "clematis", "hydrangea", "magnolia", "primrose", "violet", "tulip", "iris", "crocus", "lupin",
+          "foxglove", "yarrow", "phlox", "verbena", "lobelia", "salvia", "anemone", "freesia", "gerbera"]
+TOWNS = ["Ostvik", "Lindholm", "Brekka", "Sandvik", "Halden", "Moravik", "Tarnby", "Elvdal", "Kavli",
+         "Rosmark", "Fjellby", "Norrvik", "Svalby", "Heimdal", "Vesterby", "Askvoll"]
+TEAMS = ["Billing", "Search", "Payments", "Identity", "Storage", "Mobile", "Data", "Support", "Security", "Growth"]
+WORDS = ["amber", "basalt", "cedar", "delta", "ember", "falcon", "garnet", "harbor", "indigo", "juniper",
+         "kestrel", "lagoon", "marble", "nimbus", "onyx", "pebble", "quartz", "raven", "sierra", "tundra",
+         "umber", "willow", "yarrow", "zephyr", "acorn", "birch", "comet", "dune", "fjord", "glacier"]
+
+
+def person(rng):
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def table(header, rows, pipes=True):
+    def line(cells):
+        return f"| {' | '.join(cells)} |" if pipes else " | ".join(cells)
+    delimiter = "|" + "|".join("---" for _ in header) + "|" if pipes else " | ".join("---" for _ in header)
+    return "\n".join([line(header), delimiter, *(line(r) for r in rows)]) + "\n"
+
+
+def unique(rng, make, n):
+    seen, out = set(), []
+    while len(out) < n:
+        v = make()
+        if v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out
+
+
+def pick_rows(rng, n, k):
+    """k row indices: one from the first quarter, the rest from the later three quarters (after the cuts)."""
+    early = rng.sample(range(n // 4), 1)
+    late = rng.sample(range(n // 4, n), k - 1)
+    return sorted(early + late)
+
+
+def rota(rng):
+    rows = [[str(w), person(rng), person(rng)] for w in range(1, 53)]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        col = rng.choice([1, 2])
+        role = "primary" if col == 1 else "secondary"
+        qs.append((f"Who is the {role} on call in week {rows[i][0]}?", rows[i][col]))
+    return "Platform on-call rota, 2026", "# Platform on-call rota, 2026\n\nThe rota runs from Monday 09:00 to the next Monday 09:00.\n\n" + table(["week", "primary", "secondary"], rows), qs
+
+
+def garden(rng):
+    plants = rng.sample(PLANTS, 36)
+    rows = [[p, f"{rng.randint(3, 40)}.{rng.choice(['00', '50', '95'])} euros", f"{rng.choice([9, 11, 12, 14, 17, 19, 23])} cm", str(rng.randint(0, 120))] for p in plants]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        if rng.random() < 0.5:
+            qs.append((f"How much does a {rows[i][0]} cost?", rows[i][1]))
+        else:
+            qs.append((f"What pot size does the {rows[i][0]} come in?", rows[i][2]))
+    return "Greenhouse price list", "## Spring price list\n\nPrices include VAT. Stock is counted each morning.\n\n" + table(["plant", "price", "pot size", "in stock"], rows), qs
+
+
+def ferries(rng):
+    times = sorted(unique(rng, lambda: f"{rng.randint(5, 22):02d}:{rng.choice(range(0, 60, 5)):02d}", 44))
+    rows = [[t, rng.choice(TOWNS[1:]), f"quay {rng.randint(1, 9)}", rng.choice(["Maren", "Solvik", "Aurora", "Fjordlys", "Kvitstein", "Havbris"])] for t in times]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"Where does the {rows[i][0]} ferry go?", rows[i][1]))
+        elif r < 0.7:
+            qs.append((f"Which quay does the {rows[i][0]} ferry leave from?", rows[i][2]))
+        else:
+            qs.append((f"Which vessel sails at {rows[i][0]}?", rows[i][3]))
+    return "Ostvik ferry departures", "# Departures from Ostvik\n\nAll sailings run daily, weather permitting.\n\n" + table(["departure", "destination", "quay", "vessel"], rows), qs
+
+
+def servers(rng):
+    hosts = unique(rng, lambda: f"{rng.choice(WORDS)}-{rng.randint(1, 40):02d}", 40)
+    rows = [[h, rng.choice(["database", "cache", "web", "queue", "search", "backup", "metrics"]), rng.choice(["Frankfurt", "Dublin", "Oslo", "Madrid", "Warsaw"]), f"10.{rng.randint(0, 9)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}"] for h in hosts]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.35:
+            qs.append((f"What is the IP address of {rows[i][0]}?", rows[i][3]))
+        elif r < 0.7:
+            qs.append((f"In which data centre is {rows[i][0]}?", rows[i][2]))
+        else:
+            qs.append((f"Which host has the address {rows[i][3]}?", rows[i][0]))
+    return "Server inventory", "## Inventory\n\nUpdated by the provisioning job every night.\n\n" + table(["host", "role", "data centre", "IP address"], rows), qs
+
+
+def directory(rng):
+    names = unique(rng, lambda: person(rng), 48)
+    exts = unique(rng, lambda: str(rng.randint(2000, 4999)), 48)
+    rows = [[n, rng.choice(TEAMS), f"room {rng.randint(1, 6)}{rng.randint(0, 3)}{rng.randint(1, 9)}", e] for n, e in zip(names, exts)]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"What is {rows[i][0]}'s phone extension?", rows[i][3]))
+        elif r < 0.7:
+            qs.append((f"Which team is {rows[i][0]} on?", rows[i][1]))
+        else:
+            qs.append((f"Which room is {rows[i][0]} in?", rows[i][2]))
+    return "Staff directory", "# Staff directory\n\nCall reception on 1000 for anyone not listed.\n\n" + table(["name", "team", "office", "extension"], rows, pipes=False), qs
+
+
+def error_codes(rng):
+    codes = sorted(unique(rng, lambda: f"E{rng.randint(1000, 1999)}", 40))
+    names = unique(rng, lambda: "_".join(rng.sample(["DISK", "QUOTA", "TOKEN", "LOCK", "PEER", "CHUNK", "INDEX", "CLOCK", "SHARD", "CACHE"], 1) + rng.sample(["FULL", "EXPIRED", "HELD", "LOST", "CORRUPT", "SKEW", "MISSING", "STALE", "BUSY"], 1)), 40)
+    fixes = ["free space on the volume", "renew the access token", "wait for the lock holder", "restart the peer",
+             "run the repair job", "rebuild the index", "sync the clock with NTP", "move the shard", "flush the cache",
+             "raise the quota", "retry after a minute", "restore from the last snapshot"]
+    rows = [[c, n, rng.choice(fixes)] for c, n in zip(codes, names)]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        if rng.random() < 0.5:
+            qs.append((f"What is the name of error {rows[i][0]}?", rows[i][1]))
+        else:
+            qs.append((f"What should you do about error {rows[i][0]}?", rows[i][2]))
+    return "Storage daemon error codes", "## Error codes\n\nEvery error is logged with its code and name.\n\n" + table(["code", "name", "what to do"], rows), qs
+
+
+def league(rng):
+    clubs = ["Ostvik", "Brekka", "Halden", "Tarnby", "Kavli", "Rosmark", "Norrvik", "Askvoll"]
+    pairs = unique(rng, lambda: tuple(rng.sample(clubs, 2)), 40)
+    rows = [[f"{k + 1}", f"{h} FC", f"{a} FC", f"{rng.randint(0, 5)}-{rng.randint(0, 5)}"] for k, (h, a) in enumerate(pairs)]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"What was the score of match {rows[i][0]}?", rows[i][3]))
+        elif r < 0.7:
+            qs.append((f"Who played at home in match {rows[i][0]}?", rows[i][1]))
+        else:
+            qs.append((f"Who were the away team in match {rows[i][0]}?", rows[i][2]))
+    return "Coastal league results", "# Coastal league, autumn results\n\nMatches are numbered in the order they were played.\n\n" + table(["match", "home", "away", "score"], rows), qs
+
+
+def courses(rng):
+    codes = sorted(unique(rng, lambda: f"{rng.choice(['CS', 'MA', 'PH', 'EC', 'BI'])}{rng.randint(100, 499)}", 40))
+    subjects = ["Linear Algebra", "Compilers", "Thermodynamics", "Game Theory", "Cell Biology", "Databases",
+                "Topology", "Optics", "Econometrics", "Genetics", "Operating Systems", "Number Theory", "Acoustics",
+                "Public Finance", "Ecology", "Networks", "Probability", "Mechanics", "Labour Economics", "Botany"]
+    rows = [[c, f"{rng.choice(subjects)} {rng.choice(['I', 'II', 'III'])}", f"{rng.choice(['North', 'South', 'West'])} Hall {rng.randint(1, 12)}", person(rng)] for c in codes]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"Who teaches {rows[i][0]}?", rows[i][3]))
+        elif r < 0.7:
+            qs.append((f"Where is {rows[i][0]} taught?", rows[i][2]))
+        else:
+            qs.append((f"What is the title of course {rows[i][0]}?", rows[i][1]))
+    return "Spring course timetable", "## Courses this spring\n\nRooms may change in the first week.\n\n" + table(["course", "title", "room", "lecturer"], rows), qs
+
+
+def warehouse(rng):
+    skus = sorted(unique(rng, lambda: f"SKU-{rng.randint(10000, 99999)}", 44))
+    goods = ["steel hinge", "oak shelf", "wall anchor", "LED strip", "copper pipe", "door handle", "glass panel",
+             "brass screw", "rubber seal", "pine plank", "cable tie", "paint roller", "tile spacer", "drill bit"]
+    rows = [[s, f"{rng.choice(goods)}, {rng.choice(['small', 'medium', 'large'])}", f"{rng.choice('ABCDEFGH')}-{rng.randint(1, 30)}", str(rng.randint(0, 900))] for s in skus]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"Which bin holds {rows[i][0]}?", rows[i][2]))
+        elif r < 0.7:
+            qs.append((f"How many of {rows[i][0]} are in stock?", rows[i][3]))
+        else:
+            qs.append((f"What product is {rows[i][0]}?", rows[i][1]))
+    return "Warehouse stock", "# Stock on hand\n\nCounted at close of business on Friday.\n\n" + table(["SKU", "product", "bin", "quantity"], rows, pipes=False), qs
+
+
+def releases(rng):
+    versions = [f"{major}.{minor}" for major in range(3, 8) for minor in range(0, 8)][:38]
+    names = unique(rng, lambda: f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}", len(versions))
+    rows = []
+    for k, (v, n) in enumerate(zip(versions, names)):
+        year, month = 2019 + k // 6, 1 + (k % 6) * 2
+        rows.append([v, n, f"{rng.randint(1, 28)} {['January', 'March', 'May', 'July', 'September', 'November'][k % 6]} {year}", f"{['January', 'March', 'May', 'July', 'September', 'November'][(k + 3) % 6]} {year + 2}"])
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.4:
+            qs.append((f"What is the codename of version {rows[i][0]}?", rows[i][1]))
+        elif r < 0.7:
+            qs.append((f"When was version {rows[i][0]} released?", rows[i][2]))
+        else:
+            qs.append((f"Until when is version {rows[i][0]} supported?", rows[i][3]))
+    return "Release history", "## Releases\n\nA release is supported for two years.\n\n" + table(["version", "codename", "released", "supported until"], rows), qs
+
+
+def clinics(rng):
+    towns = rng.sample(TOWNS, 16) + [f"{t} East" for t in rng.sample(TOWNS, 14)]
+    rows = [[t, f"{rng.randint(1, 90)} {rng.choice(['Harbour', 'Mill', 'Church', 'Station', 'Market', 'Bridge'])} Street", f"{rng.choice(['07', '08', '09'])}:{rng.choice(['00', '30'])}", f"{rng.choice(['16', '17', '18', '19'])}:{rng.choice(['00', '30'])}", person(rng)] for t in towns]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.3:
+            qs.append((f"What is the address of the {rows[i][0]} clinic?", rows[i][1]))
+        elif r < 0.55:
+            qs.append((f"When does the {rows[i][0]} clinic open?", rows[i][2]))
+        elif r < 0.8:
+            qs.append((f"When does the {rows[i][0]} clinic close?", rows[i][3]))
+        else:
+            qs.append((f"Who runs the {rows[i][0]} clinic?", rows[i][4]))
+    return "Clinic opening hours", "# Clinics and their hours\n\nAll clinics are closed on public holidays.\n\n" + table(["clinic", "address", "opens", "closes", "lead nurse"], rows), qs
+
+
+def flights(rng):
+    numbers = sorted(unique(rng, lambda: f"NV{rng.randint(100, 989)}", 42))
+    rows = [[n, rng.choice(["Reykjavik", "Lisbon", "Tallinn", "Bergen", "Gdansk", "Porto", "Riga", "Cork", "Malaga", "Turku"]), f"gate {rng.choice('ABCD')}{rng.randint(1, 24)}", f"{rng.randint(6, 23):02d}:{rng.choice(range(0, 60, 5)):02d}"] for n in numbers]
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        if r < 0.35:
+            qs.append((f"Which gate does flight {rows[i][0]} leave from?", rows[i][2]))
+        elif r < 0.7:
+            qs.append((f"Where does flight {rows[i][0]} fly to?", rows[i][1]))
+        else:
+            qs.append((f"What time does flight {rows[i][0]} depart?", rows[i][3]))
+    return "Departures board", "## Today's departures\n\nGates close twenty minutes before departure.\n\n" + table(["flight", "destination", "gate", "departs"], rows), qs
+
+
+MAKERS = [rota, garden, ferries, servers, directory, error_codes, league, courses, warehouse, releases, clinics, flights]
+
+
+def main():
+    rng = random.Random(2026_12_06)
+    out = Path(__file__).with_name("documents.jsonl")
+    with out.open("w") as f:
+        for k, make in enumerate(MAKERS, start=1):
+            title, text, qs = make(rng)
+            doc_id = f"long-tables-{k:02d}"
+            qas = [{"id": f"{doc_id}-q{j}", "question": q, "answers": [a]} for j, (q, a) in enumerate(qs)]
+            f.write(json.dumps({"id": doc_id, "title": title, "context": text, "qas": qas}) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
