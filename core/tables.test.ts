@@ -25,4 +25,11 @@ describe('Markdown tables with a header row', () => {
     const two = '| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |';
     expect(cells(two)).toEqual([{ header: ['a', 'b'], rows: [['1', '2']] }, { header: ['c', 'd'], rows: [['3', '4']] }]);
   });
+
+  it('tells where the header and delimiter rows lie and where each body row begins', () => {
+    const text = 'Rota\n\n| week | primary |\n|---|---|\n| 1 | Anna |\n  | 2 | Tomas |';
+    const [table] = tablesOf(text);
+    expect(text.slice(table.head.start, table.head.end)).toBe('| week | primary |\n|---|---|');
+    expect(table.rowStarts.map((at) => text.slice(at, at + 5))).toEqual(['| 1 |', '| 2 |']);
+  });
 });

@@ -6,10 +6,16 @@ export interface TableCell {
   end: number;
 }
 
-/** A Markdown table with a header row: the header's cells, and each body row's, column by column. */
+/**
+ * A Markdown table with a header row: the header's cells, and each body row's, column by column; `head`, the
+ * header row and its delimiter row as written (line start to line end), and `rowStarts`, where each body
+ * row's text begins (its line less the spaces before it).
+ */
 export interface Table {
   header: TableCell[];
   rows: TableCell[][];
+  head: { start: number; end: number };
+  rowStarts: number[];
 }
 
 const ROW_LINE = new RegExp(`^${TABLE_ROW}`);
@@ -34,9 +40,14 @@ export function tablesOf(text: string): Table[] {
   for (let i = 0; i + 1 < lines.length; i++) {
     if (!isRow(i) || !DELIMITER_LINE.test(lines[i + 1].line)) continue;
     const header = cellsOf(lines[i].line, lines[i].start);
+    const head = { start: lines[i].start, end: lines[i + 1].start + lines[i + 1].line.length };
     const rows: TableCell[][] = [];
-    for (i += 2; isRow(i); i++) rows.push(cellsOf(lines[i].line, lines[i].start));
-    tables.push({ header, rows });
+    const rowStarts: number[] = [];
+    for (i += 2; isRow(i); i++) {
+      rows.push(cellsOf(lines[i].line, lines[i].start));
+      rowStarts.push(lines[i].start + lines[i].line.length - lines[i].line.trimStart().length);
+    }
+    tables.push({ header, rows, head, rowStarts });
     i--;
   }
   return tables;

@@ -77,7 +77,23 @@ describe('splitPassages', () => {
     expect(splitPassages(text, words, 7)).toEqual(['alpha beta gamma\ndelta epsilon', 'zeta eta theta iota kappa', 'lambda']);
   });
 
-  it('returns slices of the text, so offsets into a passage are offsets into the text', () => {
+  it("begins a passage cut inside a table with the table's header and delimiter rows, counted in its budget", () => {
+    const rows = Array.from({ length: 6 }, (_, i) => `| ${i + 1} | name${i + 1} |`).join('\n');
+    const text = `## Rota\n\n| week | primary |\n|---|---|\n${rows}`;
+    // a budget of 16 words (a row is 5 of them, "|" counted; the header and delimiter 6): the rows in twos
+    const parts = splitPassages(text, words, 18);
+    expect(parts).toEqual([
+      '## Rota',
+      '| week | primary |\n|---|---|\n| 1 | name1 |\n| 2 | name2 |',
+      '| week | primary |\n|---|---|\n| 3 | name3 |\n| 4 | name4 |',
+      '| week | primary |\n|---|---|\n| 5 | name5 |\n| 6 | name6 |',
+    ]);
+    for (const p of parts) expect(words(p)).toBeLessThanOrEqual(16);
+    // a header taking more than half the budget (11 words) is not repeated
+    expect(splitPassages(text, words, 13).slice(1, 3)).toEqual(['| week | primary |\n|---|---|\n| 1 | name1 |', '| 2 | name2 |\n| 3 | name3 |']);
+  });
+
+  it('returns slices of the text outside tables, so offsets into a passage are offsets into the text', () => {
     const text = 'First  line of a long note.\n\n  Second block,\n  wrapped.   Third.';
     for (const p of splitPassages(text, words, 5)) expect(text).toContain(p);
   });

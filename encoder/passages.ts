@@ -1,3 +1,4 @@
+import { tablesOf } from '../core/tables.ts';
 import { BLOCK_LINE, HEADING } from '../core/text-blocks.ts';
 import type { Encoder } from './types.ts';
 
@@ -28,12 +29,18 @@ interface Range {
  * table rows of structured text), packed greedily; a unit still too long is cut at its line breaks, then
  * between words, and a word no passage holds (a blob, text written without spaces) into pieces of
  * characters. A passage is a slice of the text, its line breaks kept, so a citation into it can follow the
- * document's lines (answer/citation.ts). Measured against packing across paragraphs: docs/experiments.md,
- * "Whole articles as documents".
+ * document's lines (answer/citation.ts); only a passage that starts inside a Markdown table begins with the
+ * table's header and delimiter rows (`tableHeads`). Measured against packing across paragraphs:
+ * docs/experiments.md, "Whole articles as documents"; the header: "A table longer than a passage".
  */
 export function splitPassages(text: string, countTokens: (s: string) => number, maxTokens: number): string[] {
   const budget = maxTokens - 2;
-  const fits = (r: Range) => r.end - r.start <= budget * PASSAGE_CHARS_PER_TOKEN && countTokens(text.slice(r.start, r.end)) <= budget;
+  const heads = tableHeads(text, countTokens, budget);
+  const passageText = (r: Range) => (heads.get(r.start) ?? '') + text.slice(r.start, r.end);
+  const fits = (r: Range) => {
+    const passage = passageText(r);
+    return passage.length <= budget * PASSAGE_CHARS_PER_TOKEN && countTokens(passage) <= budget;
+  };
   // The last cut, for a word no passage holds (a blob, or text written without spaces): pieces of `budget`
   // characters, each a passage's worth of tokens at most (a token holds a character at least).
   const characters = new RegExp(String.raw`[\s\S]{1,${budget}}`, 'gu');
@@ -76,7 +83,23 @@ export function splitPassages(text: string, countTokens: (s: string) => number, 
     }
   }
   close();
-  return passages.map((r) => text.slice(r.start, r.end));
+  return passages.map(passageText);
+}
+
+/**
+ * What a passage starting at a table's body row begins with: the table's header row and delimiter row, so
+ * that the rows after a cut still say what their columns are, to retrieval, to the memory and to the reader
+ * (answer/table-cells.ts weighs cells by their header). Keyed by where each body row's text begins; a header
+ * taking more than half a passage's budget is not repeated.
+ */
+function tableHeads(text: string, countTokens: (s: string) => number, budget: number): Map<number, string> {
+  const heads = new Map<number, string>();
+  for (const table of tablesOf(text)) {
+    const head = `${text.slice(table.head.start, table.head.end)}\n`;
+    if (!table.rowStarts.length || countTokens(head) > budget / 2) continue;
+    for (const at of table.rowStarts) heads.set(at, head);
+  }
+  return heads;
 }
 
 /**

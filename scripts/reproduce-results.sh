@@ -391,6 +391,10 @@ run scripts/python.sh -m mac.experiments.table_parts eval-table-cut2-tables-befo
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cut3-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
 run npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-cut3-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
 run scripts/python.sh -m mac.experiments.table_parts eval-table-cut3-tables-before eval-table-cut3-tables --cuts 102
+# A table longer than a passage: each passage carries the table's header (52nd session; before: the first
+# command in a worktree of 625df8c, out results/eval-long-tables-before)
+run npm run eval -- --data eval/long-tables/documents.jsonl --out results/eval-long-tables --limit 72 --modes rag+grounded,hybrid+grounded,mac --threads 1
+run scripts/python.sh -m mac.experiments.long_table_parts eval-long-tables-before eval-long-tables
 # A span weighed by its section's heading (51st session), not adopted: at 00cbd62 in a worktree (before: at 91080ce, out results/eval-sections-before)
 #   npm run eval -- --data eval/sections/documents.jsonl --out results/eval-sections --limit 48 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
