@@ -6,7 +6,7 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
-import { cellPenalties } from './table-cells.ts';
+import { bestNamed, cellPenalties } from './table-cells.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -50,6 +50,7 @@ export interface SpanReader {
   /**
    * Each text's n best spans, best first (one pass per text); `headerSimilarity`: the cosine of the question
    * with each table header cell of the texts (answer/table-cells.ts tableHeaders), which weighs a table's columns.
+   * A table's rows are weighed against the row that names the question best among all the texts of the call.
    */
   readEach(question: string, texts: string[], n: number, headerSimilarity?: ReadonlyMap<string, number>): Promise<ReaderSpan[][]>;
   close(): Promise<void>;
@@ -97,8 +98,13 @@ export class Reader implements SpanReader {
   /** Each text's n best spans, best first (one pass per text): what chooses among passages before proposing. */
   async readEach(question: string, texts: string[], n: number, headerSimilarity: ReadonlyMap<string, number> = new Map()): Promise<ReaderSpan[][]> {
     const q = this.tokenizer.encode(question, false);
+    // how well each text's tables name the question: the row to beat is the best among all the texts read
+    const named = texts.map((text) => bestNamed(text, question));
     const spans: ReaderSpan[][] = [];
-    for (const [index, text] of texts.entries()) spans.push((await this.read(question, q, text, n, headerSimilarity)).map((s) => ({ index, ...s })));
+    for (const [index, text] of texts.entries()) {
+      const elsewhere = Math.max(0, ...named.filter((v, i): v is number => i !== index && v !== null));
+      spans.push((await this.read(question, q, text, n, headerSimilarity, elsewhere)).map((s) => ({ index, ...s })));
+    }
     return spans;
   }
 
@@ -110,7 +116,9 @@ export class Reader implements SpanReader {
    * One pass over the question's token ids `q` and one text (cut to fit): its n best spans (distinct
    * character spans), their gaps and margins, a span in a table weighed by its row and column (table-cells.ts).
    */
-  private async read(question: string, q: number[], text: string, n: number, headerSimilarity: ReadonlyMap<string, number>): Promise<Omit<ReaderSpan, 'index'>[]> {
+  private async read(
+    question: string, q: number[], text: string, n: number, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere: number,
+  ): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: Word[] = [];
     // a full stop the reader reads where a list item with no end mark of its own or a table row ends (its
@@ -133,7 +141,7 @@ export class Reader implements SpanReader {
     }
     if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
-    const penalty = cellPenalties(text, words, question, headerSimilarity);
+    const penalty = cellPenalties(text, words, question, headerSimilarity, namedElsewhere);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];

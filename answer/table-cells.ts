@@ -1,4 +1,4 @@
-import { tablesOf, type TableCell } from '../core/tables.ts';
+import { tablesOf, type Table, type TableCell } from '../core/tables.ts';
 import { contentWords, wordSet } from '../memory/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { cosine } from './candidates.ts';
@@ -65,21 +65,18 @@ export class HeaderSimilarity {
 /**
  * Each of the text's words' penalty where it starts a span (null for a text without a table with body
  * rows; Infinity where no answer may start): `headerSimilarity` maps a header cell's text to its cosine
- * with the question (tableHeaders; a header missing from it weighs no column).
+ * with the question (tableHeaders; a header missing from it weighs no column); `namedElsewhere`: how well
+ * the tables of the other texts read with this one name the question (bestNamed), the row to beat.
  */
-export function cellPenalties(text: string, words: Word[], question: string, headerSimilarity: ReadonlyMap<string, number>): Float32Array | null {
+export function cellPenalties(
+  text: string, words: Word[], question: string, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere = 0,
+): Float32Array | null {
   const tables = tablesOf(text).filter((t) => t.rows.length);
   if (!tables.length) return null;
-  const asked = wordSet(question);
-  // the share of a cell's content words the question holds
-  const named = (cell: TableCell) => {
-    const words = contentWords(cellText(text, cell));
-    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
-  };
-  const shares = tables.map((t) => t.rows.map((row) => row.map(named)));
+  const shares = cellShares(text, tables, question);
   // a span outside the tables' body rows (the text around them, a header) reads as a row that names
   // nothing: it loses what the row naming the question best gains over such a row
-  const penalties = new Float32Array(words.length).fill(ROW_WEIGHT * Math.max(0, ...shares.flat(2)));
+  const penalties = new Float32Array(words.length).fill(ROW_WEIGHT * Math.max(0, namedElsewhere, ...shares.flat(2)));
   for (const [t, { header, rows }] of tables.entries()) {
     const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
     const rowShares = shares[t];
@@ -87,7 +84,7 @@ export function cellPenalties(text: string, words: Word[], question: string, hea
     const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !(row[c] > QUOTED))));
     // how well a row names the question, leaving out the column a span would lie in
     const rowShare = (r: number, column: number) => Math.max(0, ...rowShares[r].filter((_, c) => c !== column));
-    const bestRow = header.map((_, column) => Math.max(...rows.map((_, r) => rowShare(r, column))));
+    const bestRow = header.map((_, column) => Math.max(namedElsewhere, ...rows.map((_, r) => rowShare(r, column))));
     rows.forEach((row, r) =>
       row.forEach((cell, column) => {
         const s = similarity[column];
@@ -99,6 +96,27 @@ export function cellPenalties(text: string, words: Word[], question: string, hea
     );
   }
   return penalties;
+}
+
+/**
+ * How well the text's tables name the question: the largest share of a body cell's content words that the
+ * question holds (null for a text without a table with body rows). What a text read beside others passes
+ * to their cellPenalties as `namedElsewhere`: a table part whose rows name the question less than another
+ * part read with it (a long table cut into passages) loses the difference, as a row of its own table would.
+ */
+export function bestNamed(text: string, question: string): number | null {
+  const tables = tablesOf(text).filter((t) => t.rows.length);
+  return tables.length ? Math.max(0, ...cellShares(text, tables, question).flat(2)) : null;
+}
+
+/** Each body cell's share of content words that the question holds, table by table, row by row. */
+function cellShares(text: string, tables: Table[], question: string): number[][][] {
+  const asked = wordSet(question);
+  const named = (cell: TableCell) => {
+    const words = contentWords(cellText(text, cell));
+    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
+  };
+  return tables.map((t) => t.rows.map((row) => row.map(named)));
 }
 
 const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);

@@ -395,6 +395,12 @@ run scripts/python.sh -m mac.experiments.table_parts eval-table-cut3-tables-befo
 # command in a worktree of 625df8c, out results/eval-long-tables-before)
 run npm run eval -- --data eval/long-tables/documents.jsonl --out results/eval-long-tables --limit 72 --modes rag+grounded,hybrid+grounded,mac --threads 1
 run scripts/python.sh -m mac.experiments.long_table_parts eval-long-tables-before eval-long-tables
+# A table's part read beside another: the row to beat is the best of both (52nd session; before: the first
+# command in a worktree of 1e80c62, out results/eval-long-tables-blind-before; the third is the tuning run)
+run npm run eval -- --data eval/long-tables/blind.jsonl --out results/eval-long-tables-blind --limit 72 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-elsewhere-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
+run npm run eval -- --data eval/long-tables/documents.jsonl --out results/eval-long-tables-elsewhere --limit 72 --modes rag+grounded,hybrid+grounded --threads 1
+run scripts/python.sh -m mac.experiments.long_table_parts eval-long-tables-blind-before eval-long-tables-blind
 # A span weighed by its section's heading (51st session), not adopted: at 00cbd62 in a worktree (before: at 91080ce, out results/eval-sections-before)
 #   npm run eval -- --data eval/sections/documents.jsonl --out results/eval-sections --limit 48 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
