@@ -1,12 +1,12 @@
-"""Writes eval/long-tables/documents.jsonl (and, with --blind, eval/long-tables/blind.jsonl: the same kinds of
-table drawn again, kept unseen until a change's runs): tables too long for one passage (256 encoder tokens), so the
+"""Writes eval/long-tables/documents.jsonl (and, with --blind, eval/long-tables/blind.jsonl; with --blind 2,
+blind-2.jsonl: the same kinds of table drawn again, each kept unseen until a change's runs): tables too long for one passage (256 encoder tokens), so the
 service cuts each into two to four passages, and questions about rows before and after the cuts.
 
 Each document is a heading, a line of prose and one Markdown table (two without outer pipes); the values are
 invented, so no model can know them, and every key (the first column) is unique. A question names a row by its
 key and asks for another column (a few ask the other way round). Run from the repository root:
 
-    python3 eval/long-tables/generate.py [--blind]
+    python3 eval/long-tables/generate.py [--blind [N]]
 """
 
 import json
@@ -248,13 +248,15 @@ MAKERS = [rota, garden, ferries, servers, directory, error_codes, league, course
 
 
 def main():
-    blind = "--blind" in sys.argv[1:]
-    rng = random.Random(2026_12_07 if blind else 2026_12_06)
-    out = Path(__file__).with_name("blind.jsonl" if blind else "documents.jsonl")
+    args = sys.argv[1:]
+    blind = "--blind" in args
+    draw = int(args[args.index("--blind") + 1]) if blind and args.index("--blind") + 1 < len(args) else 1
+    rng = random.Random(2026_12_06 + draw if blind else 2026_12_06)
+    out = Path(__file__).with_name(("blind.jsonl" if draw == 1 else f"blind-{draw}.jsonl") if blind else "documents.jsonl")
     with out.open("w") as f:
         for k, make in enumerate(MAKERS, start=1):
             title, text, qs = make(rng)
-            doc_id = f"long-tables-{'blind-' if blind else ''}{k:02d}"
+            doc_id = f"long-tables-{('blind-' if draw == 1 else f'blind{draw}-') if blind else ''}{k:02d}"
             qas = [{"id": f"{doc_id}-q{j}", "question": q, "answers": [a]} for j, (q, a) in enumerate(qs)]
             f.write(json.dumps({"id": doc_id, "title": title, "context": text, "qas": qas}) + "\n")
     print(f"wrote {out}")
