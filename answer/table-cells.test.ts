@@ -45,23 +45,6 @@ describe('weighing the reader\'s spans in a table', () => {
     expect(cellPenalties(prose, wordsOf(prose), q, SIMILARITY)).toBeNull();
   });
 
-  it('takes no cell of a column the question gives a value of, and reads a number with inner marks as one key', () => {
-    const codes = '| code | name |\n|---|---|\n| E1561 | CLOCK_FULL |\n| E1586 | TOKEN_LOST |\n';
-    const q = 'What is the name of error E1586?';
-    // the code column is given ("E1586"): no code is an answer, not even another row's
-    expect(penaltyOf(codes, q, new Map([['code', 0.5], ['name', 0.4]]), 'E1561')).toBe(Infinity);
-    expect(penaltyOf(codes, q, new Map([['code', 0.5], ['name', 0.4]]), 'TOKEN_LOST')).toBe(0);
-    // a value quoted in several rows gives no key: only the quoted cells are no answer
-    const water = '| month | swimming |\n|---|---|\n| July | allowed |\n| June | allowed |\n| August | closed for algae |\n';
-    const swim = 'Was swimming allowed in August?';
-    expect(penaltyOf(water, swim, new Map(), 'closed for algae')).toBe(0);
-    expect(penaltyOf(water, swim, new Map(), 'allowed')).toBe(Infinity);
-    const versions = '| version | codename |\n|---|---|\n| 3.4 | Pebble Indigo |\n| 4.3 | Marble Birch |\n';
-    // "4.3" names its own row only, not the row of 3.4
-    expect(penaltyOf(versions, 'What is the codename of version 4.3?', new Map(), 'Marble Birch')).toBe(0);
-    expect(penaltyOf(versions, 'What is the codename of version 4.3?', new Map(), 'Pebble Indigo')).toBeCloseTo(32, 4);
-  });
-
   it('lowers a table part whose rows name the question less than another part read with it', () => {
     const later = '| plan | monthly price | storage |\n|---|---|---|\n| Business | 59 dollars | 5 TB |\n';
     const q = 'How much storage does the Starter plan include?';

@@ -1,5 +1,5 @@
 import { tablesOf, type Table, type TableCell } from '../core/tables.ts';
-import { isStopword } from '../memory/index.ts';
+import { contentWords, wordSet } from '../memory/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { cosine } from './candidates.ts';
 import type { Word } from './span-rules.ts';
@@ -80,11 +80,8 @@ export function cellPenalties(
   for (const [t, { header, rows }] of tables.entries()) {
     const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
     const rowShares = shares[t];
-    // a column in which the question quotes one cell is the key it gives ("in week 43"), not one it asks
-    // for; a value it quotes in several rows ("Was swimming allowed in August?") gives no key
-    const given = header.map((_, c) => rowShares.filter((row) => row[c] > QUOTED).length === 1);
-    // the header nearest the question among a row's columns that the question neither gives nor quotes there
-    const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !given[c] && !(row[c] > QUOTED))));
+    // the header nearest the question among a row's columns that the question does not quote
+    const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !(row[c] > QUOTED))));
     // how well a row names the question, leaving out the column a span would lie in
     const rowShare = (r: number, column: number) => Math.max(0, ...rowShares[r].filter((_, c) => c !== column));
     const bestRow = header.map((_, column) => Math.max(namedElsewhere, ...rows.map((_, r) => rowShare(r, column))));
@@ -92,8 +89,8 @@ export function cellPenalties(
       row.forEach((cell, column) => {
         const s = similarity[column];
         const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest[r] - s);
-        // a cell the question quotes, or one of a column it gives, is what it asks about, not its answer
-        const penalty = given[column] || rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        // a cell the question quotes is what it asks about, not its answer
+        const penalty = rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
         for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
       }),
     );
@@ -114,21 +111,12 @@ export function bestNamed(text: string, question: string): number | null {
 
 /** Each body cell's share of content words that the question holds, table by table, row by row. */
 function cellShares(text: string, tables: Table[], question: string): number[][][] {
-  const asked = new Set(keyWords(question));
+  const asked = wordSet(question);
   const named = (cell: TableCell) => {
-    const words = keyWords(cellText(text, cell));
+    const words = contentWords(cellText(text, cell));
     return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
   };
   return tables.map((t) => t.rows.map((row) => row.map(named)));
-}
-
-/**
- * A text's distinct content words as a table's keys read them: lowercased letters and digits, a number
- * written with inner marks one word ("4.3", "20:15", "10.2.4.17", "2026-12-06"), so that "version 4.3"
- * does not name the row of 3.4 nor "20:15" the row of 15:15.
- */
-function keyWords(text: string): string[] {
-  return [...new Set(text.toLowerCase().match(/\p{N}+(?:[.:,/-]\p{N}+)+|[\p{L}\p{N}]+/gu) ?? [])].filter((w) => !isStopword(w));
 }
 
 const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);

@@ -3,7 +3,7 @@ export { DataDirInUseError, lockDataDir, LOCK_FILE, type DataLock } from './data
 export { CODECS, decodeModulation, encodeModulation, storedMemory, type Codec } from './codec.ts';
 export { HnswIndex, type HnswOptions } from './hnsw-index.ts';
 export { openIndex, saveSnapshot, type IndexSnapshotMeta, type OpenedIndex } from './open-index.ts';
-export { contentWords, isStopword, wordSet } from './keywords.ts';
+export { contentWords, wordSet } from './keywords.ts';
 export { contentHash, SqliteStore } from './sqlite-store.ts';
 export { ExactIndex, type Neighbor, type VectorIndex } from './vector-index.ts';
 export type * from './types.ts';

@@ -11,9 +11,6 @@ const STOPWORDS = new Set(
 /** The text's distinct words, lowercased (letters and digits). */
 export const wordSet = (text: string): Set<string> => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
 
-/** Whether a lowercased word is too common to tell passages apart ("the", "which", ...). */
-export const isStopword = (word: string): boolean => STOPWORDS.has(word);
-
 /** The text's words that tell passages apart: its words less the stopwords. */
 export const contentWords = (text: string): string[] => [...wordSet(text)].filter((t) => !STOPWORDS.has(t));
 
