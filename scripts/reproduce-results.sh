@@ -401,6 +401,13 @@ run npm run eval -- --data eval/long-tables/blind.jsonl --out results/eval-long-
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-elsewhere-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
 run npm run eval -- --data eval/long-tables/documents.jsonl --out results/eval-long-tables-elsewhere --limit 72 --modes rag+grounded,hybrid+grounded --threads 1
 run scripts/python.sh -m mac.experiments.long_table_parts eval-long-tables-blind-before eval-long-tables-blind
+# A table's number keys read whole, a column the question gives no answer (52nd session), not adopted: at
+# af797f4 in a worktree (before: the first two at 18bb247, out results/eval-long-tables-blind-2-before and
+# results/eval-table-keys-tables-unpiped-before)
+#   npm run eval -- --data eval/long-tables/blind-2.jsonl --out results/eval-long-tables-blind-2 --limit 72 --modes rag+grounded,hybrid+grounded --threads 1
+#   npm run eval -- --data eval/tables-unpiped/documents.jsonl --out results/eval-table-keys-tables-unpiped --limit 54 --modes rag+grounded,hybrid+grounded --threads 1
+#   npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-keys-tables --limit 126 --modes rag+grounded,hybrid+grounded --threads 1
+run scripts/python.sh -m mac.experiments.long_table_parts eval-long-tables-blind-2-before eval-long-tables-blind-2
 # A span weighed by its section's heading (51st session), not adopted: at 00cbd62 in a worktree (before: at 91080ce, out results/eval-sections-before)
 #   npm run eval -- --data eval/sections/documents.jsonl --out results/eval-sections --limit 48 --modes rag+grounded,hybrid+grounded --threads 2
 run npm run eval -- --data eval/lists/documents.jsonl --out results/eval-lists --limit 54 --modes rag+grounded,hybrid+grounded --threads 2
