@@ -5,11 +5,13 @@ import { parseArgs } from 'node:util';
 import { Calibrator, passagesRead, readerSha256, type OnConflict } from '../answer/index.ts';
 import { CALIBRATION_FILE } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
+import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { readSquad, toArticleDocuments, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
 import { memoryFormat } from '../encoder/index.ts';
+import { splitAnew } from '../ingest/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, onConflictOption, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
@@ -185,6 +187,15 @@ async function main() {
       const docs = articles?.documents ?? paragraphs.map(toDocument);
       note(`streaming ${docs.length} ${articles ? 'articles' : 'paragraphs'} into memory (unchanged ones are skipped by the service)`);
       ingest = await ingestAll(client, docs, 50, 'ingest');
+      // The service skips a document it holds already, so a bank made before a change to the splitter would
+      // answer from the old passages: refuse it rather than measure them.
+      const encoderTokenizer = loadTokenizer(join(args.bundle, manifest.tokenizers.encoder));
+      const splitter = { countTokens: (s: string) => encoderTokenizer.encode(s, false).length, maxPassageTokens: manifest.limits.max_passage_tokens as number };
+      const stale = docs.filter((d) => splitAnew(store, splitter, d.id, d.text) !== null);
+      if (stale.length) {
+        throw new Error(`${stale.length} of ${docs.length} documents in the memory bank ${work} are stored in other passages than this ` +
+          `release splits them into (a bank made before a change to encoder/passages.ts; the first: ${stale[0].id}). Remove ${work}, or pass --work with a new folder.`);
+      }
     }
     const calibrator = loadCalibrator(args.bundle, bundleId, readerSha);
     const calibrationSha = calibrator && sha256(readFileSync(join(args.bundle, CALIBRATION_FILE), 'utf8')).slice(0, 12);
