@@ -58,6 +58,17 @@ def pick_rows(rng, n, k):
     return sorted(early + late)
 
 
+def ask(rng, rows, kinds):
+    """Six questions on rows drawn by pick_rows, each of a kind drawn by its share: (drawn below this, the
+    question over the row's cells, the answer's column)."""
+    qs = []
+    for i in pick_rows(rng, len(rows), 6):
+        r = rng.random()
+        template, column = next((t, c) for upto, t, c in kinds if r < upto)
+        qs.append((template.format(*rows[i]), rows[i][column]))
+    return qs
+
+
 def rota(rng):
     rows = [[str(w), person(rng), person(rng)] for w in range(1, 53)]
     qs = []
@@ -71,42 +82,32 @@ def rota(rng):
 def garden(rng):
     plants = rng.sample(PLANTS, 36)
     rows = [[p, f"{rng.randint(3, 40)}.{rng.choice(['00', '50', '95'])} euros", f"{rng.choice([9, 11, 12, 14, 17, 19, 23])} cm", str(rng.randint(0, 120))] for p in plants]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        if rng.random() < 0.5:
-            qs.append((f"How much does a {rows[i][0]} cost?", rows[i][1]))
-        else:
-            qs.append((f"What pot size does the {rows[i][0]} come in?", rows[i][2]))
+    qs = ask(rng, rows, [
+        (0.5, "How much does a {0} cost?", 1),
+        (1.0, "What pot size does the {0} come in?", 2),
+    ])
     return "Greenhouse price list", "## Spring price list\n\nPrices include VAT. Stock is counted each morning.\n\n" + table(["plant", "price", "pot size", "in stock"], rows), qs
 
 
 def ferries(rng):
     times = sorted(unique(rng, lambda: f"{rng.randint(5, 22):02d}:{rng.choice(range(0, 60, 5)):02d}", 44))
     rows = [[t, rng.choice(TOWNS[1:]), f"quay {rng.randint(1, 9)}", rng.choice(["Maren", "Solvik", "Aurora", "Fjordlys", "Kvitstein", "Havbris"])] for t in times]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"Where does the {rows[i][0]} ferry go?", rows[i][1]))
-        elif r < 0.7:
-            qs.append((f"Which quay does the {rows[i][0]} ferry leave from?", rows[i][2]))
-        else:
-            qs.append((f"Which vessel sails at {rows[i][0]}?", rows[i][3]))
+    qs = ask(rng, rows, [
+        (0.4, "Where does the {0} ferry go?", 1),
+        (0.7, "Which quay does the {0} ferry leave from?", 2),
+        (1.0, "Which vessel sails at {0}?", 3),
+    ])
     return "Ostvik ferry departures", "# Departures from Ostvik\n\nAll sailings run daily, weather permitting.\n\n" + table(["departure", "destination", "quay", "vessel"], rows), qs
 
 
 def servers(rng):
     hosts = unique(rng, lambda: f"{rng.choice(WORDS)}-{rng.randint(1, 40):02d}", 40)
     rows = [[h, rng.choice(["database", "cache", "web", "queue", "search", "backup", "metrics"]), rng.choice(["Frankfurt", "Dublin", "Oslo", "Madrid", "Warsaw"]), f"10.{rng.randint(0, 9)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}"] for h in hosts]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.35:
-            qs.append((f"What is the IP address of {rows[i][0]}?", rows[i][3]))
-        elif r < 0.7:
-            qs.append((f"In which data centre is {rows[i][0]}?", rows[i][2]))
-        else:
-            qs.append((f"Which host has the address {rows[i][3]}?", rows[i][0]))
+    qs = ask(rng, rows, [
+        (0.35, "What is the IP address of {0}?", 3),
+        (0.7, "In which data centre is {0}?", 2),
+        (1.0, "Which host has the address {3}?", 0),
+    ])
     return "Server inventory", "## Inventory\n\nUpdated by the provisioning job every night.\n\n" + table(["host", "role", "data centre", "IP address"], rows), qs
 
 
@@ -114,15 +115,11 @@ def directory(rng):
     names = unique(rng, lambda: person(rng), 48)
     exts = unique(rng, lambda: str(rng.randint(2000, 4999)), 48)
     rows = [[n, rng.choice(TEAMS), f"room {rng.randint(1, 6)}{rng.randint(0, 3)}{rng.randint(1, 9)}", e] for n, e in zip(names, exts)]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"What is {rows[i][0]}'s phone extension?", rows[i][3]))
-        elif r < 0.7:
-            qs.append((f"Which team is {rows[i][0]} on?", rows[i][1]))
-        else:
-            qs.append((f"Which room is {rows[i][0]} in?", rows[i][2]))
+    qs = ask(rng, rows, [
+        (0.4, "What is {0}'s phone extension?", 3),
+        (0.7, "Which team is {0} on?", 1),
+        (1.0, "Which room is {0} in?", 2),
+    ])
     return "Staff directory", "# Staff directory\n\nCall reception on 1000 for anyone not listed.\n\n" + table(["name", "team", "office", "extension"], rows, pipes=False), qs
 
 
@@ -133,12 +130,10 @@ def error_codes(rng):
              "run the repair job", "rebuild the index", "sync the clock with NTP", "move the shard", "flush the cache",
              "raise the quota", "retry after a minute", "restore from the last snapshot"]
     rows = [[c, n, rng.choice(fixes)] for c, n in zip(codes, names)]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        if rng.random() < 0.5:
-            qs.append((f"What is the name of error {rows[i][0]}?", rows[i][1]))
-        else:
-            qs.append((f"What should you do about error {rows[i][0]}?", rows[i][2]))
+    qs = ask(rng, rows, [
+        (0.5, "What is the name of error {0}?", 1),
+        (1.0, "What should you do about error {0}?", 2),
+    ])
     return "Storage daemon error codes", "## Error codes\n\nEvery error is logged with its code and name.\n\n" + table(["code", "name", "what to do"], rows), qs
 
 
@@ -146,15 +141,11 @@ def league(rng):
     clubs = ["Ostvik", "Brekka", "Halden", "Tarnby", "Kavli", "Rosmark", "Norrvik", "Askvoll"]
     pairs = unique(rng, lambda: tuple(rng.sample(clubs, 2)), 40)
     rows = [[f"{k + 1}", f"{h} FC", f"{a} FC", f"{rng.randint(0, 5)}-{rng.randint(0, 5)}"] for k, (h, a) in enumerate(pairs)]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"What was the score of match {rows[i][0]}?", rows[i][3]))
-        elif r < 0.7:
-            qs.append((f"Who played at home in match {rows[i][0]}?", rows[i][1]))
-        else:
-            qs.append((f"Who were the away team in match {rows[i][0]}?", rows[i][2]))
+    qs = ask(rng, rows, [
+        (0.4, "What was the score of match {0}?", 3),
+        (0.7, "Who played at home in match {0}?", 1),
+        (1.0, "Who were the away team in match {0}?", 2),
+    ])
     return "Coastal league results", "# Coastal league, autumn results\n\nMatches are numbered in the order they were played.\n\n" + table(["match", "home", "away", "score"], rows), qs
 
 
@@ -164,15 +155,11 @@ def courses(rng):
                 "Topology", "Optics", "Econometrics", "Genetics", "Operating Systems", "Number Theory", "Acoustics",
                 "Public Finance", "Ecology", "Networks", "Probability", "Mechanics", "Labour Economics", "Botany"]
     rows = [[c, f"{rng.choice(subjects)} {rng.choice(['I', 'II', 'III'])}", f"{rng.choice(['North', 'South', 'West'])} Hall {rng.randint(1, 12)}", person(rng)] for c in codes]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"Who teaches {rows[i][0]}?", rows[i][3]))
-        elif r < 0.7:
-            qs.append((f"Where is {rows[i][0]} taught?", rows[i][2]))
-        else:
-            qs.append((f"What is the title of course {rows[i][0]}?", rows[i][1]))
+    qs = ask(rng, rows, [
+        (0.4, "Who teaches {0}?", 3),
+        (0.7, "Where is {0} taught?", 2),
+        (1.0, "What is the title of course {0}?", 1),
+    ])
     return "Spring course timetable", "## Courses this spring\n\nRooms may change in the first week.\n\n" + table(["course", "title", "room", "lecturer"], rows), qs
 
 
@@ -181,15 +168,11 @@ def warehouse(rng):
     goods = ["steel hinge", "oak shelf", "wall anchor", "LED strip", "copper pipe", "door handle", "glass panel",
              "brass screw", "rubber seal", "pine plank", "cable tie", "paint roller", "tile spacer", "drill bit"]
     rows = [[s, f"{rng.choice(goods)}, {rng.choice(['small', 'medium', 'large'])}", f"{rng.choice('ABCDEFGH')}-{rng.randint(1, 30)}", str(rng.randint(0, 900))] for s in skus]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"Which bin holds {rows[i][0]}?", rows[i][2]))
-        elif r < 0.7:
-            qs.append((f"How many of {rows[i][0]} are in stock?", rows[i][3]))
-        else:
-            qs.append((f"What product is {rows[i][0]}?", rows[i][1]))
+    qs = ask(rng, rows, [
+        (0.4, "Which bin holds {0}?", 2),
+        (0.7, "How many of {0} are in stock?", 3),
+        (1.0, "What product is {0}?", 1),
+    ])
     return "Warehouse stock", "# Stock on hand\n\nCounted at close of business on Friday.\n\n" + table(["SKU", "product", "bin", "quantity"], rows, pipes=False), qs
 
 
@@ -200,47 +183,34 @@ def releases(rng):
     for k, (v, n) in enumerate(zip(versions, names)):
         year, month = 2019 + k // 6, 1 + (k % 6) * 2
         rows.append([v, n, f"{rng.randint(1, 28)} {['January', 'March', 'May', 'July', 'September', 'November'][k % 6]} {year}", f"{['January', 'March', 'May', 'July', 'September', 'November'][(k + 3) % 6]} {year + 2}"])
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.4:
-            qs.append((f"What is the codename of version {rows[i][0]}?", rows[i][1]))
-        elif r < 0.7:
-            qs.append((f"When was version {rows[i][0]} released?", rows[i][2]))
-        else:
-            qs.append((f"Until when is version {rows[i][0]} supported?", rows[i][3]))
+    qs = ask(rng, rows, [
+        (0.4, "What is the codename of version {0}?", 1),
+        (0.7, "When was version {0} released?", 2),
+        (1.0, "Until when is version {0} supported?", 3),
+    ])
     return "Release history", "## Releases\n\nA release is supported for two years.\n\n" + table(["version", "codename", "released", "supported until"], rows), qs
 
 
 def clinics(rng):
     towns = rng.sample(TOWNS, 16) + [f"{t} East" for t in rng.sample(TOWNS, 14)]
     rows = [[t, f"{rng.randint(1, 90)} {rng.choice(['Harbour', 'Mill', 'Church', 'Station', 'Market', 'Bridge'])} Street", f"{rng.choice(['07', '08', '09'])}:{rng.choice(['00', '30'])}", f"{rng.choice(['16', '17', '18', '19'])}:{rng.choice(['00', '30'])}", person(rng)] for t in towns]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.3:
-            qs.append((f"What is the address of the {rows[i][0]} clinic?", rows[i][1]))
-        elif r < 0.55:
-            qs.append((f"When does the {rows[i][0]} clinic open?", rows[i][2]))
-        elif r < 0.8:
-            qs.append((f"When does the {rows[i][0]} clinic close?", rows[i][3]))
-        else:
-            qs.append((f"Who runs the {rows[i][0]} clinic?", rows[i][4]))
+    qs = ask(rng, rows, [
+        (0.3, "What is the address of the {0} clinic?", 1),
+        (0.55, "When does the {0} clinic open?", 2),
+        (0.8, "When does the {0} clinic close?", 3),
+        (1.0, "Who runs the {0} clinic?", 4),
+    ])
     return "Clinic opening hours", "# Clinics and their hours\n\nAll clinics are closed on public holidays.\n\n" + table(["clinic", "address", "opens", "closes", "lead nurse"], rows), qs
 
 
 def flights(rng):
     numbers = sorted(unique(rng, lambda: f"NV{rng.randint(100, 989)}", 42))
     rows = [[n, rng.choice(["Reykjavik", "Lisbon", "Tallinn", "Bergen", "Gdansk", "Porto", "Riga", "Cork", "Malaga", "Turku"]), f"gate {rng.choice('ABCD')}{rng.randint(1, 24)}", f"{rng.randint(6, 23):02d}:{rng.choice(range(0, 60, 5)):02d}"] for n in numbers]
-    qs = []
-    for i in pick_rows(rng, len(rows), 6):
-        r = rng.random()
-        if r < 0.35:
-            qs.append((f"Which gate does flight {rows[i][0]} leave from?", rows[i][2]))
-        elif r < 0.7:
-            qs.append((f"Where does flight {rows[i][0]} fly to?", rows[i][1]))
-        else:
-            qs.append((f"What time does flight {rows[i][0]} depart?", rows[i][3]))
+    qs = ask(rng, rows, [
+        (0.35, "Which gate does flight {0} leave from?", 2),
+        (0.7, "Where does flight {0} fly to?", 1),
+        (1.0, "What time does flight {0} depart?", 3),
+    ])
     return "Departures board", "## Today's departures\n\nGates close twenty minutes before departure.\n\n" + table(["flight", "destination", "gate", "departs"], rows), qs
 
 
