@@ -6,7 +6,7 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
-import { bestNamed, cellPenalties } from './table-cells.ts';
+import { bestNamed, cellPenalties, namedTables, type NamedTables } from './table-cells.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -99,11 +99,12 @@ export class Reader implements SpanReader {
   async readEach(question: string, texts: string[], n: number, headerSimilarity: ReadonlyMap<string, number> = new Map()): Promise<ReaderSpan[][]> {
     const q = this.tokenizer.encode(question, false);
     // how well each text's tables name the question: the row to beat is the best among all the texts read
-    const named = texts.map((text) => bestNamed(text, question));
+    const named = texts.map((text) => namedTables(text, question));
+    const best = named.map(bestNamed);
     const spans: ReaderSpan[][] = [];
     for (const [index, text] of texts.entries()) {
-      const elsewhere = Math.max(0, ...named.filter((v, i): v is number => i !== index && v !== null));
-      spans.push((await this.read(question, q, text, n, headerSimilarity, elsewhere)).map((s) => ({ index, ...s })));
+      const elsewhere = Math.max(0, ...best.filter((v, i): v is number => i !== index && v !== null));
+      spans.push((await this.read(q, text, n, named[index], headerSimilarity, elsewhere)).map((s) => ({ index, ...s })));
     }
     return spans;
   }
@@ -114,10 +115,11 @@ export class Reader implements SpanReader {
 
   /**
    * One pass over the question's token ids `q` and one text (cut to fit): its n best spans (distinct
-   * character spans), their gaps and margins, a span in a table weighed by its row and column (table-cells.ts).
+   * character spans), their gaps and margins, a span in a table weighed by its row and column (table-cells.ts:
+   * `named`, the text's tables read for the question).
    */
   private async read(
-    question: string, q: number[], text: string, n: number, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere: number,
+    q: number[], text: string, n: number, named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere: number,
   ): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: Word[] = [];
@@ -141,7 +143,7 @@ export class Reader implements SpanReader {
     }
     if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
-    const penalty = cellPenalties(text, words, question, headerSimilarity, namedElsewhere);
+    const penalty = cellPenalties(text, words, named, headerSimilarity, namedElsewhere);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];

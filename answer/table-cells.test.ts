@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestNamed, cellPenalties, HeaderSimilarity, tableHeaders } from './table-cells.ts';
+import { bestNamed, cellPenalties, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
 import { wordsOf } from './span-rules.ts';
 
 const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
@@ -8,7 +8,7 @@ const SIMILARITY = new Map([['plan', 0.3], ['monthly price', 0.2], ['storage', 0
 /** The penalty of the span starting at the first word of `cell`. */
 function penaltyOf(text: string, question: string, similarity: Map<string, number>, cell: string) {
   const words = wordsOf(text);
-  const penalties = cellPenalties(text, words, question, similarity)!;
+  const penalties = cellPenalties(text, words, namedTables(text, question), similarity)!;
   return penalties[words.findIndex((w) => w.start === text.indexOf(cell))];
 }
 
@@ -42,23 +42,23 @@ describe('weighing the reader\'s spans in a table', () => {
     // a question that names no row leaves them as the reader scores them
     expect(penaltyOf(TABLE, 'How much storage is there?', SIMILARITY, 'Plans')).toBe(0);
     const prose = 'Storage is 50 GB on the Starter plan.';
-    expect(cellPenalties(prose, wordsOf(prose), q, SIMILARITY)).toBeNull();
+    expect(cellPenalties(prose, wordsOf(prose), namedTables(prose, q), SIMILARITY)).toBeNull();
   });
 
   it('lowers a table part whose rows name the question less than another part read with it', () => {
     const later = '| plan | monthly price | storage |\n|---|---|---|\n| Business | 59 dollars | 5 TB |\n';
     const q = 'How much storage does the Starter plan include?';
-    expect(bestNamed(TABLE, q)).toBe(1);
-    expect(bestNamed(later, q)).toBe(0);
-    expect(bestNamed('Storage is 50 GB.', q)).toBeNull();
+    expect(bestNamed(namedTables(TABLE, q))).toBe(1);
+    expect(bestNamed(namedTables(later, q))).toBe(0);
+    expect(bestNamed(namedTables('Storage is 50 GB.', q))).toBeNull();
     // read beside the part that names the Starter row, the other part's best cell loses a whole row's weight
     const words = wordsOf(later);
     const at = words.findIndex((w) => w.start === later.indexOf('5 TB'));
-    expect(cellPenalties(later, words, q, SIMILARITY)![at]).toBe(0);
-    expect(cellPenalties(later, words, q, SIMILARITY, bestNamed(TABLE, q)!)![at]).toBeCloseTo(32, 4);
+    expect(cellPenalties(later, words, namedTables(later, q), SIMILARITY)![at]).toBe(0);
+    expect(cellPenalties(later, words, namedTables(later, q), SIMILARITY, bestNamed(namedTables(TABLE, q))!)![at]).toBeCloseTo(32, 4);
     // the part that names it keeps its cell as the reader scores it
     const own = wordsOf(TABLE);
-    expect(cellPenalties(TABLE, own, q, SIMILARITY, bestNamed(later, q)!)![own.findIndex((w) => w.start === TABLE.indexOf('50 GB'))]).toBe(0);
+    expect(cellPenalties(TABLE, own, namedTables(TABLE, q), SIMILARITY, bestNamed(namedTables(later, q))!)![own.findIndex((w) => w.start === TABLE.indexOf('50 GB'))]).toBe(0);
   });
 
   it('embeds each header once, and the texts of no table not at all', async () => {

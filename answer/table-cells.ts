@@ -63,17 +63,38 @@ export class HeaderSimilarity {
 }
 
 /**
- * Each of the text's words' penalty where it starts a span (null for a text without a table with body
- * rows; Infinity where no answer may start): `headerSimilarity` maps a header cell's text to its cosine
- * with the question (tableHeaders; a header missing from it weighs no column); `namedElsewhere`: how well
- * the tables of the other texts read with this one name the question (bestNamed), the row to beat.
+ * A text's tables with body rows, and each body cell's share of the content words the question holds, table
+ * by table, row by row: what weighs the text's own spans (cellPenalties) and what it tells the texts read
+ * beside it (bestNamed). Null for a text without such a table. Read once per text and question.
  */
-export function cellPenalties(
-  text: string, words: Word[], question: string, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere = 0,
-): Float32Array | null {
+export interface NamedTables {
+  tables: Table[];
+  shares: number[][][];
+}
+
+export function namedTables(text: string, question: string): NamedTables | null {
   const tables = tablesOf(text).filter((t) => t.rows.length);
   if (!tables.length) return null;
-  const shares = cellShares(text, tables, question);
+  const asked = wordSet(question);
+  const named = (cell: TableCell) => {
+    const words = contentWords(cellText(text, cell));
+    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
+  };
+  return { tables, shares: tables.map((t) => t.rows.map((row) => row.map(named))) };
+}
+
+/**
+ * Each of the text's words' penalty where it starts a span (null for a text without a table with body
+ * rows; Infinity where no answer may start): `named`, the text's namedTables for the question;
+ * `headerSimilarity` maps a header cell's text to its cosine with the question (tableHeaders; a header
+ * missing from it weighs no column); `namedElsewhere`: how well the tables of the other texts read with
+ * this one name the question (bestNamed), the row to beat.
+ */
+export function cellPenalties(
+  text: string, words: Word[], named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere = 0,
+): Float32Array | null {
+  if (!named) return null;
+  const { tables, shares } = named;
   // a span outside the tables' body rows (the text around them, a header) reads as a row that names
   // nothing: it loses what the row naming the question best gains over such a row
   const penalties = new Float32Array(words.length).fill(ROW_WEIGHT * Math.max(0, namedElsewhere, ...shares.flat(2)));
@@ -99,24 +120,12 @@ export function cellPenalties(
 }
 
 /**
- * How well the text's tables name the question: the largest share of a body cell's content words that the
- * question holds (null for a text without a table with body rows). What a text read beside others passes
- * to their cellPenalties as `namedElsewhere`: a table part whose rows name the question less than another
- * part read with it (a long table cut into passages) loses the difference, as a row of its own table would.
+ * How well a text's tables (its namedTables) name the question: the largest share of a body cell's content
+ * words that the question holds (null for a text without a table with body rows). What a text read beside
+ * others passes to their cellPenalties as `namedElsewhere`: a table part whose rows name the question less
+ * than another part read with it (a long table cut into passages) loses the difference, as a row of its own
+ * table would.
  */
-export function bestNamed(text: string, question: string): number | null {
-  const tables = tablesOf(text).filter((t) => t.rows.length);
-  return tables.length ? Math.max(0, ...cellShares(text, tables, question).flat(2)) : null;
-}
-
-/** Each body cell's share of content words that the question holds, table by table, row by row. */
-function cellShares(text: string, tables: Table[], question: string): number[][][] {
-  const asked = wordSet(question);
-  const named = (cell: TableCell) => {
-    const words = contentWords(cellText(text, cell));
-    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
-  };
-  return tables.map((t) => t.rows.map((row) => row.map(named)));
-}
+export const bestNamed = (named: NamedTables | null): number | null => (named ? Math.max(0, ...named.shares.flat(2)) : null);
 
 const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);
