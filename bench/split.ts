@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadTokenizer } from '../bundle/tokenizer.ts';
+import { bundleSplitter } from '../encoder/bundle-splitter.ts';
 import { splitPassages } from '../encoder/passages.ts';
 import { machine } from './report.ts';
 
@@ -37,7 +36,6 @@ function run(label: string, count: (s: string) => number, budgets: number[]) {
 }
 run('words, budgets 64 and 256', words, [64, 256]);
 if (bundle) {
-  const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8'));
-  const tokenizer = loadTokenizer(join(bundle, manifest.tokenizers.encoder));
-  run(`${bundle}'s encoder tokens, budget ${manifest.limits.max_passage_tokens}`, (s) => tokenizer.encode(s, false).length, [manifest.limits.max_passage_tokens]);
+  const splitter = bundleSplitter(bundle);
+  run(`${bundle}'s encoder tokens, budget ${splitter.maxPassageTokens}`, splitter.countTokens, [splitter.maxPassageTokens]);
 }

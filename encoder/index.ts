@@ -1,3 +1,4 @@
+export { bundleSplitter } from './bundle-splitter.ts';
 export { codecOfFormat, KvMemoryEncoder, memoryFormat } from './kv-memory.ts';
 export { OnnxEncoder } from './onnx-encoder.ts';
 export { splitForEncoder, splitPassages } from './passages.ts';

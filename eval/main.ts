@@ -5,12 +5,11 @@ import { parseArgs } from 'node:util';
 import { Calibrator, passagesRead, readerSha256, type OnConflict } from '../answer/index.ts';
 import { CALIBRATION_FILE } from '../answer/calibrator.ts';
 import { BundleError } from '../bundle/index.ts';
-import { loadTokenizer } from '../bundle/tokenizer.ts';
 import { readSquad, toArticleDocuments, toDocument, type SquadParagraph } from '../bench/squad.ts';
 import { api, ingestAll } from '../bench/service.ts';
 import { commandLine, gitRevision, machine } from '../bench/report.ts';
 import { note, progressBar } from '../bench/progress.ts';
-import { memoryFormat } from '../encoder/index.ts';
+import { bundleSplitter, memoryFormat } from '../encoder/index.ts';
 import { splitAnew } from '../ingest/index.ts';
 import { SqliteStore, type MemoryStore } from '../memory/index.ts';
 import { configSchema, readConfig, startService } from '../server/index.ts';
@@ -189,8 +188,7 @@ async function main() {
       ingest = await ingestAll(client, docs, 50, 'ingest');
       // The service skips a document it holds already, so a bank made before a change to the splitter would
       // answer from the old passages: refuse it rather than measure them.
-      const encoderTokenizer = loadTokenizer(join(args.bundle, manifest.tokenizers.encoder));
-      const splitter = { countTokens: (s: string) => encoderTokenizer.encode(s, false).length, maxPassageTokens: manifest.limits.max_passage_tokens as number };
+      const splitter = bundleSplitter(args.bundle);
       const stale = docs.filter((d) => splitAnew(store, splitter, d.id, d.text) !== null);
       if (stale.length) {
         throw new Error(`${stale.length} of ${docs.length} documents in the memory bank ${work} are stored in other passages than this ` +

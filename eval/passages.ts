@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { readSquad, toArticleDocuments } from '../bench/squad.ts';
-import { loadTokenizer } from '../bundle/tokenizer.ts';
-import { splitForEncoder } from '../encoder/index.ts';
+import { bundleSplitter, splitForEncoder } from '../encoder/index.ts';
 
 const USAGE = `node --import tsx eval/passages.ts --data FILE.jsonl [--bundle DIR]
 
@@ -18,10 +15,7 @@ if (values.help || !values.data) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
-const manifest = JSON.parse(readFileSync(join(values.bundle!, 'manifest.json'), 'utf8'));
-const tokenizer = loadTokenizer(join(values.bundle!, manifest.tokenizers.encoder));
-// What the ingestion worker splits with (OnnxEncoder's countTokens and limit), without loading the models.
-const splitter = { countTokens: (s: string) => tokenizer.encode(s, false).length, maxPassageTokens: manifest.limits.max_passage_tokens as number };
+const splitter = bundleSplitter(values.bundle!);
 const split = (text: string) => splitForEncoder(text, splitter);
 const paragraphs = readSquad(values.data!);
 const { documents } = toArticleDocuments(paragraphs);
