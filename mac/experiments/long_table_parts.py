@@ -10,6 +10,7 @@ import argparse
 import statistics
 
 from .reader_verifier import read_log
+from .table_parts import print_changes
 
 MODES = ("rag+grounded", "hybrid+grounded")
 # a prompt with more tokens than this not served from the cache was prefilled (a cached one leaves the question's)
@@ -35,12 +36,7 @@ def main():
             prefilled = [r["ms"] for r in rows if r["prompt_tokens"] - r["cached_tokens"] > UNCACHED]
             print(f"  {name}: median ms {statistics.median(r['ms'] for r in rows):g}; prompt cached {len(cached)}, median "
                   f"{statistics.median(cached):g}; prefilled {len(prefilled)}, median {statistics.median(prefilled):g}")
-        for i in ids:
-            if after[i]["f1"] < before[i]["f1"]:
-                print(f"  worse: {after[i]['question']} {before[i]['prediction']!r} -> {after[i]['prediction']!r}")
-        for i in ids:
-            if after[i]["f1"] < 0.5:
-                print(f"  missed after: {after[i]['question']} -> {after[i]['prediction']!r} (gold {after[i]['golds'][0]!r})")
+        print_changes(before, after, ids)
 
 
 if __name__ == "__main__":

@@ -35,12 +35,17 @@ def main():
             f1 = [100 * sum(run[i]["f1"] for i in ids) / len(ids) for run in (before, after)]
             ms = [statistics.median(run[i]["ms"] for i in ids) for run in (before, after)]
             print(f"{mode}, {name} ({len(ids)} answered): F1 {f1[0]:.1f} -> {f1[1]:.1f}, median ms {ms[0]:g} -> {ms[1]:g}")
-        for i in order:
-            if i in before and i in after and after[i]["f1"] < before[i]["f1"]:
-                print(f"  worse: {after[i]['question']} {before[i]['prediction']!r} -> {after[i]['prediction']!r}")
-        for i in order:
-            if i in after and after[i]["f1"] < 0.5:
-                print(f"  missed after: {after[i]['question']} -> {after[i]['prediction']!r} (gold {after[i]['golds'][0]!r})")
+        print_changes(before, after, order)
+
+
+def print_changes(before, after, ids):
+    """The answers of `ids` that got worse, then those missed after (F1 below 0.5), each on its line."""
+    for i in ids:
+        if i in before and i in after and after[i]["f1"] < before[i]["f1"]:
+            print(f"  worse: {after[i]['question']} {before[i]['prediction']!r} -> {after[i]['prediction']!r}")
+    for i in ids:
+        if i in after and after[i]["f1"] < 0.5:
+            print(f"  missed after: {after[i]['question']} -> {after[i]['prediction']!r} (gold {after[i]['golds'][0]!r})")
 
 
 if __name__ == "__main__":
