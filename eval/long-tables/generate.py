@@ -12,6 +12,7 @@ key and asks for another column (a few ask the other way round). Run from the re
 import json
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 FIRST = ["Anna", "Tomas", "Marta", "Jonas", "Lea", "Omar", "Ines", "Paul", "Sara", "Ravi", "Nora", "Ivan",
@@ -28,6 +29,30 @@ TEAMS = ["Billing", "Search", "Payments", "Identity", "Storage", "Mobile", "Data
 WORDS = ["amber", "basalt", "cedar", "delta", "ember", "falcon", "garnet", "harbor", "indigo", "juniper",
          "kestrel", "lagoon", "marble", "nimbus", "onyx", "pebble", "quartz", "raven", "sierra", "tundra",
          "umber", "willow", "yarrow", "zephyr", "acorn", "birch", "comet", "dune", "fjord", "glacier"]
+
+
+@dataclass
+class Question:
+    text: str
+    answer: str
+    #: the body row it asks about and the column that holds its answer
+    row: int
+    column: int
+
+
+@dataclass
+class Doc:
+    title: str
+    #: the heading and the line of prose above the table
+    intro: str
+    header: list
+    rows: list
+    questions: list
+    pipes: bool = True
+
+    @property
+    def text(self):
+        return self.intro + table(self.header, self.rows, self.pipes)
 
 
 def person(rng):
@@ -59,13 +84,13 @@ def pick_rows(rng, n, k):
 
 
 def ask(rng, rows, kinds):
-    """Six questions on rows drawn by pick_rows, each of a kind drawn by its share: (drawn below this, the
+    """Six Questions on rows drawn by pick_rows, each of a kind drawn by its share: (drawn below this, the
     question over the row's cells, the answer's column)."""
     qs = []
     for i in pick_rows(rng, len(rows), 6):
         r = rng.random()
         template, column = next((t, c) for upto, t, c in kinds if r < upto)
-        qs.append((template.format(*rows[i]), rows[i][column]))
+        qs.append(Question(template.format(*rows[i]), rows[i][column], i, column))
     return qs
 
 
@@ -75,8 +100,8 @@ def rota(rng):
     for i in pick_rows(rng, len(rows), 6):
         col = rng.choice([1, 2])
         role = "primary" if col == 1 else "secondary"
-        qs.append((f"Who is the {role} on call in week {rows[i][0]}?", rows[i][col]))
-    return "Platform on-call rota, 2026", "# Platform on-call rota, 2026\n\nThe rota runs from Monday 09:00 to the next Monday 09:00.\n\n" + table(["week", "primary", "secondary"], rows), qs
+        qs.append(Question(f"Who is the {role} on call in week {rows[i][0]}?", rows[i][col], i, col))
+    return Doc("Platform on-call rota, 2026", "# Platform on-call rota, 2026\n\nThe rota runs from Monday 09:00 to the next Monday 09:00.\n\n", ["week", "primary", "secondary"], rows, qs)
 
 
 def garden(rng):
@@ -86,7 +111,7 @@ def garden(rng):
         (0.5, "How much does a {0} cost?", 1),
         (1.0, "What pot size does the {0} come in?", 2),
     ])
-    return "Greenhouse price list", "## Spring price list\n\nPrices include VAT. Stock is counted each morning.\n\n" + table(["plant", "price", "pot size", "in stock"], rows), qs
+    return Doc("Greenhouse price list", "## Spring price list\n\nPrices include VAT. Stock is counted each morning.\n\n", ["plant", "price", "pot size", "in stock"], rows, qs)
 
 
 def ferries(rng):
@@ -97,7 +122,7 @@ def ferries(rng):
         (0.7, "Which quay does the {0} ferry leave from?", 2),
         (1.0, "Which vessel sails at {0}?", 3),
     ])
-    return "Ostvik ferry departures", "# Departures from Ostvik\n\nAll sailings run daily, weather permitting.\n\n" + table(["departure", "destination", "quay", "vessel"], rows), qs
+    return Doc("Ostvik ferry departures", "# Departures from Ostvik\n\nAll sailings run daily, weather permitting.\n\n", ["departure", "destination", "quay", "vessel"], rows, qs)
 
 
 def servers(rng):
@@ -108,7 +133,7 @@ def servers(rng):
         (0.7, "In which data centre is {0}?", 2),
         (1.0, "Which host has the address {3}?", 0),
     ])
-    return "Server inventory", "## Inventory\n\nUpdated by the provisioning job every night.\n\n" + table(["host", "role", "data centre", "IP address"], rows), qs
+    return Doc("Server inventory", "## Inventory\n\nUpdated by the provisioning job every night.\n\n", ["host", "role", "data centre", "IP address"], rows, qs)
 
 
 def directory(rng):
@@ -120,7 +145,7 @@ def directory(rng):
         (0.7, "Which team is {0} on?", 1),
         (1.0, "Which room is {0} in?", 2),
     ])
-    return "Staff directory", "# Staff directory\n\nCall reception on 1000 for anyone not listed.\n\n" + table(["name", "team", "office", "extension"], rows, pipes=False), qs
+    return Doc("Staff directory", "# Staff directory\n\nCall reception on 1000 for anyone not listed.\n\n", ["name", "team", "office", "extension"], rows, qs, pipes=False)
 
 
 def error_codes(rng):
@@ -134,7 +159,7 @@ def error_codes(rng):
         (0.5, "What is the name of error {0}?", 1),
         (1.0, "What should you do about error {0}?", 2),
     ])
-    return "Storage daemon error codes", "## Error codes\n\nEvery error is logged with its code and name.\n\n" + table(["code", "name", "what to do"], rows), qs
+    return Doc("Storage daemon error codes", "## Error codes\n\nEvery error is logged with its code and name.\n\n", ["code", "name", "what to do"], rows, qs)
 
 
 def league(rng):
@@ -146,7 +171,7 @@ def league(rng):
         (0.7, "Who played at home in match {0}?", 1),
         (1.0, "Who were the away team in match {0}?", 2),
     ])
-    return "Coastal league results", "# Coastal league, autumn results\n\nMatches are numbered in the order they were played.\n\n" + table(["match", "home", "away", "score"], rows), qs
+    return Doc("Coastal league results", "# Coastal league, autumn results\n\nMatches are numbered in the order they were played.\n\n", ["match", "home", "away", "score"], rows, qs)
 
 
 def courses(rng):
@@ -160,7 +185,7 @@ def courses(rng):
         (0.7, "Where is {0} taught?", 2),
         (1.0, "What is the title of course {0}?", 1),
     ])
-    return "Spring course timetable", "## Courses this spring\n\nRooms may change in the first week.\n\n" + table(["course", "title", "room", "lecturer"], rows), qs
+    return Doc("Spring course timetable", "## Courses this spring\n\nRooms may change in the first week.\n\n", ["course", "title", "room", "lecturer"], rows, qs)
 
 
 def warehouse(rng):
@@ -173,7 +198,7 @@ def warehouse(rng):
         (0.7, "How many of {0} are in stock?", 3),
         (1.0, "What product is {0}?", 1),
     ])
-    return "Warehouse stock", "# Stock on hand\n\nCounted at close of business on Friday.\n\n" + table(["SKU", "product", "bin", "quantity"], rows, pipes=False), qs
+    return Doc("Warehouse stock", "# Stock on hand\n\nCounted at close of business on Friday.\n\n", ["SKU", "product", "bin", "quantity"], rows, qs, pipes=False)
 
 
 def releases(rng):
@@ -188,7 +213,7 @@ def releases(rng):
         (0.7, "When was version {0} released?", 2),
         (1.0, "Until when is version {0} supported?", 3),
     ])
-    return "Release history", "## Releases\n\nA release is supported for two years.\n\n" + table(["version", "codename", "released", "supported until"], rows), qs
+    return Doc("Release history", "## Releases\n\nA release is supported for two years.\n\n", ["version", "codename", "released", "supported until"], rows, qs)
 
 
 def clinics(rng):
@@ -200,7 +225,7 @@ def clinics(rng):
         (0.8, "When does the {0} clinic close?", 3),
         (1.0, "Who runs the {0} clinic?", 4),
     ])
-    return "Clinic opening hours", "# Clinics and their hours\n\nAll clinics are closed on public holidays.\n\n" + table(["clinic", "address", "opens", "closes", "lead nurse"], rows), qs
+    return Doc("Clinic opening hours", "# Clinics and their hours\n\nAll clinics are closed on public holidays.\n\n", ["clinic", "address", "opens", "closes", "lead nurse"], rows, qs)
 
 
 def flights(rng):
@@ -211,7 +236,7 @@ def flights(rng):
         (0.7, "Where does flight {0} fly to?", 1),
         (1.0, "What time does flight {0} depart?", 3),
     ])
-    return "Departures board", "## Today's departures\n\nGates close twenty minutes before departure.\n\n" + table(["flight", "destination", "gate", "departs"], rows), qs
+    return Doc("Departures board", "## Today's departures\n\nGates close twenty minutes before departure.\n\n", ["flight", "destination", "gate", "departs"], rows, qs)
 
 
 MAKERS = [rota, garden, ferries, servers, directory, error_codes, league, courses, warehouse, releases, clinics, flights]
@@ -225,10 +250,10 @@ def main():
     out = Path(__file__).with_name(("blind.jsonl" if draw == 1 else f"blind-{draw}.jsonl") if blind else "documents.jsonl")
     with out.open("w") as f:
         for k, make in enumerate(MAKERS, start=1):
-            title, text, qs = make(rng)
+            doc = make(rng)
             doc_id = f"long-tables-{('blind-' if draw == 1 else f'blind{draw}-') if blind else ''}{k:02d}"
-            qas = [{"id": f"{doc_id}-q{j}", "question": q, "answers": [a]} for j, (q, a) in enumerate(qs)]
-            f.write(json.dumps({"id": doc_id, "title": title, "context": text, "qas": qas}) + "\n")
+            qas = [{"id": f"{doc_id}-q{j}", "question": q.text, "answers": [q.answer]} for j, q in enumerate(doc.questions)]
+            f.write(json.dumps({"id": doc_id, "title": doc.title, "context": doc.text, "qas": qas}) + "\n")
     print(f"wrote {out}")
 
 
