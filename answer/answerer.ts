@@ -8,7 +8,7 @@ import { Calibrator, type AnswerSignals } from './calibrator.ts';
 import { sentenceAround } from './citation.ts';
 import type { AnswerLm } from './lm.ts';
 import { agreement, bestSpans, type ReaderSpan, type SpanReader } from './reader.ts';
-import { HeaderSimilarity } from './table-cells.ts';
+import { answerRow, HeaderSimilarity } from './table-cells.ts';
 import type { Mode, OnConflict } from './modes.ts';
 
 /**
@@ -122,6 +122,8 @@ export interface AnswerResult {
   readerScore: number | null;
   /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds). */
   readerMargin: number | null;
+  /** Grounded answers that are a table's body cell: how well the row names the question (answer/table-cells.ts answerRow); null elsewhere. */
+  tableRow: number | null;
   /**
    * What the similarity gate (ABSTAIN_BELOW) compares: the best cosine similarity of the question to a passage
    * retrieval proposed or one of its sentences, before any reading; null without retrieval (base, given passages).
@@ -262,10 +264,11 @@ export class Answerer {
     const check = proposals ?? freeCheck;
     const readerAgree = check ? agreement(gen.text, check[0] ?? null) : null;
     const [readerScore, readerMargin] = proposed ? [proposed.gap, proposed.margin] : freeCheck ? [freeCheck[0]?.gap ?? null, null] : [null, null];
+    const tableRow = gen.span ? answerRow(texts[gen.span.text], opts.question, gen.span.start, gen.span.end) : null;
     timings.total = performance.now() - t0;
     const judged = this.judge(opts, {
       tokenProb: gen.meanTokenProb, similarity: used.length ? Math.max(...used.map((c) => c.similarity)) : null, answer: gen.text,
-      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree, readerScore, readerMargin,
+      spanProb: gen.spanShare?.span, regionProb: gen.spanShare?.overlapping, readerAgree, readerScore, readerMargin, tableRow,
     });
     if (grounding && !judged.abstainReason && gen.text) opts.onText?.(gen.text);
     return {
@@ -278,6 +281,7 @@ export class Answerer {
       readerAgree,
       readerScore,
       readerMargin,
+      tableRow,
       relevance,
       mode: opts.mode,
       sources: sources.map((c) => ({ candidate: c, weight: Math.max(c.similarity, 0) / totalSimilarity, inPrompt: inPrompt.has(c.passage.id) })),
@@ -417,7 +421,7 @@ export function startsNotRead(starts: string[], texts: string[]): string[] {
 function nothingRelevant(mode: Mode, reason: string, relevance: number | null, timings: AnswerResult['timings']): AnswerResult {
   return {
     answer: null, citations: [], conflicts: [], abstainReason: reason, confidence: 0, calibrated: false, tokenProb: 0, spanShare: null,
-    readerAgree: null, readerScore: null, readerMargin: null, relevance, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
+    readerAgree: null, readerScore: null, readerMargin: null, tableRow: null, relevance, mode, sources: [], timings, promptTokens: 0, cachedTokens: 0, completionTokens: 0, memories: 0,
   };
 }
 

@@ -29,11 +29,13 @@ export interface AnswerSignals {
   readerScore?: number | null;
   /** Grounded answers the reader proposed: its score for the span over its text's best span outside it (log-odds, answer/reader.ts). */
   readerMargin?: number | null;
+  /** Grounded answers that are a table's body cell: how well the row names the question (answer/table-cells.ts answerRow); null elsewhere. */
+  tableRow?: number | null;
 }
 
-export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin'] as const;
-/** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts); answer logs from before them lack them. */
-export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_margin'];
+export const FEATURES = ['token_logit', 'similarity', 'log_words', 'span_logit', 'region_logit', 'reader_agree', 'reader_score', 'reader_margin', 'table_cell', 'table_row'] as const;
+/** The features only a grounded answer has (lm/grounding.ts spanShares, answer/reader.ts, answer/table-cells.ts); answer logs from before them lack them. */
+export const GROUNDED_FEATURES: readonly Feature[] = ['span_logit', 'region_logit', 'reader_margin', 'table_cell', 'table_row'];
 /** The features that need the bundle's reader (reader.onnx): a calibration that reads them names the reader's hash. */
 export const READER_FEATURES: readonly Feature[] = ['reader_agree', 'reader_score', 'reader_margin'];
 /** What `npm run calibrate` fits unless told otherwise. */
@@ -47,7 +49,11 @@ const logit = (p: number) => {
   return Math.log(q / (1 - q));
 };
 
-/** An answer's features; a free-text answer (no span) reads as an even span share (logit 0). */
+/**
+ * An answer's features; a free-text answer (no span) reads as an even span share (logit 0). A table cell's
+ * answer is told apart (`table_cell`, and its row's naming of the question, `table_row`), as the reader
+ * scores right answers there far lower than in prose (docs/experiments.md, "Confidence for answers read from a table").
+ */
 export function featureValues(s: AnswerSignals): Record<Feature, number> {
   return {
     token_logit: logit(s.tokenProb),
@@ -58,6 +64,8 @@ export function featureValues(s: AnswerSignals): Record<Feature, number> {
     reader_agree: s.readerAgree ?? 0,
     reader_score: s.readerScore ?? 0,
     reader_margin: s.readerMargin ?? 0,
+    table_cell: s.tableRow == null ? 0 : 1,
+    table_row: s.tableRow ?? 0,
   };
 }
 

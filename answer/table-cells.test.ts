@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestNamed, cellPenalties, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
+import { answerRow, bestNamed, cellPenalties, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
 import { wordsOf } from './span-rules.ts';
 
 const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
@@ -75,5 +75,23 @@ describe('weighing the reader\'s spans in a table', () => {
     const again = await headers.of('q', [TABLE], Float32Array.of(0.6, 0.8));
     expect(again.get('storage')).toBeCloseTo(0.6, 6);
     expect(asked).toEqual(['q', 'plan', 'monthly price', 'storage']);
+  });
+});
+
+describe('how well an answer\'s row names the question', () => {
+  const at = (cell: string) => [TABLE.indexOf(cell), TABLE.indexOf(cell) + cell.length] as const;
+
+  it('reads the row\'s cells outside the answer\'s column', () => {
+    expect(answerRow(TABLE, 'How much storage does the Team plan include?', ...at('1 TB'))).toBe(1);
+    expect(answerRow(TABLE, 'Which plan has 1 TB?', ...at('Team'))).toBe(1);
+    // the answer's own cell, which the question quotes, does not count: its row's other cells name nothing
+    expect(answerRow(TABLE, 'What is the Team plan?', ...at('Team'))).toBe(0);
+  });
+
+  it('is 0 for a row the question does not name, and null outside a body cell', () => {
+    expect(answerRow(TABLE, 'How much storage does the Pro plan include?', ...at('1 TB'))).toBe(0);
+    expect(answerRow(TABLE, 'How much storage does the Team plan include?', ...at('Plans'))).toBeNull();
+    expect(answerRow(TABLE, 'What is the storage?', ...at('storage'))).toBeNull();
+    expect(answerRow('Prose with no table.', 'Prose?', 0, 5)).toBeNull();
   });
 });

@@ -128,4 +128,22 @@ export function cellPenalties(
  */
 export const bestNamed = (named: NamedTables | null): number | null => (named ? Math.max(0, ...named.shares.flat(2)) : null);
 
+/**
+ * Where an answer (characters start-end of `text`) lies in a table's body cell: how well its row names the
+ * question, the largest share of a cell's content words that the question holds among the row's cells
+ * outside the answer's column (0 where none names it: a question about a row the table does not have);
+ * null for an answer outside a body cell. A calibration feature (answer/calibrator.ts `table_row`): the
+ * reader's score over "no answer" runs low on table text, right answers included.
+ */
+export function answerRow(text: string, question: string, start: number, end: number): number | null {
+  const named = namedTables(text, question);
+  for (const [t, table] of (named?.tables ?? []).entries()) {
+    for (const [r, row] of table.rows.entries()) {
+      const column = row.findIndex((cell) => start >= cell.start && end <= cell.end);
+      if (column >= 0) return Math.max(0, ...named!.shares[t][r].filter((_, c) => c !== column));
+    }
+  }
+  return null;
+}
+
 const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);

@@ -206,6 +206,7 @@ export const answerResponseSchema = z.object({
   reader_agreement: z.number().nullable().describe('token F1 of the answer against the span a second reader (the bundle\'s reader.onnx, an extractive MiniLM) picks: from the passages grounded to, or for free text from the passage answered from; null without retrieval or without a reader'),
   reader_score: z.number().nullable().describe('the reader\'s score over "no answer" (log-odds; below 0 it reads the passage as not answering) for the cited span, where grounded answers chose among its proposals, or for its best span in the passage a free-text answer is from; null otherwise'),
   reader_margin: z.number().nullable().describe('grounded answers chosen from the reader\'s proposals: the reader\'s score for the cited span over its passage\'s best span that shares no character with it (log-odds; near 0 the passage offers another answer as readily); null otherwise'),
+  table_row: z.number().nullable().describe('grounded answers that are a table\'s body cell: how well the row names the question (the largest share of a cell\'s content words the question holds, among the row\'s cells outside the answer\'s column; 0: no cell names it); null elsewhere'),
   relevance: z.number().nullable().describe('what the similarity gate (ABSTAIN_BELOW) compares: the best cosine similarity of the question to a passage retrieval proposed or to one of its sentences, before any reading; null without retrieval (base)'),
   mode: z.enum(MODES),
   sources: z.array(sourceSchema),

@@ -11,7 +11,7 @@ import { configSchema } from '../server/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import { serviceMode, type QuestionRecord } from './modes.ts';
-import { auroc, chooseThreshold, ece, gateNote, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, type Scored } from './selective.ts';
+import { auroc, chooseThreshold, ece, gateNote, isRight, missingSignals, RIGHT_F1, scoreRecords, selectiveSummary, signalsOf, THRESHOLD_RULE, withTableRows, type Scored } from './selective.ts';
 
 const USAGE = `npm run calibrate -- --records results/NAME [--records results/OTHER ...] [--features a,b,...] [--features MODE=a,b,...] [--modes a,b] [--bundle bundles/default] [--out weights/calibration.json] [--gate X] [--check] [--no-install]
 
@@ -130,7 +130,7 @@ function readRun(dir: string, bundleId: string) {
     const { settings } = JSON.parse(header);
     readers[path] = settings.reader;
     if (settings.bundle_id !== bundleId) throw new Error(`${path} holds answers of another bundle than ${bundleId}: rerun the evaluation`);
-    logs[mode] = { records: lines.map((l) => JSON.parse(l) as QuestionRecord), sha256: createHash('sha256').update(text).digest('hex') };
+    logs[mode] = { records: withTableRows(lines.map((l) => JSON.parse(l) as QuestionRecord), run.settings.data), sha256: createHash('sha256').update(text).digest('hex') };
   }
   return { dir, command: run.command as string, data: run.settings.data as string, dataSha256: run.settings.data_sha256 as string, logs, readers };
 }

@@ -16,7 +16,7 @@ import { configSchema, readConfig, startService } from '../server/index.ts';
 import { MODES, answerQuestion, onConflictOption, serviceMode, type EvalQuestion, type Mode, type QuestionRecord } from './modes.ts';
 import { pairedDifference, summarize, type ModeSummary } from './score.ts';
 import { ModeLog, modeLogPath, recordedModes } from './mode-log.ts';
-import { gateNote, scoreRecords, selectiveSummary } from './selective.ts';
+import { gateNote, scoreRecords, selectiveSummary, withTableRows } from './selective.ts';
 
 /** The code that runs is the code at start: a commit made while a long run goes on must not be credited with it. */
 const STARTED_AT_REVISION = gitRevision();
@@ -228,7 +228,7 @@ async function main() {
       answered.set(mode, mine);
       summaries[mode] = summarize([...mine.values()]);
       note(`${mode}: F1 ${summaries[mode].f1} EM ${summaries[mode].em} (n ${summaries[mode].n})`);
-      const scored = calibrator && scoreRecords(calibrator, mode, [...mine.values()], gate);
+      const scored = calibrator && scoreRecords(calibrator, mode, withTableRows([...mine.values()], args.data), gate);
       const older = scored && gateNote([...mine.values()]);
       if (older) note(`${mode}: ${older}`);
       if (scored) selective[mode] = selectiveSummary(scored, calibrator!.threshold(mode)!);

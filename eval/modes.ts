@@ -59,6 +59,8 @@ export interface QuestionRecord {
   reader_score?: number | null;
   /** Grounded modes where the reader proposed the span: its score over its text's best span outside it (log-odds). */
   reader_margin?: number | null;
+  /** Grounded modes: how well the row of the table cell answered names the question (answer/table-cells.ts answerRow); null outside a table's body cell; absent in logs before the 53rd session. */
+  table_row?: number | null;
   /** The newer documents' answers the service noted as conflicting with this one (absent where none, in logs before the 42nd session, and outside grounded modes before the 43rd). */
   conflicts?: string[];
   /** Grounded modes: the cited sentence; `correct`: it lies in the gold paragraph and holds a gold answer; `answer_correct`: so does the answer's own span (logs before the 39th session cited the span alone). */
@@ -105,6 +107,7 @@ export async function answerQuestion(
   let readerAgree: number | null = null;
   let readerScore: number | null = null;
   let readerMargin: number | null = null;
+  let tableRow: number | null = null;
   if (oracle) {
     const t0 = performance.now();
     const r = await running.answerer.answer({ question: q.question, mode: 'rag', maxTokens, givenPassages: [q.paragraph.context], grounded, abstainBelowConfidence: 0 });
@@ -122,6 +125,7 @@ export async function answerQuestion(
     readerAgree = r.readerAgree;
     readerScore = r.readerScore;
     readerMargin = r.readerMargin;
+    tableRow = r.tableRow;
     cited = r.citations[0] ? { document_id: gold, text: r.citations[0].text } : null;
   } else {
     const res = await client.post('/v1/answers', {
@@ -143,6 +147,7 @@ export async function answerQuestion(
     readerAgree = res.body.reader_agreement;
     readerScore = res.body.reader_score;
     readerMargin = res.body.reader_margin;
+    tableRow = res.body.table_row;
     similarity = res.body.sources.length ? Math.max(...res.body.sources.map((s: { similarity: number }) => s.similarity)) : null;
     relevance = res.body.relevance;
     cited = res.body.citations[0] ?? null;
@@ -152,7 +157,7 @@ export async function answerQuestion(
     id: q.id, question: q.question, golds: q.answers, prediction, abstained,
     em: exactMatch(prediction, q.answers), f1: bestF1(prediction, q.answers), ms: Math.round(ms), prompt_tokens: promptTokens, cached_tokens: cachedTokens,
     gold_in_context: plain === 'base' ? null : goldRead, sources, confidence, token_prob: tokenProb, similarity, relevance,
-    ...(grounded ? { span_prob: spanProb, region_prob: regionProb, citation: cited && citationCorrect(cited, gold, q.place ? q.paragraph.context : null, prediction, q.answers) } : {}),
+    ...(grounded ? { span_prob: spanProb, region_prob: regionProb, table_row: tableRow, citation: cited && citationCorrect(cited, gold, q.place ? q.paragraph.context : null, prediction, q.answers) } : {}),
     ...(readerAgree !== null ? { reader_agree: readerAgree, reader_score: readerScore, reader_margin: readerMargin } : {}),
     ...(conflicts.length ? { conflicts } : {}),
   };

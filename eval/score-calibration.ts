@@ -4,7 +4,7 @@ import { Calibrator, calibrationSchema } from '../answer/calibrator.ts';
 import { configSchema } from '../server/index.ts';
 import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
-import { scoreRecords, selectiveSummary } from './selective.ts';
+import { scoreRecords, runData, selectiveSummary, withTableRows } from './selective.ts';
 
 const USAGE = `npm run eval:calibration -- --calibration FILE --records results/NAME [--records results/OTHER ...] [--modes a,b] [--threshold X] [--gate X]
 
@@ -47,7 +47,7 @@ function main() {
 function logRecords(dir: string, mode: string): QuestionRecord[] {
   const text = readLogText(modeLogPath(dir, mode as never));
   if (text === null) return [];
-  return text.split('\n').filter((l) => l.trim()).slice(1).map((l) => JSON.parse(l) as QuestionRecord);
+  return withTableRows(text.split('\n').filter((l) => l.trim()).slice(1).map((l) => JSON.parse(l) as QuestionRecord), runData(dir));
 }
 
 main();

@@ -9,7 +9,7 @@ import { BundleError } from '../bundle/index.ts';
 import { fitLogistic, sigmoid } from './logistic.ts';
 import type { QuestionRecord } from './modes.ts';
 import { seededRandom } from './score.ts';
-import { atThreshold, auroc, bootstrapInterval, chooseThreshold, ece, eceIfCalibrated, gateEvidence, riskCoverage, scoreRecords, type Scored } from './selective.ts';
+import { atThreshold, auroc, bootstrapInterval, chooseThreshold, ece, eceIfCalibrated, gateEvidence, riskCoverage, scoreRecords, withTableRows, type Scored } from './selective.ts';
 
 const s = (p: number, f1: number, answerable = true, gated = false): Scored => ({ p, f1, answerable, gated });
 
@@ -124,6 +124,26 @@ describe('calibrator', () => {
     const record = { id: 'q', question: 'Where?', golds: ['Paris'], prediction: 'Paris', em: 1, f1: 1, ms: 1, prompt_tokens: 1, gold_in_context: true, sources: [], token_prob: 0.5, similarity: 0.7 } as QuestionRecord;
     expect(scoreRecords(c, 'rag+grounded', [record], 0.3)).toBeNull();
     expect(scoreRecords(c, 'rag+grounded', [{ ...record, span_prob: 0.8, region_prob: 0.9 }], 0.3)![0].p).toBeCloseTo(0.8, 6);
+  });
+
+  it('tells a table cell\'s answer apart, and reads an old log as outside a table only for data without one', () => {
+    const tableFile: CalibrationFile = { ...file, modes: { 'rag+grounded': { ...file.modes['rag+grounded'], features: ['table_cell', 'table_row'], mean: [0, 0], std: [1, 1], coef: [1, 2], intercept: 0 } } };
+    const c = new Calibrator(tableFile);
+    const signals = { tokenProb: 0.5, similarity: 0.7, answer: '29 dollars' };
+    expect(c.probability('rag+grounded', { ...signals, tableRow: null })).toBeCloseTo(0.5, 6);
+    expect(c.probability('rag+grounded', { ...signals, tableRow: 0 })).toBeCloseTo(sigmoid(1), 6);
+    expect(c.probability('rag+grounded', { ...signals, tableRow: 0.5 })).toBeCloseTo(sigmoid(2), 6);
+    const dir = mkdtempSync(join(tmpdir(), 'table-rows-'));
+    const data = (name: string, context: string) => {
+      writeFileSync(join(dir, name), JSON.stringify({ id: name, title: 't', context, qas: [] }) + '\n');
+      return join(dir, name);
+    };
+    const prose = data('prose.jsonl', 'Paris is the capital of France.');
+    const table = data('table.jsonl', '| plan | price |\n|---|---|\n| Team | 29 dollars |\n');
+    const old = { id: 'q', question: 'Where?', golds: ['Paris'], prediction: 'Paris', em: 1, f1: 1, ms: 1, prompt_tokens: 1, gold_in_context: true, sources: [], token_prob: 0.5, similarity: 0.7 } as QuestionRecord;
+    expect(scoreRecords(c, 'rag+grounded', withTableRows([old], prose), 0.3)![0].p).toBeCloseTo(0.5, 6);
+    expect(scoreRecords(c, 'rag+grounded', withTableRows([old], table), 0.3)).toBeNull();
+    expect(scoreRecords(c, 'rag+grounded', withTableRows([{ ...old, table_row: 0.5 }], table), 0.3)![0].p).toBeCloseTo(sigmoid(2), 6);
   });
 
   it('refuses a calibration fitted on another bundle, saying how to fix it', () => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Calibrator, type Feature } from '../answer/calibrator.ts';
+import { readSquad } from '../bench/squad.ts';
+import { tablesOf } from '../core/tables.ts';
 import type { QuestionRecord } from './modes.ts';
 import { seededRandom } from './score.ts';
 
@@ -27,17 +30,38 @@ export const isRight = (f1: number) => f1 >= RIGHT_F1;
 /** A logged answer's signals (logs written before calibration recorded the token probability as `confidence`). */
 export const signalsOf = (r: QuestionRecord) => ({
   tokenProb: r.token_prob ?? r.confidence ?? 0, similarity: r.similarity ?? null, answer: r.prediction, spanProb: r.span_prob, regionProb: r.region_prob,
-  readerAgree: r.reader_agree, readerScore: r.reader_score, readerMargin: r.reader_margin,
+  readerAgree: r.reader_agree, readerScore: r.reader_score, readerMargin: r.reader_margin, tableRow: r.table_row,
 });
 
 /** The log field behind each feature that older logs lack (answered before the signal was recorded). */
-const RECORDED_AS: Partial<Record<Feature, keyof QuestionRecord>> = { span_logit: 'span_prob', region_logit: 'span_prob', reader_agree: 'reader_agree', reader_score: 'reader_score', reader_margin: 'reader_margin' };
+const RECORDED_AS: Partial<Record<Feature, keyof QuestionRecord>> = { span_logit: 'span_prob', region_logit: 'span_prob', reader_agree: 'reader_agree', reader_score: 'reader_score', reader_margin: 'reader_margin', table_cell: 'table_row', table_row: 'table_row' };
 
 /** The log fields a feature set reads that some of the records lack (empty: the records carry all it reads). */
 export function missingSignals(features: readonly Feature[], records: QuestionRecord[]): string[] {
   const fields = [...new Set(features.map((f) => RECORDED_AS[f]).filter((x) => x !== undefined))];
   return fields.filter((field) => records.some((r) => r[field] === undefined));
 }
+
+/**
+ * A run's answer records over `data` (its SQuAD-shaped question file), those logged before `table_row` was
+ * recorded (53rd session) read as answers outside a table (null) where the data holds no table, as SQuAD's
+ * paragraphs hold none: its reserved and validation records need no new answers. Over data with a table
+ * they stay without it, and missingSignals names what to answer again.
+ */
+export function withTableRows(records: QuestionRecord[], data: string): QuestionRecord[] {
+  if (records.every((r) => r.table_row !== undefined)) return records;
+  if (holdsTable(data)) return records;
+  return records.map((r) => (r.table_row === undefined ? { ...r, table_row: null } : r));
+}
+
+const tableHolders = new Map<string, boolean>();
+/** The data a run answered (`npm run eval --out DIR` writes DIR.json). */
+export const runData = (dir: string): string => JSON.parse(readFileSync(`${dir}.json`, 'utf8')).settings.data;
+
+const holdsTable = (data: string) => {
+  if (!tableHolders.has(data)) tableHolders.set(data, readSquad(data).some((p) => tablesOf(p.context).length > 0));
+  return tableHolders.get(data)!;
+};
 
 /**
  * What the similarity gate compares for a logged answer: `relevance` (retrieval's best, as the service reads

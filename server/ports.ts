@@ -69,6 +69,7 @@ export function toResponse(r: AnswerResult, bundleId: string): AnswerResponse {
     reader_agreement: r.readerAgree === null ? null : Number(r.readerAgree.toFixed(4)),
     reader_score: r.readerScore === null ? null : Number(r.readerScore.toFixed(4)),
     reader_margin: r.readerMargin === null ? null : Number(r.readerMargin.toFixed(4)),
+    table_row: r.tableRow === null ? null : Number(r.tableRow.toFixed(4)),
     relevance: r.relevance === null ? null : Number(r.relevance.toFixed(4)),
     mode: r.mode,
     sources: r.sources.map(({ candidate: { passage, similarity, supersedes }, weight, inPrompt }) => ({

@@ -65,6 +65,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(body.span_probability).toBeGreaterThanOrEqual(0);
     expect(body.span_probability).toBeLessThanOrEqual(body.region_probability);
     expect(body.region_probability).toBeLessThanOrEqual(1);
+    expect(body.table_row).toBeNull(); // a span of prose, not of a table
     expect(body.sources.map((s: any) => s.passage_id)).toContain(citation.passage_id);
     const { passages } = await (await api.get(`/v1/documents/${citation.document_id}/passages`)).json();
     const text = passages.find((p: any) => p.passage_id === citation.passage_id).text;
@@ -73,7 +74,7 @@ describe('service end to end on the tiny bundle (real SQLite, hnswlib, onnxrunti
     expect(citation.start).toBeLessThanOrEqual(citation.answer_start);
     expect(citation.answer_end).toBeLessThanOrEqual(citation.end);
     const plain = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4, grounded: false })).json();
-    expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null, reader_agreement: null, reader_score: null, reader_margin: null });
+    expect(plain).toMatchObject({ grounded: false, citations: [], span_probability: null, region_probability: null, reader_agreement: null, reader_score: null, reader_margin: null, table_row: null });
     // unsaid: GROUNDED's modes (rag, hybrid) ground, mac answers from the memory alone
     const unsaid = await (await api.post('/v1/answers', { question: 'When was the Eiffel Tower completed?', mode, max_tokens: 4 })).json();
     expect(unsaid.grounded).toBe(mode !== 'mac');
