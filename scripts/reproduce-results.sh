@@ -377,6 +377,31 @@ for n in squad-1.1-validation squad-2.0-validation articles-squad-1.1-validation
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded,mac+grounded,mac,rag,hybrid --threads 2 --report-only
 run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-refit-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-articles-squad-1.1-validation --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded,mac --threads 2 --report-only
+# Confidence for table answers (53rd session; installed): the reserved fit tables answered, the refit with
+# table_cell and table_row installed, the runs above reported again with it, the judged sets with a table
+# answered (table_row recorded), and each calibration scored on them (docs/experiments.md; A is 30a1697's).
+run python3 eval/calibration-tables/generate.py
+run npm run eval -- --data eval/calibration-tables/documents.jsonl --out results/eval-calibration-tables --limit 216 --modes rag+grounded,hybrid+grounded,mac+grounded --threads 2
+tables="token_logit,similarity,log_words,span_logit,reader_agree,reader_score,reader_margin,table_cell,table_row"
+run npm run calibrate -- --records results/eval-calibration-sentence-rank-squad-2.0-train --records results/eval-calibration-sentence-rank-squad-2.0-train-wide \
+  --records results/eval-calibration-tables --features $tables --features rag+grounded=${tables/span_logit,/span_logit,region_logit,} --modes mac,mac+grounded,rag+grounded,hybrid+grounded
+cp weights/calibration.json results/calibration-tables/T.json
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-squad-1.1-validation --limit 500 --modes rag+grounded,hybrid+grounded,mac+grounded,mac,rag,hybrid --threads 2 --report-only
+run npm run eval -- --data "$data/squad-2.0-validation.jsonl" --out results/eval-refit-squad-2.0-validation --per-kind 250 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
+run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out results/eval-refit-articles-squad-1.1-validation --each-article --per-kind 63 --modes rag+grounded,hybrid+grounded,mac --threads 2 --report-only
+for s in product lists fields; do
+  run npm run eval -- --data eval/$s/documents.jsonl --out results/eval-sentence-rank-$s --limit 60 --modes rag+grounded,hybrid+grounded --threads 2 --report-only
+done
+for d in tables:126 structured-unanswerable:46 calibration-fit:192; do
+  run npm run eval -- --data eval/${d%%:*}/documents.jsonl --out results/eval-table-row-${d%%:*} --limit ${d##*:} --modes rag+grounded,hybrid+grounded --threads 2
+done
+run npm run eval -- --data eval/long-tables/blind-2.jsonl --out results/eval-table-row-long-tables-blind-2 --limit 72 --modes rag+grounded,hybrid+grounded --threads 2
+git show 30a1697:weights/calibration.json > runs/calibration-A.json
+for arm in runs/calibration-A.json weights/calibration.json; do
+  run npm run eval:calibration -- --calibration $arm --records results/eval-table-row-tables --records results/eval-table-row-calibration-fit \
+    --records results/eval-table-row-structured-unanswerable --modes rag+grounded,hybrid+grounded --documents tables
+  run npm run eval:calibration -- --calibration $arm --records results/eval-table-row-long-tables-blind-2 --modes rag+grounded,hybrid+grounded
+done
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
