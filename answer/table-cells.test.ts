@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { answerRow, bestNamed, cellPenalties, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
+import { contentWords } from '../memory/index.ts';
+import { answerRow, bestNamed, cellPenalties, headerNamed, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
 import { wordsOf } from './span-rules.ts';
 
 const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
@@ -93,5 +94,18 @@ describe('how well an answer\'s row names the question', () => {
     expect(answerRow(TABLE, 'How much storage does the Team plan include?', ...at('Plans'))).toBeNull();
     expect(answerRow(TABLE, 'What is the storage?', ...at('storage'))).toBeNull();
     expect(answerRow('Prose with no table.', 'Prose?', 0, 5)).toBeNull();
+  });
+});
+
+describe('a header the question names', () => {
+  it('counts the share of its content words the question holds, a word and its short endings alike', () => {
+    expect(headerNamed('team', contentWords('Which team is Nora Dahl on?'))).toBe(1);
+    expect(headerNamed('opens', contentWords('When does the Kavli clinic open?'))).toBe(1);
+    expect(headerNamed('monthly price', contentWords('What does the family plan cost each month?'))).toBe(0.5);
+    expect(headerNamed('teacher', contentWords('Who teaches Python?'))).toBe(1);
+    // too short a shared start, or too long an ending, names nothing
+    expect(headerNamed('closes', contentWords('When does the Kavli clinic open?'))).toBe(0);
+    expect(headerNamed('storage', contentWords('Where do we store it?'))).toBe(0);
+    expect(headerNamed('room', contentWords('Where is CS489 taught?'))).toBe(0);
   });
 });

@@ -28,7 +28,7 @@ export function tableHeaders(texts: string[]): string[] {
 
 /**
  * The cosine of a question with each header cell of the texts' tables, by the retrieval encoder's
- * embeddings: what weighs a table's columns. The last CACHED header cells' embeddings are kept, as a
+ * embeddings, plus the share of the header the question names (headerNamed): what weighs a table's columns. The last CACHED header cells' embeddings are kept, as a
  * table's header is read again for each question about it.
  */
 export class HeaderSimilarity {
@@ -45,7 +45,8 @@ export class HeaderSimilarity {
     const similarity = new Map<string, number>();
     if (!headers.length) return similarity;
     const q = questionEmbedding ?? (await this.encoder.encodeQuestion(question)).embedding;
-    for (const header of headers) similarity.set(header, cosine(q, await this.embedding(header)));
+    const asked = contentWords(question);
+    for (const header of headers) similarity.set(header, cosine(q, await this.embedding(header)) + headerNamed(header, asked));
     return similarity;
   }
 
@@ -60,6 +61,27 @@ export class HeaderSimilarity {
     this.cache.set(text, e);
     return e;
   }
+}
+
+/**
+ * The share of a header's content words that the question's content words (`asked`) name: "Which team is
+ * Nora Dahl on?" asks for the column "team", which the cosine of the whole question with the header weighs
+ * little against its other words (docs/experiments.md, "A header the question names"). A word names another
+ * where both share their first four or more letters and neither has more than two letters past them
+ * ("open" names "opens", "teaches" names "teacher").
+ */
+export function headerNamed(header: string, asked: string[]): number {
+  const words = contentWords(header);
+  return words.length ? words.filter((w) => asked.some((a) => sameStem(a, w))).length / words.length : 0;
+}
+
+const STEM = 4;
+const ENDING = 2;
+
+function sameStem(a: string, b: string): boolean {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return a === b || (k >= STEM && a.length - k <= ENDING && b.length - k <= ENDING);
 }
 
 /**
