@@ -402,6 +402,12 @@ for arm in runs/calibration-A.json weights/calibration.json; do
     --records results/eval-table-row-structured-unanswerable --modes rag+grounded,hybrid+grounded --documents tables
   run npm run eval:calibration -- --calibration $arm --records results/eval-table-row-long-tables-blind-2 --modes rag+grounded,hybrid+grounded
 done
+# A header the question names weighs its column (53rd session; before: the first command in a worktree of
+# 36a69d6, out results/eval-header-named-long-tables-blind-3-before)
+for d in long-tables/blind-3:long-tables-blind-3:72 tables/documents:tables:126 long-tables/documents:long-tables:72 long-tables/blind:long-tables-blind:72; do
+  IFS=: read -r file name limit <<< "$d"
+  run npm run eval -- --data eval/$file.jsonl --out results/eval-header-named-$name --limit $limit --modes rag+grounded,hybrid+grounded --threads 2
+done
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
