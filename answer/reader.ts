@@ -6,7 +6,7 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
-import { bestNamed, cellPenalties, namedTablesOf, type NamedTables } from './table-cells.ts';
+import { bestNamed, cellPenalties, namedTables, type NamedTables } from './table-cells.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -99,7 +99,7 @@ export class Reader implements SpanReader {
   async readEach(question: string, texts: string[], n: number, headerSimilarity: ReadonlyMap<string, number> = new Map()): Promise<ReaderSpan[][]> {
     const q = this.tokenizer.encode(question, false);
     // how well each text's tables name the question: the row to beat is the best among all the texts read
-    const named = namedTablesOf(texts, question);
+    const named = texts.map((text) => namedTables(text, question));
     const best = named.map(bestNamed);
     const spans: ReaderSpan[][] = [];
     for (const [index, text] of texts.entries()) {

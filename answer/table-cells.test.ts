@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentWords } from '../memory/index.ts';
-import { answerRow, bestNamed, cellPenalties, headerNamed, HeaderSimilarity, namedTables, namedTablesOf, tableHeaders } from './table-cells.ts';
+import { answerRow, bestNamed, cellPenalties, headerNamed, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
 import { wordsOf } from './span-rules.ts';
 
 const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
@@ -107,33 +107,5 @@ describe('a header the question names', () => {
     expect(headerNamed('closes', contentWords('When does the Kavli clinic open?'))).toBe(0);
     expect(headerNamed('storage', contentWords('Where do we store it?'))).toBe(0);
     expect(headerNamed('room', contentWords('Where is CS489 taught?'))).toBe(0);
-  });
-});
-
-describe('a row named by a longer part of the question', () => {
-  const CLINICS = '| clinic | lead nurse |\n|---|---|\n| Kavli | Bruno Fischer |\n| Kavli East | Arjun Nagy |\n';
-  const VERSIONS = '| version | released |\n|---|---|\n| 5.4 | March 2021 |\n| 4.5 | 15 January 2021 |\n';
-  const keyShares = (named: ReturnType<typeof namedTables>) => named!.shares[0].map((row) => row[0]);
-
-  it('names a key that is a part of another key less than that key', () => {
-    // "Kavli": 1 word and a phrase (1.5) against "Kavli East" (2.5)
-    expect(keyShares(namedTables(CLINICS, 'Who runs the Kavli East clinic?'))).toEqual([0.6, 1]);
-    // "Kavli East": half its words (0.5), counted 1 against "Kavli"'s 1.5
-    const [kavli, east] = keyShares(namedTables(CLINICS, 'Who runs the Kavli clinic?'));
-    expect(kavli).toBe(1);
-    expect(east).toBeCloseTo(1 / 3, 6);
-  });
-
-  it('names the same words in the question\'s order more than in another order', () => {
-    expect(keyShares(namedTables(VERSIONS, 'When was version 4.5 released?'))).toEqual([0.8, 1]);
-  });
-
-  it('weighs the cells of every text read together, as a long table\'s parts', () => {
-    const [first, second] = CLINICS.split('| Kavli East');
-    const parts = [first, `| clinic | lead nurse |\n|---|---|\n| Kavli East${second}`];
-    const [a, b] = namedTablesOf(parts, 'Who runs the Kavli East clinic?');
-    expect(keyShares(a)).toEqual([0.6]);
-    expect(keyShares(b)).toEqual([1]);
-    expect(keyShares(namedTables(parts[0], 'Who runs the Kavli East clinic?'))).toEqual([1]);
   });
 });

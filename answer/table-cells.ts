@@ -2,7 +2,7 @@ import { tablesOf, type Table, type TableCell } from '../core/tables.ts';
 import { contentWords, wordSet } from '../memory/index.ts';
 import type { Encoder } from '../encoder/index.ts';
 import { cosine } from './candidates.ts';
-import { WORD, type Word } from './span-rules.ts';
+import type { Word } from './span-rules.ts';
 
 /**
  * How the reader's spans in a table are weighed (docs/experiments.md, "A table cell is read with the row
@@ -85,58 +85,25 @@ function sameStem(a: string, b: string): boolean {
 }
 
 /**
- * A text's tables with body rows, and how well each body cell names the question, table by table, row by
- * row: what weighs the text's own spans (cellPenalties) and what it tells the texts read beside it
- * (bestNamed). Null for a text without such a table. Read once per question for the texts read together.
+ * A text's tables with body rows, and each body cell's share of the content words the question holds, table
+ * by table, row by row: what weighs the text's own spans (cellPenalties) and what it tells the texts read
+ * beside it (bestNamed). Null for a text without such a table. Read once per text and question.
  */
 export interface NamedTables {
   tables: Table[];
   shares: number[][][];
 }
 
-/**
- * Each text's NamedTables. A cell's share is that of its content words the question holds, counted against
- * the cell that names the question best with the same words or more, across all the texts (a long table's
- * parts): a cell counts its words the question holds, and half a word more where they stand in the question
- * as in the cell (a phrase: "4.5" in "version 4.5"), and its share is scaled by its count over the largest
- * count of a cell whose named words include its own. So "Who runs the Kavli East clinic?" names the row
- * "Kavli" less than "Kavli East", and "When was version 4.5 released?" the row "5.4" less than "4.5"
- * (docs/experiments.md, "A row named by a longer part of the question").
- */
-export function namedTablesOf(texts: string[], question: string): (NamedTables | null)[] {
+export function namedTables(text: string, question: string): NamedTables | null {
+  const tables = tablesOf(text).filter((t) => t.rows.length);
+  if (!tables.length) return null;
   const asked = wordSet(question);
-  const phrase = ` ${tokens(question).join(' ')} `;
-  const cells: { named: Set<string>; count: number; share: number }[] = [];
-  const found = texts.map((text) => {
-    const tables = tablesOf(text).filter((t) => t.rows.length);
-    if (!tables.length) return null;
-    const read = (cell: TableCell) => {
-      const content = cellText(text, cell);
-      const words = contentWords(content);
-      const named = new Set(words.filter((w) => asked.has(w)));
-      const whole = named.size > 0 && named.size === words.length && phrase.includes(` ${tokens(content).join(' ')} `);
-      const c = { named, count: named.size + (whole ? PHRASE : 0), share: words.length ? named.size / words.length : 0 };
-      if (named.size) cells.push(c);
-      return c;
-    };
-    return { tables, read: tables.map((t) => t.rows.map((row) => row.map(read))) };
-  });
-  // each cell against the best count of a cell whose named words include its own
-  for (const c of cells) {
-    const best = Math.max(...cells.filter((o) => o.count > c.count && [...c.named].every((w) => o.named.has(w))).map((o) => o.count), c.count);
-    c.share *= c.count / best;
-  }
-  return found.map((f) => f && { tables: f.tables, shares: f.read.map((rows) => rows.map((row) => row.map((c) => c.share))) });
+  const named = (cell: TableCell) => {
+    const words = contentWords(cellText(text, cell));
+    return words.length ? words.filter((w) => asked.has(w)).length / words.length : 0;
+  };
+  return { tables, shares: tables.map((t) => t.rows.map((row) => row.map(named))) };
 }
-
-/** One text's NamedTables (namedTablesOf). */
-export const namedTables = (text: string, question: string): NamedTables | null => namedTablesOf([text], question)[0];
-
-/** A cell's named words in the order they stand in the question count this much more (a word's half). */
-const PHRASE = 0.5;
-
-/** The text's words, punctuation included, lowercased (span-rules.ts WORD): what a phrase is matched on. */
-const tokens = (text: string) => (text.toLowerCase().match(WORD) ?? []);
 
 /**
  * Each of the text's words' penalty where it starts a span (null for a text without a table with body
