@@ -408,6 +408,10 @@ for d in long-tables/blind-3:long-tables-blind-3:72 tables/documents:tables:126 
   IFS=: read -r file name limit <<< "$d"
   run npm run eval -- --data eval/$file.jsonl --out results/eval-header-named-$name --limit $limit --modes rag+grounded,hybrid+grounded --threads 2
 done
+# A row named by a longer part of the question (53rd session), not adopted: at ef734ed in a worktree (before:
+# the same at fc1bebe, out results/eval-row-longest-long-tables-blind-4-before and ...-blind-2-before)
+#   npm run eval -- --data eval/long-tables/blind-4.jsonl --out results/eval-row-longest-long-tables-blind-4 --limit 72 --modes rag+grounded,hybrid+grounded --threads 2
+#   npm run eval -- --data eval/long-tables/blind-2.jsonl --out results/eval-row-longest-long-tables-blind-2 --limit 72 --modes rag+grounded,hybrid+grounded --threads 2
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
