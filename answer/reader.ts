@@ -6,7 +6,7 @@ import { int64, release, type TextTokenizer } from '../bundle/index.ts';
 import { unmarkedEnds } from '../core/sentences.ts';
 import { tokenF1 } from '../monitor/squad-metrics.ts';
 import { spanRule, WORD, type Word } from './span-rules.ts';
-import { bestNamed, cellPenalties, namedTables, type NamedTables } from './table-cells.ts';
+import { bestNamed, cellPenalties, givenColumns, namedTables, type NamedTables } from './table-cells.ts';
 
 /**
  * An extractive reader for grounded answers: all-MiniLM-L6-v2 (the retrieval encoder's base model, so it
@@ -101,10 +101,12 @@ export class Reader implements SpanReader {
     // how well each text's tables name the question: the row to beat is the best among all the texts read
     const named = texts.map((text) => namedTables(text, question));
     const best = named.map(bestNamed);
+    // the columns the question gives a cell of, over all the texts: no answer in any row
+    const given = givenColumns(texts, named);
     const spans: ReaderSpan[][] = [];
     for (const [index, text] of texts.entries()) {
       const elsewhere = Math.max(0, ...best.filter((v, i): v is number => i !== index && v !== null));
-      spans.push((await this.read(q, text, n, named[index], headerSimilarity, elsewhere)).map((s) => ({ index, ...s })));
+      spans.push((await this.read(q, text, n, named[index], headerSimilarity, elsewhere, given)).map((s) => ({ index, ...s })));
     }
     return spans;
   }
@@ -119,7 +121,7 @@ export class Reader implements SpanReader {
    * `named`, the text's tables read for the question).
    */
   private async read(
-    q: number[], text: string, n: number, named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere: number,
+    q: number[], text: string, n: number, named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere: number, given: ReadonlySet<string>,
   ): Promise<Omit<ReaderSpan, 'index'>[]> {
     const room = MAX_TOKENS - q.length - 3;
     const words: Word[] = [];
@@ -143,7 +145,7 @@ export class Reader implements SpanReader {
     }
     if (!context.length || room <= 0) return [];
     const allowed = spanRule(text, words);
-    const penalty = cellPenalties(text, words, named, headerSimilarity, namedElsewhere);
+    const penalty = cellPenalties(text, words, named, headerSimilarity, namedElsewhere, given);
     const ids = [this.cls, ...q, this.sep, ...context, this.sep];
     const lo = q.length + 2;
     const shape = [1, ids.length];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentWords } from '../memory/index.ts';
-import { answerRow, bestNamed, cellPenalties, headerNamed, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
+import { answerRow, bestNamed, cellPenalties, givenColumns, headerNamed, HeaderSimilarity, namedTables, tableHeaders } from './table-cells.ts';
 import { wordsOf } from './span-rules.ts';
 
 const TABLE = '## Plans\n\n| plan | monthly price | storage |\n|---|---|---|\n| Starter | 9 dollars | 50 GB |\n| Team | 29 dollars | 1 TB |\n';
@@ -107,5 +107,31 @@ describe('a header the question names', () => {
     expect(headerNamed('closes', contentWords('When does the Kavli clinic open?'))).toBe(0);
     expect(headerNamed('storage', contentWords('Where do we store it?'))).toBe(0);
     expect(headerNamed('room', contentWords('Where is CS489 taught?'))).toBe(0);
+  });
+});
+
+describe('a column the question gives', () => {
+  const STOCK = '| SKU | product | quantity |\n|---|---|---|\n| SKU-58405 | oak shelf | 333 |\n| SKU-40934 | brass screw | 12 |\n';
+  const WATER = '| month | swimming |\n|---|---|\n| June | allowed |\n| July | allowed |\n';
+
+  it('is one in which the question quotes exactly one cell, over every text read together', () => {
+    const q = 'How many of SKU-58405 are in stock?';
+    expect([...givenColumns([STOCK], [namedTables(STOCK, q)])]).toEqual(['SKU']);
+    // a value quoted in several rows gives no column
+    const w = 'Was swimming allowed in June?';
+    expect([...givenColumns([WATER], [namedTables(WATER, w)])]).toEqual(['month']);
+    expect([...givenColumns([WATER], [namedTables(WATER, 'Was swimming allowed?')])]).toEqual([]);
+  });
+
+  it('has no answer in any row', () => {
+    const q = 'How many of SKU-58405 are in stock?';
+    const words = wordsOf(STOCK);
+    const at = (cell: string) => words.findIndex((w) => w.start === STOCK.indexOf(cell));
+    const penalties = cellPenalties(STOCK, words, namedTables(STOCK, q), new Map([['SKU', 1.3], ['product', 0.2], ['quantity', 0.4]]), 0, new Set(['SKU']))!;
+    expect(penalties[at('SKU-40934')]).toBe(Infinity);
+    expect(penalties[at('333')]).toBe(0);
+    // without it, the other row's key was an answer nothing lowered
+    const open = cellPenalties(STOCK, words, namedTables(STOCK, q), new Map([['SKU', 1.3], ['product', 0.2], ['quantity', 0.4]]))!;
+    expect(open[at('SKU-40934')]).toBe(0);
   });
 });

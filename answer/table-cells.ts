@@ -110,10 +110,11 @@ export function namedTables(text: string, question: string): NamedTables | null 
  * rows; Infinity where no answer may start): `named`, the text's namedTables for the question;
  * `headerSimilarity` maps a header cell's text to its cosine with the question (tableHeaders; a header
  * missing from it weighs no column); `namedElsewhere`: how well the tables of the other texts read with
- * this one name the question (bestNamed), the row to beat.
+ * this one name the question (bestNamed), the row to beat; `given`: the headers of the columns the question
+ * gives (givenColumns), whose cells are no answer in any row.
  */
 export function cellPenalties(
-  text: string, words: Word[], named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere = 0,
+  text: string, words: Word[], named: NamedTables | null, headerSimilarity: ReadonlyMap<string, number>, namedElsewhere = 0, given: ReadonlySet<string> = new Set(),
 ): Float32Array | null {
   if (!named) return null;
   const { tables, shares } = named;
@@ -122,9 +123,10 @@ export function cellPenalties(
   const penalties = new Float32Array(words.length).fill(ROW_WEIGHT * Math.max(0, namedElsewhere, ...shares.flat(2)));
   for (const [t, { header, rows }] of tables.entries()) {
     const similarity = header.map((c) => headerSimilarity.get(cellText(text, c)));
+    const gives = header.map((c) => given.has(cellText(text, c)));
     const rowShares = shares[t];
-    // the header nearest the question among a row's columns that the question does not quote
-    const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !(row[c] > QUOTED))));
+    // the header nearest the question among a row's columns that the question neither gives nor quotes there
+    const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !gives[c] && !(row[c] > QUOTED))));
     // how well a row names the question, leaving out the column a span would lie in
     const rowShare = (r: number, column: number) => Math.max(0, ...rowShares[r].filter((_, c) => c !== column));
     const bestRow = header.map((_, column) => Math.max(namedElsewhere, ...rows.map((_, r) => rowShare(r, column))));
@@ -132,13 +134,33 @@ export function cellPenalties(
       row.forEach((cell, column) => {
         const s = similarity[column];
         const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest[r] - s);
-        // a cell the question quotes is what it asks about, not its answer
-        const penalty = rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        // a cell the question quotes, or one of a column it gives, is what it asks about, not its answer
+        const penalty = gives[column] || rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
         for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
       }),
     );
   }
   return penalties;
+}
+
+/**
+ * The columns the question gives, by their header's text, over the texts read together (`named`: each
+ * text's namedTables): a column in which it quotes exactly one cell ("How many of SKU-58405 are in stock?"
+ * gives the SKU column; a long table's parts carry the same header). Its cells are no answer in any row:
+ * another row's key is not what the question asks for (docs/experiments.md, "A column in which the question
+ * quotes one cell"). A value quoted in several rows ("Was swimming allowed in August?") gives no column.
+ */
+export function givenColumns(texts: string[], named: (NamedTables | null)[]): Set<string> {
+  const quoted = new Map<string, number>();
+  texts.forEach((text, i) =>
+    named[i]?.tables.forEach((table, t) =>
+      table.header.forEach((h, c) => {
+        const n = named[i]!.shares[t].filter((row) => row[c] > QUOTED).length;
+        if (n) quoted.set(cellText(text, h), (quoted.get(cellText(text, h)) ?? 0) + n);
+      }),
+    ),
+  );
+  return new Set([...quoted].filter(([, n]) => n === 1).map(([header]) => header));
 }
 
 /**
