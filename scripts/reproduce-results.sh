@@ -412,6 +412,14 @@ done
 # the same at fc1bebe, out results/eval-row-longest-long-tables-blind-4-before and ...-blind-2-before)
 #   npm run eval -- --data eval/long-tables/blind-4.jsonl --out results/eval-row-longest-long-tables-blind-4 --limit 72 --modes rag+grounded,hybrid+grounded --threads 2
 #   npm run eval -- --data eval/long-tables/blind-2.jsonl --out results/eval-row-longest-long-tables-blind-2 --limit 72 --modes rag+grounded,hybrid+grounded --threads 2
+# A column in which the question quotes one cell is its given (53rd session; before: draw 5 at b53919d, draws
+# 6-8 at 5c5d4b1, in a worktree, out results/eval-given-column-long-tables-blind-N-before)
+for d in long-tables/blind-5:long-tables-blind-5:72 long-tables/blind-6:long-tables-blind-6:72 long-tables/blind-7:long-tables-blind-7:72 \
+  long-tables/blind-8:long-tables-blind-8:72 long-tables/blind-4:long-tables-blind-4:72 long-tables/blind-3:long-tables-blind-3:72 \
+  long-tables/documents:long-tables:72 tables/documents:tables:126 long-tables/blind:long-tables-blind:72; do
+  IFS=: read -r file name limit <<< "$d"
+  run npm run eval -- --data eval/$file.jsonl --out results/eval-given-column-$name --limit $limit --modes rag+grounded,hybrid+grounded --threads 2
+done
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
