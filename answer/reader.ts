@@ -48,8 +48,8 @@ export interface SpanReader {
   /** The model file's SHA-256: a calibration that reads `reader_agree` names the reader it was fitted with. */
   readonly sha256: string;
   /**
-   * Each text's n best spans, best first (one pass per text); `headerSimilarity`: the cosine of the question
-   * with each table header cell of the texts (answer/table-cells.ts tableHeaders), which weighs a table's columns.
+   * Each text's n best spans, best first (one pass per text); `headerSimilarity`: the similarity of the question
+   * with each table header cell of the texts (answer/table-cells.ts HeaderSimilarity), which weighs a table's columns.
    * A table's rows are weighed against the row that names the question best among all the texts of the call.
    */
   readEach(question: string, texts: string[], n: number, headerSimilarity?: ReadonlyMap<string, number>): Promise<ReaderSpan[][]>;

@@ -9,12 +9,14 @@ import type { Word } from './span-rules.ts';
  * the question names and the column it asks for"): the reader, trained on prose, finds the right row's
  * wrong cell ("How much storage does the Starter plan include?" → the price beside it), the row next to
  * the one asked about, a header cell or the heading above the table. A span in a body cell loses
- * COLUMN_WEIGHT per unit of cosine its column's header lies below the header nearest the question (among
- * the row's columns the question does not quote), and ROW_WEIGHT per unit of share its row names the
- * question less than the row that names it best; a span elsewhere in a text with a table (the heading,
- * prose beside it, a header cell) reads as a row that names nothing. A cell the question quotes ("Which
- * ticket is valid for 30 days from first use?") is no answer. The best cell keeps the reader's own score.
- * The weights were chosen on the table set's first 54 questions, the rest on its first 102.
+ * COLUMN_WEIGHT per unit of similarity its column's header lies below the header nearest the question
+ * (HeaderSimilarity: the cosine, and the share of the header the question names; among the row's columns
+ * the question neither quotes nor gives), and ROW_WEIGHT per unit of share its row names the question less
+ * than the row that names it best; a span elsewhere in a text with a table (the heading, prose beside it, a
+ * header cell) reads as a row that names nothing. A cell the question quotes ("Which ticket is valid for 30
+ * days from first use?") is no answer, nor is any cell of a column it gives (givenColumns: the SKU column of
+ * "How many of SKU-58405 are in stock?"). The best cell keeps the reader's own score. The weights were chosen
+ * on the table set's first 54 questions, the rest on its first 102.
  */
 const COLUMN_WEIGHT = 40;
 const ROW_WEIGHT = 32;
@@ -27,9 +29,10 @@ export function tableHeaders(texts: string[]): string[] {
 }
 
 /**
- * The cosine of a question with each header cell of the texts' tables, by the retrieval encoder's
- * embeddings, plus the share of the header the question names (headerNamed): what weighs a table's columns. The last CACHED header cells' embeddings are kept, as a
- * table's header is read again for each question about it.
+ * The similarity of a question with each header cell of the texts' tables: the cosine of their retrieval
+ * encoder embeddings, plus the share of the header the question names (headerNamed). What weighs a table's
+ * columns. The last CACHED header cells' embeddings are kept, as a table's header is read again for each
+ * question about it.
  */
 export class HeaderSimilarity {
   private readonly cache = new Map<string, Float32Array>();
@@ -108,8 +111,8 @@ export function namedTables(text: string, question: string): NamedTables | null 
 /**
  * Each of the text's words' penalty where it starts a span (null for a text without a table with body
  * rows; Infinity where no answer may start): `named`, the text's namedTables for the question;
- * `headerSimilarity` maps a header cell's text to its cosine with the question (tableHeaders; a header
- * missing from it weighs no column); `namedElsewhere`: how well the tables of the other texts read with
+ * `headerSimilarity` maps a header cell's text to its similarity with the question (HeaderSimilarity; a
+ * header missing from it weighs no column); `namedElsewhere`: how well the tables of the other texts read with
  * this one name the question (bestNamed), the row to beat; `given`: the headers of the columns the question
  * gives (givenColumns), whose cells are no answer in any row.
  */
