@@ -402,9 +402,6 @@ for arm in runs/calibration-A.json weights/calibration.json; do
     --records results/eval-table-row-structured-unanswerable --modes rag+grounded,hybrid+grounded --documents tables
   run npm run eval:calibration -- --calibration $arm --records results/eval-table-row-long-tables-blind-2 --modes rag+grounded,hybrid+grounded
 done
-hand="--records results/eval-gate-product --records results/eval-lists --records results/eval-given-column-tables --records results/eval-fields --records results/eval-table-row-structured-unanswerable"
-run npm run eval:calibration -- --calibration weights/calibration.json $hand --modes rag+grounded,hybrid+grounded --threshold 0.5   # after the given-column runs below
-run npm run eval:calibration -- --calibration weights/calibration.json --records results/eval-table-row-calibration-fit --modes rag+grounded,hybrid+grounded --threshold 0.5
 # A header the question names weighs its column (53rd session; before: the first command in a worktree of
 # 36a69d6, out results/eval-header-named-long-tables-blind-3-before)
 for d in long-tables/blind-3:long-tables-blind-3:72 tables/documents:tables:126 long-tables/documents:long-tables:72 long-tables/blind:long-tables-blind:72; do
@@ -423,6 +420,10 @@ for d in long-tables/blind-5:long-tables-blind-5:72 long-tables/blind-6:long-tab
   IFS=: read -r file name limit <<< "$d"
   run npm run eval -- --data eval/$file.jsonl --out results/eval-given-column-$name --limit $limit --modes rag+grounded,hybrid+grounded --threads 2
 done
+# What ABSTAIN_BELOW_CONFIDENCE=0.5 answers and abstains on hand-written documents (the README's configuration table)
+hand="--records results/eval-gate-product --records results/eval-lists --records results/eval-given-column-tables --records results/eval-fields --records results/eval-table-row-structured-unanswerable"
+run npm run eval:calibration -- --calibration weights/calibration.json $hand --modes rag+grounded,hybrid+grounded --threshold 0.5
+run npm run eval:calibration -- --calibration weights/calibration.json --records results/eval-table-row-calibration-fit --modes rag+grounded,hybrid+grounded --threshold 0.5
 # A table cell read with the row the question names and the column it asks for (51st session; before: the
 # first command in a worktree of b64591a, out results/eval-table-cells-tables-before)
 run npm run eval -- --data eval/tables/documents.jsonl --out results/eval-table-cells-tables --limit 78 --modes rag+grounded,hybrid+grounded --threads 1
