@@ -620,3 +620,8 @@ run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/eval-ch
 # Decoding through the batcher gives the same answers (results/decode-quality/README.md: the before run is
 # the same command in a worktree of 76dfa92).
 run npm run eval -- --data "$data/squad-1.1-validation.jsonl" --out runs/quality/new --limit 500 --modes mac,base --threads 1
+# Last, the calibration the bundle ships (weights/calibration.json, 53rd session): the sections above are in
+# the order they were written, not run, and some of them install the calibration of their own session.
+tables="token_logit,similarity,log_words,span_logit,reader_agree,reader_score,reader_margin,table_cell,table_row"
+run npm run calibrate -- --records results/eval-calibration-sentence-rank-squad-2.0-train --records results/eval-calibration-sentence-rank-squad-2.0-train-wide \
+  --records results/eval-calibration-tables --features $tables --features rag+grounded=${tables/span_logit,/span_logit,region_logit,} --modes mac,mac+grounded,rag+grounded,hybrid+grounded
