@@ -130,15 +130,13 @@ export function cellPenalties(
     const rowShares = shares[t];
     // the header nearest the question among a row's columns that the question neither gives nor quotes there
     const nearest = rowShares.map((row) => Math.max(0, ...similarity.filter((s, c): s is number => s !== undefined && !gives[c] && !(row[c] > QUOTED))));
-    // how well a row names the question, leaving out the column a span would lie in
-    const rowShare = (r: number, column: number) => Math.max(0, ...rowShares[r].filter((_, c) => c !== column));
-    const bestRow = header.map((_, column) => Math.max(namedElsewhere, ...rows.map((_, r) => rowShare(r, column))));
+    const bestRow = header.map((_, column) => Math.max(namedElsewhere, ...rowShares.map((row) => rowShare(row, column))));
     rows.forEach((row, r) =>
       row.forEach((cell, column) => {
         const s = similarity[column];
         const columnPenalty = s === undefined ? 0 : COLUMN_WEIGHT * (nearest[r] - s);
         // a cell the question quotes, or one of a column it gives, is what it asks about, not its answer
-        const penalty = gives[column] || rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(r, column)) - rowShare(r, column));
+        const penalty = gives[column] || rowShares[r][column] > QUOTED ? Infinity : columnPenalty + ROW_WEIGHT * ((bestRow[column] ?? rowShare(rowShares[r], column)) - rowShare(rowShares[r], column));
         for (const [k, w] of words.entries()) if (w.start >= cell.start && w.end <= cell.end) penalties[k] = penalty;
       }),
     );
@@ -159,7 +157,8 @@ export function givenColumns(texts: string[], named: (NamedTables | null)[]): Se
     named[i]?.tables.forEach((table, t) =>
       table.header.forEach((h, c) => {
         const n = named[i]!.shares[t].filter((row) => row[c] > QUOTED).length;
-        if (n) quoted.set(cellText(text, h), (quoted.get(cellText(text, h)) ?? 0) + n);
+        const header = cellText(text, h);
+        if (n) quoted.set(header, (quoted.get(header) ?? 0) + n);
       }),
     ),
   );
@@ -187,10 +186,16 @@ export function answerRow(text: string, question: string, start: number, end: nu
   for (const [t, table] of (named?.tables ?? []).entries()) {
     for (const [r, row] of table.rows.entries()) {
       const column = row.findIndex((cell) => start >= cell.start && end <= cell.end);
-      if (column >= 0) return Math.max(0, ...named!.shares[t][r].filter((_, c) => c !== column));
+      if (column >= 0) return rowShare(named!.shares[t][r], column);
     }
   }
   return null;
 }
+
+/**
+ * How well a row names the question, leaving out the column a span lies in (a row's cell shares, namedTables):
+ * what weighs the reader's spans (cellPenalties) and what an answer reports as `table_row` (answerRow).
+ */
+const rowShare = (row: number[], column: number) => Math.max(0, ...row.filter((_, c) => c !== column));
 
 const cellText = (text: string, cell: TableCell) => text.slice(cell.start, cell.end);
