@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Calibrator, calibrationSchema } from '../answer/calibrator.ts';
-import { readSquad } from '../bench/squad.ts';
-import { tablesOf } from '../core/tables.ts';
 import { configSchema } from '../server/index.ts';
 import { modeLogPath, readLogText, recordedModes } from './mode-log.ts';
 import type { QuestionRecord } from './modes.ts';
-import { scoreRecords, runData, selectiveSummary, withTableRows } from './selective.ts';
+import { questionsInTables, runData, scoreRecords, selectiveSummary, withTableRows } from './selective.ts';
 
 const USAGE = `npm run eval:calibration -- --calibration FILE --records results/NAME [--records results/OTHER ...] [--modes a,b] [--threshold X] [--gate X] [--documents tables|prose]
 
@@ -59,7 +57,7 @@ function logRecords(dir: string, mode: string, documents?: 'tables' | 'prose'): 
   const data = runData(dir);
   const records = withTableRows(text.split('\n').filter((l) => l.trim()).slice(1).map((l) => JSON.parse(l) as QuestionRecord), data);
   if (!documents) return records;
-  const inTables = new Set(readSquad(data).filter((p) => tablesOf(p.context).length).flatMap((p) => p.qas.map((q) => q.id)));
+  const inTables = questionsInTables(data);
   return records.filter((r) => inTables.has(r.id) === (documents === 'tables'));
 }
 

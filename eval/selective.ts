@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Calibrator, type Feature } from '../answer/calibrator.ts';
-import { readSquad } from '../bench/squad.ts';
+import { readSquad, type SquadParagraph } from '../bench/squad.ts';
 import { tablesOf } from '../core/tables.ts';
 import type { QuestionRecord } from './modes.ts';
 import { seededRandom } from './score.ts';
@@ -50,18 +50,23 @@ export function missingSignals(features: readonly Feature[], records: QuestionRe
  */
 export function withTableRows(records: QuestionRecord[], data: string): QuestionRecord[] {
   if (records.every((r) => r.table_row !== undefined)) return records;
-  if (holdsTable(data)) return records;
+  if (tableParagraphs(data).length) return records;
   return records.map((r) => (r.table_row === undefined ? { ...r, table_row: null } : r));
 }
 
-const tableHolders = new Map<string, boolean>();
 /** The data a run answered (`npm run eval --out DIR` writes DIR.json). */
 export const runData = (dir: string): string => JSON.parse(readFileSync(`${dir}.json`, 'utf8')).settings.data;
 
-const holdsTable = (data: string) => {
-  if (!tableHolders.has(data)) tableHolders.set(data, readSquad(data).some((p) => tablesOf(p.context).length > 0));
-  return tableHolders.get(data)!;
-};
+const withTables = new Map<string, SquadParagraph[]>();
+
+/** A question file's paragraphs that hold a table (read once per file). */
+function tableParagraphs(data: string): SquadParagraph[] {
+  if (!withTables.has(data)) withTables.set(data, readSquad(data).filter((p) => tablesOf(p.context).length));
+  return withTables.get(data)!;
+}
+
+/** The ids of a question file's questions whose paragraph holds a table. */
+export const questionsInTables = (data: string): ReadonlySet<string> => new Set(tableParagraphs(data).flatMap((p) => p.qas.map((q) => q.id)));
 
 /**
  * What the similarity gate compares for a logged answer: `relevance` (retrieval's best, as the service reads
